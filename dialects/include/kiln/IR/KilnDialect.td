@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kiln dialect, its op base class and the attribute/type constraints its ops share.
+#ifndef KILN_IR_KILNDIALECT_TD
+#define KILN_IR_KILNDIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Kiln_Dialect : Dialect {
+  let name = "kiln";
+  let cppNamespace = "::kiln";
+  let summary = "Training steps as dataflow graphs: optimizers, search, privacy, compression";
+  let description = [{
+    The kiln dialect expresses a whole training step on builtin tensors: the model and loss
+    (later issues), and the optimizer updates that consume gradients. Ops are pure: parameters
+    and optimizer state go in as operands and come out as results, like Optax. Bufferization
+    later aliases each updated value to the buffer it replaces, so the compiled step updates
+    parameters and state in place.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+class Kiln_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Kiln_Dialect, mnemonic, traits>;
+
+//===-- Shared constraints -----------------------------------------------------------------===//
+
+// Predicates are written so NaN fails them: every comparison with NaN is false.
+def Kiln_NonNegativeF64 : AttrConstraint<
+    CPred<"::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() >= 0.0">,
+    "whose value is non-negative">;
+def Kiln_InUnitInterval : AttrConstraint<
+    CPred<"[](double x) { return x >= 0.0 && x < 1.0; }("
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
+    "whose value is in [0, 1)">;
+
+def Kiln_NonNegF64Attr : ConfinedAttr<F64Attr, [Kiln_NonNegativeF64]>;
+def Kiln_UnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InUnitInterval]>;
+
+/// Parameters, gradients and optimizer state: ranked f32 tensors (static or dynamic shape).
+def Kiln_ParamTensor : RankedTensorOf<[F32]>;
+
+/// A learning rate that changes per step, passed as a rank-0 tensor.
+def Kiln_ScalarF32Tensor : 0DTensorOf<[F32]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF32Type())">;
+
+/// The 1-based index of the step being taken (PyTorch's `state["step"]` after its increment).
+def Kiln_StepTensor : 0DTensorOf<[I64]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getI64Type())">;
+
+#endif // KILN_IR_KILNDIALECT_TD

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Interfaces that let passes treat op families (optimizers, ...) uniformly.
+#ifndef KILN_IR_KILNINTERFACES_TD
+#define KILN_IR_KILNINTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def Kiln_OptimizerUpdateOpInterface : OpInterface<"OptimizerUpdateOpInterface"> {
+  let cppNamespace = "::kiln";
+  let description = [{
+    An op that consumes one parameter tensor, its gradient and optimizer state shaped like the
+    parameter, and produces the updated parameter and state. Fusion, FRUGAL and memory
+    accounting dispatch on this interface instead of on op lists. The learning rate is either
+    a static attribute or a rank-0 tensor operand that may change from step to step; exactly
+    one of the two is present.
+  }];
+  let methods = [
+    InterfaceMethod<"Returns the parameter being updated.", "::mlir::Value", "getParam">,
+    InterfaceMethod<"Returns the gradient of the loss with respect to the parameter.",
+                    "::mlir::Value", "getGrad">,
+    InterfaceMethod<"Returns the optimizer state operands (moments, buffers), each shaped like "
+                    "the parameter.", "::mlir::OperandRange", "getState">,
+    InterfaceMethod<"Returns the updated parameter.", "::mlir::Value", "getNewParam">,
+    InterfaceMethod<"Returns the updated state, in the order of getState().",
+                    "::mlir::ResultRange", "getNewState">,
+    InterfaceMethod<"Returns the static learning rate, if the op has one.",
+                    "::std::optional<double>", "getStaticLearningRate", (ins), [{
+      if (auto lr = $_op.getLr()) return lr->convertToDouble();
+      return std::nullopt;
+    }]>,
+    InterfaceMethod<"Returns the per-step learning-rate operand, or null.",
+                    "::mlir::Value", "getDynamicLearningRate", (ins), [{
+      return $_op.getDynamicLr();
+    }]>,
+  ];
+  let verify = [{ return ::kiln::detail::verifyOptimizerUpdateOp($_op); }];
+}
+
+#endif // KILN_IR_KILNINTERFACES_TD

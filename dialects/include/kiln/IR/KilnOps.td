@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
+// All kiln ops. Each op family lives in its own .td file, included here.
+#ifndef KILN_IR_KILNOPS_TD
+#define KILN_IR_KILNOPS_TD
+
+include "kiln/IR/KilnDialect.td"
+include "kiln/IR/KilnInterfaces.td"
+include "kiln/IR/Optimizers.td"
+
+#endif // KILN_IR_KILNOPS_TD

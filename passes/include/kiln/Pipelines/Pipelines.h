@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// Kiln's named pass pipelines and the registrations every driver shares.
+#ifndef KILN_PIPELINES_PIPELINES_H
+#define KILN_PIPELINES_PIPELINES_H
+
+namespace mlir {
+class DialectRegistry;
+class OpPassManager;
+} // namespace mlir
+
+namespace kiln {
+
+/// Lowers a kiln program on tensors to the LLVM dialect with Kiln's entry-point ABI:
+/// kiln -> linalg -> one-shot bufferization (parameters and state updated in place in the
+/// donated input buffers) -> loops -> LLVM dialect + kiln_call_ wrappers and signature.
+/// kiln-compile, kiln-run and `kiln-opt --kiln-to-llvm` all use this one definition.
+void buildKilnToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Registers the dialects, interfaces and translations that Kiln programs and pipelines use.
+void registerKilnDialects(mlir::DialectRegistry &registry);
+
+/// Registers Kiln's passes and named pipelines with the global pass registry (for kiln-opt).
+void registerKilnPassesAndPipelines();
+
+} // namespace kiln
+
+#endif // KILN_PIPELINES_PIPELINES_H

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// Declarations and registration of the kiln transformation passes.
+#ifndef KILN_TRANSFORMS_PASSES_H
+#define KILN_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace kiln {
+#define GEN_PASS_DECL
+#define GEN_PASS_REGISTRATION
+#include "kiln/Transforms/Passes.h.inc"
+
+/// Names of the attributes the Abi passes hand to each other and to kiln-compile.
+inline constexpr llvm::StringLiteral kAbiFunctionTypeAttr = "kiln.abi.function_type";
+inline constexpr llvm::StringLiteral kAbiDonatedAttr = "kiln.abi.donated";
+inline constexpr llvm::StringLiteral kAbiSignatureAttr = "kiln.abi.signature";
+} // namespace kiln
+
+#endif // KILN_TRANSFORMS_PASSES_H

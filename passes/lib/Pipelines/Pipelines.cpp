@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kiln-to-llvm pipeline, registered once for every driver.
+#include "kiln/Pipelines/Pipelines.h"
+#include "kiln/Conversion/Passes.h"
+#include "kiln/IR/KilnDialect.h"
+#include "kiln/Transforms/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void kiln::buildKilnToLLVMPipeline(OpPassManager &pm) {
+  // Tensor level: kiln ops and element-wise arith on tensors become destination-passing
+  // linalg ops, so every update names the buffer it overwrites.
+  pm.addPass(createConvertKilnToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createKilnPrepareEntryPointsPass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Results computed in place vanish from the signature; the rest become out-params that the
+  // caller allocates, written directly where their allocation was (no copy).
+  pm.addPass(createKilnFinalizeEntryPointsPass());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // Loops, then LLVM. The loop vectorizer of the LLVM back end (targeting the host CPU)
+  // vectorizes these simple element-wise loops.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createKilnEmitAbiPass());
+}
+
+void kiln::registerKilnDialects(DialectRegistry &registry) {
+  registry.insert<KilnDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+void kiln::registerKilnPassesAndPipelines() {
+  registerKilnConversionPasses();
+  registerKilnTransformsPasses();
+  PassPipelineRegistration<>(
+      "kiln-to-llvm",
+      "Lower a kiln program to the LLVM dialect with Kiln's entry-point ABI",
+      [](OpPassManager &pm) { buildKilnToLLVMPipeline(pm); });
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln-prepare-entry-points: tensor-level checks and donation decisions for entry points.
+#include "kiln/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNPREPAREENTRYPOINTSPASS
+#include "kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+bool isAbiElementType(Type t) {
+  return t.isF32() || t.isF64() || t.isF16() || t.isBF16() || t.isInteger(1) ||
+         t.isInteger(8) || t.isInteger(32) || t.isInteger(64);
+}
+
+LogicalResult checkAbiType(func::FuncOp func, Type type, StringRef what, unsigned index) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (tensor && isAbiElementType(tensor.getElementType()))
+    return success();
+  return func.emitError() << "entry point @" << func.getSymName() << ": " << what << " #"
+                          << index << " has type " << type
+                          << "; entry points take and return ranked tensors of f32, f64, "
+                             "f16, bf16, i1, i8, i32 or i64";
+}
+
+/// The entry-block argument a returned value is written into, following each
+/// destination-passing op to the tensor it updates; null if the value is fresh.
+BlockArgument destinationArgument(Value v, Block &entry) {
+  while (auto result = dyn_cast<OpResult>(v)) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+    if (!dps || !dps.isDpsInit(dps.getTiedOpOperand(result)))
+      return {};
+    v = dps.getTiedOpOperand(result)->get();
+  }
+  auto arg = dyn_cast<BlockArgument>(v);
+  return arg && arg.getOwner() == &entry ? arg : BlockArgument();
+}
+
+struct KilnPrepareEntryPointsPass
+    : kiln::impl::KilnPrepareEntryPointsPassBase<KilnPrepareEntryPointsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    bool failedAny = false;
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal() || !func.isPublic())
+        continue;
+      FunctionType type = func.getFunctionType();
+      for (auto [i, t] : llvm::enumerate(type.getInputs()))
+        failedAny |= failed(checkAbiType(func, t, "argument", i));
+      for (auto [i, t] : llvm::enumerate(type.getResults()))
+        failedAny |= failed(checkAbiType(func, t, "result", i));
+      if (!func.getBody().hasOneBlock()) {
+        func.emitError() << "entry point @" << func.getSymName()
+                         << " must have a single block (use scf ops for control flow)";
+        failedAny = true;
+      }
+      if (failedAny)
+        continue;
+
+      Block &entry = func.getBody().front();
+      llvm::SmallBitVector donated(func.getNumArguments());
+      for (Value v : entry.getTerminator()->getOperands())
+        if (BlockArgument arg = destinationArgument(v, entry))
+          donated.set(arg.getArgNumber());
+
+      OpBuilder b(func);
+      func->setAttr(kiln::kAbiFunctionTypeAttr, TypeAttr::get(type));
+      func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+      SmallVector<bool> donatedFlags;
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+                        b.getBoolAttr(donated.test(i)));
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        donatedFlags.push_back(donated.test(i));
+      // Bufferization strips its writable attributes, so the decision is kept separately.
+      func->setAttr(kiln::kAbiDonatedAttr, b.getDenseBoolArrayAttr(donatedFlags));
+    }
+    if (failedAny)
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The contract between kiln-compile's output and libkiln_runtime: one written ABI, shared by
+ * the compiler (headers only, target kiln_runtime_abi) and the runtime. Plain C on purpose, so
+ * the generated C header and a C application can include it too. */
+#ifndef KILN_RUNTIME_ABI_H
+#define KILN_RUNTIME_ABI_H
+
+#include <stdint.h>
+
+/* Bump on any change to the symbols, the entry-point calling convention or the signature JSON. */
+#define KILN_ABI_VERSION 1
+
+/* Every library that kiln-compile writes exports these three kinds of symbols:
+ *   const uint32_t kiln_module_abi_version;   == KILN_ABI_VERSION at compile time
+ *   const char     kiln_module_signature[];   NUL-terminated JSON, schema below
+ *   void kiln_call_<entry>(void **args);      one per public func.func
+ * plus `_mlir_ciface_<entry>` taking one memref-descriptor pointer per argument. */
+#define KILN_ABI_VERSION_SYMBOL "kiln_module_abi_version"
+#define KILN_ABI_SIGNATURE_SYMBOL "kiln_module_signature"
+#define KILN_ABI_ENTRY_PREFIX "kiln_call_"
+
+/* Calling convention of kiln_call_<entry>: args[i] points to a memref descriptor
+ * (MLIR's StridedMemRefType layout, mlir/ExecutionEngine/CRunnerUtils.h):
+ *
+ *   struct { T *allocated; T *aligned; int64_t offset; int64_t sizes[rank]; int64_t strides[rank]; }
+ *
+ * sizes and strides count elements. The arguments are every input in order, then one
+ * caller-allocated output buffer for each result whose "alias" is -1, in result order.
+ *
+ * Donation (XLA-style input/output aliasing): a result with "alias": j is computed in place in
+ * input j's buffer, so after the call input j holds that result and nothing was copied. An
+ * input marked "donated" may be overwritten by the step even where no result aliases it;
+ * inputs not marked donated are only read.
+ *
+ * Signature JSON:
+ *   {"abi_version": 1,
+ *    "entry_points": [
+ *      {"name": "adam_step", "symbol": "kiln_call_adam_step",
+ *       "inputs":  [{"dtype": "f32", "shape": [4, 3], "donated": true}, ...],
+ *       "results": [{"dtype": "f32", "shape": [4, 3], "alias": 0},
+ *                   {"dtype": "f32", "shape": [], "alias": -1}, ...]}]}
+ * A dimension of -1 is dynamic: the input's extent is taken from the caller's tensor. Results
+ * with alias -1 always have static shapes (kiln-compile rejects the others).
+ * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64". */
+typedef void (*kiln_entry_fn)(void **args);
+
+#endif /* KILN_RUNTIME_ABI_H */

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: Apache-2.0
+# lit configuration of the Kiln regression suites.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Kiln"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "unit"]
+
+config.substitutions.append(("%kiln_src", config.kiln_src_root))
+config.substitutions.append(("%kiln_obj", config.kiln_obj_root))
+config.environment["KILN_SRC"] = config.kiln_src_root
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    ["kiln-opt", "kiln-compile", "kiln-run", "kiln-optimizer-check"],
+    [config.kiln_tools_dir])
