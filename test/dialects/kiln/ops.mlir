@@ -1,0 +1,58 @@
+// RUN: kiln-opt %s | kiln-opt | FileCheck %s
+// RUN: kiln-opt %s --mlir-print-op-generic | kiln-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @sgd_static_lr
+// CHECK-SAME:    (%[[P:.*]]: tensor<4x3xf32>, %[[G:.*]]: tensor<4x3xf32>)
+// CHECK:         kiln.sgd %[[P]], %[[G]] {lr = 1.000000e-01 : f64} : tensor<4x3xf32>
+func.func @sgd_static_lr(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %0 = kiln.sgd %p, %g {lr = 0.1 : f64} : tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// CHECK-LABEL: func.func @sgd_dynamic_lr_weight_decay
+// CHECK-SAME:    (%[[P:.*]]: tensor<?xf32>, %[[G:.*]]: tensor<?xf32>, %[[LR:.*]]: tensor<f32>)
+// CHECK:         kiln.sgd %[[P]], %[[G]] lr(%[[LR]]) {weight_decay = 1.000000e-04 : f64} : tensor<?xf32>
+func.func @sgd_dynamic_lr_weight_decay(%p: tensor<?xf32>, %g: tensor<?xf32>, %lr: tensor<f32>)
+    -> tensor<?xf32> {
+  %0 = kiln.sgd %p, %g lr(%lr) {weight_decay = 1.0e-4 : f64} : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// CHECK-LABEL: func.func @momentum_nesterov
+// CHECK:         kiln.momentum %{{.*}}, %{{.*}}, %{{.*}} {lr = 2.500000e-02 : f64, momentum = 8.000000e-01 : f64, nesterov} : tensor<8xf32>
+func.func @momentum_nesterov(%p: tensor<8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>)
+    -> (tensor<8xf32>, tensor<8xf32>) {
+  %p1, %b1 = kiln.momentum %p, %g, %b {lr = 0.025 : f64, momentum = 0.8 : f64, nesterov}
+      : tensor<8xf32>
+  return %p1, %b1 : tensor<8xf32>, tensor<8xf32>
+}
+
+// Default-valued attributes are not printed.
+// CHECK-LABEL: func.func @momentum_defaults
+// CHECK:         kiln.momentum %{{.*}}, %{{.*}}, %{{.*}} {lr = 1.000000e-01 : f64} : tensor<8xf32>
+func.func @momentum_defaults(%p: tensor<8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>)
+    -> (tensor<8xf32>, tensor<8xf32>) {
+  %p1, %b1 = kiln.momentum %p, %g, %b {lr = 0.1 : f64, momentum = 0.9 : f64} : tensor<8xf32>
+  return %p1, %b1 : tensor<8xf32>, tensor<8xf32>
+}
+
+// CHECK-LABEL: func.func @adam
+// CHECK-SAME:    (%[[P:.*]]: tensor<16x4xf32>, %[[G:.*]]: tensor<16x4xf32>, %[[M:.*]]: tensor<16x4xf32>, %[[V:.*]]: tensor<16x4xf32>, %[[T:.*]]: tensor<i64>)
+// CHECK:         kiln.adam %[[P]], %[[G]], %[[M]], %[[V]] step(%[[T]]) {beta1 = 5.000000e-01 : f64, lr = 1.000000e-03 : f64} : tensor<16x4xf32>
+func.func @adam(%p: tensor<16x4xf32>, %g: tensor<16x4xf32>, %m: tensor<16x4xf32>,
+                %v: tensor<16x4xf32>, %t: tensor<i64>)
+    -> (tensor<16x4xf32>, tensor<16x4xf32>, tensor<16x4xf32>) {
+  %p1, %m1, %v1 = kiln.adam %p, %g, %m, %v step(%t) {lr = 1.0e-3 : f64, beta1 = 0.5 : f64}
+      : tensor<16x4xf32>
+  return %p1, %m1, %v1 : tensor<16x4xf32>, tensor<16x4xf32>, tensor<16x4xf32>
+}
+
+// CHECK-LABEL: func.func @adamw_dynamic_lr
+// CHECK:         kiln.adamw %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} step(%{{.*}}) lr(%{{.*}}) {eps = {{.*}} : f64, weight_decay = 1.000000e-01 : f64} : tensor<f32>
+func.func @adamw_dynamic_lr(%p: tensor<f32>, %g: tensor<f32>, %m: tensor<f32>, %v: tensor<f32>,
+                            %t: tensor<i64>, %lr: tensor<f32>)
+    -> (tensor<f32>, tensor<f32>, tensor<f32>) {
+  %p1, %m1, %v1 = kiln.adamw %p, %g, %m, %v step(%t) lr(%lr)
+      {weight_decay = 0.1 : f64, eps = 1.0e-6 : f64} : tensor<f32>
+  return %p1, %m1, %v1 : tensor<f32>, tensor<f32>, tensor<f32>
+}

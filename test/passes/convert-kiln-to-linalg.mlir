@@ -1,0 +1,101 @@
+// RUN: kiln-opt %s --convert-kiln-to-linalg --split-input-file | FileCheck %s
+
+// Each update is one element-wise linalg.generic whose outs are the tensors it replaces,
+// so bufferization can write them in place.
+
+// CHECK-LABEL: func.func @sgd_weight_decay
+// CHECK-SAME:    (%[[P:.*]]: tensor<?xf32>, %[[G:.*]]: tensor<?xf32>)
+// CHECK:         %[[NEGLR:.*]] = arith.truncf
+// CHECK:         %[[R:.*]] = linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel"]
+// CHECK-SAME:      ins(%[[G]] : tensor<?xf32>) outs(%[[P]] : tensor<?xf32>)
+// CHECK:         ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32):
+// CHECK:           %[[WD:.*]] = arith.mulf %{{.*}}, %[[PI]] : f32
+// CHECK:           %[[GD:.*]] = arith.addf %[[GI]], %[[WD]] : f32
+// CHECK:           %[[STEP:.*]] = arith.mulf %[[NEGLR]], %[[GD]] : f32
+// CHECK:           %[[NEW:.*]] = arith.addf %[[PI]], %[[STEP]] : f32
+// CHECK:           linalg.yield %[[NEW]] : f32
+// CHECK:         return %[[R]]
+func.func @sgd_weight_decay(%p: tensor<?xf32>, %g: tensor<?xf32>) -> tensor<?xf32> {
+  %0 = kiln.sgd %p, %g {lr = 0.5 : f64, weight_decay = 0.25 : f64} : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+/// Without weight decay PyTorch adds nothing to the gradient, and neither do we.
+// CHECK-LABEL: func.func @sgd_no_weight_decay
+// CHECK:         linalg.generic
+// CHECK:         ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32):
+// CHECK-NEXT:      %[[STEP:.*]] = arith.mulf %{{.*}}, %[[GI]] : f32
+// CHECK-NEXT:      %[[NEW:.*]] = arith.addf %[[PI]], %[[STEP]] : f32
+// CHECK-NEXT:      linalg.yield %[[NEW]] : f32
+func.func @sgd_no_weight_decay(%p: tensor<4x4xf32>, %g: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %0 = kiln.sgd %p, %g {lr = 0.5 : f64} : tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @momentum_nesterov_dynamic_lr
+// CHECK-SAME:    (%[[P:.*]]: tensor<8xf32>, %[[G:.*]]: tensor<8xf32>, %[[B:.*]]: tensor<8xf32>, %[[LR:.*]]: tensor<f32>)
+// CHECK:         %[[LRS:.*]] = tensor.extract %[[LR]][] : tensor<f32>
+// CHECK:         %[[MU:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK:         %[[R:.*]]:2 = linalg.generic
+// CHECK-SAME:      ins(%[[G]] : tensor<8xf32>) outs(%[[P]], %[[B]] : tensor<8xf32>, tensor<8xf32>)
+// CHECK:         ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[BI:.*]]: f32):
+// CHECK:           %[[BM:.*]] = arith.mulf %[[BI]], %[[MU]] : f32
+// CHECK:           %[[NB:.*]] = arith.addf %[[BM]], %[[GI]] : f32
+// CHECK:           %[[NM:.*]] = arith.mulf %[[MU]], %[[NB]] : f32
+// CHECK:           %[[D:.*]] = arith.addf %[[GI]], %[[NM]] : f32
+// CHECK:           linalg.yield %{{.*}}, %[[NB]] : f32, f32
+// CHECK:         return %[[R]]#0, %[[R]]#1
+func.func @momentum_nesterov_dynamic_lr(%p: tensor<8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>,
+                                        %lr: tensor<f32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %p1, %b1 = kiln.momentum %p, %g, %b lr(%lr) {momentum = 0.5 : f64, nesterov} : tensor<8xf32>
+  return %p1, %b1 : tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+/// Bias corrections are scalars computed once, outside the loop, in f64.
+// CHECK-LABEL: func.func @adam_bias_correction_outside_loop
+// CHECK-SAME:    (%[[P:.*]]: tensor<3x5xf32>, %[[G:.*]]: tensor<3x5xf32>, %[[M:.*]]: tensor<3x5xf32>, %[[V:.*]]: tensor<3x5xf32>, %[[T:.*]]: tensor<i64>)
+// CHECK:         %[[TI:.*]] = tensor.extract %[[T]][] : tensor<i64>
+// CHECK:         %[[TF:.*]] = arith.sitofp %[[TI]] : i64 to f64
+// CHECK:         math.powf %{{.*}}, %[[TF]] : f64
+// CHECK:         math.powf %{{.*}}, %[[TF]] : f64
+// CHECK:         %[[BC2:.*]] = math.sqrt %{{.*}} : f64
+// CHECK:         %[[R:.*]]:3 = linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "parallel"]
+// CHECK-SAME:      ins(%[[G]] : tensor<3x5xf32>) outs(%[[P]], %[[M]], %[[V]] : tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>)
+// CHECK-NOT:       math.powf
+// CHECK:           math.sqrt %{{.*}} : f32
+// CHECK:           linalg.yield
+// CHECK:         return %[[R]]#0, %[[R]]#1, %[[R]]#2
+func.func @adam_bias_correction_outside_loop(%p: tensor<3x5xf32>, %g: tensor<3x5xf32>,
+    %m: tensor<3x5xf32>, %v: tensor<3x5xf32>, %t: tensor<i64>)
+    -> (tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>) {
+  %p1, %m1, %v1 = kiln.adam %p, %g, %m, %v step(%t) {lr = 1.0e-3 : f64} : tensor<3x5xf32>
+  return %p1, %m1, %v1 : tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>
+}
+
+// -----
+
+/// AdamW scales the parameter before the Adam update instead of touching the gradient.
+// CHECK-LABEL: func.func @adamw_decoupled_decay
+// CHECK:         %[[LRWD:.*]] = arith.mulf %{{.*}}, %{{.*}} : f64
+// CHECK:         %[[KEEP:.*]] = arith.subf %{{.*}}, %[[LRWD]] : f64
+// CHECK:         %[[DECAY:.*]] = arith.truncf %[[KEEP]] : f64 to f32
+// CHECK:         linalg.generic
+// CHECK:         ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[MI:.*]]: f32, %[[VI:.*]]: f32):
+// CHECK-NEXT:      %[[PD:.*]] = arith.mulf %[[PI]], %[[DECAY]] : f32
+// CHECK-NEXT:      arith.subf %[[GI]], %[[MI]] : f32
+// CHECK:           %[[NEW:.*]] = arith.addf %[[PD]], %{{.*}} : f32
+// CHECK:           linalg.yield %[[NEW]]
+func.func @adamw_decoupled_decay(%p: tensor<7xf32>, %g: tensor<7xf32>, %m: tensor<7xf32>,
+                                 %v: tensor<7xf32>, %t: tensor<i64>)
+    -> (tensor<7xf32>, tensor<7xf32>, tensor<7xf32>) {
+  %p1, %m1, %v1 = kiln.adamw %p, %g, %m, %v step(%t) {lr = 1.0e-3 : f64} : tensor<7xf32>
+  return %p1, %m1, %v1 : tensor<7xf32>, tensor<7xf32>, tensor<7xf32>
+}
