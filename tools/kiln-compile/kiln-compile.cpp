@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-compile: program.mlir -> libprogram.so (+ C header) for libkiln_runtime.
-#include "kiln/Frontends/Text.h"
-#include "kiln/Pipelines/Pipelines.h"
-#include "kiln/Target/SharedLibrary.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
+#include "kiln/Tools/Driver.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 #include <cstdlib>
 
 namespace cl = llvm::cl;
@@ -38,17 +35,7 @@ int main(int argc, char **argv) {
     llvm::errs() << "kiln-compile: error: -O" << optLevel << " is not in 0..3\n";
     return EXIT_FAILURE;
   }
-  mlir::DialectRegistry registry;
-  kiln::registerKilnDialects(registry);
-  mlir::MLIRContext context(registry);
-  llvm::SourceMgr sourceMgr;
-  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-
-  mlir::OwningOpRef<mlir::ModuleOp> module = kiln::loadTextProgram(input, context, sourceMgr);
-  if (!module)
-    return EXIT_FAILURE;
-
-  kiln::CompileOptions options;
+  kiln::DriverOptions options;
   options.targetCpu = cpu;
   options.optLevel = optLevel;
   options.dumpLLVMDialectPath = dumpLLVM;
@@ -59,7 +46,5 @@ int main(int argc, char **argv) {
   } else if (header != "none") {
     options.headerPath = header;
   }
-  if (mlir::failed(kiln::compileToSharedLibrary(*module, output, options)))
-    return EXIT_FAILURE;
-  return EXIT_SUCCESS;
+  return kiln::compileProgramFile(input, output, options) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

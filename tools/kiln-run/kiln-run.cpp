@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln-run: compile (or load) a kiln program and call one of its entry points on tensors
+// read from .npy files or generated from a seed, for one or many steps.
+#include "kiln/Tools/Driver.h"
+#include "kiln/runtime/Module.h"
+#include "kiln/runtime/Npy.h"
+#include "kiln/runtime/Random.h"
+#include "kiln/runtime/Session.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace kiln::rt;
+
+namespace {
+
+[[noreturn]] void fail(const std::string &message) {
+  fmt::print(stderr, "kiln-run: error: {}\n", message);
+  std::exit(EXIT_FAILURE);
+}
+
+template <class T> T orFail(StatusOr<T> value, const std::string &context) {
+  if (!value.ok())
+    fail(context + value.status().message().data());
+  return std::move(*value);
+}
+
+void orFail(const Status &status, const std::string &context) {
+  if (!status.ok())
+    fail(context + std::string(status.message()));
+}
+
+std::string describe(const TensorSpec &spec) {
+  std::vector<std::string> dims;
+  for (int64_t d : spec.shape)
+    dims.push_back(d < 0 ? "?" : std::to_string(d));
+  return fmt::format("{}[{}]", dtypeName(spec.dtype), fmt::join(dims, "x"));
+}
+
+void printSignature(const Function &fn) {
+  fmt::print("@{}\n", fn.name());
+  for (size_t i = 0; i < fn.inputs().size(); ++i)
+    fmt::print("  input  {}: {}{}\n", i, describe(fn.inputs()[i]),
+               fn.inputs()[i].donated ? " (donated)" : "");
+  for (size_t i = 0; i < fn.results().size(); ++i) {
+    int alias = fn.results()[i].alias;
+    fmt::print("  result {}: {}{}\n", i, describe(fn.results()[i]),
+               alias >= 0 ? fmt::format(" (in place in input {})", alias) : "");
+  }
+}
+
+/// "normal", "uniform", "zeros", "ones" or "fill:V", optionally "@AxB" for the shape of a
+/// tensor with dynamic dimensions; anything else is a path to a .npy file.
+struct InputRecipe {
+  std::string kind;
+  double value = 0;
+  std::optional<std::vector<int64_t>> shape;
+  std::string path;
+};
+
+std::vector<int64_t> parseShape(const std::string &text) {
+  std::vector<int64_t> shape;
+  if (text.empty() || text == "scalar")
+    return shape;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('x', start);
+    std::string piece = text.substr(start, end == std::string::npos ? end : end - start);
+    char *stop = nullptr;
+    long long d = std::strtoll(piece.c_str(), &stop, 10);
+    if (piece.empty() || *stop != '\0' || d < 0)
+      fail(fmt::format("bad shape '{}': expected dimensions like 128x64", text));
+    shape.push_back(d);
+    if (end == std::string::npos)
+      break;
+    start = end + 1;
+  }
+  return shape;
+}
+
+InputRecipe parseRecipe(const std::string &text) {
+  InputRecipe r;
+  std::string body = text;
+  size_t at = text.find('@');
+  static const char *generated[] = {"normal", "uniform", "zeros", "ones", "fill:"};
+  bool isGenerated = std::any_of(std::begin(generated), std::end(generated),
+                                 [&](const char *g) { return text.rfind(g, 0) == 0; });
+  if (!isGenerated) {
+    r.kind = "file";
+    r.path = text;
+    return r;
+  }
+  if (at != std::string::npos) {
+    r.shape = parseShape(text.substr(at + 1));
+    body = text.substr(0, at);
+  }
+  if (body.rfind("fill:", 0) == 0) {
+    char *stop = nullptr;
+    r.value = std::strtod(body.c_str() + 5, &stop);
+    if (*stop != '\0' || body.size() == 5)
+      fail(fmt::format("bad fill value in '{}'", text));
+    r.kind = "fill";
+  } else if (body == "normal" || body == "uniform" || body == "zeros" || body == "ones") {
+    r.kind = body;
+  } else {
+    fail(fmt::format("unknown input generator '{}'", text));
+  }
+  return r;
+}
+
+template <class T> void fillWith(Tensor &t, double v) {
+  std::fill_n(t.data<T>(), t.numel(), static_cast<T>(v));
+}
+
+Tensor makeInput(const InputSpec &spec, const InputRecipe &recipe, uint64_t seed,
+                 size_t index) {
+  std::string where = fmt::format("input {} ({}): ", index, describe(spec));
+  if (recipe.kind == "file")
+    return orFail(loadNpy(recipe.path), where);
+
+  std::vector<int64_t> shape = spec.shape;
+  if (recipe.shape) {
+    if (recipe.shape->size() != shape.size())
+      fail(where + fmt::format("shape @{} has rank {}, the entry point expects rank {}",
+                               fmt::join(*recipe.shape, "x"), recipe.shape->size(),
+                               shape.size()));
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] >= 0 && shape[d] != (*recipe.shape)[d])
+        fail(where + fmt::format("dimension {} is {} in the signature, not {}", d, shape[d],
+                                 (*recipe.shape)[d]));
+      shape[d] = (*recipe.shape)[d];
+    }
+  } else if (std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; })) {
+    fail(where + "has dynamic dimensions; give a shape, e.g. --input " +
+         std::to_string(index) + "=normal@1000, or a .npy file");
+  }
+  Tensor t = orFail(Tensor::allocate(spec.dtype, shape), where);
+  // Each input gets its own stream, so adding an input does not change the others.
+  uint64_t stream = seed * 0x9E3779B97F4A7C15ull + index;
+  if (recipe.kind == "normal" || recipe.kind == "uniform") {
+    if (spec.dtype != DType::F32 && spec.dtype != DType::F64)
+      fail(where + recipe.kind + " needs a floating-point input; use zeros, ones or fill:V");
+    orFail(recipe.kind == "normal" ? fillNormal(t.view(), stream, 0.0f, 1.0f)
+                                   : fillUniform(t.view(), stream, -1.0f, 1.0f),
+           where);
+    return t;
+  }
+  double v = recipe.kind == "ones" ? 1.0 : recipe.kind == "fill" ? recipe.value : 0.0;
+  switch (spec.dtype) {
+  case DType::F32: fillWith<float>(t, v); break;
+  case DType::F64: fillWith<double>(t, v); break;
+  case DType::I1:
+  case DType::I8: fillWith<int8_t>(t, v); break;
+  case DType::I32: fillWith<int32_t>(t, v); break;
+  case DType::I64: fillWith<int64_t>(t, v); break;
+  default:
+    if (v != 0.0)
+      fail(where + "only zeros can be generated for " + std::string(dtypeName(spec.dtype)));
+  }
+  return t;
+}
+
+double elementAsDouble(const TensorView &v, int64_t i) {
+  switch (v.dtype) {
+  case DType::F32: return static_cast<const float *>(v.data)[i];
+  case DType::F64: return static_cast<const double *>(v.data)[i];
+  case DType::I1:
+  case DType::I8: return static_cast<const int8_t *>(v.data)[i];
+  case DType::I32: return static_cast<const int32_t *>(v.data)[i];
+  case DType::I64: return static_cast<const int64_t *>(v.data)[i];
+  default: return std::nan("");
+  }
+}
+
+std::string formatValues(const TensorView &v, int64_t limit) {
+  if (v.dtype == DType::F16 || v.dtype == DType::BF16)
+    return "(16-bit values; use --save-dir)";
+  int64_t n = v.numel();
+  std::vector<std::string> parts;
+  for (int64_t i = 0; i < std::min(n, limit); ++i)
+    parts.push_back(fmt::format("{:.7g}", elementAsDouble(v, i)));
+  std::string text = fmt::format("[{}{}]", fmt::join(parts, ", "), n > limit ? ", ..." : "");
+  if (n > limit) {
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double x = elementAsDouble(v, i);
+      lo = std::min(lo, x), hi = std::max(hi, x), sum += x;
+    }
+    text += fmt::format("  min {:.7g} max {:.7g} mean {:.7g}", lo, hi, sum / n);
+  }
+  return text;
+}
+
+/// Removes the temporary library of an on-the-fly compile, however kiln-run exits.
+struct TempDir {
+  fs::path path;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty())
+      fs::remove_all(path, ec);
+  }
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"kiln-run: compile or load a kiln program and run one of its entry points"};
+  std::string program, entry;
+  std::vector<std::string> inputArgs;
+  uint64_t seed = 0;
+  int64_t steps = 1;
+  int64_t printEvery = 0;
+  int64_t printLimit = 8;
+  std::string saveDir;
+  bool list = false;
+  app.add_option("program", program, "A .mlir kiln program, or a library from kiln-compile")
+      ->required();
+  app.add_option("-e,--entry", entry, "Entry point to call (default: the only one)");
+  app.add_option("-i,--input", inputArgs,
+                 "INDEX=SOURCE for an input: a .npy file, or normal, uniform, zeros, ones, "
+                 "fill:V, each optionally @SHAPE (e.g. normal@1000x3) for dynamic "
+                 "dimensions. Unset float inputs are normal(0,1), others zeros");
+  app.add_option("--seed", seed, "Seed of the generated inputs");
+  app.add_option("-n,--steps", steps, "Number of calls; donated inputs carry the state")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--print-every", printEvery,
+                 "Print scalar outputs every N steps (default: about 10 lines per run)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--print-limit", printLimit, "Elements of each result to print")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--save-dir", saveDir, "Write every result as result<i>.npy here");
+  app.add_flag("--list", list, "List the entry points and their signatures, then exit");
+  CLI11_PARSE(app, argc, argv);
+
+  // A .mlir program is compiled to a private temporary library first.
+  TempDir tmp;
+  std::string library = program;
+  if (fs::path(program).extension() == ".mlir" || program == "-") {
+    std::string pattern = (fs::temp_directory_path() / "kiln-run-XXXXXX").string();
+    if (!mkdtemp(pattern.data()))
+      fail("cannot create a temporary directory");
+    tmp.path = pattern;
+    library = (tmp.path / "program.so").string();
+    kiln::DriverOptions options;
+    if (!kiln::compileProgramFile(program, library, options))
+      return EXIT_FAILURE;
+  }
+
+  auto runtime = orFail(Runtime::create(), "");
+  Module module = orFail(runtime->loadModule(library), "");
+  if (list) {
+    for (const std::string &name : module.entryPoints())
+      printSignature(**module.lookup(name));
+    return EXIT_SUCCESS;
+  }
+  std::vector<std::string> names = module.entryPoints();
+  if (entry.empty()) {
+    if (names.size() != 1)
+      fail(fmt::format("{} has {} entry points ({}); choose one with --entry", program,
+                       names.size(), fmt::join(names, ", ")));
+    entry = names.front();
+  }
+  const Function &fn = *orFail(module.lookup(entry), "");
+
+  std::map<size_t, InputRecipe> recipes;
+  for (const std::string &arg : inputArgs) {
+    size_t eq = arg.find('=');
+    char *stop = nullptr;
+    unsigned long index = std::strtoul(arg.substr(0, eq).c_str(), &stop, 10);
+    if (eq == std::string::npos || eq == 0 || *stop != '\0')
+      fail(fmt::format("bad --input '{}': expected INDEX=SOURCE", arg));
+    if (index >= fn.inputs().size())
+      fail(fmt::format("--input {}: @{} has only {} inputs", index, fn.name(),
+                       fn.inputs().size()));
+    recipes[index] = parseRecipe(arg.substr(eq + 1));
+  }
+  std::vector<Tensor> inputs;
+  std::vector<TensorView> inputViews;
+  for (size_t i = 0; i < fn.inputs().size(); ++i) {
+    const InputSpec &spec = fn.inputs()[i];
+    InputRecipe recipe;
+    recipe.kind = spec.dtype == DType::F32 || spec.dtype == DType::F64 ? "normal" : "zeros";
+    if (auto it = recipes.find(i); it != recipes.end())
+      recipe = it->second;
+    inputs.push_back(makeInput(spec, recipe, seed, i));
+    inputViews.push_back(inputs.back().view());
+  }
+
+  Session session = orFail(Session::create(*runtime, module), "");
+  std::vector<Tensor> outputs;
+  std::vector<TensorView> outputViews;
+  for (const ResultSpec &r : fn.results()) {
+    if (r.alias >= 0)
+      continue;
+    outputs.push_back(orFail(Tensor::allocate(r.dtype, r.shape), "output: "));
+    outputViews.push_back(outputs.back().view());
+  }
+  auto resultView = [&](size_t i) {
+    int alias = fn.results()[i].alias;
+    if (alias >= 0)
+      return inputViews[alias];
+    size_t k = 0;
+    for (size_t j = 0; j < i; ++j)
+      k += fn.results()[j].alias < 0;
+    return outputViews[k];
+  };
+
+  if (printEvery == 0)
+    printEvery = std::max<int64_t>(1, steps / 10);
+  for (int64_t step = 1; step <= steps; ++step) {
+    orFail(session.call(fn, inputViews, outputViews), "");
+    if (steps > 1 && (step % printEvery == 0 || step == 1 || step == steps)) {
+      std::vector<std::string> scalars;
+      for (size_t i = 0; i < fn.results().size(); ++i)
+        if (fn.results()[i].alias < 0 && resultView(i).numel() == 1)
+          scalars.push_back(fmt::format("result {} = {:.7g}", i, elementAsDouble(resultView(i), 0)));
+      fmt::print("step {}/{}{}{}\n", step, steps, scalars.empty() ? "" : ": ",
+                 fmt::join(scalars, ", "));
+    }
+  }
+
+  for (size_t i = 0; i < fn.results().size(); ++i) {
+    TensorView v = resultView(i);
+    fmt::print("result {}: {} {}\n", i, describe(TensorSpec{v.dtype, v.shape}),
+               formatValues(v, printLimit));
+  }
+  if (!saveDir.empty()) {
+    std::error_code ec;
+    fs::create_directories(saveDir, ec);
+    if (ec)
+      fail(fmt::format("cannot create {}: {}", saveDir, ec.message()));
+    for (size_t i = 0; i < fn.results().size(); ++i)
+      orFail(saveNpy((fs::path(saveDir) / fmt::format("result{}.npy", i)).string(),
+                     resultView(i)),
+             "");
+  }
+  return EXIT_SUCCESS;
+}
