@@ -26,6 +26,7 @@
  *
  * sizes and strides count elements. The arguments are every input in order, then one
  * caller-allocated output buffer for each result whose "alias" is -1, in result order.
+ * A rank-0 descriptor has only {allocated, aligned, offset}.
  *
  * Donation (XLA-style input/output aliasing): a result with "alias": j is computed in place in
  * input j's buffer, so after the call input j holds that result and nothing was copied. An
@@ -41,7 +42,8 @@
  *                   {"dtype": "f32", "shape": [], "alias": -1}, ...]}]}
  * A dimension of -1 is dynamic: the input's extent is taken from the caller's tensor. Results
  * with alias -1 always have static shapes (kiln-compile rejects the others).
- * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64". */
+ * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64"; i1 elements occupy one
+ * byte each (0 or 1), as in MLIR's default data layout. */
 typedef void (*kiln_entry_fn)(void **args);
 
 #endif /* KILN_RUNTIME_ABI_H */

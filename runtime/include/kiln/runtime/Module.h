@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loading kiln-compile's shared libraries: Runtime, Module and the Function signatures.
+#ifndef KILN_RUNTIME_MODULE_H
+#define KILN_RUNTIME_MODULE_H
+
+#include "kiln/runtime/Abi.h"
+#include "kiln/runtime/DType.h"
+#include "kiln/runtime/Status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kiln::rt {
+
+/// The declared type of one argument or result; an extent of -1 is dynamic.
+struct TensorSpec {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+};
+
+/// An entry-point input. A donated input may be overwritten by the call.
+struct InputSpec : TensorSpec {
+  bool donated = false;
+};
+
+/// An entry-point result. `alias` is -1 when the result goes to its own output buffer, or the
+/// index of the input whose buffer receives it in place.
+struct ResultSpec : TensorSpec {
+  int alias = -1;
+};
+
+/// One entry point of a loaded module. Owned by its Module: a `const Function *` stays valid
+/// while any copy of that Module (or a Session built from it) is alive.
+class Function {
+public:
+  /// The entry-point name from the signature (without the kiln_call_ prefix).
+  const std::string &name() const { return name_; }
+  const std::vector<InputSpec> &inputs() const { return inputs_; }
+  const std::vector<ResultSpec> &results() const { return results_; }
+  /// How many caller-allocated output buffers a call takes: the results with alias -1.
+  size_t numOutputBuffers() const { return numOutputBuffers_; }
+  /// The kiln_call_<name> symbol. Calling it directly skips every check Session::call makes.
+  kiln_entry_fn entry() const { return entry_; }
+
+private:
+  friend class Module;
+  std::string name_;
+  std::vector<InputSpec> inputs_;
+  std::vector<ResultSpec> results_;
+  size_t numOutputBuffers_ = 0;
+  kiln_entry_fn entry_ = nullptr;
+};
+
+/// A shared library written by kiln-compile, loaded and with its signature validated.
+/// Immutable, so it may be shared across threads; copies are cheap and share the library,
+/// which is unloaded when the last copy (or Session using it) goes away.
+class Module {
+public:
+  /// dlopens `soPath` (RTLD_NOW | RTLD_LOCAL) and checks it against this runtime's ABI.
+  /// Errors name the path: kNotFound when the file is missing; kFailedPrecondition when it was
+  /// built for another KILN_ABI_VERSION; kInvalidArgument when it is not a loadable shared
+  /// library, lacks the kiln_module_* symbols, has malformed or inconsistent signature JSON, or
+  /// misses an entry's kiln_call_ symbol. In the JSON, "donated" defaults to false, "alias" to
+  /// -1 and "symbol" to "kiln_call_<name>"; unknown keys are ignored.
+  static StatusOr<Module> load(const std::string &soPath);
+
+  /// The entry point called `name`; kNotFound (listing the available ones) otherwise.
+  StatusOr<const Function *> lookup(std::string_view name) const;
+  /// The entry-point names, in signature order.
+  std::vector<std::string> entryPoints() const;
+  /// The path the module was loaded from.
+  const std::string &path() const;
+  /// True when `fn` is one of this module's entry points (not merely an equal one).
+  bool contains(const Function &fn) const;
+
+private:
+  struct State;
+  explicit Module(std::shared_ptr<const State> state);
+  std::shared_ptr<const State> state_;
+};
+
+/// Process-wide settings for a Runtime.
+struct RuntimeOptions {
+  /// Worker threads for host kernels; 0 picks the hardware concurrency. Not used by the
+  /// core runtime yet, which runs entry points on the calling thread.
+  int threads = 0;
+};
+
+/// The process-wide root object: backends and allocators hang off it, and it loads modules.
+/// Create one per process and keep it alive while sessions run.
+class Runtime {
+public:
+  /// kInvalidArgument for negative `options.threads`.
+  static StatusOr<std::unique_ptr<Runtime>> create(const RuntimeOptions &options = {});
+
+  Runtime(const Runtime &) = delete;
+  Runtime &operator=(const Runtime &) = delete;
+
+  /// Loads a module written by kiln-compile; see Module::load for the errors.
+  StatusOr<Module> loadModule(const std::string &soPath);
+
+  const RuntimeOptions &options() const { return options_; }
+
+private:
+  explicit Runtime(const RuntimeOptions &options) : options_(options) {}
+  RuntimeOptions options_;
+};
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_MODULE_H

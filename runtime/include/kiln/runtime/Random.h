@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// Counter-based random numbers (Philox4x32-10) for initialising and perturbing tensors.
+#ifndef KILN_RUNTIME_RANDOM_H
+#define KILN_RUNTIME_RANDOM_H
+
+#include "kiln/runtime/Status.h"
+#include "kiln/runtime/Tensor.h"
+
+#include <array>
+#include <cstdint>
+
+namespace kiln::rt {
+
+/// One Philox4x32-10 block (Salmon et al., SC'11; the Random123 reference): ten rounds over
+/// `counter` with `key`. Pure, so any element of a stream can be computed independently.
+std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key);
+
+/// Fills an f32 or f64 tensor with values uniform in [lo, hi). Element i depends only on
+/// (seed, i), never on how the work is split across threads. kInvalidArgument for another
+/// dtype, an invalid view, lo > hi or a non-finite bound.
+Status fillUniform(const TensorView &tensor, uint64_t seed, float lo, float hi);
+
+/// Fills an f32 or f64 tensor with normal samples (Box-Muller over two uniforms, so elements
+/// 2k and 2k+1 share a pair). Like fillUniform, element i depends only on (seed, i).
+/// kInvalidArgument for another dtype, an invalid view, stddev < 0 or a non-finite parameter.
+Status fillNormal(const TensorView &tensor, uint64_t seed, float mean, float stddev);
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_RANDOM_H

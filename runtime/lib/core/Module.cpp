@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loading a kiln-compile shared library, checking its ABI, and resolving its entry points.
+#include "kiln/runtime/Module.h"
+
+#include "Signature.h"
+#include "SysError.h"
+
+#include <cerrno>
+#include <cstring>
+#include <dlfcn.h>
+#include <link.h>
+#include <sys/stat.h>
+
+namespace kiln::rt {
+namespace {
+struct DlClose {
+  void operator()(void *handle) const { dlclose(handle); }
+};
+using LibraryHandle = std::unique_ptr<void, DlClose>;
+
+std::string lastDlError() {
+  const char *text = dlerror();
+  return text ? text : "unknown dynamic loader error";
+}
+
+// dlsym's result is only meaningful together with dlerror: a symbol may legitimately be null.
+void *findSymbol(void *handle, const char *name) {
+  dlerror();
+  void *address = dlsym(handle, name);
+  return dlerror() ? nullptr : address;
+}
+// The ELF symbol size of a dlsym'd object, or 0 where the loader does not know it. Lets us read
+// the kiln_module_* data symbols without running past their end in a malformed library.
+size_t symbolSize(const void *address) {
+  Dl_info info;
+  void *entry = nullptr;
+  if (dladdr1(address, &info, &entry, RTLD_DL_SYMENT) == 0 || !entry)
+    return 0;
+  return static_cast<const ElfW(Sym) *>(entry)->st_size;
+}
+} // namespace
+
+struct Module::State {
+  std::string path;
+  LibraryHandle library;
+  // Filled once in load() and never resized, so `const Function *` handed out stay valid.
+  std::vector<Function> functions;
+};
+
+Module::Module(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+
+StatusOr<Module> Module::load(const std::string &soPath) {
+  const std::string context = "cannot load Kiln module '" + soPath + "'";
+  auto fail = [&](StatusCode code, const std::string &why) {
+    return Status::error(code, context + ": " + why);
+  };
+  if (soPath.empty())
+    return Status::error(StatusCode::kInvalidArgument, "cannot load Kiln module: empty path");
+
+  // Checking the file first reports a missing file plainly rather than in the loader's words.
+  struct stat info;
+  if (::stat(soPath.c_str(), &info) != 0)
+    return detail::sysError(errno, context);
+  if (S_ISDIR(info.st_mode))
+    return fail(StatusCode::kInvalidArgument, "it is a directory");
+  // Without a slash, dlopen would search the library path instead of opening the file we saw.
+  std::string loadPath = soPath.find('/') == std::string::npos ? "./" + soPath : soPath;
+
+  // RTLD_LOCAL keeps one module's symbols (every module exports kiln_call_*) from resolving
+  // another's; RTLD_NOW surfaces missing dependencies here rather than mid-training-step.
+  LibraryHandle library(dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL));
+  if (!library)
+    return fail(StatusCode::kInvalidArgument, "not a loadable shared library: " + lastDlError());
+
+  // Both data symbols mark a Kiln module; the ELF size (0 = unknown) bounds how far we read.
+  struct DataSymbol {
+    const void *address;
+    size_t size;
+  };
+  auto kilnSymbol = [&](const char *name) -> StatusOr<DataSymbol> {
+    const void *address = findSymbol(library.get(), name);
+    if (!address)
+      return fail(StatusCode::kInvalidArgument,
+                  std::string("not a Kiln module (it does not export ") + name + ")");
+    return DataSymbol{address, symbolSize(address)};
+  };
+
+  KILN_ASSIGN_OR_RETURN(DataSymbol version, kilnSymbol(KILN_ABI_VERSION_SYMBOL));
+  if (version.size != 0 && version.size < sizeof(uint32_t))
+    return fail(StatusCode::kInvalidArgument, KILN_ABI_VERSION_SYMBOL " is " +
+                                                  std::to_string(version.size) +
+                                                  " bytes, expected a uint32_t");
+  uint32_t abi = *static_cast<const uint32_t *>(version.address);
+  if (abi != KILN_ABI_VERSION)
+    return fail(StatusCode::kFailedPrecondition,
+                "built for Kiln ABI " + std::to_string(abi) + ", this runtime speaks " +
+                    std::to_string(KILN_ABI_VERSION) + "; recompile it with this kiln-compile");
+
+  KILN_ASSIGN_OR_RETURN(DataSymbol signature, kilnSymbol(KILN_ABI_SIGNATURE_SYMBOL));
+  const char *text = static_cast<const char *>(signature.address);
+  size_t length = signature.size ? strnlen(text, signature.size) : std::strlen(text);
+  if (signature.size != 0 && length == signature.size)
+    return fail(StatusCode::kInvalidArgument,
+                KILN_ABI_SIGNATURE_SYMBOL " is not NUL-terminated within its " +
+                    std::to_string(signature.size) + " bytes");
+  StatusOr<std::vector<detail::EntrySignature>> entries =
+      detail::parseSignature(std::string_view(text, length));
+  if (!entries.ok())
+    return fail(entries.status().code(), std::string(entries.status().message()));
+
+  auto state = std::make_shared<State>();
+  state->path = soPath;
+  for (detail::EntrySignature &entry : *entries) {
+    void *symbol = findSymbol(library.get(), entry.symbol.c_str());
+    if (!symbol)
+      return fail(StatusCode::kInvalidArgument, "entry point '" + entry.name + "' names symbol " +
+                                                    entry.symbol +
+                                                    ", which the library does not export");
+    Function fn;
+    fn.name_ = std::move(entry.name);
+    fn.inputs_ = std::move(entry.inputs);
+    fn.results_ = std::move(entry.results);
+    for (const ResultSpec &result : fn.results_)
+      fn.numOutputBuffers_ += result.alias == -1;
+    // POSIX guarantees that a dlsym'd function address survives this cast.
+    fn.entry_ = reinterpret_cast<kiln_entry_fn>(symbol);
+    state->functions.push_back(std::move(fn));
+  }
+  state->library = std::move(library);
+  return Module(std::move(state));
+}
+
+StatusOr<const Function *> Module::lookup(std::string_view name) const {
+  for (const Function &fn : state_->functions)
+    if (fn.name() == name)
+      return &fn;
+  std::string available;
+  for (const Function &fn : state_->functions)
+    available += (available.empty() ? "" : ", ") + fn.name();
+  return Status::error(StatusCode::kNotFound,
+                       "module '" + state_->path + "' has no entry point '" + std::string(name) +
+                           "' (it has: " + (available.empty() ? "none" : available) + ")");
+}
+
+std::vector<std::string> Module::entryPoints() const {
+  std::vector<std::string> names;
+  names.reserve(state_->functions.size());
+  for (const Function &fn : state_->functions)
+    names.push_back(fn.name());
+  return names;
+}
+
+const std::string &Module::path() const { return state_->path; }
+
+bool Module::contains(const Function &fn) const {
+  for (const Function &own : state_->functions)
+    if (&own == &fn)
+      return true;
+  return false;
+}
+
+StatusOr<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions &options) {
+  if (options.threads < 0)
+    return Status::error(StatusCode::kInvalidArgument,
+                         "RuntimeOptions::threads must be >= 0 (0 = hardware concurrency), got " +
+                             std::to_string(options.threads));
+  return std::unique_ptr<Runtime>(new Runtime(options));
+}
+
+StatusOr<Module> Runtime::loadModule(const std::string &soPath) { return Module::load(soPath); }
+
+} // namespace kiln::rt

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+// Argument checking and the memref-descriptor calling convention of Abi.h.
+#include "kiln/runtime/Session.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kiln::rt {
+namespace {
+static_assert(sizeof(void *) == sizeof(int64_t),
+              "descriptors are packed as 64-bit words, which matches MLIR's layout only where "
+              "pointers are 64 bits wide");
+
+std::string argLabel(const Function &fn, size_t index) {
+  size_t numInputs = fn.inputs().size();
+  return index < numInputs ? "input " + std::to_string(index)
+                           : "output " + std::to_string(index - numInputs);
+}
+
+Status badArgument(const Function &fn, size_t index, const std::string &what) {
+  return Status::error(StatusCode::kInvalidArgument,
+                       fn.name() + ": " + argLabel(fn, index) + ": " + what);
+}
+
+std::string typeText(const TensorSpec &spec) {
+  return std::string(dtypeName(spec.dtype)) + shapeToString(spec.shape);
+}
+
+Status checkArgument(const Function &fn, size_t index, const TensorSpec &spec,
+                     const TensorView &view) {
+  if (view.dtype != spec.dtype)
+    return badArgument(fn, index, "expected dtype " + std::string(dtypeName(spec.dtype)) +
+                                      ", got " + std::string(dtypeName(view.dtype)));
+  if (view.shape.size() != spec.shape.size())
+    return badArgument(fn, index, "expected rank " + std::to_string(spec.shape.size()) + " (" +
+                                      typeText(spec) + "), got rank " +
+                                      std::to_string(view.shape.size()) + " " +
+                                      shapeToString(view.shape));
+  for (size_t d = 0; d < spec.shape.size(); ++d) {
+    if (view.shape[d] < 0)
+      return badArgument(fn, index, "negative extent in shape " + shapeToString(view.shape));
+    if (spec.shape[d] != -1 && view.shape[d] != spec.shape[d])
+      return badArgument(fn, index, "dim " + std::to_string(d) + " is " +
+                                        std::to_string(view.shape[d]) + ", expected " +
+                                        std::to_string(spec.shape[d]) + " (" + typeText(spec) +
+                                        ")");
+  }
+  StatusOr<size_t> nbytes = checkedByteSize(view.dtype, view.shape);
+  if (!nbytes.ok())
+    return badArgument(fn, index, std::string(nbytes.status().message()));
+  if (!view.data && *nbytes > 0)
+    return badArgument(fn, index, "null data pointer for " + std::to_string(*nbytes) + " bytes");
+  return Status();
+}
+
+struct Span {
+  uintptr_t begin, end;
+  size_t arg;
+  bool written;
+};
+
+// A step that writes a buffer another argument reads (or writes) would see its own partial
+// results, so any overlap that involves a written argument is rejected. Sorting by start makes
+// this O(n log n): an overlapping pair is caught when its later-starting member meets the
+// furthest end seen so far, tracked separately for written spans and for all spans.
+Status checkNoWrittenOverlap(const Function &fn, const std::vector<TensorView> &inputs,
+                             const std::vector<TensorView> &outputs) {
+  std::vector<Span> spans;
+  spans.reserve(inputs.size() + outputs.size());
+  auto add = [&](const TensorView &view, size_t arg, bool written) {
+    uintptr_t begin = reinterpret_cast<uintptr_t>(view.data);
+    spans.push_back({begin, begin + view.nbytes(), arg, written});
+  };
+  for (size_t i = 0; i < inputs.size(); ++i)
+    add(inputs[i], i, fn.inputs()[i].donated);
+  for (const ResultSpec &result : fn.results())
+    if (result.alias >= 0)
+      spans[result.alias].written = true;
+  for (size_t j = 0; j < outputs.size(); ++j)
+    add(outputs[j], inputs.size() + j, true);
+  spans.erase(std::remove_if(spans.begin(), spans.end(),
+                             [](const Span &s) { return s.begin == s.end; }),
+              spans.end());
+  std::sort(spans.begin(), spans.end(),
+            [](const Span &a, const Span &b) { return a.begin < b.begin; });
+
+  const Span *furthest = nullptr;        // the span reaching furthest so far
+  const Span *furthestWritten = nullptr; // the written span reaching furthest so far
+  for (const Span &span : spans) {
+    const Span *other = nullptr;
+    if (span.written && furthest && span.begin < furthest->end)
+      other = furthest;
+    else if (furthestWritten && span.begin < furthestWritten->end)
+      other = furthestWritten;
+    if (other) {
+      size_t a = std::min(span.arg, other->arg), b = std::max(span.arg, other->arg);
+      return badArgument(fn, b, "shares memory with " + argLabel(fn, a) +
+                                    ", and the call writes one of them (donated or aliased "
+                                    "inputs and outputs must not overlap other arguments)");
+    }
+    if (!furthest || span.end > furthest->end)
+      furthest = &span;
+    if (span.written && (!furthestWritten || span.end > furthestWritten->end))
+      furthestWritten = &span;
+  }
+  return Status();
+}
+
+size_t descriptorWords(const TensorView &view) { return 3 + 2 * view.shape.size(); }
+
+// Writes {allocated, aligned, offset, sizes[rank], strides[rank]} as Abi.h lays it out.
+void writeDescriptor(const TensorView &view, int64_t *words) {
+  std::memcpy(&words[0], &view.data, sizeof(void *));
+  std::memcpy(&words[1], &view.data, sizeof(void *));
+  words[2] = 0;
+  size_t rank = view.shape.size();
+  // Unsigned so that a zero-extent tensor with huge other extents cannot overflow; its strides
+  // are never used to address anything.
+  uint64_t stride = 1;
+  for (size_t d = rank; d-- > 0;) {
+    words[3 + d] = view.shape[d];
+    words[3 + rank + d] = static_cast<int64_t>(stride);
+    stride *= static_cast<uint64_t>(view.shape[d]);
+  }
+}
+} // namespace
+
+Session::Session(Runtime &runtime, Module module, const SessionOptions &options)
+    : runtime_(&runtime), module_(std::move(module)), options_(options) {}
+
+StatusOr<Session> Session::create(Runtime &runtime, const Module &module,
+                                  const SessionOptions &options) {
+  return Session(runtime, module, options);
+}
+
+Status Session::call(const Function &fn, const std::vector<TensorView> &inputs,
+                     const std::vector<TensorView> &outputs) {
+  if (!module_.contains(fn))
+    return Status::error(StatusCode::kInvalidArgument,
+                         fn.name() + ": not an entry point of this session's module '" +
+                             module_.path() + "'; look it up in that module");
+  if (inputs.size() != fn.inputs().size())
+    return Status::error(StatusCode::kInvalidArgument,
+                         fn.name() + ": expected " + std::to_string(fn.inputs().size()) +
+                             " inputs, got " + std::to_string(inputs.size()));
+  if (outputs.size() != fn.numOutputBuffers())
+    return Status::error(StatusCode::kInvalidArgument,
+                         fn.name() + ": expected " + std::to_string(fn.numOutputBuffers()) +
+                             " output buffers (one per result with alias -1), got " +
+                             std::to_string(outputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    KILN_RETURN_IF_ERROR(checkArgument(fn, i, fn.inputs()[i], inputs[i]));
+  size_t output = 0;
+  for (const ResultSpec &result : fn.results())
+    if (result.alias == -1) {
+      KILN_RETURN_IF_ERROR(checkArgument(fn, inputs.size() + output, result, outputs[output]));
+      ++output;
+    }
+  KILN_RETURN_IF_ERROR(checkNoWrittenOverlap(fn, inputs, outputs));
+
+  size_t numWords = 0;
+  for (const TensorView &view : inputs)
+    numWords += descriptorWords(view);
+  for (const TensorView &view : outputs)
+    numWords += descriptorWords(view);
+  descriptorWords_.resize(numWords);
+  argPointers_.clear();
+  int64_t *words = descriptorWords_.data();
+  for (const std::vector<TensorView> *group : {&inputs, &outputs})
+    for (const TensorView &view : *group) {
+      writeDescriptor(view, words);
+      argPointers_.push_back(words);
+      words += descriptorWords(view);
+    }
+  fn.entry()(argPointers_.data());
+  return Status();
+}
+
+StatusOr<std::vector<Tensor>> Session::call(const Function &fn,
+                                            const std::vector<TensorView> &inputs) {
+  std::vector<Tensor> results;
+  std::vector<TensorView> views;
+  results.reserve(fn.numOutputBuffers());
+  views.reserve(fn.numOutputBuffers());
+  for (const ResultSpec &result : fn.results())
+    if (result.alias == -1) {
+      KILN_ASSIGN_OR_RETURN(Tensor tensor, Tensor::allocate(result.dtype, result.shape));
+      views.push_back(tensor.view());
+      results.push_back(std::move(tensor));
+    }
+  KILN_RETURN_IF_ERROR(call(fn, inputs, views));
+  return results;
+}
+
+} // namespace kiln::rt

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for Philox4x32-10 (Random123 known answers) and the uniform/normal tensor fills.
+#include "kiln/runtime/Random.h"
+
+#include "TestUtil.h"
+
+#include <cmath>
+
+namespace kiln::rt {
+namespace {
+using test::expectError;
+
+using Words = std::array<uint32_t, 4>;
+
+// Random123's kat_vectors for philox4x32_10.
+TEST(Philox, KnownAnswers) {
+  EXPECT_EQ(philox4x32({0, 0, 0, 0}, {0, 0}),
+            (Words{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}));
+  EXPECT_EQ(philox4x32({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}),
+            (Words{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}));
+  EXPECT_EQ(philox4x32({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}),
+            (Words{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}));
+}
+
+template <class T> std::vector<T> fill(DType dtype, size_t n, uint64_t seed, bool normal) {
+  std::vector<T> values(n);
+  TensorView view{values.data(), dtype, {static_cast<int64_t>(n)}};
+  Status status = normal ? fillNormal(view, seed, 0.0f, 1.0f) : fillUniform(view, seed, 0.0f, 1.0f);
+  EXPECT_TRUE(status.ok()) << status.toString();
+  return values;
+}
+
+TEST(Random, DeterministicAndIndependentOfLength) {
+  for (bool normal : {false, true}) {
+    std::vector<float> a = fill<float>(DType::F32, 1001, 42, normal);
+    EXPECT_EQ(a, fill<float>(DType::F32, 1001, 42, normal));
+    EXPECT_NE(a, fill<float>(DType::F32, 1001, 43, normal));
+    // Element i depends only on (seed, i): a shorter tensor is a prefix, whatever the blocking.
+    for (size_t n : {1, 2, 3, 5, 7}) {
+      std::vector<float> prefix = fill<float>(DType::F32, n, 42, normal);
+      EXPECT_TRUE(std::equal(prefix.begin(), prefix.end(), a.begin())) << n;
+    }
+    std::vector<double> d = fill<double>(DType::F64, 9, 42, normal);
+    std::vector<double> d3 = fill<double>(DType::F64, 3, 42, normal);
+    EXPECT_TRUE(std::equal(d3.begin(), d3.end(), d.begin()));
+  }
+}
+
+TEST(Random, UniformAndNormalStreamsDiffer) {
+  EXPECT_NE(fill<float>(DType::F32, 8, 1, false), fill<float>(DType::F32, 8, 1, true));
+}
+
+template <class T> void expectMoments(const std::vector<T> &values, double mean, double stddev) {
+  double n = static_cast<double>(values.size()), sum = 0, squares = 0;
+  for (T v : values)
+    sum += v;
+  double sampleMean = sum / n;
+  for (T v : values)
+    squares += (v - sampleMean) * (v - sampleMean);
+  double sampleStd = std::sqrt(squares / (n - 1));
+  // Five standard errors: a correct generator fails this about once in 3.5 million runs.
+  EXPECT_NEAR(sampleMean, mean, 5 * stddev / std::sqrt(n));
+  EXPECT_NEAR(sampleStd, stddev, 5 * stddev / std::sqrt(2 * n));
+}
+
+TEST(Random, NormalMoments) {
+  constexpr int64_t n = 100000;
+  std::vector<float> f(n);
+  ASSERT_TRUE(fillNormal(TensorView{f.data(), DType::F32, {n}}, 2024, 3.0f, 2.0f).ok());
+  expectMoments(f, 3.0, 2.0);
+  std::vector<double> d(n);
+  ASSERT_TRUE(fillNormal(TensorView{d.data(), DType::F64, {100, 1000}}, 7, -1.0f, 0.5f).ok());
+  expectMoments(d, -1.0, 0.5);
+  for (double v : d)
+    ASSERT_TRUE(std::isfinite(v));
+}
+
+TEST(Random, UniformRangeAndMoments) {
+  constexpr int64_t n = 100000;
+  std::vector<float> f(n);
+  ASSERT_TRUE(fillUniform(TensorView{f.data(), DType::F32, {n}}, 5, -2.0f, 6.0f).ok());
+  for (float v : f) {
+    ASSERT_GE(v, -2.0f);
+    ASSERT_LT(v, 6.0f);
+  }
+  expectMoments(f, 2.0, 8.0 / std::sqrt(12.0));
+  std::vector<double> d(n);
+  ASSERT_TRUE(fillUniform(TensorView{d.data(), DType::F64, {n}}, 5, 0.0f, 1.0f).ok());
+  for (double v : d) {
+    ASSERT_GE(v, 0.0);
+    ASSERT_LT(v, 1.0);
+  }
+  expectMoments(d, 0.5, 1.0 / std::sqrt(12.0));
+}
+
+TEST(Random, DegenerateRangeAndZeroStddev) {
+  std::vector<float> f(5);
+  TensorView view{f.data(), DType::F32, {5}};
+  ASSERT_TRUE(fillUniform(view, 1, 2.5f, 2.5f).ok());
+  EXPECT_EQ(f, std::vector<float>(5, 2.5f));
+  ASSERT_TRUE(fillNormal(view, 1, -1.0f, 0.0f).ok());
+  EXPECT_EQ(f, std::vector<float>(5, -1.0f));
+}
+
+TEST(Random, RejectsBadArguments) {
+  std::vector<int32_t> ints(4);
+  expectError(fillNormal(TensorView{ints.data(), DType::I32, {4}}, 0, 0, 1),
+              StatusCode::kInvalidArgument, "fillNormal", "f32 or f64", "i32");
+  uint16_t halves[4] = {};
+  expectError(fillUniform(TensorView{halves, DType::F16, {4}}, 0, 0, 1),
+              StatusCode::kInvalidArgument, "fillUniform", "f16");
+  std::vector<float> f(4);
+  TensorView view{f.data(), DType::F32, {4}};
+  expectError(fillUniform(view, 0, 1, 0), StatusCode::kInvalidArgument, "lo <= hi");
+  expectError(fillUniform(view, 0, 0, INFINITY), StatusCode::kInvalidArgument, "finite");
+  expectError(fillNormal(view, 0, 0, -1), StatusCode::kInvalidArgument, "stddev");
+  expectError(fillNormal(view, 0, NAN, 1), StatusCode::kInvalidArgument, "finite");
+  expectError(fillNormal(TensorView{nullptr, DType::F32, {4}}, 0, 0, 1),
+              StatusCode::kInvalidArgument, "null data");
+  expectError(fillNormal(TensorView{f.data(), DType::F32, {-4}}, 0, 0, 1),
+              StatusCode::kInvalidArgument, "negative");
+  EXPECT_TRUE(fillNormal(TensorView{nullptr, DType::F32, {0}}, 0, 0, 1).ok());
+}
+
+} // namespace
+} // namespace kiln::rt
