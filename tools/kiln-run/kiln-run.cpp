@@ -2,6 +2,7 @@
 // kiln-run: compile (or load) a kiln program and call one of its entry points on tensors
 // read from .npy files or generated from a seed, for one or many steps.
 #include "kiln/Tools/Driver.h"
+#include "kiln/runtime/InitSpec.h"
 #include "kiln/runtime/Module.h"
 #include "kiln/runtime/Npy.h"
 #include "kiln/runtime/Random.h"
@@ -52,8 +53,9 @@ std::string describe(const TensorSpec &spec) {
 void printSignature(const Function &fn) {
   fmt::print("@{}\n", fn.name());
   for (size_t i = 0; i < fn.inputs().size(); ++i)
-    fmt::print("  input  {}: {}{}\n", i, describe(fn.inputs()[i]),
-               fn.inputs()[i].donated ? " (donated)" : "");
+    fmt::print("  input  {}: {}{}{}\n", i, describe(fn.inputs()[i]),
+               fn.inputs()[i].donated ? " (donated)" : "",
+               fn.inputs()[i].init.empty() ? "" : " init " + fn.inputs()[i].init);
   for (size_t i = 0; i < fn.results().size(); ++i) {
     int alias = fn.results()[i].alias;
     fmt::print("  result {}: {}{}\n", i, describe(fn.results()[i]),
@@ -61,11 +63,10 @@ void printSignature(const Function &fn) {
   }
 }
 
-/// "normal", "uniform", "zeros", "ones" or "fill:V", optionally "@AxB" for the shape of a
-/// tensor with dynamic dimensions; anything else is a path to a .npy file.
+/// Where an input comes from: a .npy file, or an initialiser (InitSpec.h grammar) with an
+/// optional "@AxB" shape for inputs with dynamic dimensions.
 struct InputRecipe {
-  std::string kind;
-  double value = 0;
+  std::optional<InitSpec> init;
   std::optional<std::vector<int64_t>> shape;
   std::string path;
 };
@@ -75,7 +76,7 @@ std::vector<int64_t> parseShape(const std::string &text) {
   if (text.empty() || text == "scalar")
     return shape;
   size_t start = 0;
-  while (start <= text.size()) {
+  while (true) {
     size_t end = text.find('x', start);
     std::string piece = text.substr(start, end == std::string::npos ? end : end - start);
     char *stop = nullptr;
@@ -84,39 +85,21 @@ std::vector<int64_t> parseShape(const std::string &text) {
       fail(fmt::format("bad shape '{}': expected dimensions like 128x64", text));
     shape.push_back(d);
     if (end == std::string::npos)
-      break;
+      return shape;
     start = end + 1;
   }
-  return shape;
 }
 
 InputRecipe parseRecipe(const std::string &text) {
   InputRecipe r;
-  std::string body = text;
   size_t at = text.find('@');
-  static const char *generated[] = {"normal", "uniform", "zeros", "ones", "fill:"};
-  bool isGenerated = std::any_of(std::begin(generated), std::end(generated),
-                                 [&](const char *g) { return text.rfind(g, 0) == 0; });
-  if (!isGenerated) {
-    r.kind = "file";
-    r.path = text;
+  if (std::optional<InitSpec> init = parseInitSpec(std::string_view(text).substr(0, at))) {
+    r.init = init;
+    if (at != std::string::npos)
+      r.shape = parseShape(text.substr(at + 1));
     return r;
   }
-  if (at != std::string::npos) {
-    r.shape = parseShape(text.substr(at + 1));
-    body = text.substr(0, at);
-  }
-  if (body.rfind("fill:", 0) == 0) {
-    char *stop = nullptr;
-    r.value = std::strtod(body.c_str() + 5, &stop);
-    if (*stop != '\0' || body.size() == 5)
-      fail(fmt::format("bad fill value in '{}'", text));
-    r.kind = "fill";
-  } else if (body == "normal" || body == "uniform" || body == "zeros" || body == "ones") {
-    r.kind = body;
-  } else {
-    fail(fmt::format("unknown input generator '{}'", text));
-  }
+  r.path = text;
   return r;
 }
 
@@ -127,8 +110,13 @@ template <class T> void fillWith(Tensor &t, double v) {
 Tensor makeInput(const InputSpec &spec, const InputRecipe &recipe, uint64_t seed,
                  size_t index) {
   std::string where = fmt::format("input {} ({}): ", index, describe(spec));
-  if (recipe.kind == "file")
+  if (!recipe.init) {
+    if (!fs::exists(recipe.path))
+      fail(where + fmt::format("'{}' is neither a .npy file nor an initialiser (zeros, ones, "
+                               "fill:V, normal[:STDDEV], uniform[:BOUND])",
+                               recipe.path));
     return orFail(loadNpy(recipe.path), where);
+  }
 
   std::vector<int64_t> shape = spec.shape;
   if (recipe.shape) {
@@ -149,24 +137,26 @@ Tensor makeInput(const InputSpec &spec, const InputRecipe &recipe, uint64_t seed
   Tensor t = orFail(Tensor::allocate(spec.dtype, shape), where);
   // Each input gets its own stream, so adding an input does not change the others.
   uint64_t stream = seed * 0x9E3779B97F4A7C15ull + index;
-  if (recipe.kind == "normal" || recipe.kind == "uniform") {
+  const InitSpec &init = *recipe.init;
+  float scale = static_cast<float>(init.value);
+  if (init.kind == InitSpec::Kind::Normal || init.kind == InitSpec::Kind::Uniform) {
     if (spec.dtype != DType::F32 && spec.dtype != DType::F64)
-      fail(where + recipe.kind + " needs a floating-point input; use zeros, ones or fill:V");
-    orFail(recipe.kind == "normal" ? fillNormal(t.view(), stream, 0.0f, 1.0f)
-                                   : fillUniform(t.view(), stream, -1.0f, 1.0f),
+      fail(where + "random initialisers need a floating-point input; use zeros, ones or "
+                   "fill:V");
+    orFail(init.kind == InitSpec::Kind::Normal ? fillNormal(t.view(), stream, 0.0f, scale)
+                                               : fillUniform(t.view(), stream, -scale, scale),
            where);
     return t;
   }
-  double v = recipe.kind == "ones" ? 1.0 : recipe.kind == "fill" ? recipe.value : 0.0;
   switch (spec.dtype) {
-  case DType::F32: fillWith<float>(t, v); break;
-  case DType::F64: fillWith<double>(t, v); break;
+  case DType::F32: fillWith<float>(t, init.value); break;
+  case DType::F64: fillWith<double>(t, init.value); break;
   case DType::I1:
-  case DType::I8: fillWith<int8_t>(t, v); break;
-  case DType::I32: fillWith<int32_t>(t, v); break;
-  case DType::I64: fillWith<int64_t>(t, v); break;
+  case DType::I8: fillWith<int8_t>(t, init.value); break;
+  case DType::I32: fillWith<int32_t>(t, init.value); break;
+  case DType::I64: fillWith<int64_t>(t, init.value); break;
   default:
-    if (v != 0.0)
+    if (init.value != 0.0)
       fail(where + "only zeros can be generated for " + std::string(dtypeName(spec.dtype)));
   }
   return t;
@@ -229,9 +219,10 @@ int main(int argc, char **argv) {
       ->required();
   app.add_option("-e,--entry", entry, "Entry point to call (default: the only one)");
   app.add_option("-i,--input", inputArgs,
-                 "INDEX=SOURCE for an input: a .npy file, or normal, uniform, zeros, ones, "
-                 "fill:V, each optionally @SHAPE (e.g. normal@1000x3) for dynamic "
-                 "dimensions. Unset float inputs are normal(0,1), others zeros");
+                 "INDEX=SOURCE for an input: a .npy file, or zeros, ones, fill:V, "
+                 "normal[:STDDEV], uniform[:BOUND], each optionally @SHAPE (e.g. "
+                 "normal@1000x3) for dynamic dimensions. Inputs not given use the program's "
+                 "kiln.init, else normal (floats) or zeros");
   app.add_option("--seed", seed, "Seed of the generated inputs");
   app.add_option("-n,--steps", steps, "Number of calls; donated inputs carry the state")
       ->check(CLI::PositiveNumber);
@@ -291,7 +282,8 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < fn.inputs().size(); ++i) {
     const InputSpec &spec = fn.inputs()[i];
     InputRecipe recipe;
-    recipe.kind = spec.dtype == DType::F32 || spec.dtype == DType::F64 ? "normal" : "zeros";
+    bool isFloat = spec.dtype == DType::F32 || spec.dtype == DType::F64;
+    recipe.init = parseInitSpec(!spec.init.empty() ? spec.init : isFloat ? "normal" : "zeros");
     if (auto it = recipes.find(i); it != recipes.end())
       recipe = it->second;
     inputs.push_back(makeInput(spec, recipe, seed, i));

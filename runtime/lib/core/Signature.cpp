@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Internal: the signature JSON schema checks; the only translation unit that sees nlohmann.
 #include "Signature.h"
+#include "kiln/runtime/InitSpec.h"
 
 #include "kiln/runtime/Abi.h"
 #include "kiln/runtime/Tensor.h"
@@ -97,6 +98,13 @@ Status parseInputs(const json &entry, const std::string &where, EntrySignature &
       if (!donated->is_boolean())
         return wrongType(at + ".donated", "a boolean", *donated);
       spec.donated = donated->get<bool>();
+    }
+    KILN_ASSIGN_OR_RETURN(const json *init, member(item, at, "init", /*required=*/false));
+    if (init) {
+      KILN_ASSIGN_OR_RETURN(spec.init, getString(*init, at + ".init"));
+      if (!parseInitSpec(spec.init))
+        return Status::error(StatusCode::kInvalidArgument,
+                             at + ".init: '" + spec.init + "' is not an initialiser");
     }
     sig.inputs.push_back(std::move(spec));
     return Status();

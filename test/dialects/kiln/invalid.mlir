@@ -155,3 +155,24 @@ func.func @adam_moment_shape(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4x
       -> (tensor<4xf32>, tensor<4xf32>, tensor<8xf32>)
   return %p1, %m1, %v1 : tensor<4xf32>, tensor<4xf32>, tensor<8xf32>
 }
+
+// -----
+
+// expected-error @+1 {{argument #0: 'kiln.init' must be a string: zeros, ones, fill:V, normal[:STDDEV] or uniform[:BOUND], not "gaussian"}}
+func.func @bad_init(%p: tensor<4xf32> {kiln.init = "gaussian"}) -> tensor<4xf32> {
+  return %p : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #0: 'kiln.init' must be a string: zeros, ones, fill:V, normal[:STDDEV] or uniform[:BOUND], not "normal:-1"}}
+func.func @negative_stddev(%p: tensor<4xf32> {kiln.init = "normal:-1"}) -> tensor<4xf32> {
+  return %p : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{unknown kiln argument attribute 'kiln.initial'}}
+func.func @unknown_arg_attr(%p: tensor<4xf32> {kiln.initial = "zeros"}) -> tensor<4xf32> {
+  return %p : tensor<4xf32>
+}

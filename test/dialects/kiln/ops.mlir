@@ -56,3 +56,14 @@ func.func @adamw_dynamic_lr(%p: tensor<f32>, %g: tensor<f32>, %m: tensor<f32>, %
       {weight_decay = 0.1 : f64, eps = 1.0e-6 : f64} : tensor<f32>
   return %p1, %m1, %v1 : tensor<f32>, tensor<f32>, tensor<f32>
 }
+
+/// Entry-point arguments may say how drivers initialise them.
+// CHECK-LABEL: func.func @init_attributes
+// CHECK-SAME:    {kiln.init = "normal:0.05"}
+// CHECK-SAME:    {kiln.init = "zeros"}
+// CHECK-SAME:    {kiln.init = "fill:-2.5"}
+func.func @init_attributes(%w: tensor<4xf32> {kiln.init = "normal:0.05"},
+                           %m: tensor<4xf32> {kiln.init = "zeros"},
+                           %c: tensor<4xf32> {kiln.init = "fill:-2.5"}) -> tensor<4xf32> {
+  return %w : tensor<4xf32>
+}

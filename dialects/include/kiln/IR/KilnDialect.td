@@ -18,6 +18,11 @@ def Kiln_Dialect : Dialect {
     parameters and state in place.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
+  // `kiln.init` on an entry point's argument says how drivers fill it when not given.
+  let hasRegionArgAttrVerify = 1;
+  let extraClassDeclaration = [{
+    static constexpr ::llvm::StringLiteral kInitAttrName = "kiln.init";
+  }];
 }
 
 class Kiln_Op<string mnemonic, list<Trait> traits = []>

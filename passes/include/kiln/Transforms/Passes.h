@@ -15,6 +15,7 @@ namespace kiln {
 /// Names of the attributes the Abi passes hand to each other and to kiln-compile.
 inline constexpr llvm::StringLiteral kAbiFunctionTypeAttr = "kiln.abi.function_type";
 inline constexpr llvm::StringLiteral kAbiDonatedAttr = "kiln.abi.donated";
+inline constexpr llvm::StringLiteral kAbiInitAttr = "kiln.abi.init";
 inline constexpr llvm::StringLiteral kAbiSignatureAttr = "kiln.abi.signature";
 } // namespace kiln
 

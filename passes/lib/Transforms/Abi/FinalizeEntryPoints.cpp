@@ -91,11 +91,14 @@ struct KilnFinalizeEntryPointsPass
       auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
 
       auto donated = func->getAttrOfType<DenseBoolArrayAttr>(kiln::kAbiDonatedAttr);
+      auto inits = func->getAttrOfType<ArrayAttr>(kiln::kAbiInitAttr);
       json::Array inputs, results;
       SmallVector<int64_t> aliases;
       for (auto [i, t] : llvm::enumerate(tensorType.getInputs())) {
         json::Object spec = tensorSpec(cast<RankedTensorType>(t));
         spec["donated"] = donated && donated[i];
+        if (inits && !cast<StringAttr>(inits[i]).getValue().empty())
+          spec["init"] = cast<StringAttr>(inits[i]).getValue();
         inputs.push_back(std::move(spec));
       }
       for (auto [i, t] : llvm::enumerate(tensorType.getResults())) {

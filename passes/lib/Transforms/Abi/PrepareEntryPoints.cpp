@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-prepare-entry-points: tensor-level checks and donation decisions for entry points.
 #include "kiln/Transforms/Passes.h"
+#include "kiln/IR/KilnDialect.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
@@ -78,8 +79,15 @@ struct KilnPrepareEntryPointsPass
                         b.getBoolAttr(donated.test(i)));
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
         donatedFlags.push_back(donated.test(i));
-      // Bufferization strips its writable attributes, so the decision is kept separately.
+      // Bufferization rewrites argument attributes, so what the signature needs is kept on
+      // the function itself.
       func->setAttr(kiln::kAbiDonatedAttr, b.getDenseBoolArrayAttr(donatedFlags));
+      SmallVector<StringRef> inits;
+      for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+        auto init = func.getArgAttrOfType<StringAttr>(i, kiln::KilnDialect::kInitAttrName);
+        inits.push_back(init ? init.getValue() : StringRef());
+      }
+      func->setAttr(kiln::kAbiInitAttr, b.getStrArrayAttr(inits));
     }
     if (failedAny)
       signalPassFailure();

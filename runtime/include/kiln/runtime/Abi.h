@@ -37,11 +37,13 @@
  *   {"abi_version": 1,
  *    "entry_points": [
  *      {"name": "adam_step", "symbol": "kiln_call_adam_step",
- *       "inputs":  [{"dtype": "f32", "shape": [4, 3], "donated": true}, ...],
+ *       "inputs":  [{"dtype": "f32", "shape": [4, 3], "donated": true, "init": "zeros"}, ...],
  *       "results": [{"dtype": "f32", "shape": [4, 3], "alias": 0},
  *                   {"dtype": "f32", "shape": [], "alias": -1}, ...]}]}
  * A dimension of -1 is dynamic: the input's extent is taken from the caller's tensor. Results
  * with alias -1 always have static shapes (kiln-compile rejects the others).
+ * "init" is optional: how a driver such as kiln-run fills the input when none is given, in
+ * the grammar of kiln/runtime/InitSpec.h; it comes from a `kiln.init` argument attribute.
  * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64"; i1 elements occupy one
  * byte each (0 or 1), as in MLIR's default data layout. */
 typedef void (*kiln_entry_fn)(void **args);

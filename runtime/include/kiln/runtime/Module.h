@@ -25,6 +25,9 @@ struct TensorSpec {
 /// An entry-point input. A donated input may be overwritten by the call.
 struct InputSpec : TensorSpec {
   bool donated = false;
+  /// How a driver fills this input when the caller gives none (InitSpec.h grammar); empty
+  /// when the program does not say.
+  std::string init;
 };
 
 /// An entry-point result. `alias` is -1 when the result goes to its own output buffer, or the
