@@ -103,10 +103,6 @@ InputRecipe parseRecipe(const std::string &text) {
   return r;
 }
 
-template <class T> void fillWith(Tensor &t, double v) {
-  std::fill_n(t.data<T>(), t.numel(), static_cast<T>(v));
-}
-
 Tensor makeInput(const InputSpec &spec, const InputRecipe &recipe, uint64_t seed,
                  size_t index) {
   std::string where = fmt::format("input {} ({}): ", index, describe(spec));
@@ -136,29 +132,7 @@ Tensor makeInput(const InputSpec &spec, const InputRecipe &recipe, uint64_t seed
   }
   Tensor t = orFail(Tensor::allocate(spec.dtype, shape), where);
   // Each input gets its own stream, so adding an input does not change the others.
-  uint64_t stream = seed * 0x9E3779B97F4A7C15ull + index;
-  const InitSpec &init = *recipe.init;
-  float scale = static_cast<float>(init.value);
-  if (init.kind == InitSpec::Kind::Normal || init.kind == InitSpec::Kind::Uniform) {
-    if (spec.dtype != DType::F32 && spec.dtype != DType::F64)
-      fail(where + "random initialisers need a floating-point input; use zeros, ones or "
-                   "fill:V");
-    orFail(init.kind == InitSpec::Kind::Normal ? fillNormal(t.view(), stream, 0.0f, scale)
-                                               : fillUniform(t.view(), stream, -scale, scale),
-           where);
-    return t;
-  }
-  switch (spec.dtype) {
-  case DType::F32: fillWith<float>(t, init.value); break;
-  case DType::F64: fillWith<double>(t, init.value); break;
-  case DType::I1:
-  case DType::I8: fillWith<int8_t>(t, init.value); break;
-  case DType::I32: fillWith<int32_t>(t, init.value); break;
-  case DType::I64: fillWith<int64_t>(t, init.value); break;
-  default:
-    if (init.value != 0.0)
-      fail(where + "only zeros can be generated for " + std::string(dtypeName(spec.dtype)));
-  }
+  orFail(fillInit(t.view(), *recipe.init, seed * 0x9E3779B97F4A7C15ull + index), where);
   return t;
 }
 

@@ -2,7 +2,9 @@
 // Philox4x32-10 and the tensor fills built on it.
 #include "kiln/runtime/Random.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 namespace kiln::rt {
@@ -125,6 +127,43 @@ Status fillNormal(const TensorView &tensor, uint64_t seed, float mean, float std
     fillBlocks<double, 2>(tensor, seed, Stream::kNormal, [&](const Block &w, double *out) {
       boxMuller(1.0 - unit53(w[0], w[1]), unit53(w[2], w[3]), mean, stddev, out);
     });
+  }
+  return Status();
+}
+
+namespace {
+template <class T> void fillConstant(const TensorView &tensor, double value) {
+  std::fill_n(static_cast<T *>(tensor.data), tensor.numel(), static_cast<T>(value));
+}
+} // namespace
+
+Status fillInit(const TensorView &tensor, const InitSpec &init, uint64_t seed) {
+  float scale = static_cast<float>(init.value);
+  switch (init.kind) {
+  case InitSpec::Kind::Normal:
+    return fillNormal(tensor, seed, 0.0f, scale);
+  case InitSpec::Kind::Uniform:
+    return fillUniform(tensor, seed, -scale, scale);
+  default:
+    break;
+  }
+  if (tensor.numel() > 0 && !tensor.data)
+    return Status::error(StatusCode::kInvalidArgument, "fillInit: null data");
+  switch (tensor.dtype) {
+  case DType::F32: fillConstant<float>(tensor, init.value); break;
+  case DType::F64: fillConstant<double>(tensor, init.value); break;
+  case DType::I1: fillConstant<uint8_t>(tensor, init.value != 0); break;
+  case DType::I8: fillConstant<int8_t>(tensor, init.value); break;
+  case DType::I32: fillConstant<int32_t>(tensor, init.value); break;
+  case DType::I64: fillConstant<int64_t>(tensor, init.value); break;
+  case DType::F16:
+  case DType::BF16:
+    if (init.value != 0)
+      return Status::error(StatusCode::kUnimplemented,
+                           std::string("fillInit: only zeros for ") +
+                               std::string(dtypeName(tensor.dtype)));
+    std::memset(tensor.data, 0, tensor.nbytes());
+    break;
   }
   return Status();
 }

@@ -122,5 +122,34 @@ TEST(Random, RejectsBadArguments) {
   EXPECT_TRUE(fillNormal(TensorView{nullptr, DType::F32, {0}}, 0, 0, 1).ok());
 }
 
+TEST(InitSpec, ParsesTheGrammar) {
+  auto normal = parseInitSpec("normal:0.05");
+  ASSERT_TRUE(normal.has_value());
+  EXPECT_EQ(normal->kind, InitSpec::Kind::Normal);
+  EXPECT_DOUBLE_EQ(normal->value, 0.05);
+  EXPECT_DOUBLE_EQ(parseInitSpec("uniform")->value, 1.0);
+  EXPECT_DOUBLE_EQ(parseInitSpec("fill:-2.5")->value, -2.5);
+  EXPECT_EQ(parseInitSpec("zeros")->kind, InitSpec::Kind::Zeros);
+  for (const char *bad : {"", "gaussian", "zeros:1", "fill", "fill:", "fill:x", "normal:-1",
+                          "uniform:nan", "fill:1e999", "ones:"})
+    EXPECT_FALSE(parseInitSpec(bad).has_value()) << bad;
+}
+
+TEST(FillInit, ConstantsForEveryDTypeAndRandomForFloats) {
+  int64_t ints[5];
+  ASSERT_TRUE(fillInit({ints, DType::I64, {5}}, *parseInitSpec("fill:7"), 0).ok());
+  for (int64_t v : ints)
+    EXPECT_EQ(v, 7);
+  float f[1000];
+  ASSERT_TRUE(fillInit({f, DType::F32, {1000}}, *parseInitSpec("uniform:0.5"), 3).ok());
+  for (float v : f)
+    EXPECT_TRUE(v >= -0.5f && v < 0.5f) << v;
+  ASSERT_TRUE(fillInit({f, DType::F32, {1000}}, *parseInitSpec("ones"), 3).ok());
+  EXPECT_EQ(f[999], 1.0f);
+  // Random initialisers are for floating-point tensors only.
+  Status s = fillInit({ints, DType::I64, {5}}, *parseInitSpec("normal"), 0);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+}
+
 } // namespace
 } // namespace kiln::rt

@@ -86,6 +86,8 @@ struct KilnPrepareEntryPointsPass
       for (unsigned i = 0; i < func.getNumArguments(); ++i) {
         auto init = func.getArgAttrOfType<StringAttr>(i, kiln::KilnDialect::kInitAttrName);
         inits.push_back(init ? init.getValue() : StringRef());
+        // Only the signature needs it; LLVM would warn about an unknown parameter attribute.
+        func.removeArgAttr(i, kiln::KilnDialect::kInitAttrName);
       }
       func->setAttr(kiln::kAbiInitAttr, b.getStrArrayAttr(inits));
     }

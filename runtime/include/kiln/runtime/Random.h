@@ -4,6 +4,7 @@
 #define KILN_RUNTIME_RANDOM_H
 
 #include "kiln/runtime/Status.h"
+#include "kiln/runtime/InitSpec.h"
 #include "kiln/runtime/Tensor.h"
 
 #include <array>
@@ -24,6 +25,10 @@ Status fillUniform(const TensorView &tensor, uint64_t seed, float lo, float hi);
 /// 2k and 2k+1 share a pair). Like fillUniform, element i depends only on (seed, i).
 /// kInvalidArgument for another dtype, an invalid view, stddev < 0 or a non-finite parameter.
 Status fillNormal(const TensorView &tensor, uint64_t seed, float mean, float stddev);
+
+/// Fills `tensor` as an InitSpec says (a signature's "init"): constants for every dtype except
+/// 16-bit floats (zeros only), random initialisers for f32 and f64 from `seed`.
+Status fillInit(const TensorView &tensor, const InitSpec &init, uint64_t seed);
 
 } // namespace kiln::rt
 
