@@ -25,6 +25,7 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm) {
   // linalg ops, so every update names the buffer it overwrites.
   pm.addPass(createConvertKilnToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createKilnFusePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnPrepareEntryPointsPass());
 
@@ -42,9 +43,12 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 
-  // Loops, then LLVM. The loop vectorizer of the LLVM back end (targeting the host CPU)
-  // vectorizes these simple element-wise loops.
+  // All parameter updates of a step become one parallel loop on the runtime's thread pool;
+  // the LLVM back end (targeting the host CPU) vectorizes the element-wise loops inside.
+  pm.addNestedPass<func::FuncOp>(createKilnFuseHorizontalPass());
+  pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createKilnOutlineParallelPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

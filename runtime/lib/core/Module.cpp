@@ -9,6 +9,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <link.h>
+#include <omp.h>
 #include <sys/stat.h>
 
 namespace kiln::rt {
@@ -164,6 +165,10 @@ StatusOr<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions &options
     return Status::error(StatusCode::kInvalidArgument,
                          "RuntimeOptions::threads must be >= 0 (0 = hardware concurrency), got " +
                              std::to_string(options.threads));
+  // The pool is process-wide (OpenMP's); a Runtime sizes it, 0 keeps OMP_NUM_THREADS or
+  // the hardware concurrency.
+  if (options.threads > 0)
+    omp_set_num_threads(options.threads);
   return std::unique_ptr<Runtime>(new Runtime(options));
 }
 

@@ -43,4 +43,56 @@ def KilnEmitAbiPass : Pass<"kiln-emit-abi", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+//===-- Fusion and parallelism ----------------------------------------------------------===//
+
+def KilnFusePass : Pass<"kiln-fuse", "::mlir::func::FuncOp"> {
+  let summary = "Vertical fusion: chains of element-wise tensor ops become one loop nest";
+  let description = [{
+    Runs on tensors, after kiln ops are lowered to linalg. A producer whose only consumer is
+    another element-wise op is fused into it (upstream's element-wise fusion patterns), so a
+    chain of gradient transforms (scale, clip, weight decay, the optimizer update) reads its
+    inputs once and writes its outputs once. Producers with several consumers are not
+    duplicated: that would recompute them and read their inputs twice.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def KilnFuseHorizontalPass : Pass<"kiln-fuse-horizontal", "::mlir::func::FuncOp"> {
+  let summary = "Horizontal fusion: independent element-wise updates share one parallel loop";
+  let description = [{
+    Runs on buffers. Independent element-wise `linalg.generic` ops (the optimizer updates of
+    all parameter tensors of a step) are merged into a single `scf.parallel` loop over their
+    concatenated index space, cut into chunks of `chunk-size` elements: each chunk runs the
+    slice of every update that falls into it. This is the multi-tensor-apply problem solved
+    by the compiler: one parallel region per step instead of one per tensor. Updates join a
+    group only if no update in the group or op between them touches their buffers.
+  }];
+  let options = [
+    Option<"chunkSize", "chunk-size", "int64_t", "16384",
+           "Elements per parallel work item">,
+    Option<"minElements", "min-elements", "int64_t", "32768",
+           "Groups with fewer elements (when static) stay serial">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def KilnOutlineParallelPass : Pass<"kiln-outline-parallel", "::mlir::ModuleOp"> {
+  let summary = "Run top-level scf.parallel loops on the runtime's thread pool";
+  let description = [{
+    Outlines the body of each top-level one-dimensional `scf.parallel` loop into a function
+    `(begin, end, context)` that runs iterations [begin, end), packs the values it uses into
+    a stack context, and calls `kiln_parallel_for` (Abi.h), which libkiln_runtime provides.
+    Generated loops thus share the runtime's OpenMP pool with oneDNN instead of bringing a
+    second threading runtime into the process.
+  }];
+  let options = [
+    Option<"grain", "grain", "int64_t", "1",
+           "Minimum iterations per thread">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::func::FuncDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

@@ -48,4 +48,18 @@
  * byte each (0 or 1), as in MLIR's default data layout. */
 typedef void (*kiln_entry_fn)(void **args);
 
+/* Parallel loops. Compiled code does not start threads: it outlines each parallel loop into a
+ * body taking a half-open range [begin, end) of its iterations and a context pointer, and
+ * calls this function, which libkiln_runtime exports (the module resolves it when loaded).
+ * The runtime splits [0, n) into contiguous ranges of at least `grain` iterations over its
+ * thread pool, the same OpenMP runtime (GNU libgomp) that oneDNN uses, so generated loops and
+ * library kernels never compete with two pools. It returns when every range is done. */
+typedef void (*kiln_parallel_body_fn)(int64_t begin, int64_t end, void *context);
+#define KILN_ABI_PARALLEL_FOR_SYMBOL "kiln_parallel_for"
+#ifdef __cplusplus
+extern "C"
+#endif
+    void
+    kiln_parallel_for(int64_t n, int64_t grain, kiln_parallel_body_fn body, void *context);
+
 #endif /* KILN_RUNTIME_ABI_H */

@@ -88,8 +88,8 @@ private:
 
 /// Process-wide settings for a Runtime.
 struct RuntimeOptions {
-  /// Worker threads for host kernels; 0 picks the hardware concurrency. Not used by the
-  /// core runtime yet, which runs entry points on the calling thread.
+  /// Threads of the process-wide pool that compiled parallel loops run on (OpenMP's, shared
+  /// with oneDNN); 0 keeps OMP_NUM_THREADS, or else the hardware concurrency.
   int threads = 0;
 };
 

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln-fuse-horizontal: independent element-wise updates on buffers share one parallel loop
+// over their concatenated index space (multi-tensor apply).
+#include "kiln/Transforms/Passes.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNFUSEHORIZONTALPASS
+#include "kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// An all-parallel generic whose operands are contiguous buffers indexed identically, so any
+/// slice of the flattened iteration space can run on its own.
+bool isSliceable(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
+      op.getNumReductionLoops() != 0 || op->getNumResults() != 0)
+    return false;
+  if (!llvm::all_of(op.getIndexingMapsArray(), [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  for (Value v : op->getOperands()) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.getLayout().isIdentity())
+      return false;
+  }
+  return !op.getBody()->walk([](linalg::IndexOp) { return WalkResult::interrupt(); })
+              .wasInterrupted();
+}
+
+/// The buffer that a memref value views.
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      break;
+    v = view.getViewSource();
+  }
+  return v;
+}
+
+/// Whether two roots are certainly different buffers. Arguments of an entry point may be
+/// assumed distinct because the runtime rejects calls in which a written argument overlaps
+/// another; a private function's callers make no such promise.
+bool distinctRoots(Value a, Value b, bool argumentsDistinct) {
+  if (a == b)
+    return false;
+  auto isAllocation = [](Value v) {
+    return v.getDefiningOp<memref::AllocOp>() || v.getDefiningOp<memref::AllocaOp>();
+  };
+  auto isArgument = [&](Value v) { return isa<BlockArgument>(v) && argumentsDistinct; };
+  auto ga = a.getDefiningOp<memref::GetGlobalOp>(), gb = b.getDefiningOp<memref::GetGlobalOp>();
+  if (ga && gb)
+    return ga.getName() != gb.getName();
+  bool knownA = isAllocation(a) || isArgument(a) || ga;
+  bool knownB = isAllocation(b) || isArgument(b) || gb;
+  return knownA && knownB;
+}
+
+struct Group {
+  SmallVector<linalg::GenericOp> ops;
+  SmallVector<Value> reads, writes;     // roots
+  SmallVector<Operation *> deferredFrees; // deallocs of group buffers met between members
+  bool argumentsDistinct = false;
+
+  bool touches(ArrayRef<Value> roots, Value r) const {
+    return llvm::any_of(roots, [&](Value x) { return !distinctRoots(x, r, argumentsDistinct); });
+  }
+  /// Whether `op`'s effects would be reordered unsafely if the members moved past it.
+  bool blockedBy(Operation *op, bool &isFreeOfMember) const {
+    isFreeOfMember = false;
+    if (isMemoryEffectFree(op))
+      return false;
+    auto iface = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!iface || op->getNumRegions() != 0)
+      return true;
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    iface.getEffects(effects);
+    for (auto &effect : effects) {
+      Value v = effect.getValue();
+      if (!v)
+        return true;
+      Value r = rootOf(v);
+      bool write = !isa<MemoryEffects::Read>(effect.getEffect());
+      if (isa<MemoryEffects::Free>(effect.getEffect()) && (touches(reads, r) || touches(writes, r))) {
+        isFreeOfMember = true; // safe to postpone until after the fused loop
+        continue;
+      }
+      if (touches(writes, r) || (write && touches(reads, r)))
+        return true;
+    }
+    return false;
+  }
+  /// Whether `op` depends on, or is depended on by, a member (through a shared buffer).
+  bool conflictsWith(ArrayRef<Value> opReads, ArrayRef<Value> opWrites) const {
+    for (Value r : opReads)
+      if (touches(writes, r))
+        return true;
+    for (Value w : opWrites)
+      if (touches(writes, w) || touches(reads, w))
+        return true;
+    return false;
+  }
+};
+
+Value flatten(OpBuilder &b, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (type.getRank() == 1)
+    return buffer;
+  ReassociationIndices all;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    all.push_back(i);
+  return memref::CollapseShapeOp::create(b, loc, buffer, ArrayRef<ReassociationIndices>{all});
+}
+
+/// Replaces the group's ops by one scf.parallel over chunks of the concatenated index space.
+void fuse(Group &group, int64_t chunkSize) {
+  linalg::GenericOp last = group.ops.back();
+  OpBuilder b(last);
+  SmallVector<Location> locs;
+  for (linalg::GenericOp op : group.ops)
+    locs.push_back(op.getLoc());
+  Location loc = b.getFusedLoc(locs);
+
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value chunk = arith::ConstantIndexOp::create(b, loc, chunkSize);
+  SmallVector<SmallVector<Value>> flat;
+  SmallVector<Value> sizes, offsets;
+  Value total = zero;
+  for (linalg::GenericOp op : group.ops) {
+    SmallVector<Value> operands;
+    for (Value v : op->getOperands())
+      operands.push_back(flatten(b, loc, v));
+    Value n = memref::DimOp::create(b, loc, operands.front(), 0);
+    offsets.push_back(total);
+    sizes.push_back(n);
+    total = arith::AddIOp::create(b, loc, total, n);
+    flat.push_back(std::move(operands));
+  }
+  Value chunks = arith::CeilDivUIOp::create(b, loc, total, chunk);
+
+  scf::ParallelOp::create(
+      b, loc, ValueRange{zero}, ValueRange{chunks}, ValueRange{one},
+      [&](OpBuilder &nb, Location l, ValueRange ivs) {
+        Value begin = arith::MulIOp::create(nb, l, ivs[0], chunk);
+        Value end = arith::MinUIOp::create(nb, l, arith::AddIOp::create(nb, l, begin, chunk),
+                                           total);
+        for (auto [k, op] : llvm::enumerate(group.ops)) {
+          // This chunk's part of update k, in k's own coordinates (possibly empty).
+          Value lo = arith::MaxSIOp::create(
+              nb, l, arith::SubIOp::create(nb, l, begin, offsets[k]), zero);
+          Value hi = arith::MinSIOp::create(
+              nb, l, arith::SubIOp::create(nb, l, end, offsets[k]), sizes[k]);
+          Value len = arith::MaxSIOp::create(nb, l, arith::SubIOp::create(nb, l, hi, lo), zero);
+          SmallVector<Value> slices;
+          for (Value v : flat[k])
+            slices.push_back(memref::SubViewOp::create(nb, l, v, ArrayRef<OpFoldResult>{lo},
+                                                       ArrayRef<OpFoldResult>{len},
+                                                       ArrayRef<OpFoldResult>{nb.getIndexAttr(1)}));
+          unsigned numInputs = op.getNumDpsInputs();
+          SmallVector<AffineMap> maps(slices.size(), nb.getMultiDimIdentityMap(1));
+          auto sliced = linalg::GenericOp::create(
+              nb, op.getLoc(), TypeRange{}, ArrayRef<Value>(slices).take_front(numInputs),
+              ArrayRef<Value>(slices).drop_front(numInputs), maps,
+              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel});
+          IRMapping mapping;
+          op.getRegion().cloneInto(&sliced.getRegion(), mapping);
+        }
+      });
+  for (Operation *free : group.deferredFrees)
+    free->moveAfter(last);
+  for (linalg::GenericOp op : group.ops)
+    op->erase();
+}
+
+struct KilnFuseHorizontalPass
+    : kiln::impl::KilnFuseHorizontalPassBase<KilnFuseHorizontalPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    bool argumentsDistinct = func.isPublic();
+    for (Block &block : func.getBody()) {
+      Group group;
+      group.argumentsDistinct = argumentsDistinct;
+      auto flush = [&] {
+        if (!group.ops.empty() && worthFusing(group))
+          fuse(group, chunkSize);
+        group = Group();
+        group.argumentsDistinct = argumentsDistinct;
+      };
+      for (Operation &op : llvm::make_early_inc_range(block)) {
+        auto generic = dyn_cast<linalg::GenericOp>(op);
+        if (generic && isSliceable(generic)) {
+          SmallVector<Value> reads, writes;
+          for (Value v : generic.getDpsInputs())
+            reads.push_back(rootOf(v));
+          for (Value v : generic.getDpsInits()) {
+            reads.push_back(rootOf(v));
+            writes.push_back(rootOf(v));
+          }
+          if (group.conflictsWith(reads, writes))
+            flush();
+          group.ops.push_back(generic);
+          llvm::append_range(group.reads, reads);
+          llvm::append_range(group.writes, writes);
+          continue;
+        }
+        if (group.ops.empty())
+          continue;
+        bool isFreeOfMember;
+        if (group.blockedBy(&op, isFreeOfMember))
+          flush();
+        else if (isFreeOfMember)
+          group.deferredFrees.push_back(&op);
+      }
+      flush();
+    }
+  }
+
+  /// Tiny updates stay serial: a fork costs more than they do.
+  bool worthFusing(const Group &group) const {
+    int64_t elements = 0;
+    for (linalg::GenericOp op : group.ops) {
+      auto type = cast<MemRefType>(op->getOperand(0).getType());
+      if (!type.hasStaticShape())
+        return true;
+      elements += type.getNumElements();
+    }
+    return elements >= minElements;
+  }
+};
+
+} // namespace

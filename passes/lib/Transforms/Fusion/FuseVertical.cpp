@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln-fuse: producer-consumer fusion of element-wise linalg ops on tensors.
+#include "kiln/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNFUSEPASS
+#include "kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// Fuses a producer into its consumer when the consumer is the producer's only user.
+/// Duplicating a producer with several users would read its inputs again, the traffic
+/// fusion is meant to remove. Only the fusion itself is used from upstream's element-wise
+/// pattern set: its companions rewrite unused `outs` to tensor.empty, which would cut the
+/// destination link that lets a step update its donated buffers in place.
+struct FuseSoleConsumer : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    for (OpOperand &operand : consumer->getOpOperands()) {
+      Operation *producer = operand.get().getDefiningOp();
+      if (!producer || !producer->hasOneUse() || !linalg::areElementwiseOpsFusable(&operand))
+        continue;
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, &operand);
+      if (failed(fused))
+        continue;
+      // The producer, now unused, is left for the driver to erase as dead.
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
+          return use.getOwner() != producer;
+        });
+      rewriter.eraseOp(consumer);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(consumer, "no element-wise producer with one use");
+  }
+};
+
+struct KilnFusePass : kiln::impl::KilnFusePassBase<KilnFusePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseSoleConsumer>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

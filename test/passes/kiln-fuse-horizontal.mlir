@@ -1,0 +1,120 @@
+// RUN: kiln-opt %s --kiln-fuse-horizontal="chunk-size=1024 min-elements=1000" --split-input-file | FileCheck %s
+
+#map1 = affine_map<(d0) -> (d0)>
+#map2 = affine_map<(d0, d1) -> (d0, d1)>
+
+/// Updates of two parameters of different shapes run as one parallel loop over chunks of
+/// their concatenated index space; each chunk runs its slice of each update.
+// CHECK-LABEL: func.func @two_parameters_one_loop
+// CHECK-SAME:    (%[[W:.*]]: memref<64x32xf32>, %[[GW:.*]]: memref<64x32xf32>, %[[B:.*]]: memref<32xf32>, %[[GB:.*]]: memref<32xf32>)
+// CHECK-DAG:     %[[WF:.*]] = memref.collapse_shape %[[W]] {{\[}}[0, 1]] : memref<64x32xf32> into memref<2048xf32>
+// CHECK-DAG:     %[[GWF:.*]] = memref.collapse_shape %[[GW]] {{\[}}[0, 1]]
+// CHECK:         scf.parallel (%[[C:.*]]) =
+// CHECK:           %[[WS:.*]] = memref.subview %[[WF]]
+// CHECK:           linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK-SAME:        outs(%[[WS]] :
+// CHECK:           %[[BS:.*]] = memref.subview %[[B]]
+// CHECK:           linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK-SAME:        outs(%[[BS]] :
+// CHECK:         }
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+func.func @two_parameters_one_loop(%w: memref<64x32xf32>, %gw: memref<64x32xf32>, %b: memref<32xf32>,
+                                   %gb: memref<32xf32>) {
+  linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel"]}
+      ins(%gw : memref<64x32xf32>) outs(%w : memref<64x32xf32>) {
+  ^bb0(%g: f32, %p: f32):
+    %0 = arith.subf %p, %g : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [#map1, #map1], iterator_types = ["parallel"]}
+      ins(%gb : memref<32xf32>) outs(%b : memref<32xf32>) {
+  ^bb0(%g: f32, %p: f32):
+    %0 = arith.subf %p, %g : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+/// The second update reads what the first writes: slices of the two would run in different
+/// chunks, so they must not share a loop.
+// CHECK-LABEL: func.func @negative_dependent_updates
+// CHECK:         scf.parallel
+// CHECK:         scf.parallel
+func.func @negative_dependent_updates(%a: memref<2048xf32>, %b: memref<2048xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} outs(%a : memref<2048xf32>) {
+  ^bb0(%x: f32):
+    %0 = arith.addf %x, %x : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%a : memref<2048xf32>) outs(%b : memref<2048xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %0 = arith.addf %x, %y : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+/// A store to a buffer the group reads, between two updates, keeps them apart.
+// CHECK-LABEL: func.func @negative_intervening_write
+// CHECK:         scf.parallel
+// CHECK:         memref.store
+// CHECK:         scf.parallel
+func.func @negative_intervening_write(%a: memref<2048xf32>, %g: memref<2048xf32>, %b: memref<2048xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%g : memref<2048xf32>) outs(%a : memref<2048xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %0 = arith.addf %x, %y : f32
+    linalg.yield %0 : f32
+  }
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  memref.store %zero, %g[%c0] : memref<2048xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%g : memref<2048xf32>) outs(%b : memref<2048xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %0 = arith.addf %x, %y : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+/// In a private function the arguments may alias, so updates of two arguments stay apart.
+// CHECK-LABEL: func.func private @negative_private_arguments_may_alias
+// CHECK:         scf.parallel
+// CHECK:         scf.parallel
+func.func private @negative_private_arguments_may_alias(%a: memref<2048xf32>, %b: memref<2048xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} outs(%a : memref<2048xf32>) {
+  ^bb0(%x: f32):
+    %0 = arith.addf %x, %x : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} outs(%b : memref<2048xf32>) {
+  ^bb0(%x: f32):
+    %0 = arith.addf %x, %x : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+/// Below min-elements an update stays a plain serial generic.
+// CHECK-LABEL: func.func @negative_tiny_stays_serial
+// CHECK-NOT:     scf.parallel
+// CHECK:         linalg.generic
+func.func @negative_tiny_stays_serial(%a: memref<16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} outs(%a : memref<16xf32>) {
+  ^bb0(%x: f32):
+    %0 = arith.addf %x, %x : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
