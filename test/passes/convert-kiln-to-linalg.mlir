@@ -99,3 +99,50 @@ func.func @adamw_decoupled_decay(%p: tensor<7xf32>, %g: tensor<7xf32>, %m: tenso
   %p1, %m1, %v1 = kiln.adamw %p, %g, %m, %v step(%t) {lr = 1.0e-3 : f64} : tensor<7xf32>
   return %p1, %m1, %v1 : tensor<7xf32>, tensor<7xf32>, tensor<7xf32>
 }
+
+// -----
+
+/// Scaled signSGD: one f64 reduction of |g| first, then the update loop using its mean.
+// CHECK-LABEL: func.func @sign_sgd_scaled
+// CHECK-SAME:    (%[[P:.*]]: tensor<10x3xf32>, %[[G:.*]]: tensor<10x3xf32>)
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[G]] : tensor<10x3xf32>) outs(%{{.*}} : tensor<f64>)
+// CHECK:           math.absf
+// CHECK:           arith.extf
+// CHECK:         %[[S:.*]] = tensor.extract %[[SUM]][] : tensor<f64>
+// CHECK:         arith.divf %[[S]]
+// CHECK:         linalg.generic {{.*}} ins(%[[G]] : tensor<10x3xf32>) outs(%[[P]] : tensor<10x3xf32>)
+// CHECK:           arith.cmpf ogt
+// CHECK:           arith.cmpf olt
+func.func @sign_sgd_scaled(%p: tensor<10x3xf32>, %g: tensor<10x3xf32>) -> tensor<10x3xf32> {
+  %0 = kiln.sign_sgd %p, %g {lr = 1.0e-3 : f64, scaled} : tensor<10x3xf32>
+  return %0 : tensor<10x3xf32>
+}
+
+// -----
+
+/// Lion: the sign of the interpolation, then decoupled decay and the momentum update, in
+/// one loop over (g; p, m).
+// CHECK-LABEL: func.func @lion
+// CHECK-SAME:    (%[[P:.*]]: tensor<16xf32>, %[[G:.*]]: tensor<16xf32>, %[[M:.*]]: tensor<16xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[G]] : tensor<16xf32>) outs(%[[P]], %[[M]] : tensor<16xf32>, tensor<16xf32>)
+// CHECK:           arith.select
+// CHECK:           linalg.yield
+func.func @lion(%p: tensor<16xf32>, %g: tensor<16xf32>, %m: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf32>) {
+  %p1, %m1 = kiln.lion %p, %g, %m {lr = 1.0e-4 : f64, weight_decay = 0.1 : f64} : tensor<16xf32>
+  return %p1, %m1 : tensor<16xf32>, tensor<16xf32>
+}
+
+// -----
+
+/// Schedules are scalar f64 code on the counter, rounded once to f32.
+// CHECK-LABEL: func.func @cosine_schedule
+// CHECK:         %[[C:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
+// CHECK:         arith.sitofp %[[C]] : i64 to f64
+// CHECK:         math.cos
+// CHECK:         %[[V:.*]] = arith.truncf %{{.*}} : f64 to f32
+// CHECK:         tensor.from_elements %[[V]] : tensor<f32>
+// CHECK-NOT:     linalg.generic
+func.func @cosine_schedule(%t: tensor<i64>) -> tensor<f32> {
+  %0 = kiln.cosine_decay_schedule %t {init_value = 0.025 : f64, decay_steps = 500 : i64}
+  return %0 : tensor<f32>
+}

@@ -43,3 +43,44 @@ func.func @counter_keeps_its_destination(%t: tensor<i64>) -> tensor<i64> {
   %t1 = arith.addi %t, %one : tensor<i64>
   return %t1 : tensor<i64>
 }
+
+// -----
+
+/// Clip by global norm + AdamW: one reduction pass over the gradients (each read once into
+/// one accumulator), then per parameter a single update loop with the clip scale folded in.
+/// Nothing else touches the gradients: two passes over them, never more.
+// CHECK-LABEL: func.func @global_norm_clip_then_adamw
+// CHECK-SAME:    (%[[P1:[a-z0-9]+]]: tensor<256x64xf32>, %[[G1:[a-z0-9]+]]: tensor<256x64xf32>, %{{[a-z0-9]+}}: tensor<256x64xf32>, %{{[a-z0-9]+}}: tensor<256x64xf32>, %[[P2:[a-z0-9]+]]: tensor<64xf32>, %[[G2:[a-z0-9]+]]: tensor<64xf32>
+// CHECK:         %[[A1:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[G1]] : tensor<256x64xf32>)
+// CHECK:         %[[A2:.*]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[G2]] : tensor<64xf32>) outs(%[[A1]] : tensor<f64>)
+// CHECK:         tensor.extract %[[A2]][]
+// CHECK:         math.sqrt
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[G1]] : tensor<256x64xf32>) outs(%[[P1]],
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[G2]] : tensor<64xf32>) outs(%[[P2]],
+// CHECK-NOT:     linalg.generic
+func.func @global_norm_clip_then_adamw(%p1: tensor<256x64xf32>, %g1: tensor<256x64xf32>,
+    %m1: tensor<256x64xf32>, %v1: tensor<256x64xf32>, %p2: tensor<64xf32>, %g2: tensor<64xf32>,
+    %m2: tensor<64xf32>, %v2: tensor<64xf32>, %t: tensor<i64>)
+    -> (tensor<256x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) {
+  %c:2 = kiln.clip_by_global_norm %g1, %g2 {max_norm = 5.0 : f64} : tensor<256x64xf32>, tensor<64xf32>
+  %q1, %n1, %w1 = kiln.adamw %p1, %c#0, %m1, %v1 step(%t) {lr = 1.0e-3 : f64} : tensor<256x64xf32>
+  %q2, %n2, %w2 = kiln.adamw %p2, %c#1, %m2, %v2 step(%t) {lr = 1.0e-3 : f64} : tensor<64xf32>
+  return %q1, %n1, %w1, %q2, %n2, %w2 : tensor<256x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
+}
+
+// -----
+
+/// Optax's AdamW as a chain of transforms becomes one loop, writing p, m and v in place.
+// CHECK-LABEL: func.func @optax_chain_one_loop
+// CHECK-SAME:    (%[[P:[a-z0-9]+]]: tensor<4096xf32>, %[[G:[a-z0-9]+]]: tensor<4096xf32>, %[[M:[a-z0-9]+]]: tensor<4096xf32>, %[[V:[a-z0-9]+]]: tensor<4096xf32>
+// CHECK:         linalg.generic {{.*}} ins(%[[G]], %[[P]] : {{.*}}) outs(%[[M]], %[[V]], %[[P]] :
+// CHECK-NOT:     linalg.generic
+func.func @optax_chain_one_loop(%p: tensor<4096xf32>, %g: tensor<4096xf32>, %m: tensor<4096xf32>,
+                                %v: tensor<4096xf32>, %t: tensor<i64>, %lr: tensor<f32>)
+    -> (tensor<4096xf32>, tensor<4096xf32>, tensor<4096xf32>) {
+  %u, %m1, %v1 = kiln.scale_by_adam %g, %m, %v step(%t) : tensor<4096xf32>
+  %w = kiln.add_decayed_weights %u, %p {weight_decay = 1.0e-4 : f64} : tensor<4096xf32>
+  %s = kiln.scale %w by(%lr) {factor = -1.0 : f64} : tensor<4096xf32>
+  %p1 = kiln.apply_updates %p, %s : tensor<4096xf32>
+  return %p1, %m1, %v1 : tensor<4096xf32>, tensor<4096xf32>, tensor<4096xf32>
+}

@@ -25,3 +25,9 @@ LogicalResult MomentumOp::verify() {
     return emitOpError("nesterov requires a positive momentum");
   return success();
 }
+
+LogicalResult AdagradOp::verify() {
+  if (!getLrDecay().isZero() && !getStep())
+    return emitOpError("lr_decay needs the step counter: add step(%t)");
+  return success();
+}

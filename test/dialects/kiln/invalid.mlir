@@ -176,3 +176,114 @@ func.func @negative_stddev(%p: tensor<4xf32> {kiln.init = "normal:-1"}) -> tenso
 func.func @unknown_arg_attr(%p: tensor<4xf32> {kiln.initial = "zeros"}) -> tensor<4xf32> {
   return %p : tensor<4xf32>
 }
+
+// -----
+
+func.func @adagrad_lr_decay_without_step(%p: tensor<4xf32>, %g: tensor<4xf32>, %s: tensor<4xf32>)
+    -> (tensor<4xf32>, tensor<4xf32>) {
+  // expected-error @+1 {{lr_decay needs the step counter: add step(%t)}}
+  %p1, %s1 = kiln.adagrad %p, %g, %s {lr = 0.1 : f64, lr_decay = 0.01 : f64} : tensor<4xf32>
+  return %p1, %s1 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+func.func @rmsprop_alpha_one(%p: tensor<4xf32>, %g: tensor<4xf32>, %s: tensor<4xf32>)
+    -> (tensor<4xf32>, tensor<4xf32>) {
+  // expected-error @+1 {{attribute 'alpha' failed to satisfy constraint: 64-bit float attribute whose value is in [0, 1)}}
+  %p1, %s1 = kiln.rmsprop %p, %g, %s {lr = 0.1 : f64, alpha = 1.0 : f64} : tensor<4xf32>
+  return %p1, %s1 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+func.func @lion_negative_lr(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>)
+    -> (tensor<4xf32>, tensor<4xf32>) {
+  // expected-error @+1 {{attribute 'lr' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  %p1, %m1 = kiln.lion %p, %g, %m {lr = -1.0e-4 : f64} : tensor<4xf32>
+  return %p1, %m1 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+func.func @amsgrad_vmax_shape(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>,
+                              %v: tensor<4xf32>, %x: tensor<5xf32>, %t: tensor<i64>) {
+  // expected-error @+1 {{all of {param, grad, m, v, vmax, new_param, new_m, new_v, new_vmax} have same type}}
+  %0:4 = "kiln.amsgrad"(%p, %g, %m, %v, %x, %t) {lr = 0.1 : f64}
+      : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<5xf32>, tensor<i64>)
+      -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<5xf32>)
+  return
+}
+
+// -----
+
+func.func @clip_negative_delta(%g: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{attribute 'max_delta' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  %0 = kiln.clip %g {max_delta = -1.0 : f64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @global_norm_no_operands() {
+  // expected-error @+1 {{needs at least one tensor}}
+  "kiln.clip_by_global_norm"() {max_norm = 1.0 : f64} : () -> ()
+  return
+}
+
+// -----
+
+func.func @global_norm_result_mismatch(%g: tensor<4xf32>) -> tensor<5xf32> {
+  // expected-error @+1 {{all of {updates, results} have same type}}
+  %0 = "kiln.clip_by_global_norm"(%g) {max_norm = 1.0 : f64} : (tensor<4xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+func.func @scale_by_adam_beta(%g: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %t: tensor<i64>) {
+  // expected-error @+1 {{attribute 'beta2' failed to satisfy constraint: 64-bit float attribute whose value is in [0, 1)}}
+  %u, %m1, %v1 = kiln.scale_by_adam %g, %m, %v step(%t) {beta2 = 1.5 : f64} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scale_infinite(%u: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{factor must be finite}}
+  %0 = kiln.scale %u {factor = 0x7FF0000000000000 : f64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @schedule_zero_steps(%t: tensor<i64>) -> tensor<f32> {
+  // expected-error @+1 {{attribute 'transition_steps' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = kiln.linear_schedule %t {init_value = 0.0 : f64, end_value = 1.0 : f64, transition_steps = 0 : i64}
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @warmup_longer_than_decay(%t: tensor<i64>) -> tensor<f32> {
+  // expected-error @+1 {{warmup_steps (100) must be smaller than decay_steps (50)}}
+  %0 = kiln.warmup_cosine_decay_schedule %t {init_value = 0.0 : f64, peak_value = 1.0 : f64,
+      warmup_steps = 100 : i64, decay_steps = 50 : i64}
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @uba_negative_phi(%t: tensor<i64>) -> tensor<f32> {
+  // expected-error @+1 {{attribute 'phi' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  %0 = kiln.uba_schedule %t {max_value = 1.0 : f64, min_value = 0.0 : f64, total_steps = 10 : i64, phi = -1.0 : f64}
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @schedule_count_type(%t: tensor<i32>) -> tensor<f32> {
+  // expected-error @+1 {{operand #0 must be 0D tensor of 64-bit signless integer values}}
+  %0 = "kiln.step_decay_schedule"(%t) {init_value = 0.1 : f64, step_size = 3 : i64, gamma = 0.5 : f64} : (tensor<i32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}

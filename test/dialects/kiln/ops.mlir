@@ -67,3 +67,56 @@ func.func @init_attributes(%w: tensor<4xf32> {kiln.init = "normal:0.05"},
                            %c: tensor<4xf32> {kiln.init = "fill:-2.5"}) -> tensor<4xf32> {
   return %w : tensor<4xf32>
 }
+
+// CHECK-LABEL: func.func @more_optimizers
+// CHECK:         kiln.amsgrad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} step(%{{.*}}) {decoupled_weight_decay, lr = 1.000000e-03 : f64, weight_decay = 1.000000e-02 : f64} : tensor<8xf32>
+// CHECK:         kiln.adagrad %{{.*}}, %{{.*}}, %{{.*}} step(%{{.*}}) {lr = 1.000000e-02 : f64, lr_decay = 1.000000e-03 : f64} : tensor<8xf32>
+// CHECK:         kiln.adagrad %{{.*}}, %{{.*}}, %{{.*}} lr(%{{.*}}) : tensor<8xf32>
+// CHECK:         kiln.rmsprop %{{.*}}, %{{.*}}, %{{.*}} {alpha = 9.000000e-01 : f64, lr = 1.000000e-02 : f64} : tensor<8xf32>
+// CHECK:         kiln.lion %{{.*}}, %{{.*}}, %{{.*}} {lr = 1.000000e-04 : f64, weight_decay = 1.000000e-01 : f64} : tensor<8xf32>
+// CHECK:         kiln.sign_sgd %{{.*}}, %{{.*}} {lr = 1.000000e-03 : f64, scaled} : tensor<8xf32>
+func.func @more_optimizers(%p: tensor<8xf32>, %g: tensor<8xf32>, %a: tensor<8xf32>,
+                           %b: tensor<8xf32>, %c: tensor<8xf32>, %t: tensor<i64>, %lr: tensor<f32>) {
+  %0:4 = kiln.amsgrad %p, %g, %a, %b, %c step(%t)
+      {lr = 1.0e-3 : f64, weight_decay = 0.01 : f64, decoupled_weight_decay} : tensor<8xf32>
+  %1:2 = kiln.adagrad %p, %g, %a step(%t) {lr = 0.01 : f64, lr_decay = 1.0e-3 : f64} : tensor<8xf32>
+  %2:2 = kiln.adagrad %p, %g, %a lr(%lr) : tensor<8xf32>
+  %3:2 = kiln.rmsprop %p, %g, %a {lr = 0.01 : f64, alpha = 0.9 : f64} : tensor<8xf32>
+  %4:2 = kiln.lion %p, %g, %a {lr = 1.0e-4 : f64, weight_decay = 0.1 : f64} : tensor<8xf32>
+  %5 = kiln.sign_sgd %p, %g {lr = 1.0e-3 : f64, scaled} : tensor<8xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @optax_chain
+// CHECK:         kiln.clip_by_global_norm %{{.*}}, %{{.*}} {max_norm = 5.000000e+00 : f64} : tensor<8xf32>, tensor<3xf32>
+// CHECK:         kiln.clip %{{.*}} {max_delta = 1.000000e+00 : f64} : tensor<8xf32>
+// CHECK:         kiln.scale_by_adam %{{.*}}, %{{.*}}, %{{.*}} step(%{{.*}}) : tensor<8xf32>
+// CHECK:         kiln.add_decayed_weights %{{.*}}, %{{.*}} {weight_decay = 1.000000e-04 : f64} : tensor<8xf32>
+// CHECK:         kiln.scale %{{.*}} by(%{{.*}}) {factor = -1.000000e+00 : f64} : tensor<8xf32>
+// CHECK:         kiln.apply_updates %{{.*}}, %{{.*}} : tensor<8xf32>
+func.func @optax_chain(%p: tensor<8xf32>, %g: tensor<8xf32>, %h: tensor<3xf32>, %m: tensor<8xf32>,
+                       %v: tensor<8xf32>, %t: tensor<i64>, %lr: tensor<f32>) -> tensor<8xf32> {
+  %c:2 = kiln.clip_by_global_norm %g, %h {max_norm = 5.0 : f64} : tensor<8xf32>, tensor<3xf32>
+  %d = kiln.clip %c#0 {max_delta = 1.0 : f64} : tensor<8xf32>
+  %u, %m1, %v1 = kiln.scale_by_adam %d, %m, %v step(%t) : tensor<8xf32>
+  %w = kiln.add_decayed_weights %u, %p {weight_decay = 1.0e-4 : f64} : tensor<8xf32>
+  %s = kiln.scale %w by(%lr) {factor = -1.0 : f64} : tensor<8xf32>
+  %p1 = kiln.apply_updates %p, %s : tensor<8xf32>
+  return %p1 : tensor<8xf32>
+}
+
+// CHECK-LABEL: func.func @schedules
+// CHECK:         kiln.linear_schedule %{{.*}} {end_value = 1.000000e-03 : f64, init_value = 0.000000e+00 : f64, transition_steps = 100 : i64}
+// CHECK:         kiln.cosine_decay_schedule
+// CHECK:         kiln.warmup_cosine_decay_schedule
+// CHECK:         kiln.step_decay_schedule
+// CHECK:         kiln.uba_schedule
+func.func @schedules(%t: tensor<i64>) {
+  %0 = kiln.linear_schedule %t {init_value = 0.0 : f64, end_value = 1.0e-3 : f64, transition_steps = 100 : i64}
+  %1 = kiln.cosine_decay_schedule %t {init_value = 0.025 : f64, decay_steps = 500 : i64}
+  %2 = kiln.warmup_cosine_decay_schedule %t {init_value = 0.0 : f64, peak_value = 1.0e-3 : f64,
+      warmup_steps = 10 : i64, decay_steps = 100 : i64}
+  %3 = kiln.step_decay_schedule %t {init_value = 0.1 : f64, step_size = 30 : i64, gamma = 0.1 : f64}
+  %4 = kiln.uba_schedule %t {max_value = 0.1 : f64, min_value = 0.0 : f64, total_steps = 100 : i64, phi = 1.0 : f64}
+  return
+}

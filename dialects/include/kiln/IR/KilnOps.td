@@ -6,5 +6,7 @@
 include "kiln/IR/KilnDialect.td"
 include "kiln/IR/KilnInterfaces.td"
 include "kiln/IR/Optimizers.td"
+include "kiln/IR/Schedules.td"
+include "kiln/IR/Transforms.td"
 
 #endif // KILN_IR_KILNOPS_TD

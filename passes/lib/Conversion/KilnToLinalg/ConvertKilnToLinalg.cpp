@@ -17,6 +17,8 @@ using namespace mlir;
 
 void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns) {
   populateOptimizerToLinalgPatterns(patterns);
+  populateTransformsToLinalgPatterns(patterns);
+  populateSchedulesToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -6,6 +6,7 @@
 // writes the new values into the donated buffers and the step copies nothing. Per-step
 // scalars (learning rate, bias corrections) are computed once, outside the loop. The
 // element-wise arithmetic follows PyTorch's op order so results agree to an ulp or two.
+#include "Builders.h"
 #include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -19,60 +20,7 @@ using namespace kiln;
 
 namespace {
 
-using BodyFn = function_ref<SmallVector<Value>(ImplicitLocOpBuilder &b, ValueRange ins,
-                                               ValueRange outs)>;
-
-/// One parallel loop nest over the parameter's shape that reads `ins` and overwrites `outs`
-/// element by element. The outs are the tensors being replaced, which is what lets
-/// bufferization reuse their buffers.
-SmallVector<Value> buildInPlaceUpdate(ImplicitLocOpBuilder &b, ValueRange ins,
-                                      ValueRange outs, BodyFn body) {
-  auto type = cast<RankedTensorType>(outs.front().getType());
-  int64_t rank = type.getRank();
-  SmallVector<AffineMap> maps(ins.size() + outs.size(),
-                              b.getMultiDimIdentityMap(rank));
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      b, b.getLoc(), TypeRange(outs), ins, outs, maps, iterators,
-      [&](OpBuilder &nested, Location loc, ValueRange args) {
-        ImplicitLocOpBuilder nb(loc, nested);
-        SmallVector<Value> yielded =
-            body(nb, args.take_front(ins.size()), args.drop_front(ins.size()));
-        linalg::YieldOp::create(nb, yielded);
-      });
-  return SmallVector<Value>(generic.getResults());
-}
-
-Value f32(ImplicitLocOpBuilder &b, double v) {
-  return arith::ConstantOp::create(b, b.getF32FloatAttr(static_cast<float>(v)));
-}
-Value f64(ImplicitLocOpBuilder &b, double v) {
-  return arith::ConstantOp::create(b, b.getF64FloatAttr(v));
-}
-
-/// The learning rate as an f64 scalar: the attribute, or the rank-0 operand widened.
-Value learningRate64(ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface op) {
-  if (std::optional<double> lr = op.getStaticLearningRate())
-    return f64(b, *lr);
-  Value lr = tensor::ExtractOp::create(b, op.getDynamicLearningRate(), ValueRange{});
-  return arith::ExtFOp::create(b, b.getF64Type(), lr);
-}
-
-Value toF32(ImplicitLocOpBuilder &b, Value v64) {
-  return arith::TruncFOp::create(b, b.getF32Type(), v64);
-}
-
-/// x + alpha * y, PyTorch's `add(x, y, alpha=...)`.
-Value addScaled(ImplicitLocOpBuilder &b, Value x, Value alpha, Value y) {
-  return arith::AddFOp::create(b, x, arith::MulFOp::create(b, alpha, y));
-}
-
-/// g + weight_decay * p, or g itself when there is no decay (PyTorch skips the add).
-Value withL2Decay(ImplicitLocOpBuilder &b, Value g, Value p, double weightDecay) {
-  if (weightDecay == 0.0)
-    return g;
-  return addScaled(b, g, f32(b, weightDecay), p);
-}
+using namespace kiln::detail;
 
 struct SgdLowering : OpConversionPattern<SgdOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -81,7 +29,7 @@ struct SgdLowering : OpConversionPattern<SgdOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value negLr = toF32(b, arith::NegFOp::create(b, learningRate64(b, op)));
     double wd = op.getWeightDecay().convertToDouble();
-    auto results = buildInPlaceUpdate(
+    auto results = buildElementwise(
         b, {op.getGrad()}, {op.getParam()},
         [&](ImplicitLocOpBuilder &nb, ValueRange ins, ValueRange outs) -> SmallVector<Value> {
           Value g = withL2Decay(nb, ins[0], outs[0], wd);
@@ -101,7 +49,7 @@ struct MomentumLowering : OpConversionPattern<MomentumOp> {
     Value mu = f32(b, op.getMomentum().convertToDouble());
     double wd = op.getWeightDecay().convertToDouble();
     bool nesterov = op.getNesterov();
-    auto results = buildInPlaceUpdate(
+    auto results = buildElementwise(
         b, {op.getGrad()}, {op.getParam(), op.getBuf()},
         [&](ImplicitLocOpBuilder &nb, ValueRange ins, ValueRange outs) -> SmallVector<Value> {
           Value p = outs[0], buf = outs[1];
@@ -115,55 +63,198 @@ struct MomentumLowering : OpConversionPattern<MomentumOp> {
   }
 };
 
-/// Adam and AdamW: shared except for where weight decay enters.
-template <typename OpTy, bool Decoupled>
+/// Adam, AdamW and AMSGrad: one lowering. They differ in where weight decay enters and in
+/// whether the denominator uses the running maximum of v.
+struct AdamConfig {
+  double beta1, beta2, eps, weightDecay;
+  bool decoupled;
+};
+
+SmallVector<Value> lowerAdam(ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface op, Value step,
+                             const AdamConfig &c) {
+  // Bias corrections in double, once per step, as PyTorch does with Python floats.
+  Value lr = learningRate64(b, op);
+  Value t = arith::SIToFPOp::create(b, b.getF64Type(), extractScalar(b, step));
+  Value one = f64(b, 1.0);
+  Value bc1 = arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, c.beta1), t));
+  Value bc2 = arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, c.beta2), t));
+  Value negStepSize = toF32(b, arith::NegFOp::create(b, arith::DivFOp::create(b, lr, bc1)));
+  Value bc2Sqrt = toF32(b, math::SqrtOp::create(b, bc2));
+  Value decayFactor;
+  if (c.decoupled && c.weightDecay != 0.0)
+    decayFactor = toF32(
+        b, arith::SubFOp::create(b, one, arith::MulFOp::create(b, lr, f64(b, c.weightDecay))));
+  Value b2 = f32(b, c.beta2), oneMinusB2 = f32(b, 1.0 - c.beta2), eps = f32(b, c.eps);
+  // PyTorch updates m with lerp(m, g, 1 - beta1), whose formula depends on the weight.
+  double lerpWeight = 1.0 - c.beta1;
+  Value w = f32(b, lerpWeight), oneMinusW = f32(b, 1.0 - lerpWeight);
+  bool amsgrad = op.getState().size() == 3;
+
+  SmallVector<Value> outs = {op.getParam()};
+  llvm::append_range(outs, op.getState());
+  return buildElementwise(
+      b, {op.getGrad()}, outs,
+      [&](ImplicitLocOpBuilder &nb, ValueRange ins, ValueRange o) -> SmallVector<Value> {
+        Value p = o[0], m = o[1], v = o[2], g = ins[0];
+        if (decayFactor)
+          p = arith::MulFOp::create(nb, p, decayFactor);
+        else if (!c.decoupled)
+          g = withL2Decay(nb, g, p, c.weightDecay);
+        Value diff = arith::SubFOp::create(nb, g, m);
+        Value newM = lerpWeight < 0.5
+                         ? addScaled(nb, m, w, diff)
+                         : arith::SubFOp::create(nb, g, arith::MulFOp::create(nb, diff, oneMinusW));
+        Value newV = arith::AddFOp::create(
+            nb, arith::MulFOp::create(nb, v, b2),
+            arith::MulFOp::create(nb, arith::MulFOp::create(nb, oneMinusB2, g), g));
+        Value second = newV, newMax;
+        if (amsgrad)
+          second = newMax = arith::MaximumFOp::create(nb, o[3], newV);
+        Value denom = arith::AddFOp::create(
+            nb, arith::DivFOp::create(nb, math::SqrtOp::create(nb, second), bc2Sqrt), eps);
+        Value update =
+            arith::DivFOp::create(nb, arith::MulFOp::create(nb, negStepSize, newM), denom);
+        SmallVector<Value> yielded = {arith::AddFOp::create(nb, p, update), newM, newV};
+        if (amsgrad)
+          yielded.push_back(newMax);
+        return yielded;
+      });
+}
+
+template <typename OpTy>
 struct AdamFamilyLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
   LogicalResult matchAndRewrite(OpTy op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    double beta1 = op.getBeta1().convertToDouble();
-    double beta2 = op.getBeta2().convertToDouble();
-    double wd = op.getWeightDecay().convertToDouble();
+    AdamConfig config{op.getBeta1().convertToDouble(), op.getBeta2().convertToDouble(),
+                      op.getEps().convertToDouble(), op.getWeightDecay().convertToDouble(),
+                      isDecoupled(op)};
+    rewriter.replaceOp(op, lowerAdam(b, op, op.getStep(), config));
+    return success();
+  }
+  static bool isDecoupled(AdamOp) { return false; }
+  static bool isDecoupled(AdamWOp) { return true; }
+  static bool isDecoupled(AmsgradOp op) { return op.getDecoupledWeightDecay(); }
+};
 
-    // Bias corrections in double, once per step, as PyTorch does with Python floats.
+struct AdagradLowering : OpConversionPattern<AdagradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AdagradOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value lr = learningRate64(b, op);
-    Value step = tensor::ExtractOp::create(b, op.getStep(), ValueRange{});
-    Value t = arith::SIToFPOp::create(b, b.getF64Type(), step);
-    Value one = f64(b, 1.0);
-    Value bc1 = arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, beta1), t));
-    Value bc2 = arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, beta2), t));
-    Value negStepSize = toF32(b, arith::NegFOp::create(b, arith::DivFOp::create(b, lr, bc1)));
-    Value bc2Sqrt = toF32(b, math::SqrtOp::create(b, bc2));
-    Value decayFactor;
-    if (Decoupled && wd != 0.0)
-      decayFactor = toF32(
-          b, arith::SubFOp::create(b, one, arith::MulFOp::create(b, lr, f64(b, wd))));
-    Value b2 = f32(b, beta2), oneMinusB2 = f32(b, 1.0 - beta2), eps = f32(b, op.getEps().convertToDouble());
-    // PyTorch updates m with lerp(m, g, 1 - beta1), whose formula depends on the weight.
-    double lerpWeight = 1.0 - beta1;
-    Value w = f32(b, lerpWeight), oneMinusW = f32(b, 1.0 - lerpWeight);
-
-    auto results = buildInPlaceUpdate(
-        b, {op.getGrad()}, {op.getParam(), op.getM(), op.getV()},
+    double lrDecay = op.getLrDecay().convertToDouble();
+    if (lrDecay != 0.0) {
+      Value t = arith::SIToFPOp::create(b, b.getF64Type(), extractScalar(b, op.getStep()));
+      Value decay = arith::MulFOp::create(b, arith::SubFOp::create(b, t, f64(b, 1.0)),
+                                          f64(b, lrDecay));
+      lr = arith::DivFOp::create(b, lr, arith::AddFOp::create(b, f64(b, 1.0), decay));
+    }
+    Value negLr = toF32(b, arith::NegFOp::create(b, lr));
+    Value eps = f32(b, op.getEps().convertToDouble());
+    double wd = op.getWeightDecay().convertToDouble();
+    auto results = buildElementwise(
+        b, {op.getGrad()}, {op.getParam(), op.getSum()},
         [&](ImplicitLocOpBuilder &nb, ValueRange ins, ValueRange outs) -> SmallVector<Value> {
-          Value p = outs[0], m = outs[1], v = outs[2], g = ins[0];
-          if (decayFactor)
-            p = arith::MulFOp::create(nb, p, decayFactor);
-          else if (!Decoupled)
-            g = withL2Decay(nb, g, p, wd);
-          Value diff = arith::SubFOp::create(nb, g, m);
-          Value newM = lerpWeight < 0.5
-                           ? addScaled(nb, m, w, diff)
-                           : arith::SubFOp::create(nb, g, arith::MulFOp::create(nb, diff, oneMinusW));
-          Value newV = arith::AddFOp::create(
-              nb, arith::MulFOp::create(nb, v, b2),
-              arith::MulFOp::create(nb, arith::MulFOp::create(nb, oneMinusB2, g), g));
-          Value denom = arith::AddFOp::create(
-              nb, arith::DivFOp::create(nb, math::SqrtOp::create(nb, newV), bc2Sqrt), eps);
-          Value update = arith::DivFOp::create(nb, arith::MulFOp::create(nb, negStepSize, newM), denom);
-          return {arith::AddFOp::create(nb, p, update), newM, newV};
+          Value g = withL2Decay(nb, ins[0], outs[0], wd);
+          Value sum = arith::AddFOp::create(nb, outs[1], arith::MulFOp::create(nb, g, g));
+          Value std = arith::AddFOp::create(nb, math::SqrtOp::create(nb, sum), eps);
+          Value step = arith::DivFOp::create(nb, arith::MulFOp::create(nb, negLr, g), std);
+          return {arith::AddFOp::create(nb, outs[0], step), sum};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct RmspropLowering : OpConversionPattern<RmspropOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RmspropOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value negLr = toF32(b, arith::NegFOp::create(b, learningRate64(b, op)));
+    double alpha = op.getAlpha().convertToDouble();
+    Value a = f32(b, alpha), oneMinusA = f32(b, 1.0 - alpha);
+    Value eps = f32(b, op.getEps().convertToDouble());
+    double wd = op.getWeightDecay().convertToDouble();
+    auto results = buildElementwise(
+        b, {op.getGrad()}, {op.getParam(), op.getSquareAvg()},
+        [&](ImplicitLocOpBuilder &nb, ValueRange ins, ValueRange outs) -> SmallVector<Value> {
+          Value g = withL2Decay(nb, ins[0], outs[0], wd);
+          Value sq = arith::AddFOp::create(
+              nb, arith::MulFOp::create(nb, outs[1], a),
+              arith::MulFOp::create(nb, arith::MulFOp::create(nb, oneMinusA, g), g));
+          Value avg = arith::AddFOp::create(nb, math::SqrtOp::create(nb, sq), eps);
+          Value step = arith::DivFOp::create(nb, arith::MulFOp::create(nb, negLr, g), avg);
+          return {arith::AddFOp::create(nb, outs[0], step), sq};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// 1 - lr * weight_decay as f32, or null when there is no decay.
+Value decoupledDecayFactor(ImplicitLocOpBuilder &b, Value lr64, double weightDecay) {
+  if (weightDecay == 0.0)
+    return {};
+  return toF32(b, arith::SubFOp::create(
+                      b, f64(b, 1.0), arith::MulFOp::create(b, lr64, f64(b, weightDecay))));
+}
+
+struct LionLowering : OpConversionPattern<LionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LionOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value lr = learningRate64(b, op);
+    Value negLr = toF32(b, arith::NegFOp::create(b, lr));
+    Value decay = decoupledDecayFactor(b, lr, op.getWeightDecay().convertToDouble());
+    double beta1 = op.getBeta1().convertToDouble(), beta2 = op.getBeta2().convertToDouble();
+    Value b1 = f32(b, beta1), c1 = f32(b, 1.0 - beta1);
+    Value b2 = f32(b, beta2), c2 = f32(b, 1.0 - beta2);
+    auto results = buildElementwise(
+        b, {op.getGrad()}, {op.getParam(), op.getM()},
+        [&](ImplicitLocOpBuilder &nb, ValueRange ins, ValueRange outs) -> SmallVector<Value> {
+          Value g = ins[0], p = outs[0], m = outs[1];
+          Value u = sign(nb, addScaled(nb, arith::MulFOp::create(nb, m, b1), c1, g));
+          if (decay)
+            p = arith::MulFOp::create(nb, p, decay);
+          Value newM = addScaled(nb, arith::MulFOp::create(nb, m, b2), c2, g);
+          return {addScaled(nb, p, negLr, u), newM};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct SignSgdLowering : OpConversionPattern<SignSgdOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SignSgdOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value lr = learningRate64(b, op);
+    Value decay = decoupledDecayFactor(b, lr, op.getWeightDecay().convertToDouble());
+    Value step = arith::NegFOp::create(b, lr);
+    if (op.getScaled()) {
+      // The mean |g| of the tensor: one reduction pass before the update pass.
+      Value sum = sumOverElements(b, op.getGrad(), zeroAccumulator(b),
+                                  [](ImplicitLocOpBuilder &nb, Value x) -> Value {
+                                    Value magnitude = math::AbsFOp::create(nb, x);
+                                    return arith::ExtFOp::create(nb, nb.getF64Type(), magnitude);
+                                  });
+      Value n = arith::IndexCastOp::create(b, b.getI64Type(), numElements(b, op.getGrad()));
+      Value mean = arith::DivFOp::create(b, extractScalar(b, sum),
+                                         arith::SIToFPOp::create(b, b.getF64Type(), n));
+      step = arith::MulFOp::create(b, step, mean);
+    }
+    Value negStep = toF32(b, step);
+    auto results = buildElementwise(
+        b, {op.getGrad()}, {op.getParam()},
+        [&](ImplicitLocOpBuilder &nb, ValueRange ins, ValueRange outs) -> SmallVector<Value> {
+          Value p = decay ? arith::MulFOp::create(nb, outs[0], decay) : outs[0];
+          return {addScaled(nb, p, negStep, sign(nb, ins[0]))};
         });
     rewriter.replaceOp(op, results);
     return success();
@@ -173,6 +264,7 @@ struct AdamFamilyLowering : OpConversionPattern<OpTy> {
 } // namespace
 
 void kiln::populateOptimizerToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<SgdLowering, MomentumLowering, AdamFamilyLowering<AdamOp, false>,
-               AdamFamilyLowering<AdamWOp, true>>(patterns.getContext());
+  patterns.add<SgdLowering, MomentumLowering, AdamFamilyLowering<AdamOp>,
+               AdamFamilyLowering<AdamWOp>, AdamFamilyLowering<AmsgradOp>, AdagradLowering,
+               RmspropLowering, LionLowering, SignSgdLowering>(patterns.getContext());
 }

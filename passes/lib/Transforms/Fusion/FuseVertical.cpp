@@ -13,9 +13,9 @@ using namespace mlir;
 
 namespace {
 
-/// Fuses a producer into its consumer when the consumer is the producer's only user.
-/// Duplicating a producer with several users would read its inputs again, the traffic
-/// fusion is meant to remove. Only the fusion itself is used from upstream's element-wise
+/// Fuses a producer into its consumer when the consumer is the only user of the value it
+/// reads. The producer's other results (an optimizer's state) stay results of the fused op;
+/// a value with several users is never recomputed, which would read its inputs again. Only the fusion itself is used from upstream's element-wise
 /// pattern set: its companions rewrite unused `outs` to tensor.empty, which would cut the
 /// destination link that lets a step update its donated buffers in place.
 struct FuseSoleConsumer : OpRewritePattern<linalg::GenericOp> {
@@ -24,7 +24,8 @@ struct FuseSoleConsumer : OpRewritePattern<linalg::GenericOp> {
                                 PatternRewriter &rewriter) const override {
     for (OpOperand &operand : consumer->getOpOperands()) {
       Operation *producer = operand.get().getDefiningOp();
-      if (!producer || !producer->hasOneUse() || !linalg::areElementwiseOpsFusable(&operand))
+      if (!producer || !operand.get().hasOneUse() ||
+          !linalg::areElementwiseOpsFusable(&operand))
         continue;
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, &operand);

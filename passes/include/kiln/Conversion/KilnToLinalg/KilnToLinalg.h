@@ -11,8 +11,14 @@ namespace kiln {
 /// Adds the patterns lowering every kiln op family to linalg/arith/math on tensors.
 void populateKilnToLinalgConversionPatterns(mlir::RewritePatternSet &patterns);
 
-/// Optimizer-update ops (kiln.sgd, kiln.momentum, kiln.adam, kiln.adamw).
+/// Optimizer-update ops (kiln.sgd, kiln.momentum, kiln.adam, kiln.adamw, kiln.amsgrad, ...).
 void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Optax-style gradient transforms (kiln.clip, kiln.clip_by_global_norm, kiln.scale, ...).
+void populateTransformsToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Learning-rate schedules on the step counter.
+void populateSchedulesToLinalgPatterns(mlir::RewritePatternSet &patterns);
 } // namespace kiln
 
 #endif // KILN_CONVERSION_KILNTOLINALG_KILNTOLINALG_H

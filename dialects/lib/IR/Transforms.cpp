@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+// Verifiers of the gradient transforms.
+#include "kiln/IR/KilnOps.h"
+
+using namespace mlir;
+using namespace kiln;
+
+LogicalResult ClipByGlobalNormOp::verify() {
+  if (getUpdates().empty())
+    return emitOpError("needs at least one tensor");
+  return success();
+}
+
+LogicalResult ScaleOp::verify() {
+  if (!std::isfinite(getFactor().convertToDouble()))
+    return emitOpError("factor must be finite");
+  return success();
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// IR-building helpers shared by the kiln-to-linalg pattern files.
+#include "Builders.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace kiln::detail {
+
+SmallVector<Value> buildElementwise(ImplicitLocOpBuilder &b, ValueRange ins, ValueRange outs,
+                                    BodyFn body) {
+  auto type = cast<RankedTensorType>(outs.front().getType());
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> maps(ins.size() + outs.size(), b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, b.getLoc(), TypeRange(outs), ins, outs, maps, iterators,
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        SmallVector<Value> yielded =
+            body(nb, args.take_front(ins.size()), args.drop_front(ins.size()));
+        linalg::YieldOp::create(nb, yielded);
+      });
+  return SmallVector<Value>(generic.getResults());
+}
+
+Value emptyLike(ImplicitLocOpBuilder &b, Value like) {
+  auto type = cast<RankedTensorType>(like.getType());
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, like, d));
+  return tensor::EmptyOp::create(b, type.getShape(), type.getElementType(), dynamicSizes);
+}
+
+Value numElements(ImplicitLocOpBuilder &b, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  Value n = arith::ConstantIndexOp::create(b, 1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    n = arith::MulIOp::create(b, n, tensor::DimOp::create(b, tensor, d));
+  return n;
+}
+
+Value zeroAccumulator(ImplicitLocOpBuilder &b) {
+  Value empty = tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, b.getF64Type());
+  return linalg::FillOp::create(b, ValueRange{f64(b, 0.0)}, ValueRange{empty}).getResult(0);
+}
+
+Value sumOverElements(ImplicitLocOpBuilder &b, Value tensor, Value init,
+                      function_ref<Value(ImplicitLocOpBuilder &, Value)> term) {
+  int64_t rank = cast<RankedTensorType>(tensor.getType()).getRank();
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, b.getContext())};
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      b, b.getLoc(), TypeRange{init.getType()}, ValueRange{tensor}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        Value sum = arith::AddFOp::create(nb, args[1], term(nb, args[0]));
+        linalg::YieldOp::create(nb, sum);
+      });
+  return generic.getResult(0);
+}
+
+Value f32(ImplicitLocOpBuilder &b, double v) {
+  return arith::ConstantOp::create(b, b.getF32FloatAttr(static_cast<float>(v)));
+}
+Value f64(ImplicitLocOpBuilder &b, double v) {
+  return arith::ConstantOp::create(b, b.getF64FloatAttr(v));
+}
+Value toF32(ImplicitLocOpBuilder &b, Value v64) {
+  return arith::TruncFOp::create(b, b.getF32Type(), v64);
+}
+Value extractScalar(ImplicitLocOpBuilder &b, Value rank0) {
+  return tensor::ExtractOp::create(b, rank0, ValueRange{});
+}
+
+Value learningRate64(ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface op) {
+  if (std::optional<double> lr = op.getStaticLearningRate())
+    return f64(b, *lr);
+  return arith::ExtFOp::create(b, b.getF64Type(), extractScalar(b, op.getDynamicLearningRate()));
+}
+
+Value addScaled(ImplicitLocOpBuilder &b, Value x, Value alpha, Value y) {
+  return arith::AddFOp::create(b, x, arith::MulFOp::create(b, alpha, y));
+}
+
+Value withL2Decay(ImplicitLocOpBuilder &b, Value g, Value p, double weightDecay) {
+  if (weightDecay == 0.0)
+    return g;
+  return addScaled(b, g, f32(b, weightDecay), p);
+}
+
+Value sign(ImplicitLocOpBuilder &b, Value x) {
+  Value zero = f32(b, 0.0);
+  Value positive = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, x, zero);
+  Value negative = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, x, zero);
+  Value nonPositive = arith::SelectOp::create(b, negative, f32(b, -1.0), x);
+  return arith::SelectOp::create(b, positive, f32(b, 1.0), nonPositive);
+}
+
+} // namespace kiln::detail

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// IR-building helpers shared by the kiln-to-linalg pattern files (private to this library).
+#ifndef KILN_CONVERSION_KILNTOLINALG_BUILDERS_H
+#define KILN_CONVERSION_KILNTOLINALG_BUILDERS_H
+
+#include "kiln/IR/KilnOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace kiln::detail {
+
+using BodyFn = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::ImplicitLocOpBuilder &b, mlir::ValueRange ins, mlir::ValueRange outs)>;
+
+/// One parallel loop nest over the shape of `outs` that reads `ins` and overwrites `outs`
+/// element by element. Outs that are the tensors being replaced let bufferization reuse
+/// their buffers; pass a fresh tensor.empty for a new value.
+llvm::SmallVector<mlir::Value> buildElementwise(mlir::ImplicitLocOpBuilder &b,
+                                                mlir::ValueRange ins, mlir::ValueRange outs,
+                                                BodyFn body);
+
+/// A tensor.empty shaped like `like` (dynamic sizes taken from it).
+mlir::Value emptyLike(mlir::ImplicitLocOpBuilder &b, mlir::Value like);
+
+/// Sum over every element of `tensor` of `term(element)`, accumulated in f64 (one pass),
+/// starting from the rank-0 f64 tensor `init`; returns the new rank-0 accumulator.
+mlir::Value sumOverElements(mlir::ImplicitLocOpBuilder &b, mlir::Value tensor, mlir::Value init,
+                            llvm::function_ref<mlir::Value(mlir::ImplicitLocOpBuilder &,
+                                                           mlir::Value)>
+                                term);
+
+/// The element count of a ranked tensor, as an index.
+mlir::Value numElements(mlir::ImplicitLocOpBuilder &b, mlir::Value tensor);
+
+/// A rank-0 f64 tensor holding zero, to start sumOverElements.
+mlir::Value zeroAccumulator(mlir::ImplicitLocOpBuilder &b);
+
+mlir::Value f32(mlir::ImplicitLocOpBuilder &b, double v);
+mlir::Value f64(mlir::ImplicitLocOpBuilder &b, double v);
+mlir::Value toF32(mlir::ImplicitLocOpBuilder &b, mlir::Value v64);
+mlir::Value extractScalar(mlir::ImplicitLocOpBuilder &b, mlir::Value rank0);
+
+/// The learning rate as an f64 scalar: the attribute, or the rank-0 operand widened.
+mlir::Value learningRate64(mlir::ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface op);
+
+/// x + alpha * y: PyTorch's `add(x, y, alpha=...)`.
+mlir::Value addScaled(mlir::ImplicitLocOpBuilder &b, mlir::Value x, mlir::Value alpha,
+                      mlir::Value y);
+
+/// g + weight_decay * p, or g itself when there is no decay (PyTorch skips the add).
+mlir::Value withL2Decay(mlir::ImplicitLocOpBuilder &b, mlir::Value g, mlir::Value p,
+                        double weightDecay);
+
+/// torch.sign: -1, 0 or 1 (and NaN for NaN).
+mlir::Value sign(mlir::ImplicitLocOpBuilder &b, mlir::Value x);
+
+} // namespace kiln::detail
+
+#endif // KILN_CONVERSION_KILNTOLINALG_BUILDERS_H
