@@ -381,6 +381,10 @@ double tensorScalar(const Config &c, const std::vector<float> &g) {
   return 0;
 }
 
+/// With --bitwise (a library built with --exact-math) the optimizers must match the f32
+/// reference exactly: the same operations in the same order, IEEE sqrt and division.
+bool bitwise = false;
+
 /// Each step is checked from the same f32 inputs the compiled step saw, so the comparison
 /// measures one step's rounding, not the drift of two trajectories. The bound is 1e-6
 /// relative to the largest magnitude entering the result (its old value or the new one):
@@ -389,6 +393,8 @@ bool close(double got, double want, double before, double &worst) {
   double scale = std::max(std::abs(want), std::abs(before));
   if (scale > 0)
     worst = std::max(worst, std::abs(got - want) / scale);
+  if (bitwise)
+    return got == want;
   return std::isfinite(got) && std::abs(got - want) <= 1e-6 * scale;
 }
 
@@ -547,8 +553,10 @@ int main(int argc, char **argv) {
     emitProgram();
     return EXIT_SUCCESS;
   }
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: kiln-optimizer-check --emit-program | LIBRARY.so\n");
+  if (argc == 3 && std::string(argv[2]) == "--bitwise")
+    bitwise = true;
+  else if (argc != 2) {
+    std::fprintf(stderr, "usage: kiln-optimizer-check --emit-program | LIBRARY.so [--bitwise]\n");
     return EXIT_FAILURE;
   }
   auto runtime = Runtime::create();

@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --convert-kiln-to-linalg --split-input-file | FileCheck %s
+// RUN: kiln-opt %s --convert-kiln-to-linalg=exact-math --split-input-file | FileCheck %s --check-prefix=EXACT
 
 // Each update is one element-wise linalg.generic whose outs are the tensors it replaces,
 // so bufferization can write them in place.
@@ -70,8 +71,16 @@ func.func @momentum_nesterov_dynamic_lr(%p: tensor<8xf32>, %g: tensor<8xf32>, %b
 // CHECK-SAME:      iterator_types = ["parallel", "parallel"]
 // CHECK-SAME:      ins(%[[G]] : tensor<3x5xf32>) outs(%[[P]], %[[M]], %[[V]] : tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>)
 // CHECK-NOT:       math.powf
-// CHECK:           math.sqrt %{{.*}} : f32
+// CHECK:           math.sqrt %{{.*}} fastmath<ninf,arcp,afn> : f32
+// CHECK:           arith.divf {{.*}} fastmath<ninf,arcp,afn> : f32
 // CHECK:           linalg.yield
+/// With exact-math the same loop uses IEEE square root and division.
+// EXACT-LABEL: func.func @adam_bias_correction_outside_loop
+// EXACT:         linalg.generic
+// EXACT-NOT:       fastmath
+// EXACT:           math.sqrt %{{.*}} : f32
+// EXACT-NOT:       fastmath
+// EXACT:           linalg.yield
 // CHECK:         return %[[R]]#0, %[[R]]#1, %[[R]]#2
 func.func @adam_bias_correction_outside_loop(%p: tensor<3x5xf32>, %g: tensor<3x5xf32>,
     %m: tensor<3x5xf32>, %v: tensor<3x5xf32>, %t: tensor<i64>)

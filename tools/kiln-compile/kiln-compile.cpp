@@ -25,6 +25,10 @@ int main(int argc, char **argv) {
                            cl::init("native"), cl::cat(category));
   cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level 0-3"), cl::init(3),
                              cl::Prefix, cl::cat(category));
+  cl::opt<bool> exactMath("exact-math",
+                          cl::desc("IEEE square roots and divisions in update loops (default: "
+                                   "hardware estimates refined to within 1e-6 relative)"),
+                          cl::cat(category));
   cl::opt<std::string> dumpLLVM("dump-llvm-dialect",
                                 cl::desc("Also write the lowered LLVM-dialect module here"),
                                 cl::cat(category));
@@ -38,6 +42,7 @@ int main(int argc, char **argv) {
   kiln::DriverOptions options;
   options.targetCpu = cpu;
   options.optLevel = optLevel;
+  options.exactMath = exactMath;
   options.dumpLLVMDialectPath = dumpLLVM;
   if (header.empty()) {
     llvm::SmallString<128> path(output.getValue());

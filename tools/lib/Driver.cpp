@@ -21,6 +21,7 @@ bool kiln::compileProgramFile(const std::string &inputPath, const std::string &o
   CompileOptions options;
   options.targetCpu = driverOptions.targetCpu;
   options.optLevel = driverOptions.optLevel;
+  options.exactMath = driverOptions.exactMath;
   options.headerPath = driverOptions.headerPath;
   options.dumpLLVMDialectPath = driverOptions.dumpLLVMDialectPath;
   return mlir::succeeded(compileToSharedLibrary(*module, outputPath, options));

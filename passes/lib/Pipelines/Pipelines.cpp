@@ -20,10 +20,12 @@
 
 using namespace mlir;
 
-void kiln::buildKilnToLLVMPipeline(OpPassManager &pm) {
+void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &options) {
   // Tensor level: kiln ops and element-wise arith on tensors become destination-passing
   // linalg ops, so every update names the buffer it overwrites.
-  pm.addPass(createConvertKilnToLinalgPass());
+  ConvertKilnToLinalgPassOptions toLinalg;
+  toLinalg.exactMath = options.exactMath;
+  pm.addPass(createConvertKilnToLinalgPass(toLinalg));
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createKilnFusePass());
   pm.addPass(createCanonicalizerPass());
@@ -68,8 +70,10 @@ void kiln::registerKilnDialects(DialectRegistry &registry) {
 void kiln::registerKilnPassesAndPipelines() {
   registerKilnConversionPasses();
   registerKilnTransformsPasses();
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<KilnToLLVMOptions>(
       "kiln-to-llvm",
       "Lower a kiln program to the LLVM dialect with Kiln's entry-point ABI",
-      [](OpPassManager &pm) { buildKilnToLLVMPipeline(pm); });
+      [](OpPassManager &pm, const KilnToLLVMOptions &options) {
+        buildKilnToLLVMPipeline(pm, options);
+      });
 }

@@ -68,6 +68,10 @@ void optimize(llvm::Module &module, llvm::TargetMachine &machine, unsigned optLe
       continue;
     f.addFnAttr("target-cpu", machine.getTargetCPU());
     f.addFnAttr("target-features", machine.getTargetFeatureString());
+    // Only operations that carry the afn/arcp fast-math flags may use these estimates (the
+    // update loops, unless compiled with exact math); one Newton-Raphson refinement step
+    // keeps them within 1e-6 relative of IEEE.
+    f.addFnAttr("reciprocal-estimates", "vec-sqrtf:1,vec-divf:1,sqrtf:1,divf:1");
   }
   if (optLevel == 0)
     return;
@@ -144,7 +148,9 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
                                            const CompileOptions &options) {
   Location loc = module.getLoc();
   PassManager pm(module.getContext());
-  buildKilnToLLVMPipeline(pm);
+  KilnToLLVMOptions pipelineOptions;
+  pipelineOptions.exactMath = options.exactMath;
+  buildKilnToLLVMPipeline(pm, pipelineOptions);
   if (failed(pm.run(module)))
     return failure();
   if (!options.dumpLLVMDialectPath.empty()) {

@@ -13,6 +13,11 @@ def ConvertKilnToLinalgPass : Pass<"convert-kiln-to-linalg"> {
     one-shot bufferization can update them in place. Scalars shared by every element, such
     as Adam's bias corrections, are computed once outside the element-wise body.
   }];
+  let options = [
+    Option<"exactMath", "exact-math", "bool", "false",
+           "IEEE square roots and divisions in update loops (default: refined hardware "
+           "estimates, within 1e-6 relative)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"

@@ -3,6 +3,8 @@
 #ifndef KILN_PIPELINES_PIPELINES_H
 #define KILN_PIPELINES_PIPELINES_H
 
+#include "mlir/Pass/PassOptions.h"
+
 namespace mlir {
 class DialectRegistry;
 class OpPassManager;
@@ -10,11 +12,18 @@ class OpPassManager;
 
 namespace kiln {
 
+struct KilnToLLVMOptions : mlir::PassPipelineOptions<KilnToLLVMOptions> {
+  Option<bool> exactMath{*this, "exact-math",
+                         llvm::cl::desc("IEEE square roots and divisions in update loops "
+                                        "(default: refined estimates, within 1e-6 relative)"),
+                         llvm::cl::init(false)};
+};
+
 /// Lowers a kiln program on tensors to the LLVM dialect with Kiln's entry-point ABI:
 /// kiln -> linalg -> one-shot bufferization (parameters and state updated in place in the
 /// donated input buffers) -> loops -> LLVM dialect + kiln_call_ wrappers and signature.
 /// kiln-compile, kiln-run and `kiln-opt --kiln-to-llvm` all use this one definition.
-void buildKilnToLLVMPipeline(mlir::OpPassManager &pm);
+void buildKilnToLLVMPipeline(mlir::OpPassManager &pm, const KilnToLLVMOptions &options = {});
 
 /// Registers the dialects, interfaces and translations that Kiln programs and pipelines use.
 void registerKilnDialects(mlir::DialectRegistry &registry);

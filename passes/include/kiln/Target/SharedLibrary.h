@@ -14,6 +14,8 @@ struct CompileOptions {
   std::string targetCpu = "native";
   /// LLVM optimisation level (0-3).
   unsigned optLevel = 3;
+  /// IEEE square roots and divisions in update loops instead of refined estimates.
+  bool exactMath = false;
   /// Where to write the C header declaring the entry points; empty for none.
   std::string headerPath;
   /// Where to write the LLVM dialect after the pipeline (for debugging); empty for none.

@@ -3,6 +3,7 @@
 #include "Builders.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -91,6 +92,20 @@ Value withL2Decay(ImplicitLocOpBuilder &b, Value g, Value p, double weightDecay)
   if (weightDecay == 0.0)
     return g;
   return addScaled(b, g, f32(b, weightDecay), p);
+}
+
+static arith::FastMathFlagsAttr approximate(ImplicitLocOpBuilder &b, bool exact) {
+  using F = arith::FastMathFlags;
+  return arith::FastMathFlagsAttr::get(b.getContext(),
+                                       exact ? F::none : F::afn | F::arcp | F::ninf);
+}
+
+Value Numerics::sqrt(ImplicitLocOpBuilder &b, Value x) const {
+  return math::SqrtOp::create(b, x, approximate(b, exact));
+}
+
+Value Numerics::div(ImplicitLocOpBuilder &b, Value x, Value y) const {
+  return arith::DivFOp::create(b, x, y, approximate(b, exact));
 }
 
 Value sign(ImplicitLocOpBuilder &b, Value x) {

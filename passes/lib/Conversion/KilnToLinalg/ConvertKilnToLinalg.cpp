@@ -15,9 +15,9 @@ namespace kiln {
 
 using namespace mlir;
 
-void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns) {
-  populateOptimizerToLinalgPatterns(patterns);
-  populateTransformsToLinalgPatterns(patterns);
+void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, bool exactMath) {
+  populateOptimizerToLinalgPatterns(patterns, exactMath);
+  populateTransformsToLinalgPatterns(patterns, exactMath);
   populateSchedulesToLinalgPatterns(patterns);
 }
 
@@ -30,7 +30,7 @@ struct ConvertKilnToLinalgPass
     target.addIllegalDialect<kiln::KilnDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
-    kiln::populateKilnToLinalgConversionPatterns(patterns);
+    kiln::populateKilnToLinalgConversionPatterns(patterns, exactMath);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -71,7 +71,7 @@ struct AdamConfig {
 };
 
 SmallVector<Value> lowerAdam(ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface op, Value step,
-                             const AdamConfig &c) {
+                             const AdamConfig &c, const Numerics &num) {
   // Bias corrections in double, once per step, as PyTorch does with Python floats.
   Value lr = learningRate64(b, op);
   Value t = arith::SIToFPOp::create(b, b.getF64Type(), extractScalar(b, step));
@@ -110,10 +110,9 @@ SmallVector<Value> lowerAdam(ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface
         Value second = newV, newMax;
         if (amsgrad)
           second = newMax = arith::MaximumFOp::create(nb, o[3], newV);
-        Value denom = arith::AddFOp::create(
-            nb, arith::DivFOp::create(nb, math::SqrtOp::create(nb, second), bc2Sqrt), eps);
-        Value update =
-            arith::DivFOp::create(nb, arith::MulFOp::create(nb, negStepSize, newM), denom);
+        Value denom =
+            arith::AddFOp::create(nb, num.div(nb, num.sqrt(nb, second), bc2Sqrt), eps);
+        Value update = num.div(nb, arith::MulFOp::create(nb, negStepSize, newM), denom);
         SmallVector<Value> yielded = {arith::AddFOp::create(nb, p, update), newM, newV};
         if (amsgrad)
           yielded.push_back(newMax);
@@ -121,9 +120,17 @@ SmallVector<Value> lowerAdam(ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface
       });
 }
 
+/// A conversion pattern that knows whether update loops must use IEEE sqrt and division.
 template <typename OpTy>
-struct AdamFamilyLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+struct UpdateLowering : OpConversionPattern<OpTy> {
+  UpdateLowering(MLIRContext *ctx, bool exactMath)
+      : OpConversionPattern<OpTy>(ctx), num{exactMath} {}
+  Numerics num;
+};
+
+template <typename OpTy>
+struct AdamFamilyLowering : UpdateLowering<OpTy> {
+  using UpdateLowering<OpTy>::UpdateLowering;
   using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
   LogicalResult matchAndRewrite(OpTy op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
@@ -131,7 +138,7 @@ struct AdamFamilyLowering : OpConversionPattern<OpTy> {
     AdamConfig config{op.getBeta1().convertToDouble(), op.getBeta2().convertToDouble(),
                       op.getEps().convertToDouble(), op.getWeightDecay().convertToDouble(),
                       isDecoupled(op)};
-    rewriter.replaceOp(op, lowerAdam(b, op, op.getStep(), config));
+    rewriter.replaceOp(op, lowerAdam(b, op, op.getStep(), config, this->num));
     return success();
   }
   static bool isDecoupled(AdamOp) { return false; }
@@ -139,8 +146,8 @@ struct AdamFamilyLowering : OpConversionPattern<OpTy> {
   static bool isDecoupled(AmsgradOp op) { return op.getDecoupledWeightDecay(); }
 };
 
-struct AdagradLowering : OpConversionPattern<AdagradOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct AdagradLowering : UpdateLowering<AdagradOp> {
+  using UpdateLowering::UpdateLowering;
   LogicalResult matchAndRewrite(AdagradOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
@@ -160,8 +167,8 @@ struct AdagradLowering : OpConversionPattern<AdagradOp> {
         [&](ImplicitLocOpBuilder &nb, ValueRange ins, ValueRange outs) -> SmallVector<Value> {
           Value g = withL2Decay(nb, ins[0], outs[0], wd);
           Value sum = arith::AddFOp::create(nb, outs[1], arith::MulFOp::create(nb, g, g));
-          Value std = arith::AddFOp::create(nb, math::SqrtOp::create(nb, sum), eps);
-          Value step = arith::DivFOp::create(nb, arith::MulFOp::create(nb, negLr, g), std);
+          Value std = arith::AddFOp::create(nb, num.sqrt(nb, sum), eps);
+          Value step = num.div(nb, arith::MulFOp::create(nb, negLr, g), std);
           return {arith::AddFOp::create(nb, outs[0], step), sum};
         });
     rewriter.replaceOp(op, results);
@@ -169,8 +176,8 @@ struct AdagradLowering : OpConversionPattern<AdagradOp> {
   }
 };
 
-struct RmspropLowering : OpConversionPattern<RmspropOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct RmspropLowering : UpdateLowering<RmspropOp> {
+  using UpdateLowering::UpdateLowering;
   LogicalResult matchAndRewrite(RmspropOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
@@ -186,8 +193,8 @@ struct RmspropLowering : OpConversionPattern<RmspropOp> {
           Value sq = arith::AddFOp::create(
               nb, arith::MulFOp::create(nb, outs[1], a),
               arith::MulFOp::create(nb, arith::MulFOp::create(nb, oneMinusA, g), g));
-          Value avg = arith::AddFOp::create(nb, math::SqrtOp::create(nb, sq), eps);
-          Value step = arith::DivFOp::create(nb, arith::MulFOp::create(nb, negLr, g), avg);
+          Value avg = arith::AddFOp::create(nb, num.sqrt(nb, sq), eps);
+          Value step = num.div(nb, arith::MulFOp::create(nb, negLr, g), avg);
           return {arith::AddFOp::create(nb, outs[0], step), sq};
         });
     rewriter.replaceOp(op, results);
@@ -263,8 +270,10 @@ struct SignSgdLowering : OpConversionPattern<SignSgdOp> {
 
 } // namespace
 
-void kiln::populateOptimizerToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<SgdLowering, MomentumLowering, AdamFamilyLowering<AdamOp>,
-               AdamFamilyLowering<AdamWOp>, AdamFamilyLowering<AmsgradOp>, AdagradLowering,
-               RmspropLowering, LionLowering, SignSgdLowering>(patterns.getContext());
+void kiln::populateOptimizerToLinalgPatterns(RewritePatternSet &patterns, bool exactMath) {
+  patterns.add<SgdLowering, MomentumLowering, LionLowering, SignSgdLowering>(
+      patterns.getContext());
+  patterns.add<AdamFamilyLowering<AdamOp>, AdamFamilyLowering<AdamWOp>,
+               AdamFamilyLowering<AmsgradOp>, AdagradLowering, RmspropLowering>(
+      patterns.getContext(), exactMath);
 }

@@ -66,7 +66,9 @@ struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
 };
 
 struct ScaleByAdamLowering : OpConversionPattern<ScaleByAdamOp> {
-  using OpConversionPattern::OpConversionPattern;
+  ScaleByAdamLowering(MLIRContext *ctx, bool exactMath)
+      : OpConversionPattern(ctx), num{exactMath} {}
+  Numerics num;
   LogicalResult matchAndRewrite(ScaleByAdamOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
@@ -88,10 +90,9 @@ struct ScaleByAdamLowering : OpConversionPattern<ScaleByAdamOp> {
           Value v = arith::AddFOp::create(
               nb, arith::MulFOp::create(nb, c2, arith::MulFOp::create(nb, g, g)),
               arith::MulFOp::create(nb, b2, outs[2]));
-          Value mHat = arith::DivFOp::create(nb, m, bc1);
-          Value vHat = arith::DivFOp::create(nb, v, bc2);
-          Value u = arith::DivFOp::create(
-              nb, mHat, arith::AddFOp::create(nb, math::SqrtOp::create(nb, vHat), eps));
+          Value mHat = num.div(nb, m, bc1);
+          Value vHat = num.div(nb, v, bc2);
+          Value u = num.div(nb, mHat, arith::AddFOp::create(nb, num.sqrt(nb, vHat), eps));
           return {u, m, v};
         });
     rewriter.replaceOp(op, results);
@@ -151,8 +152,8 @@ struct ApplyUpdatesLowering : OpConversionPattern<ApplyUpdatesOp> {
 
 } // namespace
 
-void kiln::populateTransformsToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<ClipLowering, ClipByGlobalNormLowering, ScaleByAdamLowering,
-               AddDecayedWeightsLowering, ScaleLowering, ApplyUpdatesLowering>(
-      patterns.getContext());
+void kiln::populateTransformsToLinalgPatterns(RewritePatternSet &patterns, bool exactMath) {
+  patterns.add<ClipLowering, ClipByGlobalNormLowering, AddDecayedWeightsLowering,
+               ScaleLowering, ApplyUpdatesLowering>(patterns.getContext());
+  patterns.add<ScaleByAdamLowering>(patterns.getContext(), exactMath);
 }

@@ -11,6 +11,7 @@ namespace kiln {
 struct DriverOptions {
   std::string targetCpu = "native";
   unsigned optLevel = 3;
+  bool exactMath = false;          ///< IEEE sqrt/division in update loops
   std::string headerPath;          ///< empty: no header
   std::string dumpLLVMDialectPath; ///< empty: no dump
 };

@@ -8,14 +8,17 @@ class RewritePatternSet;
 } // namespace mlir
 
 namespace kiln {
-/// Adds the patterns lowering every kiln op family to linalg/arith/math on tensors.
-void populateKilnToLinalgConversionPatterns(mlir::RewritePatternSet &patterns);
+/// Adds the patterns lowering every kiln op family to linalg/arith/math on tensors. With
+/// `exactMath`, square roots and divisions in update loops are IEEE; otherwise they may use
+/// refined hardware estimates (within 1e-6 relative).
+void populateKilnToLinalgConversionPatterns(mlir::RewritePatternSet &patterns,
+                                            bool exactMath = false);
 
 /// Optimizer-update ops (kiln.sgd, kiln.momentum, kiln.adam, kiln.adamw, kiln.amsgrad, ...).
-void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns, bool exactMath);
 
 /// Optax-style gradient transforms (kiln.clip, kiln.clip_by_global_norm, kiln.scale, ...).
-void populateTransformsToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateTransformsToLinalgPatterns(mlir::RewritePatternSet &patterns, bool exactMath);
 
 /// Learning-rate schedules on the step counter.
 void populateSchedulesToLinalgPatterns(mlir::RewritePatternSet &patterns);
