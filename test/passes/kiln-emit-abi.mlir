@@ -1,5 +1,10 @@
 // RUN: kiln-opt %s --kiln-emit-abi --split-input-file -verify-diagnostics | FileCheck %s
 
+/// The program's own functions become internal (only ABI symbols are exported);
+/// declarations such as malloc stay external.
+// CHECK:       llvm.func internal @step()
+// CHECK:       llvm.func @_mlir_ciface_step(
+// CHECK:       llvm.func @malloc(i64) -> !llvm.ptr
 /// kiln_call_<name> unpacks the argument array into the C interface wrapper.
 // CHECK-LABEL: llvm.func @kiln_call_step(
 // CHECK-SAME:    %[[ARGS:.*]]: !llvm.ptr)
@@ -12,9 +17,14 @@
 // CHECK:       llvm.mlir.global external constant @kiln_module_signature("{\22abi_version
 // CHECK-SAME:    \00")
 module attributes {kiln.abi.signature = "{\22abi_version\22:1,\22entry_points\22:[{\22inputs\22:[{\22donated\22:true,\22dtype\22:\22f32\22,\22shape\22:[4]}],\22name\22:\22step\22,\22results\22:[{\22alias\22:0,\22dtype\22:\22f32\22,\22shape\22:[4]},{\22alias\22:-1,\22dtype\22:\22f32\22,\22shape\22:[]}],\22symbol\22:\22kiln_call_step\22}]}"} {
-  llvm.func @_mlir_ciface_step(%arg0: !llvm.ptr, %arg1: !llvm.ptr) {
+  llvm.func @step() {
     llvm.return
   }
+  llvm.func @_mlir_ciface_step(%arg0: !llvm.ptr, %arg1: !llvm.ptr) {
+    llvm.call @step() : () -> ()
+    llvm.return
+  }
+  llvm.func @malloc(i64) -> !llvm.ptr
 }
 
 // -----

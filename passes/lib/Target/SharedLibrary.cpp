@@ -114,7 +114,9 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object, StringRef output
   if (!linker)
     return emitError(loc) << "no C compiler driver (cc) on PATH to link " << output;
   std::string message;
-  SmallVector<StringRef> args = {*linker, "-shared", "-o", output, object, "-lm"};
+  // -Bsymbolic: calls between the library's own exported functions never leave it.
+  SmallVector<StringRef> args = {*linker, "-shared", "-Wl,-Bsymbolic", "-o", output, object,
+                                 "-lm"};
   int rc = llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)
     return emitError(loc) << "linking " << output << " failed (" << *linker << " exited with "

@@ -59,7 +59,11 @@ Value sumOverElements(ImplicitLocOpBuilder &b, Value tensor, Value init,
       b, b.getLoc(), TypeRange{init.getType()}, ValueRange{tensor}, ValueRange{init}, maps,
       iterators, [&](OpBuilder &nested, Location loc, ValueRange args) {
         ImplicitLocOpBuilder nb(loc, nested);
-        Value sum = arith::AddFOp::create(nb, args[1], term(nb, args[0]));
+        // reassoc lets the back end keep several vector accumulators; in f64 the changed
+        // summation order moves an f32-sized result by far less than an ulp.
+        Value sum = arith::AddFOp::create(
+            nb, args[1], term(nb, args[0]),
+            arith::FastMathFlagsAttr::get(nb.getContext(), arith::FastMathFlags::reassoc));
         linalg::YieldOp::create(nb, sum);
       });
   return generic.getResult(0);

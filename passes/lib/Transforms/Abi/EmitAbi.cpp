@@ -77,6 +77,16 @@ struct KilnEmitAbiPass : kiln::impl::KilnEmitAbiPassBase<KilnEmitAbiPass> {
         return signalPassFailure();
     }
 
+    // Only the ABI symbols leave the library. A program's own function names (an entry
+    // called `step`, say) would otherwise interpose with, or be interposed by, symbols of the
+    // host process: glibc exports a `step`.
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
+      StringRef name = fn.getName();
+      if (!fn.isExternal() && !name.starts_with(KILN_ABI_ENTRY_PREFIX) &&
+          !name.starts_with("_mlir_ciface_"))
+        fn.setLinkage(LLVM::Linkage::Internal);
+    }
+
     Location loc = module.getLoc();
     auto i32 = b.getI32Type();
     LLVM::GlobalOp::create(b, loc, i32, /*isConstant=*/true, LLVM::Linkage::External,
