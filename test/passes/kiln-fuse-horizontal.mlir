@@ -118,3 +118,47 @@ func.func @negative_tiny_stays_serial(%a: memref<16xf32>) {
   }
   return
 }
+
+// -----
+
+/// A reassociable sum becomes per-chunk partial sums in parallel, added in chunk order.
+// CHECK-LABEL: func.func @sum_of_squares_in_parallel
+// CHECK-SAME:    (%[[X:.*]]: memref<4096xf32>, %[[ACC:.*]]: memref<f64>)
+// CHECK:         %[[PARTS:.*]] = memref.alloc(%{{.*}}) : memref<?xf64>
+// CHECK:         scf.parallel (%[[C:.*]]) =
+// CHECK:           %[[S:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (f64)
+// CHECK:             memref.load %[[X]]
+// CHECK:             arith.addf %[[A]], %{{.*}} fastmath<reassoc> : f64
+// CHECK:           memref.store %[[S]], %[[PARTS]][%[[C]]]
+// CHECK:         %[[START:.*]] = memref.load %[[ACC]][]
+// CHECK:         %[[TOTAL:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[START]]) -> (f64)
+// CHECK:         memref.store %[[TOTAL]], %[[ACC]][]
+// CHECK:         memref.dealloc %[[PARTS]]
+// CHECK-NOT:     linalg.generic
+func.func @sum_of_squares_in_parallel(%x: memref<4096xf32>, %acc: memref<f64>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%x : memref<4096xf32>) outs(%acc : memref<f64>) {
+  ^bb0(%in: f32, %a: f64):
+    %w = arith.extf %in : f32 to f64
+    %sq = arith.mulf %w, %w : f64
+    %s = arith.addf %a, %sq fastmath<reassoc> : f64
+    linalg.yield %s : f64
+  }
+  return
+}
+
+// -----
+
+/// Without reassoc the order of the additions is part of the result: left serial.
+// CHECK-LABEL: func.func @negative_strict_sum_stays_serial
+// CHECK-NOT:     scf.parallel
+// CHECK:         linalg.generic
+func.func @negative_strict_sum_stays_serial(%x: memref<4096xf32>, %acc: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%x : memref<4096xf32>) outs(%acc : memref<f32>) {
+  ^bb0(%in: f32, %a: f32):
+    %s = arith.addf %a, %in : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -67,6 +67,10 @@ def KilnFuseHorizontalPass : Pass<"kiln-fuse-horizontal", "::mlir::func::FuncOp"
     slice of every update that falls into it. This is the multi-tensor-apply problem solved
     by the compiler: one parallel region per step instead of one per tensor. Updates join a
     group only if no update in the group or op between them touches their buffers.
+
+    Sum reductions over a whole buffer whose addition carries `reassoc` (the f64 norms and
+    sums kiln lowers to) become per-chunk partial sums computed in parallel and added in chunk
+    order, so the result is the same for any number of threads.
   }];
   let options = [
     Option<"chunkSize", "chunk-size", "int64_t", "16384",

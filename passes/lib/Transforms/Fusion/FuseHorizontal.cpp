@@ -3,6 +3,7 @@
 // over their concatenated index space (multi-tensor apply).
 #include "kiln/Transforms/Passes.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -178,6 +179,83 @@ void fuse(Group &group, int64_t chunkSize) {
     op->erase();
 }
 
+/// A reduction of a whole buffer into a rank-0 accumulator, `acc = acc + term(x)`, whose
+/// addition may be reassociated (it carries `reassoc`, as the f64 norms and sums that kiln
+/// lowers to do). Returns the combining addf, or null.
+arith::AddFOp sumReductionCombiner(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() == 0 || op.getNumParallelLoops() != 0)
+    return {};
+  auto acc = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
+  auto in = dyn_cast<MemRefType>(op.getDpsInputs()[0].getType());
+  if (!acc || acc.getRank() != 0 || !in || !in.getLayout().isIdentity() ||
+      !op.getIndexingMapsArray()[0].isIdentity())
+    return {};
+  Block *body = op.getBody();
+  BlockArgument accArg = body->getArgument(1);
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || !accArg.hasOneUse() || (add.getLhs() != accArg && add.getRhs() != accArg) ||
+      !bitEnumContainsAll(add.getFastmath(), arith::FastMathFlags::reassoc))
+    return {};
+  return add;
+}
+
+/// Splits a sum reduction into per-chunk partial sums computed in parallel, then adds the
+/// partials in chunk order, so the result does not depend on the number of threads.
+void parallelizeReduction(linalg::GenericOp op, int64_t chunkSize) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value acc = op.getDpsInits()[0];
+  Type elementType = cast<MemRefType>(acc.getType()).getElementType();
+  Value input = flatten(b, loc, op.getDpsInputs()[0]);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value chunk = arith::ConstantIndexOp::create(b, loc, chunkSize);
+  Value n = memref::DimOp::create(b, loc, input, 0);
+  Value chunks = arith::CeilDivUIOp::create(b, loc, n, chunk);
+  Value partials = memref::AllocOp::create(b, loc, MemRefType::get({ShapedType::kDynamic}, elementType),
+                                           ValueRange{chunks});
+  Value identity = arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 0.0));
+  Block *body = op.getBody();
+
+  // Runs the generic's body as acc' = acc + term(x) over [lo, hi) from `init`.
+  auto reduce = [&](OpBuilder &nb, Location l, Value source, Value lo, Value hi, Value init) {
+    auto loop = scf::ForOp::create(
+        nb, l, lo, hi, one, ValueRange{init},
+        [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
+          IRMapping mapping;
+          mapping.map(body->getArgument(0), memref::LoadOp::create(lb, ll, source, ValueRange{i}));
+          mapping.map(body->getArgument(1), iter[0]);
+          for (Operation &inner : body->without_terminator())
+            lb.clone(inner, mapping);
+          scf::YieldOp::create(lb, ll, mapping.lookup(body->getTerminator()->getOperand(0)));
+        });
+    return loop.getResult(0);
+  };
+
+  scf::ParallelOp::create(b, loc, ValueRange{zero}, ValueRange{chunks}, ValueRange{one},
+                          [&](OpBuilder &nb, Location l, ValueRange ivs) {
+                            Value lo = arith::MulIOp::create(nb, l, ivs[0], chunk);
+                            Value hi = arith::MinUIOp::create(
+                                nb, l, arith::AddIOp::create(nb, l, lo, chunk), n);
+                            Value sum = reduce(nb, l, input, lo, hi, identity);
+                            memref::StoreOp::create(nb, l, sum, partials, ValueRange{ivs[0]});
+                          });
+  // Combine with the generic's own addition, starting from the accumulator's value.
+  Value start = memref::LoadOp::create(b, loc, acc, ValueRange{});
+  auto combine = scf::ForOp::create(
+      b, loc, zero, chunks, one, ValueRange{start},
+      [&](OpBuilder &lb, Location ll, Value c, ValueRange iter) {
+        Value part = memref::LoadOp::create(lb, ll, partials, ValueRange{c});
+        Value next = arith::AddFOp::create(lb, ll, iter[0], part, sumReductionCombiner(op).getFastmathAttr());
+        scf::YieldOp::create(lb, ll, next);
+      });
+  memref::StoreOp::create(b, loc, combine.getResult(0), acc, ValueRange{});
+  memref::DeallocOp::create(b, loc, partials);
+  op->erase();
+}
+
 struct KilnFuseHorizontalPass
     : kiln::impl::KilnFuseHorizontalPassBase<KilnFuseHorizontalPass> {
   using Base::Base;
@@ -198,6 +276,13 @@ struct KilnFuseHorizontalPass
       };
       for (Operation &op : llvm::make_early_inc_range(block)) {
         auto generic = dyn_cast<linalg::GenericOp>(op);
+        if (generic && sumReductionCombiner(generic)) {
+          // A reduction reads what earlier updates may write: close the group first.
+          flush();
+          if (worthParallelizing(generic))
+            parallelizeReduction(generic, chunkSize);
+          continue;
+        }
         if (generic && isSliceable(generic)) {
           SmallVector<Value> reads, writes;
           for (Value v : generic.getDpsInputs())
@@ -223,6 +308,11 @@ struct KilnFuseHorizontalPass
       }
       flush();
     }
+  }
+
+  bool worthParallelizing(linalg::GenericOp reduction) const {
+    auto type = cast<MemRefType>(reduction.getDpsInputs()[0].getType());
+    return !type.hasStaticShape() || type.getNumElements() >= minElements;
   }
 
   /// Tiny updates stay serial: a fork costs more than they do.
