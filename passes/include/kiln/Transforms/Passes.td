@@ -48,11 +48,11 @@ def KilnEmitAbiPass : Pass<"kiln-emit-abi", "::mlir::ModuleOp"> {
 def KilnFusePass : Pass<"kiln-fuse", "::mlir::func::FuncOp"> {
   let summary = "Vertical fusion: chains of element-wise tensor ops become one loop nest";
   let description = [{
-    Runs on tensors, after kiln ops are lowered to linalg. A producer whose only consumer is
-    another element-wise op is fused into it (upstream's element-wise fusion patterns), so a
-    chain of gradient transforms (scale, clip, weight decay, the optimizer update) reads its
-    inputs once and writes its outputs once. Producers with several consumers are not
-    duplicated: that would recompute them and read their inputs twice.
+    Runs on tensors, after kiln ops are lowered to linalg. Element-wise producers are fused
+    into their element-wise consumers (upstream's fuseElementwiseOps), so a chain of
+    gradient transforms (scale, clip, weight decay, the optimizer update, a cast back to
+    bf16) reads its inputs once and writes its outputs once. A producer result that other
+    ops also use stays a result of the fused op: nothing is computed twice.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::affine::AffineDialect",
                            "::mlir::tensor::TensorDialect"];

@@ -18,14 +18,24 @@ namespace {
 /// a value with several users is never recomputed, which would read its inputs again. Only the fusion itself is used from upstream's element-wise
 /// pattern set: its companions rewrite unused `outs` to tensor.empty, which would cut the
 /// destination link that lets a step update its donated buffers in place.
-struct FuseSoleConsumer : OpRewritePattern<linalg::GenericOp> {
+/// Whether every other user of the producer's results comes after the consumer in its
+/// block: they will read the fused op, which takes the consumer's place.
+bool usersFollow(Operation *producer, Operation *consumer) {
+  for (Operation *user : producer->getUsers())
+    if (user != consumer &&
+        (user->getBlock() != consumer->getBlock() || !consumer->isBeforeInBlock(user)))
+      return false;
+  return true;
+}
+
+struct FuseIntoConsumer : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp consumer,
                                 PatternRewriter &rewriter) const override {
     for (OpOperand &operand : consumer->getOpOperands()) {
       Operation *producer = operand.get().getDefiningOp();
-      if (!producer || !operand.get().hasOneUse() ||
-          !linalg::areElementwiseOpsFusable(&operand))
+      if (!producer || !linalg::areElementwiseOpsFusable(&operand) ||
+          !usersFollow(producer, consumer))
         continue;
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, &operand);
@@ -39,7 +49,7 @@ struct FuseSoleConsumer : OpRewritePattern<linalg::GenericOp> {
       rewriter.eraseOp(consumer);
       return success();
     }
-    return rewriter.notifyMatchFailure(consumer, "no element-wise producer with one use");
+    return rewriter.notifyMatchFailure(consumer, "no fusable element-wise producer");
   }
 };
 
@@ -47,7 +57,7 @@ struct KilnFusePass : kiln::impl::KilnFusePassBase<KilnFusePass> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseSoleConsumer>(&getContext());
+    patterns.add<FuseIntoConsumer>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
