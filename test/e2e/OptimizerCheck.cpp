@@ -7,6 +7,7 @@
 #include "kiln/runtime/Session.h"
 
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -213,6 +214,9 @@ const std::vector<Schedule> &schedules() {
   return table;
 }
 
+/// The mixed-precision entry has static shapes: its bf16 parameters are a fresh output.
+constexpr int kMixedSize = 4099;
+
 /// One entry per configuration, on dynamic-length vectors so every size shares a library:
 /// (p, g, state..., [t], [lr]) -> (p', state'...).
 void emitProgram() {
@@ -266,6 +270,19 @@ void emitProgram() {
     std::printf("func.func @%s(%%t: tensor<i64>) -> tensor<f32> {\n"
                 "  %%v = kiln.%s %%t {%s}\n  return %%v : tensor<f32>\n}\n",
                 sched.name.c_str(), sched.op.c_str(), sched.attrs.c_str());
+  // Mixed precision as PyTorch's AMP keeps it: bf16 gradients, an f32 master copy and f32
+  // state updated by AdamW, and the bf16 parameters recomputed from the master each step.
+  std::printf(
+      "func.func @adamw_bf16_master(%%g16: tensor<%dxbf16>, %%w: tensor<%dxf32>,\n"
+      "    %%m: tensor<%dxf32>, %%v: tensor<%dxf32>, %%t: tensor<i64>)\n"
+      "    -> (tensor<%dxbf16>, tensor<%dxf32>, tensor<%dxf32>, tensor<%dxf32>) {\n"
+      "  %%g = arith.extf %%g16 : tensor<%dxbf16> to tensor<%dxf32>\n"
+      "  %%w1, %%m1, %%v1 = kiln.adamw %%w, %%g, %%m, %%v step(%%t) {lr = 1.0e-3 : f64} : tensor<%dxf32>\n"
+      "  %%p16 = arith.truncf %%w1 : tensor<%dxf32> to tensor<%dxbf16>\n"
+      "  return %%p16, %%w1, %%m1, %%v1 : tensor<%dxbf16>, tensor<%dxf32>, tensor<%dxf32>, tensor<%dxf32>\n}\n",
+      kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize,
+      kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize,
+      kMixedSize, kMixedSize, kMixedSize);
   // ALGORITHMS.md 2.7: the state-full columns {1, 3} of the FRUGAL worked example are plain
   // AdamW (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.1).
   std::printf(
@@ -499,6 +516,62 @@ void checkWorkedExample(Session &session, const Module &module) {
   report(ok, "adamw_algorithms_2_7 (ALGORITHMS.md 2.7 worked example, columns 1 and 3)", worst);
 }
 
+uint16_t toBf16(float x) { // round to nearest even, as LLVM's fptrunc
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+}
+float fromBf16(uint16_t h) {
+  uint32_t u = uint32_t(h) << 16;
+  float x;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+/// bf16 gradients and parameters around an f32 master copy: the master and state follow
+/// the f32 AdamW reference, and the bf16 parameters are the master rounded to nearest even.
+void checkMixedPrecision(Session &session, const Module &module) {
+  auto fn = module.lookup("adamw_bf16_master");
+  if (!fn.ok()) {
+    report(false, "adamw_bf16_master: " + std::string(fn.status().message()), 0);
+    return;
+  }
+  Config c{"adamw_bf16_master", Kind::AdamW, 1e-3};
+  c.weightDecay = 1e-2;
+  const int64_t n = kMixedSize;
+  std::mt19937_64 rng(77);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  std::vector<uint16_t> g16(n), p16(n);
+  std::vector<float> w(n), m(n, 0.f), v(n, 0.f);
+  for (float &x : w)
+    x = normal(rng);
+  bool ok = true;
+  double worst = 0;
+  for (int64_t t = 1; t <= 4; ++t) {
+    for (uint16_t &g : g16)
+      g = toBf16(normal(rng));
+    std::vector<float> wBefore = w, mBefore = m, vBefore = v;
+    int64_t step = t;
+    Status status = session.call(**fn,
+                                 {{g16.data(), DType::BF16, {n}}, {w.data(), DType::F32, {n}},
+                                  {m.data(), DType::F32, {n}}, {v.data(), DType::F32, {n}},
+                                  {&step, DType::I64, {}}},
+                                 {{p16.data(), DType::BF16, {n}}});
+    if (!status.ok()) {
+      report(false, "adamw_bf16_master: " + status.toString(), 0);
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      float refW = wBefore[i], st[3] = {mBefore[i], vBefore[i], 0};
+      referenceStep(c, c.lr, t, refW, fromBf16(g16[i]), st, 0);
+      ok &= close(w[i], refW, wBefore[i], worst) && close(m[i], st[0], mBefore[i], worst) &&
+            close(v[i], st[1], vBefore[i], worst) && p16[i] == toBf16(w[i]);
+    }
+  }
+  report(ok, "adamw_bf16_master n=" + std::to_string(n) + " (bf16 params and grads, f32 master)",
+         worst);
+}
+
 double callSchedule(Session &session, const Function &fn, int64_t count, bool &ok) {
   float value = 0;
   std::vector<TensorView> outputs = {{&value, DType::F32, {}}};
@@ -573,6 +646,7 @@ int main(int argc, char **argv) {
       checkConfig(*session, *module, c, n);
   checkWorkedExample(*session, *module);
   checkSchedules(*session, *module);
+  checkMixedPrecision(*session, *module);
   checkUbaTable(*session, *module);
   std::printf("%d passed, %d failed\n", passes, failures);
   return failures ? EXIT_FAILURE : EXIT_SUCCESS;
