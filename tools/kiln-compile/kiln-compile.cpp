@@ -39,7 +39,7 @@ int main(int argc, char **argv) {
     llvm::errs() << "kiln-compile: error: -O" << optLevel << " is not in 0..3\n";
     return EXIT_FAILURE;
   }
-  kiln::DriverOptions options;
+  kiln::CompileOptions options;
   options.targetCpu = cpu;
   options.optLevel = optLevel;
   options.exactMath = exactMath;

@@ -218,7 +218,7 @@ int main(int argc, char **argv) {
       fail("cannot create a temporary directory");
     tmp.path = pattern;
     library = (tmp.path / "program.so").string();
-    kiln::DriverOptions options;
+    kiln::CompileOptions options;
     if (!kiln::compileProgramFile(program, library, options))
       return EXIT_FAILURE;
   }

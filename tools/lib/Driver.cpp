@@ -8,7 +8,7 @@
 #include "mlir/IR/MLIRContext.h"
 
 bool kiln::compileProgramFile(const std::string &inputPath, const std::string &outputPath,
-                              const DriverOptions &driverOptions) {
+                              const CompileOptions &options) {
   mlir::DialectRegistry registry;
   registerKilnDialects(registry);
   mlir::MLIRContext context(registry);
@@ -18,11 +18,5 @@ bool kiln::compileProgramFile(const std::string &inputPath, const std::string &o
   mlir::OwningOpRef<mlir::ModuleOp> module = loadTextProgram(inputPath, context, sourceMgr);
   if (!module)
     return false;
-  CompileOptions options;
-  options.targetCpu = driverOptions.targetCpu;
-  options.optLevel = driverOptions.optLevel;
-  options.exactMath = driverOptions.exactMath;
-  options.headerPath = driverOptions.headerPath;
-  options.dumpLLVMDialectPath = driverOptions.dumpLLVMDialectPath;
   return mlir::succeeded(compileToSharedLibrary(*module, outputPath, options));
 }

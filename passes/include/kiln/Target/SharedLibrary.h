@@ -3,24 +3,12 @@
 #ifndef KILN_TARGET_SHAREDLIBRARY_H
 #define KILN_TARGET_SHAREDLIBRARY_H
 
+#include "kiln/Target/CompileOptions.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 #include <string>
 
 namespace kiln {
-
-struct CompileOptions {
-  /// LLVM CPU name to generate code for; "native" is the CPU of this machine.
-  std::string targetCpu = "native";
-  /// LLVM optimisation level (0-3).
-  unsigned optLevel = 3;
-  /// IEEE square roots and divisions in update loops instead of refined estimates.
-  bool exactMath = false;
-  /// Where to write the C header declaring the entry points; empty for none.
-  std::string headerPath;
-  /// Where to write the LLVM dialect after the pipeline (for debugging); empty for none.
-  std::string dumpLLVMDialectPath;
-};
 
 /// Runs the kiln-to-llvm pipeline on `module` (in place), generates optimised machine code
 /// for the target CPU and links it into the shared library `outputPath`. Errors are emitted

@@ -4,23 +4,17 @@
 #ifndef KILN_TOOLS_DRIVER_H
 #define KILN_TOOLS_DRIVER_H
 
+#include "kiln/Target/CompileOptions.h"
+
 #include <string>
 
 namespace kiln {
-
-struct DriverOptions {
-  std::string targetCpu = "native";
-  unsigned optLevel = 3;
-  bool exactMath = false;          ///< IEEE sqrt/division in update loops
-  std::string headerPath;          ///< empty: no header
-  std::string dumpLLVMDialectPath; ///< empty: no dump
-};
 
 /// Parses, verifies and compiles the kiln program at `inputPath` into the shared library
 /// `outputPath`. Diagnostics (file:line:col) go to stderr. Returns false on any error, and
 /// then leaves no file at `outputPath`.
 bool compileProgramFile(const std::string &inputPath, const std::string &outputPath,
-                        const DriverOptions &options);
+                        const CompileOptions &options);
 
 } // namespace kiln
 
