@@ -10,9 +10,11 @@
 // CHECK-DAG:     %[[WF:.*]] = memref.collapse_shape %[[W]] {{\[}}[0, 1]] : memref<64x32xf32> into memref<2048xf32>
 // CHECK-DAG:     %[[GWF:.*]] = memref.collapse_shape %[[GW]] {{\[}}[0, 1]]
 // CHECK:         scf.parallel (%[[C:.*]]) =
+// CHECK:           scf.if
 // CHECK:           %[[WS:.*]] = memref.subview %[[WF]]
 // CHECK:           linalg.generic {{.*}} iterator_types = ["parallel"]
 // CHECK-SAME:        outs(%[[WS]] :
+// CHECK:           scf.if
 // CHECK:           %[[BS:.*]] = memref.subview %[[B]]
 // CHECK:           linalg.generic {{.*}} iterator_types = ["parallel"]
 // CHECK-SAME:        outs(%[[BS]] :

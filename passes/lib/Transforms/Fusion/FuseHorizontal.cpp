@@ -157,20 +157,26 @@ void fuse(Group &group, int64_t chunkSize) {
               nb, l, arith::SubIOp::create(nb, l, begin, offsets[k]), zero);
           Value hi = arith::MinSIOp::create(
               nb, l, arith::SubIOp::create(nb, l, end, offsets[k]), sizes[k]);
-          Value len = arith::MaxSIOp::create(nb, l, arith::SubIOp::create(nb, l, hi, lo), zero);
-          SmallVector<Value> slices;
-          for (Value v : flat[k])
-            slices.push_back(memref::SubViewOp::create(nb, l, v, ArrayRef<OpFoldResult>{lo},
-                                                       ArrayRef<OpFoldResult>{len},
-                                                       ArrayRef<OpFoldResult>{nb.getIndexAttr(1)}));
-          unsigned numInputs = op.getNumDpsInputs();
-          SmallVector<AffineMap> maps(slices.size(), nb.getMultiDimIdentityMap(1));
-          auto sliced = linalg::GenericOp::create(
-              nb, op.getLoc(), TypeRange{}, ArrayRef<Value>(slices).take_front(numInputs),
-              ArrayRef<Value>(slices).drop_front(numInputs), maps,
-              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel});
-          IRMapping mapping;
-          op.getRegion().cloneInto(&sliced.getRegion(), mapping);
+          Value len = arith::SubIOp::create(nb, l, hi, lo);
+          // Most chunks meet only one or two of a model's many tensors; skipping the others
+          // before any slice is set up keeps the per-chunk cost independent of their count.
+          Value overlaps = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, len, zero);
+          scf::IfOp::create(nb, l, overlaps, [&](OpBuilder &ib, Location il) {
+            SmallVector<Value> slices;
+            for (Value v : flat[k])
+              slices.push_back(memref::SubViewOp::create(
+                  ib, il, v, ArrayRef<OpFoldResult>{lo}, ArrayRef<OpFoldResult>{len},
+                  ArrayRef<OpFoldResult>{ib.getIndexAttr(1)}));
+            unsigned numInputs = op.getNumDpsInputs();
+            SmallVector<AffineMap> maps(slices.size(), ib.getMultiDimIdentityMap(1));
+            auto sliced = linalg::GenericOp::create(
+                ib, op.getLoc(), TypeRange{}, ArrayRef<Value>(slices).take_front(numInputs),
+                ArrayRef<Value>(slices).drop_front(numInputs), maps,
+                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel});
+            IRMapping mapping;
+            op.getRegion().cloneInto(&sliced.getRegion(), mapping);
+            scf::YieldOp::create(ib, il);
+          });
         }
       });
   for (Operation *free : group.deferredFrees)
