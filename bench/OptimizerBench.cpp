@@ -372,7 +372,10 @@ bool kilnMatchesHand(const Optimizer &o, const std::vector<Slot> &slots,
     for (int j = 0; j < o.numState; ++j)
       scratch[w].state[j] = windows[w].after[j + 1].data();
   }
-  o.hand(o.hyper, 1, scratch.data(), scratch.size());
+  Hyper hyper = o.hyper;
+  if (hyper.maxNorm > 0)
+    hyper.clipCoefficient = clipCoefficient(hyper, slots.data(), slots.size());
+  o.hand(hyper, 1, scratch.data(), scratch.size());
   kilnStep();
   for (size_t w = 0; w < windows.size(); ++w) {
     const Slot &sl = slots[windows[w].tensor];

@@ -155,7 +155,7 @@ void adamwStep(const Hyper &h, int64_t t, const Slot *slots, size_t count) {
   adamFamily<true>(h, t, slots, count);
 }
 
-void adamwClipStep(const Hyper &h, int64_t t, const Slot *slots, size_t count) {
+double clipCoefficient(const Hyper &h, const Slot *slots, size_t count) {
   double sum = 0;
   for (size_t s = 0; s < count; ++s) {
     const float *g = slots[s].grad;
@@ -164,7 +164,12 @@ void adamwClipStep(const Hyper &h, int64_t t, const Slot *slots, size_t count) {
     for (int64_t i = 0; i < n; ++i)
       sum += double(g[i]) * double(g[i]);
   }
-  double coef = std::min(1.0, h.maxNorm / (std::sqrt(sum) + 1e-6));
+  return std::min(1.0, h.maxNorm / (std::sqrt(sum) + 1e-6));
+}
+
+void adamwClipStep(const Hyper &h, int64_t t, const Slot *slots, size_t count) {
+  double coef = std::isnan(h.clipCoefficient) ? clipCoefficient(h, slots, count)
+                                               : h.clipCoefficient;
   adamFamily<true>(h, t, slots, count, f32(coef));
 }
 

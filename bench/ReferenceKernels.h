@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace kiln::bench {
 
@@ -25,6 +26,9 @@ struct Slot {
 struct Hyper {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, momentum = 0;
   double maxNorm = 0; ///< clip the gradients to this global L2 norm first (0: no clipping)
+  /// The clipping coefficient, when already known (the correctness check runs the loop on
+  /// windows of the tensors, whose own norm is not the global one); NaN: compute it.
+  double clipCoefficient = std::numeric_limits<double>::quiet_NaN();
   bool nesterov = false;
 
   Hyper withLr(double v) const { Hyper h = *this; h.lr = v; return h; }
@@ -51,6 +55,8 @@ void adamwStep(const Hyper &h, int64_t t, const Slot *slots, size_t count);
 /// torch.nn.utils.clip_grad_norm_ over all gradients (one reduction pass), then AdamW on the
 /// clipped gradients.
 void adamwClipStep(const Hyper &h, int64_t t, const Slot *slots, size_t count);
+/// min(1, maxNorm / (norm + 1e-6)) over every gradient: clip_grad_norm_'s coefficient.
+double clipCoefficient(const Hyper &h, const Slot *slots, size_t count);
 
 /// The machine's limit for an update with `numState` state arrays: reads param, grad and the
 /// state, writes param and the state, with one multiply-add per written value and nothing else.
