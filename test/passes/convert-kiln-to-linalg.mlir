@@ -155,3 +155,40 @@ func.func @cosine_schedule(%t: tensor<i64>) -> tensor<f32> {
   %0 = kiln.cosine_decay_schedule %t {init_value = 0.025 : f64, decay_steps = 500 : i64}
   return %0 : tensor<f32>
 }
+
+// -----
+
+/// A layer: matmul into a zero-filled fresh tensor, the bias broadcast along rows, ReLU as
+/// maximumf (which keeps NaN, as torch.relu).
+// CHECK-LABEL: func.func @linear_relu
+// CHECK-SAME:    (%[[X:.*]]: tensor<8x4xf32>, %[[W:.*]]: tensor<4x3xf32>, %[[B:.*]]: tensor<3xf32>)
+// CHECK:         %[[Z:.*]] = linalg.fill
+// CHECK:         %[[H:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<8x4xf32>, tensor<4x3xf32>) outs(%[[Z]] : tensor<8x3xf32>)
+// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[B]] : tensor<8x3xf32>, tensor<3xf32>)
+// CHECK:           arith.addf
+// CHECK:         linalg.generic {{.*}} ins(%[[Y]] : tensor<8x3xf32>)
+// CHECK:           arith.maximumf
+func.func @linear_relu(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) -> tensor<8x3xf32> {
+  %h = kiln.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+  %y = kiln.bias_add %h, %b : tensor<8x3xf32>, tensor<3xf32>
+  %a = kiln.relu %y : tensor<8x3xf32>
+  return %a : tensor<8x3xf32>
+}
+
+// -----
+
+/// Cross-entropy: row maxima and sums of exp(x - max) (the stable log-sum-exp), then one
+/// reduction over rows that reads each row's label logit directly.
+// CHECK-LABEL: func.func @cross_entropy
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:           arith.maximumf
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:           math.exp
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction"]
+// CHECK:           tensor.extract
+// CHECK:           math.log
+// CHECK:         tensor.from_elements
+func.func @cross_entropy(%l: tensor<8x10xf32>, %y: tensor<8xi64>) -> tensor<f32> {
+  %c = kiln.softmax_cross_entropy %l, %y : tensor<8x10xf32>, tensor<8xi64> -> tensor<f32>
+  return %c : tensor<f32>
+}

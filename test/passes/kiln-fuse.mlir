@@ -101,3 +101,16 @@ func.func @optax_chain_one_loop(%p: tensor<4096xf32>, %g: tensor<4096xf32>, %m: 
   %p1 = kiln.apply_updates %p, %s : tensor<4096xf32>
   return %p1, %m1, %v1 : tensor<4096xf32>, tensor<4096xf32>, tensor<4096xf32>
 }
+
+// -----
+
+/// The consumer writes into the producer's result (elementwise-to-linalg picks an operand
+/// of the result type as destination): fusing would make the fused op its own init.
+// CHECK-LABEL: func.func @negative_consumer_writes_into_producer
+// CHECK:         %[[D:.*]] = linalg.generic
+// CHECK:         linalg.generic {{.*}} ins(%[[D]] : tensor<8xf32>) outs(%[[D]] : tensor<8xf32>)
+func.func @negative_consumer_writes_into_producer(%a: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<8xf32> {
+  %d = arith.subf %a, %b : tensor<8xf32>
+  %n = arith.negf %d : tensor<8xf32>
+  return %n : tensor<8xf32>
+}

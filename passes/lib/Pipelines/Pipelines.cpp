@@ -2,6 +2,7 @@
 // The kiln-to-llvm pipeline, registered once for every driver.
 #include "kiln/Pipelines/Pipelines.h"
 #include "kiln/Conversion/Passes.h"
+#include "kiln/IR/ExternalModels.h"
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/Transforms/Passes.h"
 #include "mlir/Conversion/Passes.h"
@@ -23,6 +24,10 @@ using namespace mlir;
 void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &options) {
   // Tensor level: kiln ops and element-wise arith on tensors become destination-passing
   // linalg ops, so every update names the buffer it overwrites.
+  pm.addPass(createKilnAutodiffPass());
+  // The synthesized forward+backward functions are called once each: inlining them lets
+  // fusion see the whole step.
+  pm.addPass(createInlinerPass());
   ConvertKilnToLinalgPassOptions toLinalg;
   toLinalg.exactMath = options.exactMath;
   pm.addPass(createConvertKilnToLinalgPass(toLinalg));
@@ -63,6 +68,7 @@ void kiln::registerKilnDialects(DialectRegistry &registry) {
   registry.insert<KilnDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  registerDifferentiableExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }

@@ -287,3 +287,86 @@ func.func @schedule_count_type(%t: tensor<i32>) -> tensor<f32> {
   %0 = "kiln.step_decay_schedule"(%t) {init_value = 0.1 : f64, step_size = 3 : i64, gamma = 0.5 : f64} : (tensor<i32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+func.func private @loss_vec(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+func.func @loss_not_scalar(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{@loss_vec must return a rank-0 floating-point tensor, not 'tensor<4xf32>'}}
+  %g = kiln.grad @loss_vec(%x) wrt [0] : (tensor<4xf32>) -> tensor<4xf32>
+  return %g : tensor<4xf32>
+}
+
+// -----
+
+func.func private @l(%x: tensor<4xf32>, %y: tensor<4xi64>) -> tensor<f32> {
+  %s = kiln.sum %x : tensor<4xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @wrt_integer(%x: tensor<4xf32>, %y: tensor<4xi64>) -> tensor<4xi64> {
+  // expected-error @+1 {{cannot differentiate with respect to argument 1 of type 'tensor<4xi64>'}}
+  %g = kiln.grad @l(%x, %y) wrt [1] : (tensor<4xf32>, tensor<4xi64>) -> tensor<4xi64>
+  return %g : tensor<4xi64>
+}
+
+// -----
+
+func.func private @l2(%x: tensor<4xf32>) -> tensor<f32> {
+  %s = kiln.sum %x : tensor<4xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @wrt_out_of_range(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{wrt index 3 is out of range}}
+  %g = kiln.grad @l2(%x) wrt [3] : (tensor<4xf32>) -> tensor<4xf32>
+  return %g : tensor<4xf32>
+}
+
+// -----
+
+func.func @missing_callee(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'nowhere' is not a function}}
+  %g = kiln.grad @nowhere(%x) wrt [0] : (tensor<4xf32>) -> tensor<4xf32>
+  return %g : tensor<4xf32>
+}
+
+// -----
+
+func.func @matmul_contraction(%a: tensor<4x3xf32>, %b: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  // expected-error @+1 {{contraction sizes differ}}
+  %c = kiln.matmul %a, %b : tensor<4x3xf32>, tensor<4x5xf32> -> tensor<4x5xf32>
+  return %c : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @bias_width(%x: tensor<4x3xf32>, %b: tensor<4xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{bias of 4 elements for rows of 3}}
+  %y = kiln.bias_add %x, %b : tensor<4x3xf32>, tensor<4xf32>
+  return %y : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @ce_rows(%l: tensor<4x3xf32>, %y: tensor<5xi64>) -> tensor<f32> {
+  // expected-error @+1 {{has 4 rows of logits but 5 labels}}
+  %c = kiln.softmax_cross_entropy %l, %y : tensor<4x3xf32>, tensor<5xi64> -> tensor<f32>
+  return %c : tensor<f32>
+}
+
+// -----
+
+func.func @ce_reduction(%l: tensor<4x3xf32>, %y: tensor<4xi64>) -> tensor<f32> {
+  // expected-error @+1 {{reduction must be "mean" or "sum", not "max"}}
+  %c = kiln.softmax_cross_entropy %l, %y {reduction = "max"} : tensor<4x3xf32>, tensor<4xi64> -> tensor<f32>
+  return %c : tensor<f32>
+}
+
+// -----
+
+func.func @mixed_elements(%a: tensor<4x3xf32>, %b: tensor<3x2xf64>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{mixes element types 'f32' and 'f64'}}
+  %c = kiln.matmul %a, %b : tensor<4x3xf32>, tensor<3x2xf64> -> tensor<4x2xf32>
+  return %c : tensor<4x2xf32>
+}

@@ -120,3 +120,25 @@ func.func @schedules(%t: tensor<i64>) {
   %4 = kiln.uba_schedule %t {max_value = 0.1 : f64, min_value = 0.0 : f64, total_steps = 100 : i64, phi = 1.0 : f64}
   return
 }
+
+// CHECK-LABEL: func.func @layers
+// CHECK:         kiln.matmul %{{.*}}, %{{.*}} : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+// CHECK:         kiln.bias_add %{{.*}}, %{{.*}} : tensor<8x3xf32>, tensor<3xf32>
+// CHECK:         kiln.relu %{{.*}} : tensor<8x3xf32>
+// CHECK:         kiln.softmax_cross_entropy %{{.*}}, %{{.*}} : tensor<8x3xf32>, tensor<8xi64> -> tensor<f32>
+// CHECK:         kiln.mse %{{.*}}, %{{.*}} : tensor<8x3xf32> -> tensor<f32>
+// CHECK:         kiln.value_and_grad @layers_loss(%{{.*}}, %{{.*}}) wrt [0] : (tensor<4x3xf32>, tensor<8x4xf32>) -> (tensor<f32>, tensor<4x3xf32>)
+func.func private @layers_loss(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<f32> {
+  %h = kiln.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+  %s = kiln.sum %h : tensor<8x3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @layers(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>, %y: tensor<8xi64>) {
+  %h = kiln.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+  %z = kiln.bias_add %h, %b : tensor<8x3xf32>, tensor<3xf32>
+  %a = kiln.relu %z : tensor<8x3xf32>
+  %ce = kiln.softmax_cross_entropy %a, %y : tensor<8x3xf32>, tensor<8xi64> -> tensor<f32>
+  %mse = kiln.mse %a, %z : tensor<8x3xf32> -> tensor<f32>
+  %l, %g = kiln.value_and_grad @layers_loss(%w, %x) wrt [0] : (tensor<4x3xf32>, tensor<8x4xf32>) -> (tensor<f32>, tensor<4x3xf32>)
+  return
+}

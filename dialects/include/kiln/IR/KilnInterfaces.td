@@ -36,4 +36,24 @@ def Kiln_OptimizerUpdateOpInterface : OpInterface<"OptimizerUpdateOpInterface"> 
   let verify = [{ return ::kiln::detail::verifyOptimizerUpdateOp($_op); }];
 }
 
+def Kiln_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
+  let cppNamespace = "::kiln";
+  let description = [{
+    An op that kiln-autodiff can differentiate in reverse mode. Given the cotangents of its
+    results, `buildVJP` builds the vector-Jacobian products for its operands at the
+    builder's insertion point, which is after the op: the op's operands and results are
+    available. Kiln's model ops implement it; upstream ops (arith, math) get it through
+    external models registered with the dialect.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Returns one cotangent per operand, a null Value for an operand that is not
+        differentiable (integer labels, a step counter). Every entry of `resultCotangents`
+        is non-null: the caller materializes zeros for results that received none.
+      }],
+      "::llvm::FailureOr<::llvm::SmallVector<::mlir::Value>>", "buildVJP",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$resultCotangents)>,
+  ];
+}
+
 #endif // KILN_IR_KILNINTERFACES_TD

@@ -5,6 +5,8 @@
 
 include "kiln/IR/KilnDialect.td"
 include "kiln/IR/KilnInterfaces.td"
+include "kiln/IR/Autodiff.td"
+include "kiln/IR/Layers.td"
 include "kiln/IR/Optimizers.td"
 include "kiln/IR/Schedules.td"
 include "kiln/IR/Transforms.td"

@@ -43,6 +43,24 @@ def KilnEmitAbiPass : Pass<"kiln-emit-abi", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+//===-- Autodiff ------------------------------------------------------------------------===//
+
+def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode differentiation of kiln.grad / kiln.value_and_grad";
+  let description = [{
+    For each kiln.value_and_grad or kiln.grad, synthesizes a private function
+    `<callee>_value_and_grad_<wrt>` that runs the callee's forward computation and then its
+    reverse sweep, and replaces the op by a call to it. The reverse sweep visits the
+    forward ops last to first, asks each for the VJP of its operands
+    (DifferentiableOpInterface, implemented by kiln's model ops and attached to arith/math
+    ops as external models) and sums the cotangents of values used more than once. An
+    argument that does not reach the loss gets zeros; an op on the path to the loss without
+    a rule is an error at its location. The callee must be a single block.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 //===-- Fusion and parallelism ----------------------------------------------------------===//
 
 def KilnFusePass : Pass<"kiln-fuse", "::mlir::func::FuncOp"> {

@@ -16,6 +16,7 @@ namespace kiln {
 using namespace mlir;
 
 void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, bool exactMath) {
+  populateLayersToLinalgPatterns(patterns);
   populateOptimizerToLinalgPatterns(patterns, exactMath);
   populateTransformsToLinalgPatterns(patterns, exactMath);
   populateSchedulesToLinalgPatterns(patterns);

@@ -19,12 +19,19 @@ namespace {
 /// pattern set: its companions rewrite unused `outs` to tensor.empty, which would cut the
 /// destination link that lets a step update its donated buffers in place.
 /// Whether every other user of the producer's results comes after the consumer in its
-/// block: they will read the fused op, which takes the consumer's place.
-bool usersFollow(Operation *producer, Operation *consumer) {
-  for (Operation *user : producer->getUsers())
-    if (user != consumer &&
-        (user->getBlock() != consumer->getBlock() || !consumer->isBeforeInBlock(user)))
+/// block (they will read the fused op, which takes the consumer's place), and the consumer
+/// does not also write into a producer result (the fused op would then be its own init).
+bool usersFollow(Operation *producer, linalg::GenericOp consumer) {
+  for (OpOperand &use : producer->getUses()) {
+    Operation *user = use.getOwner();
+    if (user == consumer.getOperation()) {
+      if (consumer.isDpsInit(&use))
+        return false;
+      continue;
+    }
+    if (user->getBlock() != consumer->getBlock() || !consumer->isBeforeInBlock(user))
       return false;
+  }
   return true;
 }
 

@@ -20,6 +20,9 @@ void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns, bool e
 /// Optax-style gradient transforms (kiln.clip, kiln.clip_by_global_norm, kiln.scale, ...).
 void populateTransformsToLinalgPatterns(mlir::RewritePatternSet &patterns, bool exactMath);
 
+/// Model ops (matmul, bias_add, relu, losses) and their backward building blocks.
+void populateLayersToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
 /// Learning-rate schedules on the step counter.
 void populateSchedulesToLinalgPatterns(mlir::RewritePatternSet &patterns);
 } // namespace kiln

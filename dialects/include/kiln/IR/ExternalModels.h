@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+// Kiln interfaces attached to upstream ops (VJP rules for arith and math on tensors).
+#ifndef KILN_IR_EXTERNALMODELS_H
+#define KILN_IR_EXTERNALMODELS_H
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace kiln {
+/// Registers DifferentiableOpInterface for arith.addf/subf/mulf/divf/negf and
+/// math.exp/log/tanh, so kiln-autodiff differentiates programs that use them on tensors.
+void registerDifferentiableExternalModels(mlir::DialectRegistry &registry);
+} // namespace kiln
+
+#endif // KILN_IR_EXTERNALMODELS_H

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+// Model ops: the layers and losses a training step differentiates. Each implements
+// DifferentiableOpInterface, so kiln-autodiff can build its backward computation.
+#ifndef KILN_IR_LAYERS_TD
+#define KILN_IR_LAYERS_TD
+
+include "kiln/IR/KilnDialect.td"
+include "kiln/IR/KilnInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+/// Activations and weights: f32 for training, f64 for gradient checks.
+def Kiln_FloatTensor : RankedTensorOf<[F32, F64]>;
+def Kiln_LabelTensor : RankedTensorOf<[I32, I64]>;
+
+class Kiln_LayerOp<string mnemonic, list<Trait> traits = []>
+    : Kiln_Op<mnemonic, traits # [Pure,
+        DeclareOpInterfaceMethods<Kiln_DifferentiableOpInterface>]>;
+
+def Kiln_MatmulOp : Kiln_LayerOp<"matmul"> {
+  let summary = "Matrix product of a [M, K] and a [K, N] tensor";
+  let description = [{
+    `c[i, j] = sum_k a[i, k] * b[k, j]`. With x a batch of rows, `kiln.matmul %x, %w` is
+    the weight part of a linear layer. Backward: da = dc * b^T, db = a^T * dc.
+
+    ```mlir
+    %h = kiln.matmul %x, %w : tensor<128x784xf32>, tensor<784x256xf32> -> tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$lhs, Kiln_FloatTensor:$rhs);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_BiasAddOp : Kiln_LayerOp<"bias_add", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Add a vector to every row (the last dimension) of a tensor";
+  let description = [{
+    `y[..., j] = x[..., j] + b[j]`. Backward: dx = dy, db = dy summed over every dimension
+    but the last.
+
+    ```mlir
+    %y = kiln.bias_add %h, %b : tensor<128x256xf32>, tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$bias);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $bias attr-dict `:` type($input) `,` type($bias)";
+  let hasVerifier = 1;
+}
+
+def Kiln_ReluOp : Kiln_LayerOp<"relu", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rectified linear unit, max(x, 0)";
+  let description = [{
+    Backward: dx = dy where x > 0, else 0 (the subgradient 0 at x = 0, as PyTorch).
+
+    ```mlir
+    %a = kiln.relu %h : tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kiln_SumOp : Kiln_LayerOp<"sum"> {
+  let summary = "Sum of every element, as a rank-0 tensor";
+  let description = [{
+    Backward: dx = dy broadcast to x's shape.
+
+    ```mlir
+    %s = kiln.sum %x : tensor<4x3xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_MseOp : Kiln_LayerOp<"mse", [AllTypesMatch<["prediction", "target"]>]> {
+  let summary = "Mean squared error, torch.nn.functional.mse_loss (reduction mean)";
+  let description = [{
+    `mean((prediction - target)^2)` over every element. Backward:
+    d prediction = 2 (prediction - target) / numel * dy, d target = its negation.
+
+    ```mlir
+    %l = kiln.mse %pred, %y : tensor<128x1xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$prediction, Kiln_FloatTensor:$target);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$prediction `,` $target attr-dict `:` type($prediction) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_SoftmaxCrossEntropyOp : Kiln_LayerOp<"softmax_cross_entropy"> {
+  let summary = "Cross-entropy of softmax(logits) against integer labels";
+  let description = [{
+    torch.nn.functional.cross_entropy on [N, C] logits and N class indices:
+
+        loss_i = logsumexp(logits[i, :]) - logits[i, label_i]
+        loss   = mean_i loss_i   (reduction "mean", the default) or sum_i loss_i ("sum")
+
+    computed stably (the row maximum is subtracted before exp). Backward:
+    d logits[i, :] = (softmax(logits[i, :]) - onehot(label_i)) * dy (/ N for "mean"); the
+    labels get no gradient. A label outside [0, C) is undefined behaviour in the compiled
+    step: drivers check labels when they load data.
+
+    ```mlir
+    %l = kiln.softmax_cross_entropy %logits, %labels : tensor<128x10xf32>, tensor<128xi64> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$logits, Kiln_LabelTensor:$labels,
+                       DefaultValuedAttr<StrAttr, "\"mean\"">:$reduction);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels attr-dict `:` type($logits) `,` type($labels) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_TransposeOp : Kiln_LayerOp<"transpose"> {
+  let summary = "Transpose of a matrix";
+  let description = [{
+    `y[j, i] = x[i, j]`. Its own VJP is a transpose.
+
+    ```mlir
+    %t = kiln.transpose %w : tensor<784x256xf32> -> tensor<256x784xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===-- Backward building blocks: emitted by VJP rules, not differentiated again --------===//
+
+class Kiln_BackwardOp<string mnemonic, list<Trait> traits = []>
+    : Kiln_Op<mnemonic, traits # [Pure]>;
+
+def Kiln_BroadcastOp : Kiln_BackwardOp<"broadcast"> {
+  let summary = "A rank-0 tensor repeated to a shape";
+  let description = [{
+    ```mlir
+    %g = kiln.broadcast %dy : tensor<f32> -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_SumLeadingOp : Kiln_BackwardOp<"sum_leading"> {
+  let summary = "Sum over every dimension but the last (the bias gradient)";
+  let description = [{
+    ```mlir
+    %db = kiln.sum_leading %dy : tensor<128x256xf32> -> tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_ReluGradOp : Kiln_BackwardOp<"relu_grad",
+    [AllTypesMatch<["input", "result_grad", "input_grad"]>]> {
+  let summary = "The VJP of kiln.relu: the cotangent where the input is positive";
+  let description = [{
+    ```mlir
+    %dx = kiln.relu_grad %x, %dy : tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$result_grad);
+  let results = (outs Kiln_FloatTensor:$input_grad);
+  let assemblyFormat = "$input `,` $result_grad attr-dict `:` type($input)";
+}
+
+def Kiln_SoftmaxCrossEntropyGradOp : Kiln_BackwardOp<"softmax_cross_entropy_grad",
+    [AllTypesMatch<["logits", "logits_grad"]>]> {
+  let summary = "The VJP of kiln.softmax_cross_entropy with respect to the logits";
+  let description = [{
+    `(softmax(logits) - onehot(labels)) * dy`, divided by N for reduction "mean".
+
+    ```mlir
+    %dl = kiln.softmax_cross_entropy_grad %logits, %labels, %dy
+        : tensor<128x10xf32>, tensor<128xi64>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$logits, Kiln_LabelTensor:$labels,
+                       Kiln_FloatTensor:$loss_grad,
+                       DefaultValuedAttr<StrAttr, "\"mean\"">:$reduction);
+  let results = (outs Kiln_FloatTensor:$logits_grad);
+  let assemblyFormat = [{
+    $logits `,` $labels `,` $loss_grad attr-dict `:` type($logits) `,` type($labels) `,`
+    type($loss_grad)
+  }];
+}
+
+#endif // KILN_IR_LAYERS_TD

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// Verification of kiln.grad and kiln.value_and_grad against the function they differentiate.
+#include "kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+using namespace kiln;
+
+/// Shared by both ops: `hasValue` says whether the first result is the loss.
+static LogicalResult verifyGradientOp(Operation *op, FlatSymbolRefAttr calleeAttr,
+                                      ValueRange operands, ArrayRef<int64_t> wrt,
+                                      TypeRange results, bool hasValue,
+                                      SymbolTableCollection &symbols) {
+  auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(op, calleeAttr);
+  if (!callee)
+    return op->emitOpError("'") << calleeAttr.getValue() << "' is not a function";
+  FunctionType type = callee.getFunctionType();
+  if (TypeRange(type.getInputs()) != TypeRange(operands))
+    return op->emitOpError("operands do not match the signature of @") << callee.getSymName();
+  if (type.getNumResults() != 1)
+    return op->emitOpError("@") << callee.getSymName() << " must return one value, the loss";
+  auto loss = dyn_cast<RankedTensorType>(type.getResult(0));
+  if (!loss || loss.getRank() != 0 || !isa<FloatType>(loss.getElementType()))
+    return op->emitOpError("@") << callee.getSymName()
+                                << " must return a rank-0 floating-point tensor, not "
+                                << type.getResult(0);
+  if (results.size() != wrt.size() + (hasValue ? 1 : 0))
+    return op->emitOpError("has ") << results.size() << " results for " << wrt.size()
+                                   << " gradients" << (hasValue ? " and the loss" : "");
+  if (hasValue && results.front() != loss)
+    return op->emitOpError("returns the loss as ") << results.front() << ", but @"
+                                                     << callee.getSymName() << " returns " << loss;
+  llvm::SmallDenseSet<int64_t> seen;
+  for (auto [i, index] : llvm::enumerate(wrt)) {
+    if (index < 0 || index >= int64_t(operands.size()))
+      return op->emitOpError("wrt index ") << index << " is out of range";
+    if (!seen.insert(index).second)
+      return op->emitOpError("wrt lists argument ") << index << " twice";
+    Type arg = type.getInput(index);
+    auto tensor = dyn_cast<RankedTensorType>(arg);
+    if (!tensor || !isa<FloatType>(tensor.getElementType()))
+      return op->emitOpError("cannot differentiate with respect to argument ")
+             << index << " of type " << arg;
+    if (results[i + (hasValue ? 1 : 0)] != arg)
+      return op->emitOpError("gradient ") << i << " has type " << results[i + (hasValue ? 1 : 0)]
+                                          << ", its argument " << arg;
+  }
+  return success();
+}
+
+LogicalResult ValueAndGradOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  return verifyGradientOp(*this, getCalleeAttr(), getOperands(), getWrt(),
+                          getResults().getTypes(), /*hasValue=*/true, symbols);
+}
+
+LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  return verifyGradientOp(*this, getCalleeAttr(), getOperands(), getWrt(),
+                          getResults().getTypes(), /*hasValue=*/false, symbols);
+}

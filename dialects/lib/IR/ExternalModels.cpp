@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// VJP rules for upstream element-wise ops, attached as external models. Each rule emits
+// element-wise arith/math on tensors, which kiln-fuse later merges with its neighbours.
+#include "kiln/IR/ExternalModels.h"
+#include "kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+
+namespace {
+
+using Rule = SmallVector<Value> (*)(OpBuilder &, Operation *, Value dy);
+
+/// An external model whose VJP is `rule`, for an op on tensors.
+template <typename OpTy, Rule rule>
+struct ElementwiseVJP
+    : kiln::DifferentiableOpInterface::ExternalModel<ElementwiseVJP<OpTy, rule>, OpTy> {
+  FailureOr<SmallVector<Value>> buildVJP(Operation *op, OpBuilder &b,
+                                         ValueRange cotangents) const {
+    if (!isa<RankedTensorType>(op->getResult(0).getType()))
+      return op->emitOpError("is differentiated only on tensors");
+    return rule(b, op, cotangents[0]);
+  }
+};
+
+SmallVector<Value> addRule(OpBuilder &, Operation *, Value dy) { return {dy, dy}; }
+SmallVector<Value> subRule(OpBuilder &b, Operation *op, Value dy) {
+  return {dy, arith::NegFOp::create(b, op->getLoc(), dy)};
+}
+SmallVector<Value> mulRule(OpBuilder &b, Operation *op, Value dy) {
+  Location loc = op->getLoc();
+  return {arith::MulFOp::create(b, loc, dy, op->getOperand(1)),
+          arith::MulFOp::create(b, loc, dy, op->getOperand(0))};
+}
+SmallVector<Value> divRule(OpBuilder &b, Operation *op, Value dy) {
+  // d(a / c) = dy / c and -(dy / c) * (a / c), reusing the forward quotient.
+  Location loc = op->getLoc();
+  Value da = arith::DivFOp::create(b, loc, dy, op->getOperand(1));
+  Value dc = arith::NegFOp::create(b, loc, arith::MulFOp::create(b, loc, da, op->getResult(0)));
+  return {da, dc};
+}
+SmallVector<Value> negRule(OpBuilder &b, Operation *op, Value dy) {
+  return {arith::NegFOp::create(b, op->getLoc(), dy)};
+}
+SmallVector<Value> expRule(OpBuilder &b, Operation *op, Value dy) {
+  return {arith::MulFOp::create(b, op->getLoc(), dy, op->getResult(0))};
+}
+SmallVector<Value> logRule(OpBuilder &b, Operation *op, Value dy) {
+  return {arith::DivFOp::create(b, op->getLoc(), dy, op->getOperand(0))};
+}
+SmallVector<Value> tanhRule(OpBuilder &b, Operation *op, Value dy) {
+  // dy * (1 - y^2)
+  Location loc = op->getLoc();
+  Value y = op->getResult(0);
+  auto type = cast<RankedTensorType>(y.getType());
+  Value one = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), 1.0)));
+  Value slope = arith::SubFOp::create(b, loc, one, arith::MulFOp::create(b, loc, y, y));
+  return {arith::MulFOp::create(b, loc, dy, slope)};
+}
+
+} // namespace
+
+void kiln::registerDifferentiableExternalModels(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, arith::ArithDialect *) {
+    arith::AddFOp::attachInterface<ElementwiseVJP<arith::AddFOp, addRule>>(*ctx);
+    arith::SubFOp::attachInterface<ElementwiseVJP<arith::SubFOp, subRule>>(*ctx);
+    arith::MulFOp::attachInterface<ElementwiseVJP<arith::MulFOp, mulRule>>(*ctx);
+    arith::DivFOp::attachInterface<ElementwiseVJP<arith::DivFOp, divRule>>(*ctx);
+    arith::NegFOp::attachInterface<ElementwiseVJP<arith::NegFOp, negRule>>(*ctx);
+  });
+  registry.addExtension(+[](MLIRContext *ctx, math::MathDialect *) {
+    math::ExpOp::attachInterface<ElementwiseVJP<math::ExpOp, expRule>>(*ctx);
+    math::LogOp::attachInterface<ElementwiseVJP<math::LogOp, logRule>>(*ctx);
+    math::TanhOp::attachInterface<ElementwiseVJP<math::TanhOp, tanhRule>>(*ctx);
+  });
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+// Verifiers and VJP rules of the model ops. The rules emit kiln ops (and arith on tensors),
+// so the backward computation is ordinary kiln IR that the same passes lower and fuse.
+#include "kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+RankedTensorType rankedType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+LogicalResult sameElementType(Operation *op, ValueRange values) {
+  Type element = rankedType(values.front()).getElementType();
+  for (Value v : values)
+    if (rankedType(v).getElementType() != element)
+      return op->emitOpError("mixes element types ")
+             << element << " and " << rankedType(v).getElementType();
+  return success();
+}
+
+/// A rank-0 tensor of `like`'s element type holding `value`.
+Value scalarConstant(OpBuilder &b, Location loc, Type element, double value) {
+  auto type = RankedTensorType::get({}, element);
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, b.getFloatAttr(element, value)));
+}
+
+} // namespace
+
+//===-- Verifiers -------------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  auto a = rankedType(getLhs()), b = rankedType(getRhs()), c = rankedType(getResult());
+  if (a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
+    return emitOpError("takes and returns matrices (rank 2)");
+  if (failed(sameElementType(*this, {getLhs(), getRhs(), getResult()})))
+    return failure();
+  if (!compatible(a.getDimSize(1), b.getDimSize(0)))
+    return emitOpError("contraction sizes differ: ") << a << " and " << b;
+  if (!compatible(c.getDimSize(0), a.getDimSize(0)) || !compatible(c.getDimSize(1), b.getDimSize(1)))
+    return emitOpError("result ") << c << " is not [" << a.getDimSize(0) << ", "
+                                  << b.getDimSize(1) << "]";
+  return success();
+}
+
+LogicalResult BiasAddOp::verify() {
+  auto x = rankedType(getInput()), b = rankedType(getBias());
+  if (x.getRank() < 1 || b.getRank() != 1)
+    return emitOpError("adds a vector to a tensor of rank >= 1");
+  if (failed(sameElementType(*this, {getInput(), getBias()})))
+    return failure();
+  if (!compatible(x.getDimSize(x.getRank() - 1), b.getDimSize(0)))
+    return emitOpError("bias of ") << b.getDimSize(0) << " elements for rows of "
+                                   << x.getDimSize(x.getRank() - 1);
+  return success();
+}
+
+static LogicalResult verifyScalarResult(Operation *op, Value input, Value result) {
+  if (rankedType(result).getRank() != 0)
+    return op->emitOpError("returns a rank-0 tensor, not ") << result.getType();
+  return sameElementType(op, {input, result});
+}
+
+LogicalResult SumOp::verify() { return verifyScalarResult(*this, getInput(), getResult()); }
+LogicalResult MseOp::verify() { return verifyScalarResult(*this, getPrediction(), getResult()); }
+
+LogicalResult SoftmaxCrossEntropyOp::verify() {
+  auto logits = rankedType(getLogits()), labels = rankedType(getLabels());
+  if (logits.getRank() != 2 || labels.getRank() != 1)
+    return emitOpError("takes [N, C] logits and N labels");
+  if (!compatible(logits.getDimSize(0), labels.getDimSize(0)))
+    return emitOpError("has ") << logits.getDimSize(0) << " rows of logits but "
+                               << labels.getDimSize(0) << " labels";
+  if (getReduction() != "mean" && getReduction() != "sum")
+    return emitOpError("reduction must be \"mean\" or \"sum\", not \"") << getReduction() << "\"";
+  return verifyScalarResult(*this, getLogits(), getResult());
+}
+
+LogicalResult TransposeOp::verify() {
+  auto x = rankedType(getInput()), y = rankedType(getResult());
+  if (x.getRank() != 2 || y.getRank() != 2 || !compatible(x.getDimSize(0), y.getDimSize(1)) ||
+      !compatible(x.getDimSize(1), y.getDimSize(0)))
+    return emitOpError("transposes a matrix: ") << x << " cannot become " << y;
+  return sameElementType(*this, {getInput(), getResult()});
+}
+
+LogicalResult BroadcastOp::verify() {
+  if (rankedType(getInput()).getRank() != 0)
+    return emitOpError("broadcasts a rank-0 tensor");
+  return sameElementType(*this, {getInput(), getResult()});
+}
+
+LogicalResult SumLeadingOp::verify() {
+  auto x = rankedType(getInput()), y = rankedType(getResult());
+  if (x.getRank() < 1 || y.getRank() != 1 || !compatible(x.getDimSize(x.getRank() - 1), y.getDimSize(0)))
+    return emitOpError("sums ") << x << " to its last dimension, not to " << y;
+  return sameElementType(*this, {getInput(), getResult()});
+}
+
+//===-- VJP rules -------------------------------------------------------------------------===//
+
+FailureOr<SmallVector<Value>> MatmulOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  Location loc = getLoc();
+  auto a = rankedType(getLhs()), w = rankedType(getRhs());
+  auto transposed = [&](Value v, RankedTensorType t) -> Value {
+    auto type = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)}, t.getElementType());
+    return TransposeOp::create(b, loc, type, v);
+  };
+  // da = dc * b^T; db = a^T * dc.
+  Value da = MatmulOp::create(b, loc, a, cot[0], transposed(getRhs(), w));
+  Value db = MatmulOp::create(b, loc, w, transposed(getLhs(), a), cot[0]);
+  return SmallVector<Value>{da, db};
+}
+
+FailureOr<SmallVector<Value>> BiasAddOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  Value db = SumLeadingOp::create(b, getLoc(), getBias().getType(), cot[0]);
+  return SmallVector<Value>{cot[0], db};
+}
+
+FailureOr<SmallVector<Value>> ReluOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{
+      ReluGradOp::create(b, getLoc(), getInput().getType(), getInput(), cot[0]).getResult()};
+}
+
+FailureOr<SmallVector<Value>> SumOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{BroadcastOp::create(b, getLoc(), getInput().getType(), cot[0])};
+}
+
+FailureOr<SmallVector<Value>> MseOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  // d prediction = (prediction - target) * (2 / numel * dy); d target = -d prediction.
+  Location loc = getLoc();
+  auto type = rankedType(getPrediction());
+  if (!type.hasStaticShape())
+    return emitOpError("needs a static shape to be differentiated");
+  Type element = type.getElementType();
+  Value factor = arith::MulFOp::create(
+      b, loc, cot[0], scalarConstant(b, loc, element, 2.0 / double(type.getNumElements())));
+  Value diff = arith::SubFOp::create(b, loc, getPrediction(), getTarget());
+  Value dp = arith::MulFOp::create(b, loc, diff, BroadcastOp::create(b, loc, type, factor));
+  return SmallVector<Value>{dp, arith::NegFOp::create(b, loc, dp)};
+}
+
+FailureOr<SmallVector<Value>> SoftmaxCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  Value dl = SoftmaxCrossEntropyGradOp::create(b, getLoc(), getLogits().getType(), getLogits(),
+                                               getLabels(), cot[0], getReductionAttr());
+  return SmallVector<Value>{dl, Value()};
+}
+
+FailureOr<SmallVector<Value>> TransposeOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{TransposeOp::create(b, getLoc(), getInput().getType(), cot[0])};
+}

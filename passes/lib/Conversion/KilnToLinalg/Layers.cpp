@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lowers the model ops and their backward building blocks to linalg on tensors. Each result
+// is a fresh tensor (activations are read again by the backward pass, so nothing is
+// overwritten); element-wise ones then fuse with their neighbours in kiln-fuse.
+#include "Builders.h"
+#include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include <limits>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::detail;
+
+namespace {
+
+RankedTensorType rankedType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// A tensor.empty of `type` whose dynamic sizes come from `sizeOf(dim)`.
+Value emptyOf(ImplicitLocOpBuilder &b, RankedTensorType type,
+              function_ref<Value(int64_t)> sizeOf) {
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(sizeOf(d));
+  return tensor::EmptyOp::create(b, type.getShape(), type.getElementType(), dynamicSizes);
+}
+
+Value filled(ImplicitLocOpBuilder &b, Value empty, double value) {
+  Type element = rankedType(empty).getElementType();
+  Value c = arith::ConstantOp::create(b, b.getFloatAttr(element, value));
+  return linalg::FillOp::create(b, ValueRange{c}, ValueRange{empty}).getResult(0);
+}
+
+Value dim(ImplicitLocOpBuilder &b, Value t, int64_t d) { return tensor::DimOp::create(b, t, d); }
+
+Value floatConst(ImplicitLocOpBuilder &b, Type element, double v) {
+  return arith::ConstantOp::create(b, b.getFloatAttr(element, v));
+}
+
+/// A generic with explicit maps and iterators; `body` gets (builder, block arguments).
+Value generic(ImplicitLocOpBuilder &b, ValueRange ins, Value init, ArrayRef<AffineMap> maps,
+              ArrayRef<utils::IteratorType> iterators,
+              function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
+  return linalg::GenericOp::create(
+             b, b.getLoc(), TypeRange{init.getType()}, ins, ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nested, Location loc, ValueRange args) {
+               ImplicitLocOpBuilder nb(loc, nested);
+               linalg::YieldOp::create(nb, body(nb, args));
+             })
+      .getResult(0);
+}
+
+AffineMap identity(ImplicitLocOpBuilder &b, int64_t rank) { return b.getMultiDimIdentityMap(rank); }
+AffineMap toScalar(ImplicitLocOpBuilder &b, int64_t rank) {
+  return AffineMap::get(rank, 0, b.getContext());
+}
+AffineMap lastDim(ImplicitLocOpBuilder &b, int64_t rank) {
+  return AffineMap::get(rank, 0, b.getAffineDimExpr(rank - 1));
+}
+AffineMap firstDim(ImplicitLocOpBuilder &b, int64_t rank) {
+  return AffineMap::get(rank, 0, b.getAffineDimExpr(0));
+}
+SmallVector<utils::IteratorType> iterators(int64_t rank, utils::IteratorType kind) {
+  return SmallVector<utils::IteratorType>(rank, kind);
+}
+
+template <typename OpTy>
+struct LayerLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
+  LogicalResult matchAndRewrite(OpTy op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    rewriter.replaceOp(op, lower(b, op));
+    return success();
+  }
+
+  static Value lower(ImplicitLocOpBuilder &b, MatmulOp op) {
+    auto type = rankedType(op.getResult());
+    Value init = filled(b, emptyOf(b, type, [&](int64_t d) {
+                          return d == 0 ? dim(b, op.getLhs(), 0) : dim(b, op.getRhs(), 1);
+                        }), 0.0);
+    return linalg::MatmulOp::create(b, ValueRange{op.getLhs(), op.getRhs()}, ValueRange{init})
+        .getResult(0);
+  }
+  static Value lower(ImplicitLocOpBuilder &b, TransposeOp op) {
+    Value init = emptyOf(b, rankedType(op.getResult()),
+                         [&](int64_t d) { return dim(b, op.getInput(), 1 - d); });
+    return linalg::TransposeOp::create(b, op.getInput(), init, ArrayRef<int64_t>{1, 0})
+        .getResult()[0];
+  }
+  static Value lower(ImplicitLocOpBuilder &b, BiasAddOp op) {
+    int64_t rank = rankedType(op.getInput()).getRank();
+    return generic(b, {op.getInput(), op.getBias()}, emptyLike(b, op.getInput()),
+                   {identity(b, rank), lastDim(b, rank), identity(b, rank)},
+                   iterators(rank, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     return arith::AddFOp::create(nb, a[0], a[1]);
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, ReluOp op) {
+    Type element = rankedType(op.getInput()).getElementType();
+    int64_t rank = rankedType(op.getInput()).getRank();
+    return generic(b, {op.getInput()}, emptyLike(b, op.getInput()),
+                   {identity(b, rank), identity(b, rank)},
+                   iterators(rank, utils::IteratorType::parallel),
+                   [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     // maximumf propagates NaN, as torch.relu does.
+                     return arith::MaximumFOp::create(nb, a[0], floatConst(nb, element, 0.0));
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, ReluGradOp op) {
+    Type element = rankedType(op.getInput()).getElementType();
+    int64_t rank = rankedType(op.getInput()).getRank();
+    return generic(b, {op.getInput(), op.getResultGrad()}, emptyLike(b, op.getInput()),
+                   {identity(b, rank), identity(b, rank), identity(b, rank)},
+                   iterators(rank, utils::IteratorType::parallel),
+                   [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     Value zero = floatConst(nb, element, 0.0);
+                     Value positive = arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, a[0], zero);
+                     return arith::SelectOp::create(nb, positive, a[1], zero);
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, SumOp op) {
+    int64_t rank = rankedType(op.getInput()).getRank();
+    Value init = filled(b, tensor::EmptyOp::create(b, ArrayRef<int64_t>{},
+                                                   rankedType(op.getResult()).getElementType()),
+                        0.0);
+    return generic(b, {op.getInput()}, init, {identity(b, rank), toScalar(b, rank)},
+                   iterators(rank, utils::IteratorType::reduction),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     return arith::AddFOp::create(nb, a[1], a[0]);
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, BroadcastOp op) {
+    auto type = rankedType(op.getResult());
+    int64_t rank = type.getRank();
+    // Dynamic result sizes have no source here; the verifier-valid uses are static.
+    Value init = emptyOf(b, type, [&](int64_t) -> Value { return Value(); });
+    return generic(b, {op.getInput()}, init, {toScalar(b, rank), identity(b, rank)},
+                   iterators(rank, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &, ValueRange a) -> Value { return a[0]; });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, SumLeadingOp op) {
+    int64_t rank = rankedType(op.getInput()).getRank();
+    Value init = filled(b, emptyOf(b, rankedType(op.getResult()), [&](int64_t) {
+                          return dim(b, op.getInput(), rank - 1);
+                        }), 0.0);
+    SmallVector<utils::IteratorType> kinds = iterators(rank, utils::IteratorType::reduction);
+    kinds.back() = utils::IteratorType::parallel;
+    return generic(b, {op.getInput()}, init, {identity(b, rank), lastDim(b, rank)}, kinds,
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     return arith::AddFOp::create(nb, a[1], a[0]);
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, MseOp op) {
+    auto type = rankedType(op.getPrediction());
+    int64_t rank = type.getRank();
+    Type element = type.getElementType();
+    Value init = filled(b, tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, element), 0.0);
+    Value sum = generic(b, {op.getPrediction(), op.getTarget()}, init,
+                        {identity(b, rank), identity(b, rank), toScalar(b, rank)},
+                        iterators(rank, utils::IteratorType::reduction),
+                        [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                          Value d = arith::SubFOp::create(nb, a[0], a[1]);
+                          return arith::AddFOp::create(nb, a[2], arith::MulFOp::create(nb, d, d));
+                        });
+    Value n = arith::UIToFPOp::create(b, element,
+                                      arith::IndexCastOp::create(b, b.getI64Type(), numElements(b, op.getPrediction())));
+    Value mean = arith::DivFOp::create(b, extractScalar(b, sum), n);
+    return tensor::FromElementsOp::create(b, op.getResult().getType(), ValueRange{mean});
+  }
+
+  /// Row maxima and sums of exp(x - max) of [N, C] logits: the stable log-sum-exp parts.
+  static std::pair<Value, Value> softmaxRows(ImplicitLocOpBuilder &b, Value logits) {
+    Type element = rankedType(logits).getElementType();
+    auto rowType = RankedTensorType::get({rankedType(logits).getDimSize(0)}, element);
+    auto rows = [&](int64_t) { return dim(b, logits, 0); };
+    SmallVector<utils::IteratorType> kinds = {utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction};
+    Value maxInit = filled(b, emptyOf(b, rowType, rows), -std::numeric_limits<double>::infinity());
+    Value rowMax = generic(b, {logits}, maxInit, {identity(b, 2), firstDim(b, 2)}, kinds,
+                           [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                             return arith::MaximumFOp::create(nb, a[1], a[0]);
+                           });
+    Value sumInit = filled(b, emptyOf(b, rowType, rows), 0.0);
+    Value sumExp = generic(b, {logits, rowMax}, sumInit,
+                           {identity(b, 2), firstDim(b, 2), firstDim(b, 2)}, kinds,
+                           [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                             Value e = math::ExpOp::create(nb, arith::SubFOp::create(nb, a[0], a[1]));
+                             return arith::AddFOp::create(nb, a[2], e);
+                           });
+    return {rowMax, sumExp};
+  }
+  /// 1 / N for reduction "mean", 1 for "sum", as a scalar of `element`.
+  static Value reductionScale(ImplicitLocOpBuilder &b, Value logits, StringRef reduction,
+                              Type element) {
+    if (reduction == "sum")
+      return floatConst(b, element, 1.0);
+    Value n = arith::UIToFPOp::create(b, element,
+                                      arith::IndexCastOp::create(b, b.getI64Type(), dim(b, logits, 0)));
+    return arith::DivFOp::create(b, floatConst(b, element, 1.0), n);
+  }
+  static Value lower(ImplicitLocOpBuilder &b, SoftmaxCrossEntropyOp op) {
+    Value logits = op.getLogits();
+    Type element = rankedType(logits).getElementType();
+    auto [rowMax, sumExp] = softmaxRows(b, logits);
+    // sum_i log(sumexp_i) + max_i - logits[i, label_i], reading the label's logit directly.
+    Value init = filled(b, tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, element), 0.0);
+    Value total = generic(
+        b, {rowMax, sumExp, op.getLabels()}, init,
+        {identity(b, 1), identity(b, 1), identity(b, 1), toScalar(b, 1)},
+        {utils::IteratorType::reduction}, [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+          Value row = linalg::IndexOp::create(nb, 0);
+          Value label = arith::IndexCastOp::create(nb, nb.getIndexType(), a[2]);
+          Value picked = tensor::ExtractOp::create(nb, logits, ValueRange{row, label});
+          Value lse = arith::AddFOp::create(nb, math::LogOp::create(nb, a[1]), a[0]);
+          return arith::AddFOp::create(nb, a[3], arith::SubFOp::create(nb, lse, picked));
+        });
+    Value loss = arith::MulFOp::create(b, extractScalar(b, total),
+                                       reductionScale(b, logits, op.getReduction(), element));
+    return tensor::FromElementsOp::create(b, op.getResult().getType(), ValueRange{loss});
+  }
+  static Value lower(ImplicitLocOpBuilder &b, SoftmaxCrossEntropyGradOp op) {
+    Value logits = op.getLogits();
+    Type element = rankedType(logits).getElementType();
+    auto [rowMax, sumExp] = softmaxRows(b, logits);
+    Value scale = arith::MulFOp::create(b, extractScalar(b, op.getLossGrad()),
+                                        reductionScale(b, logits, op.getReduction(), element));
+    return generic(
+        b, {logits, rowMax, sumExp, op.getLabels()}, emptyLike(b, logits),
+        {identity(b, 2), firstDim(b, 2), firstDim(b, 2), firstDim(b, 2), identity(b, 2)},
+        iterators(2, utils::IteratorType::parallel),
+        [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+          Value p = arith::DivFOp::create(
+              nb, math::ExpOp::create(nb, arith::SubFOp::create(nb, a[0], a[1])), a[2]);
+          Value column = arith::IndexCastOp::create(nb, nb.getI64Type(), linalg::IndexOp::create(nb, 1));
+          Value label = a[3].getType().isInteger(64)
+                            ? a[3]
+                            : arith::ExtSIOp::create(nb, nb.getI64Type(), a[3]).getResult();
+          Value isLabel = arith::CmpIOp::create(nb, arith::CmpIPredicate::eq, column, label);
+          Value onehot = arith::SelectOp::create(nb, isLabel, floatConst(nb, element, 1.0),
+                                                 floatConst(nb, element, 0.0));
+          return arith::MulFOp::create(nb, arith::SubFOp::create(nb, p, onehot), scale);
+        });
+  }
+};
+
+} // namespace
+
+void kiln::populateLayersToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<LayerLowering<MatmulOp>, LayerLowering<TransposeOp>, LayerLowering<BiasAddOp>,
+               LayerLowering<ReluOp>, LayerLowering<ReluGradOp>, LayerLowering<SumOp>,
+               LayerLowering<BroadcastOp>, LayerLowering<SumLeadingOp>, LayerLowering<MseOp>,
+               LayerLowering<SoftmaxCrossEntropyOp>,
+               LayerLowering<SoftmaxCrossEntropyGradOp>>(patterns.getContext());
+}
