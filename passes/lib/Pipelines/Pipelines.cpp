@@ -50,6 +50,8 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 
+  // Heavy linear algebra goes to the runtime's oneDNN kernels.
+  pm.addPass(createKilnUseLibraryKernelsPass());
   // All parameter updates of a step become one parallel loop on the runtime's thread pool;
   // the LLVM back end (targeting the host CPU) vectorizes the element-wise loops inside.
   pm.addNestedPass<func::FuncOp>(createKilnFuseHorizontalPass());

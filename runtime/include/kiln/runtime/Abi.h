@@ -62,4 +62,16 @@ extern "C"
     void
     kiln_parallel_for(int64_t n, int64_t grain, kiln_parallel_body_fn body, void *context);
 
+/* Library kernels that compiled code calls for heavy linear algebra, implemented by
+ * libkiln_runtime with oneDNN (which shares the thread pool above). Row-major, contiguous
+ * rows with the given leading dimensions; C += A * B, i.e. beta = 1, so the caller
+ * initialises C (zeros for a plain product). */
+#define KILN_ABI_MATMUL_F32_SYMBOL "kiln_matmul_f32"
+#ifdef __cplusplus
+extern "C"
+#endif
+    void
+    kiln_matmul_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                    const float *b, int64_t ldb, float *c, int64_t ldc);
+
 #endif /* KILN_RUNTIME_ABI_H */
