@@ -16,6 +16,9 @@ config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%kiln_obj", config.kiln_obj_root))
 config.environment["KILN_SRC"] = config.kiln_src_root
 
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)

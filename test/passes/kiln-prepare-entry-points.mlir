@@ -3,7 +3,7 @@
 /// An input is donated (writable) only if a result is written into it; the gradient is read.
 // CHECK-LABEL: func.func @donates_param_not_grad
 // CHECK-SAME:    (%{{.*}}: tensor<4xf32> {bufferization.writable = true}, %{{.*}}: tensor<4xf32> {bufferization.writable = false})
-// CHECK-SAME:    attributes {kiln.abi.donated = array<i1: true, false>, kiln.abi.function_type = (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<f32>), kiln.abi.init = ["normal:0.1", ""], llvm.emit_c_interface}
+// CHECK-SAME:    attributes {kiln.abi.data = ["", ""], kiln.abi.donated = array<i1: true, false>, kiln.abi.function_type = (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<f32>), kiln.abi.init = ["normal:0.1", ""], llvm.emit_c_interface}
 #map = affine_map<(d0) -> (d0)>
 func.func @donates_param_not_grad(%p: tensor<4xf32> {kiln.init = "normal:0.1"}, %g: tensor<4xf32>) -> (tensor<4xf32>, tensor<f32>) {
   %0 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}

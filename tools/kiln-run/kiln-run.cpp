@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-run: compile (or load) a kiln program and call one of its entry points on tensors
 // read from .npy files or generated from a seed, for one or many steps.
+#include "Train.h"
 #include "kiln/Tools/Driver.h"
 #include "kiln/runtime/InitSpec.h"
 #include "kiln/runtime/Module.h"
@@ -53,9 +54,10 @@ std::string describe(const TensorSpec &spec) {
 void printSignature(const Function &fn) {
   fmt::print("@{}\n", fn.name());
   for (size_t i = 0; i < fn.inputs().size(); ++i)
-    fmt::print("  input  {}: {}{}{}\n", i, describe(fn.inputs()[i]),
+    fmt::print("  input  {}: {}{}{}{}\n", i, describe(fn.inputs()[i]),
                fn.inputs()[i].donated ? " (donated)" : "",
-               fn.inputs()[i].init.empty() ? "" : " init " + fn.inputs()[i].init);
+               fn.inputs()[i].init.empty() ? "" : " init " + fn.inputs()[i].init,
+               fn.inputs()[i].data.empty() ? "" : " data " + fn.inputs()[i].data);
   for (size_t i = 0; i < fn.results().size(); ++i) {
     int alias = fn.results()[i].alias;
     fmt::print("  result {}: {}{}\n", i, describe(fn.results()[i]),
@@ -207,6 +209,16 @@ int main(int argc, char **argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--save-dir", saveDir, "Write every result as result<i>.npy here");
   app.add_flag("--list", list, "List the entry points and their signatures, then exit");
+  std::string trainData, metricsPath;
+  int epochs = 1;
+  bool quiet = false;
+  app.add_option("--train", trainData,
+                 "Train with @train_step (and @eval_step after each epoch) on an IDX dataset: "
+                 "fashion-mnist, or a directory holding train-/t10k-images-idx3-ubyte[.gz] "
+                 "and -labels-idx1-ubyte[.gz]");
+  app.add_option("--epochs", epochs, "Training epochs")->check(CLI::PositiveNumber);
+  app.add_option("--metrics", metricsPath, "Write per-epoch metrics to this CSV file");
+  app.add_flag("--quiet", quiet, "No live progress line");
   CLI11_PARSE(app, argc, argv);
 
   // A .mlir program is compiled to a private temporary library first.
@@ -231,6 +243,8 @@ int main(int argc, char **argv) {
     return EXIT_SUCCESS;
   }
   std::vector<std::string> names = module.entryPoints();
+  if (!trainData.empty() && entry.empty())
+    entry = "train_step";
   if (entry.empty()) {
     if (names.size() != 1)
       fail(fmt::format("{} has {} entry points ({}); choose one with --entry", program,
@@ -265,6 +279,19 @@ int main(int argc, char **argv) {
   }
 
   Session session = orFail(Session::create(*runtime, module), "");
+  if (!trainData.empty()) {
+    kiln::run::TrainOptions options;
+    options.dataDir =
+        trainData == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : trainData;
+    options.epochs = epochs;
+    options.seed = seed;
+    options.metricsPath = metricsPath;
+    options.progress = !quiet;
+    auto evalFn = module.lookup("eval_step");
+    return kiln::run::train(session, fn, evalFn.ok() ? *evalFn : nullptr, inputs, options)
+               ? EXIT_SUCCESS
+               : EXIT_FAILURE;
+  }
   std::vector<Tensor> outputs;
   std::vector<TensorView> outputViews;
   for (const ResultSpec &r : fn.results()) {

@@ -4,22 +4,41 @@
 #include "kiln/IR/KilnOps.h"
 #include "kiln/runtime/InitSpec.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;
 using namespace kiln;
 
 #include "kiln/IR/KilnOpsDialect.cpp.inc"
 
+namespace {
+/// Every kiln op is pure and refers to no enclosing region, so any may be inlined: a
+/// model's forward function into its loss, a loss into its gradient.
+struct KilnInlinerInterface : DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final { return true; }
+};
+} // namespace
+
 void KilnDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "kiln/IR/KilnOps.cpp.inc"
       >();
+  addInterfaces<KilnInlinerInterface>();
 }
 
 LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regionIndex,
                                                     unsigned argIndex,
                                                     NamedAttribute attribute) {
+  if (attribute.getName() == kDataAttrName) {
+    auto field = dyn_cast<StringAttr>(attribute.getValue());
+    if (!field || (field.getValue() != "images" && field.getValue() != "labels"))
+      return op->emitError() << "argument #" << argIndex << ": '" << kDataAttrName
+                             << "' must be \"images\" or \"labels\", not "
+                             << attribute.getValue();
+    return success();
+  }
   if (attribute.getName() != kInitAttrName)
     return op->emitError() << "unknown kiln argument attribute '" << attribute.getName().getValue()
                            << "'";

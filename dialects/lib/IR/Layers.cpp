@@ -81,6 +81,14 @@ LogicalResult SoftmaxCrossEntropyOp::verify() {
   return verifyScalarResult(*this, getLogits(), getResult());
 }
 
+LogicalResult CountCorrectOp::verify() {
+  auto logits = rankedType(getLogits()), labels = rankedType(getLabels());
+  if (logits.getRank() != 2 || labels.getRank() != 1 ||
+      !compatible(logits.getDimSize(0), labels.getDimSize(0)))
+    return emitOpError("takes [N, C] logits and N labels");
+  return success();
+}
+
 LogicalResult TransposeOp::verify() {
   auto x = rankedType(getInput()), y = rankedType(getResult());
   if (x.getRank() != 2 || y.getRank() != 2 || !compatible(x.getDimSize(0), y.getDimSize(1)) ||

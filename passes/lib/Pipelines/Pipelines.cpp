@@ -24,6 +24,9 @@ using namespace mlir;
 void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &options) {
   // Tensor level: kiln ops and element-wise arith on tensors become destination-passing
   // linalg ops, so every update names the buffer it overwrites.
+  // Differentiation sees one function body: helper functions (a model's forward pass
+  // shared by the loss and the evaluation) are inlined first.
+  pm.addPass(createInlinerPass());
   pm.addPass(createKilnAutodiffPass());
   // The synthesized forward+backward functions are called once each: inlining them lets
   // fusion see the whole step.

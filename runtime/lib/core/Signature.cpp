@@ -106,6 +106,10 @@ Status parseInputs(const json &entry, const std::string &where, EntrySignature &
         return Status::error(StatusCode::kInvalidArgument,
                              at + ".init: '" + spec.init + "' is not an initialiser");
     }
+    KILN_ASSIGN_OR_RETURN(const json *data, member(item, at, "data", /*required=*/false));
+    if (data) {
+      KILN_ASSIGN_OR_RETURN(spec.data, getString(*data, at + ".data"));
+    }
     sig.inputs.push_back(std::move(spec));
     return Status();
   });

@@ -22,6 +22,9 @@ def Kiln_Dialect : Dialect {
   let hasRegionArgAttrVerify = 1;
   let extraClassDeclaration = [{
     static constexpr ::llvm::StringLiteral kInitAttrName = "kiln.init";
+    /// On a training step's argument: which field of the dataset a driver feeds it
+    /// ("images" or "labels"), one batch per call.
+    static constexpr ::llvm::StringLiteral kDataAttrName = "kiln.data";
   }];
 }
 

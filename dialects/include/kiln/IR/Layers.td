@@ -134,6 +134,22 @@ def Kiln_TransposeOp : Kiln_LayerOp<"transpose"> {
   let hasVerifier = 1;
 }
 
+def Kiln_CountCorrectOp : Kiln_Op<"count_correct", [Pure]> {
+  let summary = "How many rows' largest logit is at their label (for accuracy)";
+  let description = [{
+    The number of rows i with argmax(logits[i, :]) == labels[i] (the first maximum on
+    ties, as torch.argmax). Not differentiable: use it in evaluation steps.
+
+    ```mlir
+    %c = kiln.count_correct %logits, %labels : tensor<128x10xf32>, tensor<128xi64>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$logits, Kiln_LabelTensor:$labels);
+  let results = (outs Kiln_StepTensor:$count);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+  let hasVerifier = 1;
+}
+
 //===-- Backward building blocks: emitted by VJP rules, not differentiated again --------===//
 
 class Kiln_BackwardOp<string mnemonic, list<Trait> traits = []>

@@ -23,6 +23,7 @@ namespace kiln {
 inline constexpr llvm::StringLiteral kAbiFunctionTypeAttr = "kiln.abi.function_type";
 inline constexpr llvm::StringLiteral kAbiDonatedAttr = "kiln.abi.donated";
 inline constexpr llvm::StringLiteral kAbiInitAttr = "kiln.abi.init";
+inline constexpr llvm::StringLiteral kAbiDataAttr = "kiln.abi.data";
 inline constexpr llvm::StringLiteral kAbiSignatureAttr = "kiln.abi.signature";
 } // namespace kiln
 

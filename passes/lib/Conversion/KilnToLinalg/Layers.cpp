@@ -225,6 +225,47 @@ struct LayerLowering : OpConversionPattern<OpTy> {
                                        reductionScale(b, logits, op.getReduction(), element));
     return tensor::FromElementsOp::create(b, op.getResult().getType(), ValueRange{loss});
   }
+  static Value lower(ImplicitLocOpBuilder &b, CountCorrectOp op) {
+    Value logits = op.getLogits();
+    Type element = rankedType(logits).getElementType();
+    auto rows = [&](int64_t) { return dim(b, logits, 0); };
+    int64_t n = rankedType(logits).getDimSize(0);
+    // Per row, the maximum and the first column holding it (strictly greater replaces),
+    // as torch.argmax.
+    Value best = filled(b, emptyOf(b, RankedTensorType::get({n}, element), rows),
+                        -std::numeric_limits<double>::infinity());
+    Value argInit = linalg::FillOp::create(
+                        b, ValueRange{arith::ConstantOp::create(b, b.getI64IntegerAttr(0))},
+                        ValueRange{emptyOf(b, RankedTensorType::get({n}, b.getI64Type()), rows)})
+                        .getResult(0);
+    auto argmax = linalg::GenericOp::create(
+        b, TypeRange{best.getType(), argInit.getType()}, ValueRange{logits},
+        ValueRange{best, argInit},
+        ArrayRef<AffineMap>{identity(b, 2), firstDim(b, 2), firstDim(b, 2)},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::reduction},
+        [&](OpBuilder &nested, Location loc, ValueRange a) {
+          ImplicitLocOpBuilder nb(loc, nested);
+          Value column = arith::IndexCastOp::create(nb, nb.getI64Type(), linalg::IndexOp::create(nb, 1));
+          Value better = arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, a[0], a[1]);
+          linalg::YieldOp::create(nb, ValueRange{arith::SelectOp::create(nb, better, a[0], a[1]),
+                                                 arith::SelectOp::create(nb, better, column, a[2])});
+        });
+    Value zero = arith::ConstantOp::create(b, b.getI64IntegerAttr(0));
+    Value init = linalg::FillOp::create(
+                     b, ValueRange{zero},
+                     ValueRange{tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, b.getI64Type())})
+                     .getResult(0);
+    return generic(b, {argmax.getResult(1), op.getLabels()}, init,
+                   {identity(b, 1), identity(b, 1), toScalar(b, 1)},
+                   {utils::IteratorType::reduction},
+                   [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     Value label = a[1].getType().isInteger(64)
+                                       ? a[1]
+                                       : arith::ExtSIOp::create(nb, nb.getI64Type(), a[1]).getResult();
+                     Value right = arith::CmpIOp::create(nb, arith::CmpIPredicate::eq, a[0], label);
+                     return arith::AddIOp::create(nb, a[2], arith::ExtUIOp::create(nb, nb.getI64Type(), right));
+                   });
+  }
   static Value lower(ImplicitLocOpBuilder &b, SoftmaxCrossEntropyGradOp op) {
     Value logits = op.getLogits();
     Type element = rankedType(logits).getElementType();
@@ -256,6 +297,6 @@ void kiln::populateLayersToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LayerLowering<MatmulOp>, LayerLowering<TransposeOp>, LayerLowering<BiasAddOp>,
                LayerLowering<ReluOp>, LayerLowering<ReluGradOp>, LayerLowering<SumOp>,
                LayerLowering<BroadcastOp>, LayerLowering<SumLeadingOp>, LayerLowering<MseOp>,
-               LayerLowering<SoftmaxCrossEntropyOp>,
+               LayerLowering<SoftmaxCrossEntropyOp>, LayerLowering<CountCorrectOp>,
                LayerLowering<SoftmaxCrossEntropyGradOp>>(patterns.getContext());
 }

@@ -92,6 +92,7 @@ struct KilnFinalizeEntryPointsPass
 
       auto donated = func->getAttrOfType<DenseBoolArrayAttr>(kiln::kAbiDonatedAttr);
       auto inits = func->getAttrOfType<ArrayAttr>(kiln::kAbiInitAttr);
+      auto data = func->getAttrOfType<ArrayAttr>(kiln::kAbiDataAttr);
       json::Array inputs, results;
       SmallVector<int64_t> aliases;
       for (auto [i, t] : llvm::enumerate(tensorType.getInputs())) {
@@ -99,6 +100,8 @@ struct KilnFinalizeEntryPointsPass
         spec["donated"] = donated && donated[i];
         if (inits && !cast<StringAttr>(inits[i]).getValue().empty())
           spec["init"] = cast<StringAttr>(inits[i]).getValue();
+        if (data && !cast<StringAttr>(data[i]).getValue().empty())
+          spec["data"] = cast<StringAttr>(data[i]).getValue();
         inputs.push_back(std::move(spec));
       }
       for (auto [i, t] : llvm::enumerate(tensorType.getResults())) {

@@ -82,14 +82,18 @@ struct KilnPrepareEntryPointsPass
       // Bufferization rewrites argument attributes, so what the signature needs is kept on
       // the function itself.
       func->setAttr(kiln::kAbiDonatedAttr, b.getDenseBoolArrayAttr(donatedFlags));
-      SmallVector<StringRef> inits;
-      for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-        auto init = func.getArgAttrOfType<StringAttr>(i, kiln::KilnDialect::kInitAttrName);
-        inits.push_back(init ? init.getValue() : StringRef());
-        // Only the signature needs it; LLVM would warn about an unknown parameter attribute.
-        func.removeArgAttr(i, kiln::KilnDialect::kInitAttrName);
-      }
-      func->setAttr(kiln::kAbiInitAttr, b.getStrArrayAttr(inits));
+      // Only the signature needs these; LLVM would warn about unknown parameter attributes.
+      auto collect = [&](StringRef argAttr, StringRef funcAttr) {
+        SmallVector<StringRef> values;
+        for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+          auto value = func.getArgAttrOfType<StringAttr>(i, argAttr);
+          values.push_back(value ? value.getValue() : StringRef());
+          func.removeArgAttr(i, argAttr);
+        }
+        func->setAttr(funcAttr, b.getStrArrayAttr(values));
+      };
+      collect(kiln::KilnDialect::kInitAttrName, kiln::kAbiInitAttr);
+      collect(kiln::KilnDialect::kDataAttrName, kiln::kAbiDataAttr);
     }
     if (failedAny)
       signalPassFailure();

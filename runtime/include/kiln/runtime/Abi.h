@@ -42,6 +42,8 @@
  *                   {"dtype": "f32", "shape": [], "alias": -1}, ...]}]}
  * A dimension of -1 is dynamic: the input's extent is taken from the caller's tensor. Results
  * with alias -1 always have static shapes (kiln-compile rejects the others).
+ * "data" is optional: the dataset field ("images" or "labels") a training driver feeds the
+ * input, one batch per call; it comes from a `kiln.data` argument attribute.
  * "init" is optional: how a driver such as kiln-run fills the input when none is given, in
  * the grammar of kiln/runtime/InitSpec.h; it comes from a `kiln.init` argument attribute.
  * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64"; i1 elements occupy one

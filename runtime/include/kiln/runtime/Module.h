@@ -28,6 +28,9 @@ struct InputSpec : TensorSpec {
   /// How a driver fills this input when the caller gives none (InitSpec.h grammar); empty
   /// when the program does not say.
   std::string init;
+  /// The dataset field ("images", "labels") a training driver feeds this input; empty for
+  /// state and parameters.
+  std::string data;
 };
 
 /// An entry-point result. `alias` is -1 when the result goes to its own output buffer, or the

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln-run's training loop. The compiled step updates parameters and optimizer state in
+// place, so the loop only fills the batch inputs and calls it.
+#include "Train.h"
+
+#include "kiln/runtime/Idx.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+namespace kiln::run {
+namespace {
+
+using namespace kiln::rt;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+void report(const std::string &message) { fmt::print(stderr, "kiln-run: error: {}\n", message); }
+
+/// One split of an IDX dataset: images scaled to [0, 1] and labels.
+struct Split {
+  Tensor images, labels;
+  int64_t count = 0, features = 0;
+};
+
+bool loadSplit(const std::string &dir, const std::string &prefix, DType labelType, Split &split) {
+  auto find = [&](const std::string &stem) {
+    for (const char *suffix : {".gz", ""})
+      if (fs::exists(dir + "/" + stem + suffix))
+        return dir + "/" + stem + suffix;
+    return dir + "/" + stem + ".gz"; // reported as missing below
+  };
+  auto images = loadIdx(find(prefix + "-images-idx3-ubyte"), DType::F32, 1.0 / 255);
+  if (!images.ok())
+    return report(std::string(images.status().message())), false;
+  auto labels = loadIdx(find(prefix + "-labels-idx1-ubyte"), labelType);
+  if (!labels.ok())
+    return report(std::string(labels.status().message())), false;
+  split.count = images->shape().empty() ? 0 : images->shape()[0];
+  split.features = split.count ? images->numel() / split.count : 0;
+  if (labels->shape() != std::vector<int64_t>{split.count})
+    return report(fmt::format("{}: {} images but labels of shape {}", dir, split.count,
+                              shapeToString(labels->shape()))),
+           false;
+  split.images = std::move(*images);
+  split.labels = std::move(*labels);
+  return true;
+}
+
+int64_t labelAt(const Tensor &labels, int64_t i) {
+  return labels.dtype() == DType::I64 ? labels.data<int64_t>()[i] : labels.data<int32_t>()[i];
+}
+
+/// The data inputs of an entry point, checked against the dataset.
+struct Batch {
+  int images = -1, labels = -1;
+  int64_t size = 0;
+};
+
+bool findBatch(const Function &fn, const Split &split, Batch &batch) {
+  for (size_t i = 0; i < fn.inputs().size(); ++i) {
+    if (fn.inputs()[i].data == "images")
+      batch.images = int(i);
+    if (fn.inputs()[i].data == "labels")
+      batch.labels = int(i);
+  }
+  if (batch.images < 0 || batch.labels < 0)
+    return report(fmt::format("@{} needs one argument with kiln.data = \"images\" and one with "
+                              "kiln.data = \"labels\"",
+                              fn.name())),
+           false;
+  const std::vector<int64_t> &shape = fn.inputs()[batch.images].shape;
+  if (shape.empty() || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; }))
+    return report(fmt::format("@{}: the images input needs a static [batch, ...] shape",
+                              fn.name())),
+           false;
+  batch.size = shape[0];
+  int64_t features = 1;
+  for (size_t d = 1; d < shape.size(); ++d)
+    features *= shape[d];
+  if (features != split.features)
+    return report(fmt::format("@{} takes {} features per example, the dataset has {}",
+                              fn.name(), features, split.features)),
+           false;
+  if (fn.inputs()[batch.labels].shape != std::vector<int64_t>{batch.size})
+    return report(fmt::format("@{}: labels must be a [{}] tensor", fn.name(), batch.size)),
+           false;
+  return true;
+}
+
+void fillBatch(const Split &split, const std::vector<int64_t> &order, int64_t first,
+               const Batch &batch, const TensorView &images, const TensorView &labels) {
+  float *x = static_cast<float *>(images.data);
+  for (int64_t r = 0; r < batch.size; ++r) {
+    int64_t i = order[first + r];
+    std::memcpy(x + r * split.features, split.images.data<float>() + i * split.features,
+                split.features * sizeof(float));
+    if (labels.dtype == DType::I64)
+      static_cast<int64_t *>(labels.data)[r] = labelAt(split.labels, i);
+    else
+      static_cast<int32_t *>(labels.data)[r] = int32_t(labelAt(split.labels, i));
+  }
+}
+
+/// Buffers for the results an entry point does not compute in place.
+struct Outputs {
+  std::vector<Tensor> tensors;
+  std::vector<TensorView> views;
+  int loss = -1, correct = -1; ///< indices into tensors
+};
+
+bool makeOutputs(const Function &fn, Outputs &out) {
+  for (const ResultSpec &r : fn.results()) {
+    if (r.alias >= 0)
+      continue;
+    auto t = Tensor::allocate(r.dtype, r.shape);
+    if (!t.ok())
+      return report(std::string(t.status().message())), false;
+    if (r.shape.empty() && (r.dtype == DType::F32 || r.dtype == DType::F64) && out.loss < 0)
+      out.loss = int(out.tensors.size());
+    if (r.shape.empty() && (r.dtype == DType::I64 || r.dtype == DType::I32))
+      out.correct = int(out.tensors.size());
+    out.views.push_back(t->view());
+    out.tensors.push_back(std::move(*t));
+  }
+  if (out.loss < 0)
+    return report(fmt::format("@{} must return its loss as a rank-0 float tensor", fn.name())),
+           false;
+  return true;
+}
+
+double scalar(const Tensor &t) {
+  switch (t.dtype()) {
+  case DType::F32: return t.data<float>()[0];
+  case DType::F64: return t.data<double>()[0];
+  case DType::I32: return t.data<int32_t>()[0];
+  default: return double(t.data<int64_t>()[0]);
+  }
+}
+
+std::string clock(double seconds) {
+  int s = int(seconds + 0.5);
+  return fmt::format("{}:{:02d}", s / 60, s % 60);
+}
+
+void progressLine(int epoch, int epochs, int64_t done, int64_t total, double elapsed,
+                  double loss) {
+  const int width = 24;
+  int filled = int(width * done / std::max<int64_t>(total, 1));
+  double rate = elapsed > 0 ? done / elapsed : 0;
+  fmt::print(stderr, "\repoch {}/{} [{}{}] {}/{} {:.1f} step/s ETA {} loss {:.4f}   ", epoch,
+             epochs, std::string(filled, '#'), std::string(width - filled, '.'), done, total,
+             rate, clock(rate > 0 ? (total - done) / rate : 0), loss);
+}
+
+} // namespace
+
+bool train(Session &session, const Function &trainFn, const Function *evalFn,
+           std::vector<Tensor> &state, const TrainOptions &options) {
+  Split trainSplit, testSplit;
+  Batch batch;
+  // The label type the program wants decides how labels are read.
+  int labelsInput = -1;
+  for (size_t i = 0; i < trainFn.inputs().size(); ++i)
+    if (trainFn.inputs()[i].data == "labels")
+      labelsInput = int(i);
+  DType labelType = labelsInput >= 0 ? trainFn.inputs()[labelsInput].dtype : DType::I64;
+  if (labelType != DType::I64 && labelType != DType::I32)
+    return report("labels must be i32 or i64 tensors"), false;
+  if (!loadSplit(options.dataDir, "train", labelType, trainSplit) ||
+      !findBatch(trainFn, trainSplit, batch))
+    return false;
+  for (int64_t i = 0; i < trainSplit.count; ++i)
+    if (labelAt(trainSplit.labels, i) < 0)
+      return report(fmt::format("training label {} is negative", i)), false;
+
+  std::vector<TensorView> views;
+  for (Tensor &t : state)
+    views.push_back(t.view());
+  Outputs trainOut;
+  if (!makeOutputs(trainFn, trainOut))
+    return false;
+
+  // @eval_step shares @train_step's leading (parameter) inputs and has its own batch.
+  Batch evalBatch;
+  std::vector<Tensor> evalData;
+  std::vector<TensorView> evalViews;
+  Outputs evalOut;
+  if (evalFn) {
+    if (!loadSplit(options.dataDir, "t10k", labelType, testSplit) ||
+        !findBatch(*evalFn, testSplit, evalBatch) || !makeOutputs(*evalFn, evalOut))
+      return false;
+    size_t shared = 0;
+    for (size_t i = 0; i < evalFn->inputs().size(); ++i) {
+      const InputSpec &spec = evalFn->inputs()[i];
+      if (!spec.data.empty()) {
+        auto t = Tensor::allocate(spec.dtype, spec.shape);
+        if (!t.ok())
+          return report(std::string(t.status().message())), false;
+        evalViews.push_back(t->view());
+        evalData.push_back(std::move(*t));
+        continue;
+      }
+      if (shared >= views.size() || trainFn.inputs()[shared].data.size() ||
+          trainFn.inputs()[shared].dtype != spec.dtype ||
+          trainFn.inputs()[shared].shape != spec.shape)
+        return report(fmt::format("@{} input {} must be @{} input {} (its leading inputs are "
+                                  "the parameters)",
+                                  evalFn->name(), i, trainFn.name(), shared)),
+               false;
+      evalViews.push_back(views[shared++]);
+    }
+  }
+
+  std::ofstream metrics;
+  if (!options.metricsPath.empty()) {
+    metrics.open(options.metricsPath);
+    if (!metrics)
+      return report("cannot write " + options.metricsPath), false;
+    metrics << "epoch,train_loss,test_loss,test_accuracy,seconds\n";
+  }
+
+  std::vector<int64_t> order(trainSplit.count);
+  std::mt19937_64 rng(options.seed);
+  int64_t steps = trainSplit.count / batch.size;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    std::iota(order.begin(), order.end(), 0);
+    // Fisher-Yates with a fixed generator: the same order on every platform.
+    for (int64_t i = trainSplit.count - 1; i > 0; --i)
+      std::swap(order[i], order[int64_t(rng() % uint64_t(i + 1))]);
+    auto start = Clock::now(), lastPrint = start;
+    double lossSum = 0;
+    for (int64_t s = 0; s < steps; ++s) {
+      fillBatch(trainSplit, order, s * batch.size, batch, views[batch.images],
+                views[batch.labels]);
+      if (Status st = session.call(trainFn, views, trainOut.views); !st.ok())
+        return report(std::string(st.message())), false;
+      double loss = scalar(trainOut.tensors[trainOut.loss]);
+      if (!std::isfinite(loss))
+        return report(fmt::format("epoch {} step {}: the loss is {}; stopping", epoch, s + 1,
+                                  loss)),
+               false;
+      lossSum += loss;
+      auto now = Clock::now();
+      if (options.progress &&
+          (std::chrono::duration<double>(now - lastPrint).count() > 0.2 || s + 1 == steps)) {
+        progressLine(epoch, options.epochs, s + 1, steps,
+                     std::chrono::duration<double>(now - start).count(), lossSum / (s + 1));
+        lastPrint = now;
+      }
+    }
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (options.progress)
+      fmt::print(stderr, "\n");
+    double testLoss = NAN, accuracy = NAN;
+    int64_t evaluated = 0;
+    if (evalFn) {
+      std::vector<int64_t> testOrder(testSplit.count);
+      std::iota(testOrder.begin(), testOrder.end(), 0);
+      double lossTotal = 0, correct = 0;
+      for (int64_t first = 0; first + evalBatch.size <= testSplit.count; first += evalBatch.size) {
+        fillBatch(testSplit, testOrder, first, evalBatch, evalViews[evalBatch.images],
+                  evalViews[evalBatch.labels]);
+        if (Status st = session.call(*evalFn, evalViews, evalOut.views); !st.ok())
+          return report(std::string(st.message())), false;
+        lossTotal += scalar(evalOut.tensors[evalOut.loss]);
+        if (evalOut.correct >= 0)
+          correct += scalar(evalOut.tensors[evalOut.correct]);
+        evaluated += evalBatch.size;
+      }
+      testLoss = lossTotal / double(evaluated / evalBatch.size);
+      accuracy = evalOut.correct >= 0 ? correct / double(evaluated) : NAN;
+    }
+    fmt::print("epoch {}: train loss {:.4f}, test loss {:.4f}, test accuracy {:.2f}% "
+               "({} test images), {:.1f} s, {:.1f} step/s\n",
+               epoch, lossSum / steps, testLoss, 100 * accuracy, evaluated, seconds,
+               steps / seconds);
+    if (metrics)
+      metrics << fmt::format("{},{:.6f},{:.6f},{:.6f},{:.3f}\n", epoch, lossSum / steps,
+                             testLoss, accuracy, seconds);
+  }
+  return true;
+}
+
+} // namespace kiln::run

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln-run's training mode: epochs of @train_step over a dataset, @eval_step after each.
+#ifndef KILN_TOOLS_KILN_RUN_TRAIN_H
+#define KILN_TOOLS_KILN_RUN_TRAIN_H
+
+#include "kiln/runtime/Module.h"
+#include "kiln/runtime/Session.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln::run {
+
+struct TrainOptions {
+  std::string dataDir; ///< IDX files: train-images-idx3-ubyte[.gz], ... (Fashion-MNIST layout)
+  int epochs = 1;
+  uint64_t seed = 0;
+  std::string metricsPath; ///< CSV of per-epoch metrics; empty for none
+  bool progress = true;    ///< a live progress line on stderr
+};
+
+/// Trains with `train` (its state in `state`, one tensor per input, the data inputs
+/// included; they are overwritten with each batch) and evaluates with `eval` (may be
+/// null) after every epoch. Errors are reported and make it return false.
+bool train(rt::Session &session, const rt::Function &train, const rt::Function *eval,
+           std::vector<rt::Tensor> &state, const TrainOptions &options);
+
+} // namespace kiln::run
+
+#endif // KILN_TOOLS_KILN_RUN_TRAIN_H
