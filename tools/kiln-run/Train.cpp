@@ -3,6 +3,7 @@
 // place, so the loop only fills the batch inputs and calls it.
 #include "Train.h"
 
+#include "kiln/runtime/Checkpoint.h"
 #include "kiln/runtime/Idx.h"
 
 #include <fmt/format.h>
@@ -12,8 +13,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <random>
+#include <sstream>
 
 namespace kiln::run {
 namespace {
@@ -160,6 +163,45 @@ void progressLine(int epoch, int epochs, int64_t done, int64_t total, double ela
              rate, clock(rate > 0 ? (total - done) / rate : 0), loss);
 }
 
+/// The training state a checkpoint holds: every input of @train_step but the batch.
+std::vector<std::pair<std::string, TensorView>> stateViews(const Function &fn,
+                                                           const std::vector<TensorView> &views) {
+  std::vector<std::pair<std::string, TensorView>> named;
+  for (size_t i = 0; i < fn.inputs().size(); ++i)
+    if (fn.inputs()[i].data.empty())
+      named.push_back({"input" + std::to_string(i), views[i]});
+  return named;
+}
+
+/// Restores the state and the shuffling generator; returns the last completed epoch.
+bool resume(const std::string &path, const Function &fn, std::vector<Tensor> &state,
+            std::mt19937_64 &rng, int &epoch) {
+  auto checkpoint = loadCheckpoint(path);
+  if (!checkpoint.ok())
+    return report(std::string(checkpoint.status().message())), false;
+  std::map<std::string, Tensor *> byName;
+  for (size_t i = 0; i < fn.inputs().size(); ++i)
+    if (fn.inputs()[i].data.empty())
+      byName["input" + std::to_string(i)] = &state[i];
+  if (checkpoint->metadata["kiln_entry"] != fn.name() || checkpoint->tensors.size() != byName.size())
+    return report(fmt::format("{} holds {} state tensors of @{}; this program's @{} has {}",
+                              path, checkpoint->tensors.size(),
+                              checkpoint->metadata["kiln_entry"], fn.name(), byName.size())),
+           false;
+  for (auto &[name, tensor] : checkpoint->tensors) {
+    auto it = byName.find(name);
+    if (it == byName.end() || it->second->dtype() != tensor.dtype() ||
+        it->second->shape() != tensor.shape())
+      return report(fmt::format("{}: tensor '{}' ({} {}) does not match the program", path,
+                                name, dtypeName(tensor.dtype()), shapeToString(tensor.shape()))),
+             false;
+    std::memcpy(it->second->data(), tensor.data(), tensor.nbytes());
+  }
+  std::istringstream(checkpoint->metadata["kiln_rng"]) >> rng;
+  epoch = std::atoi(checkpoint->metadata["kiln_epoch"].c_str());
+  return true;
+}
+
 } // namespace
 
 bool train(Session &session, const Function &trainFn, const Function *evalFn,
@@ -230,7 +272,13 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   std::vector<int64_t> order(trainSplit.count);
   std::mt19937_64 rng(options.seed);
   int64_t steps = trainSplit.count / batch.size;
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+  int done = 0;
+  if (!options.resumePath.empty()) {
+    if (!resume(options.resumePath, trainFn, state, rng, done))
+      return false;
+    fmt::print("resumed from {} after epoch {}\n", options.resumePath, done);
+  }
+  for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
     std::iota(order.begin(), order.end(), 0);
     // Fisher-Yates with a fixed generator: the same order on every platform.
     for (int64_t i = trainSplit.count - 1; i > 0; --i)
@@ -285,6 +333,18 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     if (metrics)
       metrics << fmt::format("{},{:.6f},{:.6f},{:.6f},{:.3f}\n", epoch, lossSum / steps,
                              testLoss, accuracy, seconds);
+    if (!options.checkpointPath.empty()) {
+      // Everything a resumed run needs to continue bit for bit: the state tensors (the
+      // step counter among them) and the shuffling generator.
+      std::ostringstream generator;
+      generator << rng;
+      Status saved = saveCheckpoint(options.checkpointPath, stateViews(trainFn, views),
+                                    {{"kiln_entry", trainFn.name()},
+                                     {"kiln_epoch", std::to_string(epoch)},
+                                     {"kiln_rng", generator.str()}});
+      if (!saved.ok())
+        return report(std::string(saved.message())), false;
+    }
   }
   return true;
 }

@@ -17,6 +17,8 @@ struct TrainOptions {
   uint64_t seed = 0;
   std::string metricsPath; ///< CSV of per-epoch metrics; empty for none
   bool progress = true;    ///< a live progress line on stderr
+  std::string checkpointPath; ///< written (atomically) after every epoch; empty for none
+  std::string resumePath;     ///< a checkpoint to continue from; empty to start afresh
 };
 
 /// Trains with `train` (its state in `state`, one tensor per input, the data inputs

@@ -219,6 +219,10 @@ int main(int argc, char **argv) {
   app.add_option("--epochs", epochs, "Training epochs")->check(CLI::PositiveNumber);
   app.add_option("--metrics", metricsPath, "Write per-epoch metrics to this CSV file");
   app.add_flag("--quiet", quiet, "No live progress line");
+  std::string checkpointPath, resumePath;
+  app.add_option("--checkpoint", checkpointPath,
+                 "Save the training state here after every epoch (atomically, safetensors)");
+  app.add_option("--resume", resumePath, "Continue training from this checkpoint");
   CLI11_PARSE(app, argc, argv);
 
   // A .mlir program is compiled to a private temporary library first.
@@ -287,6 +291,8 @@ int main(int argc, char **argv) {
     options.seed = seed;
     options.metricsPath = metricsPath;
     options.progress = !quiet;
+    options.checkpointPath = checkpointPath;
+    options.resumePath = resumePath;
     auto evalFn = module.lookup("eval_step");
     return kiln::run::train(session, fn, evalFn.ok() ? *evalFn : nullptr, inputs, options)
                ? EXIT_SUCCESS

@@ -2,6 +2,7 @@
 // NumPy .npy reading and atomic writing for single tensors.
 #include "kiln/runtime/Npy.h"
 
+#include "Files.h"
 #include "SysError.h"
 
 #include <algorithm>
@@ -15,6 +16,9 @@
 
 namespace kiln::rt {
 namespace {
+
+using detail::FileDescriptor;
+using detail::readFully;
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               ".npy I/O copies raw bytes and supports only little-endian hosts");
 
@@ -33,52 +37,6 @@ constexpr NpyType kNpyTypes[] = {
     {"<i8", DType::I64}, {"|i1", DType::I8},  {"|b1", DType::I1},
 };
 
-class FileDescriptor {
-public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor &) = delete;
-  FileDescriptor &operator=(const FileDescriptor &) = delete;
-  ~FileDescriptor() { reset(); }
-  int get() const { return fd_; }
-  // close() reports write-back errors on some file systems, so writers check it.
-  int reset() {
-    int rc = fd_ >= 0 ? ::close(fd_) : 0;
-    fd_ = -1;
-    return rc;
-  }
-
-private:
-  int fd_;
-};
-
-// Reads exactly `size` bytes; returns how many arrived before end of file, or -1 (errno set).
-ssize_t readFully(int fd, void *buffer, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::read(fd, static_cast<char *>(buffer) + done, size - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -1;
-    if (n == 0)
-      break;
-    done += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(done);
-}
-
-bool writeFully(int fd, const void *buffer, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::write(fd, static_cast<const char *>(buffer) + done, size - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 struct Header {
   std::string descr;
@@ -299,12 +257,6 @@ std::string headerBytes(std::string_view descr, const std::vector<int64_t> &shap
   return bytes + dict;
 }
 
-std::string directoryOf(const std::string &path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos)
-    return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 } // namespace
 
 StatusOr<Tensor> loadNpy(const std::string &path) {
@@ -364,42 +316,8 @@ Status saveNpy(const std::string &path, const TensorView &tensor) {
     return Status::error(StatusCode::kInvalidArgument, context + ": null data pointer");
   std::string header = headerBytes(*descr, tensor.shape);
 
-  // A unique sibling name: same directory, so rename() is atomic and never crosses devices.
-  static std::atomic<uint64_t> counter{0};
-  std::string tempPath;
-  int fd = -1;
-  for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
-    tempPath = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-    fd = ::open(tempPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      break;
-  }
-  if (fd < 0)
-    return detail::sysError(errno, context + " (creating a temporary file next to it)");
-  FileDescriptor file(fd);
-
-  auto abandon = [&](const std::string &step) {
-    int err = errno;
-    file.reset();
-    ::unlink(tempPath.c_str());
-    return detail::sysError(err, context + " (" + step + ")");
-  };
-  if (!writeFully(file.get(), header.data(), header.size()) ||
-      !writeFully(file.get(), tensor.data, *nbytes))
-    return abandon("writing");
-  if (::fsync(file.get()) != 0)
-    return abandon("fsync");
-  if (file.reset() != 0)
-    return abandon("closing");
-  if (::rename(tempPath.c_str(), path.c_str()) != 0)
-    return abandon("renaming the temporary file over it");
-
-  // Make the rename itself durable. The new file is already complete and in place, so a
-  // failure here is not worth reporting as a failed save.
-  FileDescriptor directory(::open(directoryOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (directory.get() >= 0)
-    (void)::fsync(directory.get());
-  return Status();
+  return detail::writeFileAtomically(
+      path, context, {{header.data(), header.size()}, {tensor.data, *nbytes}});
 }
 
 } // namespace kiln::rt
