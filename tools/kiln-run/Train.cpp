@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -163,6 +164,61 @@ void progressLine(int epoch, int epochs, int64_t done, int64_t total, double ela
              rate, clock(rate > 0 ? (total - done) / rate : 0), loss);
 }
 
+/// One epoch's numbers, for the CSV and the chart.
+struct EpochMetrics {
+  int epoch;
+  double trainLoss, testLoss, accuracy;
+};
+
+/// A self-contained SVG line chart: losses against the left axis, accuracy (percent) against
+/// the right one, one point per epoch. Rewritten atomically after every epoch by the caller.
+std::string svgChart(const std::vector<EpochMetrics> &rows) {
+  const double width = 640, height = 360, left = 60, right = 60, top = 30, bottom = 50;
+  const double plotW = width - left - right, plotH = height - top - bottom;
+  double maxLoss = 0;
+  for (const EpochMetrics &r : rows)
+    maxLoss = std::max({maxLoss, r.trainLoss, std::isfinite(r.testLoss) ? r.testLoss : 0});
+  maxLoss = maxLoss > 0 ? maxLoss * 1.1 : 1;
+  int lastEpoch = rows.empty() ? 1 : rows.back().epoch;
+  auto x = [&](int epoch) {
+    return left + (lastEpoch > 1 ? plotW * (epoch - 1) / (lastEpoch - 1) : plotW / 2);
+  };
+  auto yLoss = [&](double v) { return top + plotH * (1 - v / maxLoss); };
+  auto yAcc = [&](double a) { return top + plotH * (1 - a); };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
+      "fill=\"white\"/>\n<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" "
+      "stroke=\"#888\"/>\n",
+      width, height, left, top, plotW, plotH);
+  for (int i = 0; i <= 4; ++i) {
+    double f = i / 4.0;
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.2f}</text>\n",
+                       left - 6, top + plotH * (1 - f) + 4, maxLoss * f);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\">{:.0f}%</text>\n", left + plotW + 6,
+                       top + plotH * (1 - f) + 4, 100 * f);
+  }
+  for (const EpochMetrics &r : rows)
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x(r.epoch),
+                       top + plotH + 18, r.epoch);
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">epoch</text>\n",
+                     left + plotW / 2, height - 10);
+  auto line = [&](const char *color, const char *label, int slot, auto value) {
+    std::string points;
+    for (const EpochMetrics &r : rows)
+      if (std::isfinite(value(r)))
+        points += fmt::format("{:.1f},{:.1f} ", x(r.epoch), value(r));
+    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n",
+                       color, points);
+    svg += fmt::format("<text x=\"{}\" y=\"18\" fill=\"{}\">{}</text>\n", left + 150 * slot,
+                       color, label);
+  };
+  line("#1f77b4", "train loss", 0, [&](const EpochMetrics &r) { return yLoss(r.trainLoss); });
+  line("#ff7f0e", "test loss", 1, [&](const EpochMetrics &r) { return yLoss(r.testLoss); });
+  line("#2ca02c", "test accuracy (right)", 2, [&](const EpochMetrics &r) { return yAcc(r.accuracy); });
+  return svg + "</svg>\n";
+}
+
 /// The training state a checkpoint holds: every input of @train_step but the batch.
 std::vector<std::pair<std::string, TensorView>> stateViews(const Function &fn,
                                                            const std::vector<TensorView> &views) {
@@ -278,6 +334,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       return false;
     fmt::print("resumed from {} after epoch {}\n", options.resumePath, done);
   }
+  std::vector<EpochMetrics> history;
   for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
     std::iota(order.begin(), order.end(), 0);
     // Fisher-Yates with a fixed generator: the same order on every platform.
@@ -333,6 +390,17 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     if (metrics)
       metrics << fmt::format("{},{:.6f},{:.6f},{:.6f},{:.3f}\n", epoch, lossSum / steps,
                              testLoss, accuracy, seconds);
+    history.push_back({epoch, lossSum / steps, testLoss, accuracy});
+    if (!options.plotPath.empty()) {
+      // Replace the previous epoch's chart whole: write beside it, then rename.
+      std::string temp = options.plotPath + ".tmp";
+      std::ofstream plot(temp);
+      plot << svgChart(history);
+      plot.close();
+      std::error_code ec;
+      if (plot.fail() || (fs::rename(temp, options.plotPath, ec), ec))
+        return report("cannot write " + options.plotPath), false;
+    }
     if (!options.checkpointPath.empty()) {
       // Everything a resumed run needs to continue bit for bit: the state tensors (the
       // step counter among them) and the shuffling generator.

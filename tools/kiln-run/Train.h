@@ -16,6 +16,7 @@ struct TrainOptions {
   int epochs = 1;
   uint64_t seed = 0;
   std::string metricsPath; ///< CSV of per-epoch metrics; empty for none
+  std::string plotPath;    ///< SVG chart of the losses and accuracy; empty for none
   bool progress = true;    ///< a live progress line on stderr
   std::string checkpointPath; ///< written (atomically) after every epoch; empty for none
   std::string resumePath;     ///< a checkpoint to continue from; empty to start afresh

@@ -218,6 +218,8 @@ int main(int argc, char **argv) {
                  "and -labels-idx1-ubyte[.gz]");
   app.add_option("--epochs", epochs, "Training epochs")->check(CLI::PositiveNumber);
   app.add_option("--metrics", metricsPath, "Write per-epoch metrics to this CSV file");
+  std::string plotPath;
+  app.add_option("--plot", plotPath, "Draw the losses and accuracy per epoch in this SVG file");
   app.add_flag("--quiet", quiet, "No live progress line");
   std::string checkpointPath, resumePath;
   app.add_option("--checkpoint", checkpointPath,
@@ -290,6 +292,7 @@ int main(int argc, char **argv) {
     options.epochs = epochs;
     options.seed = seed;
     options.metricsPath = metricsPath;
+    options.plotPath = plotPath;
     options.progress = !quiet;
     options.checkpointPath = checkpointPath;
     options.resumePath = resumePath;
