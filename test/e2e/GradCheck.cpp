@@ -75,6 +75,31 @@ const std::vector<Case> &cases() {
        "  %s2 = arith.subf %s1, %ly : tensor<7xf64>\n"
        "  %n = arith.negf %s2 : tensor<7xf64>\n"
        "  %loss = kiln.sum %n : tensor<7xf64> -> tensor<f64>\n"},
+      {"activations",
+       {{"x", {3, 4}}, {"w", {3, 4}}},
+       {0, 1},
+       "  %g = kiln.gelu %x : tensor<3x4xf64>\n"
+       "  %gw = arith.mulf %g, %w : tensor<3x4xf64>\n"
+       "  %s = kiln.sigmoid %x : tensor<3x4xf64>\n"
+       "  %r = kiln.leaky_relu %x {alpha = 0.2 : f64} : tensor<3x4xf64>\n"
+       "  %t1 = arith.addf %gw, %s : tensor<3x4xf64>\n"
+       "  %t2 = arith.addf %t1, %r : tensor<3x4xf64>\n"
+       "  %loss = kiln.sum %t2 : tensor<3x4xf64> -> tensor<f64>\n"},
+      {"log_softmax_weighted",
+       {{"l", {4, 5}}, {"w", {4, 5}}},
+       {0, 1},
+       "  %lp = kiln.log_softmax %l : tensor<4x5xf64>\n"
+       "  %p = arith.mulf %lp, %w : tensor<4x5xf64>\n"
+       "  %loss = kiln.sum %p : tensor<4x5xf64> -> tensor<f64>\n"},
+      {"flatten_reshape",
+       {{"x", {2, 3, 4}}, {"w", {12, 5}}, {"v", {10}}},
+       {0, 1, 2},
+       "  %f = tensor.collapse_shape %x [[0], [1, 2]] : tensor<2x3x4xf64> into tensor<2x12xf64>\n"
+       "  %h = kiln.matmul %f, %w : tensor<2x12xf64>, tensor<12x5xf64> -> tensor<2x5xf64>\n"
+       "  %v2 = tensor.expand_shape %v [[0, 1]] output_shape [2, 5] : tensor<10xf64> into tensor<2x5xf64>\n"
+       "  %hv = arith.mulf %h, %v2 : tensor<2x5xf64>\n"
+       "  %sq = arith.mulf %hv, %hv : tensor<2x5xf64>\n"
+       "  %loss = kiln.sum %sq : tensor<2x5xf64> -> tensor<f64>\n"},
       {"transpose_matmul",
        {{"a", {3, 4}}, {"b", {3, 2}}},
        {0, 1},
@@ -86,11 +111,11 @@ const std::vector<Case> &cases() {
   return table;
 }
 
-/// `text` with every f64 turned into f32: the same case in single precision, whose matmuls
-/// run on oneDNN while the f64 ones run as generated loops.
+/// `text` with every f64 tensor type turned into f32 (attributes stay f64): the same case in
+/// single precision, whose matmuls run on oneDNN while the f64 ones run as generated loops.
 std::string toF32(std::string text) {
-  for (size_t at = text.find("f64"); at != std::string::npos; at = text.find("f64", at))
-    text.replace(at, 3, "f32");
+  for (size_t at = text.find("f64>"); at != std::string::npos; at = text.find("f64>", at))
+    text.replace(at, 4, "f32>");
   return text;
 }
 

@@ -19,15 +19,13 @@ func.func @chain_becomes_one_loop(%p: tensor<1024xf32>, %g: tensor<1024xf32>, %m
 
 // -----
 
-/// A producer with two consumers is computed once, in the one loop that also performs both
-/// updates: a and b are read once and d never reaches memory.
-// CHECK-LABEL: func.func @shared_producer_computed_once
-// CHECK-SAME:    (%[[A:[a-z0-9]+]]: tensor<64xf32>, %[[B:[a-z0-9]+]]: tensor<64xf32>, %[[P:[a-z0-9]+]]: tensor<64xf32>, %[[Q:[a-z0-9]+]]: tensor<64xf32>)
-// CHECK:         %[[R:.*]]:2 = linalg.generic {{.*}} ins(%[[A]], %[[B]] : tensor<64xf32>, tensor<64xf32>) outs(%[[P]], %[[Q]] :
-// CHECK-NOT:     linalg.generic
-// CHECK:         return %[[R]]#0, %[[R]]#1
-func.func @shared_producer_computed_once(%a: tensor<64xf32>, %b: tensor<64xf32>, %p: tensor<64xf32>,
-                                         %q: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
+/// A value that two ops read is materialized once, not fused into either.
+// CHECK-LABEL: func.func @negative_shared_producer_not_fused
+// CHECK:         %[[D:.*]] = linalg.generic
+// CHECK:         linalg.generic {{.*}} ins(%[[D]]
+// CHECK:         linalg.generic {{.*}} ins(%[[D]]
+func.func @negative_shared_producer_not_fused(%a: tensor<64xf32>, %b: tensor<64xf32>, %p: tensor<64xf32>,
+                                              %q: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
   %d = arith.subf %a, %b : tensor<64xf32>
   %p1 = kiln.sgd %p, %d {lr = 0.1 : f64} : tensor<64xf32>
   %q1 = kiln.sgd %q, %d {lr = 0.2 : f64} : tensor<64xf32>

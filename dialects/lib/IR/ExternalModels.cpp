@@ -5,6 +5,7 @@
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 
@@ -60,6 +61,31 @@ SmallVector<Value> tanhRule(OpBuilder &b, Operation *op, Value dy) {
   return {arith::MulFOp::create(b, loc, dy, slope)};
 }
 
+/// Reshapes only move elements: the cotangent is reshaped back.
+struct CollapseShapeVJP
+    : kiln::DifferentiableOpInterface::ExternalModel<CollapseShapeVJP, tensor::CollapseShapeOp> {
+  FailureOr<SmallVector<Value>> buildVJP(Operation *op, OpBuilder &b, ValueRange cot) const {
+    auto collapse = cast<tensor::CollapseShapeOp>(op);
+    return SmallVector<Value>{tensor::ExpandShapeOp::create(
+                                  b, op->getLoc(), collapse.getSrcType(), cot[0],
+                                  collapse.getReassociationIndices())
+                                  .getResult()};
+  }
+};
+struct ExpandShapeVJP
+    : kiln::DifferentiableOpInterface::ExternalModel<ExpandShapeVJP, tensor::ExpandShapeOp> {
+  FailureOr<SmallVector<Value>> buildVJP(Operation *op, OpBuilder &b, ValueRange cot) const {
+    auto expand = cast<tensor::ExpandShapeOp>(op);
+    SmallVector<Value> result = {tensor::CollapseShapeOp::create(
+                                     b, op->getLoc(), expand.getSrcType(), cot[0],
+                                     expand.getReassociationIndices())
+                                     .getResult()};
+    // The output_shape operands are sizes, not differentiable.
+    result.resize(op->getNumOperands());
+    return result;
+  }
+};
+
 } // namespace
 
 void kiln::registerDifferentiableExternalModels(DialectRegistry &registry) {
@@ -69,6 +95,10 @@ void kiln::registerDifferentiableExternalModels(DialectRegistry &registry) {
     arith::MulFOp::attachInterface<ElementwiseVJP<arith::MulFOp, mulRule>>(*ctx);
     arith::DivFOp::attachInterface<ElementwiseVJP<arith::DivFOp, divRule>>(*ctx);
     arith::NegFOp::attachInterface<ElementwiseVJP<arith::NegFOp, negRule>>(*ctx);
+  });
+  registry.addExtension(+[](MLIRContext *ctx, tensor::TensorDialect *) {
+    tensor::CollapseShapeOp::attachInterface<CollapseShapeVJP>(*ctx);
+    tensor::ExpandShapeOp::attachInterface<ExpandShapeVJP>(*ctx);
   });
   registry.addExtension(+[](MLIRContext *ctx, math::MathDialect *) {
     math::ExpOp::attachInterface<ElementwiseVJP<math::ExpOp, expRule>>(*ctx);

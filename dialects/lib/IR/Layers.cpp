@@ -3,6 +3,8 @@
 // so the backward computation is ordinary kiln IR that the same passes lower and fuse.
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include <cmath>
 
 using namespace mlir;
 using namespace kiln;
@@ -89,6 +91,12 @@ LogicalResult CountCorrectOp::verify() {
   return success();
 }
 
+LogicalResult LogSoftmaxOp::verify() {
+  if (rankedType(getInput()).getRank() != 2)
+    return emitOpError("takes [N, C] rows");
+  return success();
+}
+
 LogicalResult TransposeOp::verify() {
   auto x = rankedType(getInput()), y = rankedType(getResult());
   if (x.getRank() != 2 || y.getRank() != 2 || !compatible(x.getDimSize(0), y.getDimSize(1)) ||
@@ -133,6 +141,56 @@ FailureOr<SmallVector<Value>> BiasAddOp::buildVJP(OpBuilder &b, ValueRange cot) 
 FailureOr<SmallVector<Value>> ReluOp::buildVJP(OpBuilder &b, ValueRange cot) {
   return SmallVector<Value>{
       ReluGradOp::create(b, getLoc(), getInput().getType(), getInput(), cot[0]).getResult()};
+}
+
+/// A tensor shaped like `like` filled with `value`.
+static Value splatLike(OpBuilder &b, Location loc, Value like, double value) {
+  auto type = rankedType(like);
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), value)));
+}
+
+FailureOr<SmallVector<Value>> SigmoidOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  Location loc = getLoc();
+  if (!rankedType(getResult()).hasStaticShape())
+    return emitOpError("needs a static shape to be differentiated");
+  Value s = getResult();
+  Value oneMinus = arith::SubFOp::create(b, loc, splatLike(b, loc, s, 1.0), s);
+  Value slope = arith::MulFOp::create(b, loc, s, oneMinus);
+  return SmallVector<Value>{arith::MulFOp::create(b, loc, cot[0], slope).getResult()};
+}
+
+FailureOr<SmallVector<Value>> GeluOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  // Phi(x) + x * phi(x) = 0.5 * (1 + erf(x / sqrt 2)) + x * exp(-x^2 / 2) / sqrt(2 pi).
+  Location loc = getLoc();
+  Value x = getInput();
+  if (!rankedType(x).hasStaticShape())
+    return emitOpError("needs a static shape to be differentiated");
+  Value erf = math::ErfOp::create(b, loc, arith::MulFOp::create(b, loc, x, splatLike(b, loc, x, M_SQRT1_2)));
+  Value cdf = arith::MulFOp::create(b, loc, splatLike(b, loc, x, 0.5),
+                                    arith::AddFOp::create(b, loc, splatLike(b, loc, x, 1.0), erf));
+  Value xx = arith::MulFOp::create(b, loc, x, x);
+  Value pdf = arith::MulFOp::create(
+      b, loc, math::ExpOp::create(b, loc, arith::MulFOp::create(b, loc, xx, splatLike(b, loc, x, -0.5))),
+      splatLike(b, loc, x, 0.5 * M_2_SQRTPI * M_SQRT1_2));
+  Value slope = arith::AddFOp::create(b, loc, cdf, arith::MulFOp::create(b, loc, x, pdf));
+  return SmallVector<Value>{arith::MulFOp::create(b, loc, cot[0], slope).getResult()};
+}
+
+FailureOr<SmallVector<Value>> LeakyReluOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  Location loc = getLoc();
+  Value x = getInput();
+  if (!rankedType(x).hasStaticShape())
+    return emitOpError("needs a static shape to be differentiated");
+  Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, splatLike(b, loc, x, 0.0));
+  Value scaled = arith::MulFOp::create(b, loc, cot[0],
+                                       splatLike(b, loc, x, getAlpha().convertToDouble()));
+  return SmallVector<Value>{arith::SelectOp::create(b, loc, positive, cot[0], scaled).getResult()};
+}
+
+FailureOr<SmallVector<Value>> LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{
+      LogSoftmaxGradOp::create(b, getLoc(), getInput().getType(), getResult(), cot[0]).getResult()};
 }
 
 FailureOr<SmallVector<Value>> SumOp::buildVJP(OpBuilder &b, ValueRange cot) {

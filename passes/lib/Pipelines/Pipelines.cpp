@@ -64,6 +64,8 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
+  // Math functions without an LLVM intrinsic (erf, for GELU) become libm calls.
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createKilnEmitAbiPass());

@@ -8,8 +8,9 @@ class DialectRegistry;
 } // namespace mlir
 
 namespace kiln {
-/// Registers DifferentiableOpInterface for arith.addf/subf/mulf/divf/negf and
-/// math.exp/log/tanh, so kiln-autodiff differentiates programs that use them on tensors.
+/// Registers DifferentiableOpInterface for arith.addf/subf/mulf/divf/negf, math.exp/log/tanh
+/// and tensor.collapse_shape/expand_shape (flatten, reshape), so kiln-autodiff
+/// differentiates programs that use them on tensors.
 void registerDifferentiableExternalModels(mlir::DialectRegistry &registry);
 } // namespace kiln
 

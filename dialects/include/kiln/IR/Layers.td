@@ -62,6 +62,66 @@ def Kiln_ReluOp : Kiln_LayerOp<"relu", [AllTypesMatch<["input", "result"]>]> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def Kiln_SigmoidOp : Kiln_LayerOp<"sigmoid", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Logistic function 1 / (1 + exp(-x))";
+  let description = [{
+    Backward: dx = dy * s * (1 - s) with s the result.
+
+    ```mlir
+    %s = kiln.sigmoid %h : tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kiln_GeluOp : Kiln_LayerOp<"gelu", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Gaussian error linear unit, exact (torch.nn.GELU(approximate='none'))";
+  let description = [{
+    `x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2)))`. Backward:
+    dx = dy * (Phi(x) + x * phi(x)), phi the standard normal density.
+
+    ```mlir
+    %g = kiln.gelu %h : tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kiln_LeakyReluOp : Kiln_LayerOp<"leaky_relu", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "max(x, 0) + alpha * min(x, 0) (torch.nn.LeakyReLU, alpha 0.01)";
+  let description = [{
+    Backward: dx = dy where x > 0, alpha * dy elsewhere.
+
+    ```mlir
+    %a = kiln.leaky_relu %h {alpha = 0.2 : f64} : tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "0.01">:$alpha);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kiln_LogSoftmaxOp : Kiln_LayerOp<"log_softmax", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Logarithm of the softmax of each row of a [N, C] tensor";
+  let description = [{
+    `y[i, j] = x[i, j] - logsumexp(x[i, :])`, computed stably. Backward:
+    dx = dy - exp(y) * sum_j dy[i, j].
+
+    ```mlir
+    %lp = kiln.log_softmax %logits : tensor<128x10xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Kiln_SumOp : Kiln_LayerOp<"sum"> {
   let summary = "Sum of every element, as a rank-0 tensor";
   let description = [{
@@ -192,6 +252,20 @@ def Kiln_ReluGradOp : Kiln_BackwardOp<"relu_grad",
   let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$result_grad);
   let results = (outs Kiln_FloatTensor:$input_grad);
   let assemblyFormat = "$input `,` $result_grad attr-dict `:` type($input)";
+}
+
+def Kiln_LogSoftmaxGradOp : Kiln_BackwardOp<"log_softmax_grad",
+    [AllTypesMatch<["output", "output_grad", "input_grad"]>]> {
+  let summary = "The VJP of kiln.log_softmax, from its result";
+  let description = [{
+    ```mlir
+    %dx = kiln.log_softmax_grad %y, %dy : tensor<128x10xf32>
+    ```
+  }];
+  // The forward op's output, not named "result": that would shadow Op::getResult().
+  let arguments = (ins Kiln_FloatTensor:$output, Kiln_FloatTensor:$output_grad);
+  let results = (outs Kiln_FloatTensor:$input_grad);
+  let assemblyFormat = "$output `,` $output_grad attr-dict `:` type($output)";
 }
 
 def Kiln_SoftmaxCrossEntropyGradOp : Kiln_BackwardOp<"softmax_cross_entropy_grad",

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -111,6 +112,68 @@ struct LayerLowering : OpConversionPattern<OpTy> {
                    [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
                      // maximumf propagates NaN, as torch.relu does.
                      return arith::MaximumFOp::create(nb, a[0], floatConst(nb, element, 0.0));
+                   });
+  }
+  /// An element-wise map of one tensor into a fresh one.
+  static Value map(ImplicitLocOpBuilder &b, Value x,
+                   function_ref<Value(ImplicitLocOpBuilder &, Value, Type)> fn) {
+    Type element = rankedType(x).getElementType();
+    int64_t rank = rankedType(x).getRank();
+    return generic(b, {x}, emptyLike(b, x), {identity(b, rank), identity(b, rank)},
+                   iterators(rank, utils::IteratorType::parallel),
+                   [&](ImplicitLocOpBuilder &nb, ValueRange a) { return fn(nb, a[0], element); });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, SigmoidOp op) {
+    return map(b, op.getInput(), [](ImplicitLocOpBuilder &nb, Value x, Type t) -> Value {
+      Value one = floatConst(nb, t, 1.0);
+      Value e = math::ExpOp::create(nb, arith::NegFOp::create(nb, x));
+      return arith::DivFOp::create(nb, one, arith::AddFOp::create(nb, one, e));
+    });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, GeluOp op) {
+    return map(b, op.getInput(), [](ImplicitLocOpBuilder &nb, Value x, Type t) -> Value {
+      Value erf = math::ErfOp::create(nb, arith::MulFOp::create(nb, x, floatConst(nb, t, M_SQRT1_2)));
+      Value cdf = arith::MulFOp::create(nb, floatConst(nb, t, 0.5),
+                                        arith::AddFOp::create(nb, floatConst(nb, t, 1.0), erf));
+      return arith::MulFOp::create(nb, x, cdf);
+    });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, LeakyReluOp op) {
+    double alpha = op.getAlpha().convertToDouble();
+    return map(b, op.getInput(), [&](ImplicitLocOpBuilder &nb, Value x, Type t) -> Value {
+      Value positive = arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, x, floatConst(nb, t, 0.0));
+      return arith::SelectOp::create(nb, positive, x,
+                                     arith::MulFOp::create(nb, x, floatConst(nb, t, alpha)));
+    });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, LogSoftmaxOp op) {
+    Value x = op.getInput();
+    auto [rowMax, sumExp] = softmaxRows(b, x);
+    return generic(b, {x, rowMax, sumExp}, emptyLike(b, x),
+                   {identity(b, 2), firstDim(b, 2), firstDim(b, 2), identity(b, 2)},
+                   iterators(2, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     Value shifted = arith::SubFOp::create(nb, a[0], a[1]);
+                     return arith::SubFOp::create(nb, shifted, math::LogOp::create(nb, a[2]));
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, LogSoftmaxGradOp op) {
+    // dx = dy - exp(y) * rowsum(dy).
+    Value y = op.getOutput(), dy = op.getOutputGrad();
+    Type element = rankedType(y).getElementType();
+    auto rowType = RankedTensorType::get({rankedType(y).getDimSize(0)}, element);
+    Value init = filled(b, emptyOf(b, rowType, [&](int64_t) { return dim(b, y, 0); }), 0.0);
+    Value rowSum = generic(b, {dy}, init, {identity(b, 2), firstDim(b, 2)},
+                           {utils::IteratorType::parallel, utils::IteratorType::reduction},
+                           [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                             return arith::AddFOp::create(nb, a[1], a[0]);
+                           });
+    return generic(b, {y, dy, rowSum}, emptyLike(b, y),
+                   {identity(b, 2), identity(b, 2), firstDim(b, 2), identity(b, 2)},
+                   iterators(2, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     Value p = math::ExpOp::create(nb, a[0]);
+                     return arith::SubFOp::create(nb, a[1], arith::MulFOp::create(nb, p, a[2]));
                    });
   }
   static Value lower(ImplicitLocOpBuilder &b, ReluGradOp op) {
@@ -298,5 +361,7 @@ void kiln::populateLayersToLinalgPatterns(RewritePatternSet &patterns) {
                LayerLowering<ReluOp>, LayerLowering<ReluGradOp>, LayerLowering<SumOp>,
                LayerLowering<BroadcastOp>, LayerLowering<SumLeadingOp>, LayerLowering<MseOp>,
                LayerLowering<SoftmaxCrossEntropyOp>, LayerLowering<CountCorrectOp>,
+               LayerLowering<SigmoidOp>, LayerLowering<GeluOp>, LayerLowering<LeakyReluOp>,
+               LayerLowering<LogSoftmaxOp>, LayerLowering<LogSoftmaxGradOp>,
                LayerLowering<SoftmaxCrossEntropyGradOp>>(patterns.getContext());
 }

@@ -20,12 +20,14 @@ namespace {
 /// destination link that lets a step update its donated buffers in place.
 /// Whether every other user of the producer's results comes after the consumer in its
 /// block (they will read the fused op, which takes the consumer's place), and the consumer
-/// does not also write into a producer result (the fused op would then be its own init).
+/// reads the producer through exactly one operand and does not write into its results:
+/// otherwise the fused op would be left reading its own result.
 bool usersFollow(Operation *producer, linalg::GenericOp consumer) {
+  int consumerUses = 0;
   for (OpOperand &use : producer->getUses()) {
     Operation *user = use.getOwner();
     if (user == consumer.getOperation()) {
-      if (consumer.isDpsInit(&use))
+      if (consumer.isDpsInit(&use) || ++consumerUses > 1)
         return false;
       continue;
     }
@@ -41,8 +43,8 @@ struct FuseIntoConsumer : OpRewritePattern<linalg::GenericOp> {
                                 PatternRewriter &rewriter) const override {
     for (OpOperand &operand : consumer->getOpOperands()) {
       Operation *producer = operand.get().getDefiningOp();
-      if (!producer || !linalg::areElementwiseOpsFusable(&operand) ||
-          !usersFollow(producer, consumer))
+      if (!producer || !operand.get().hasOneUse() ||
+          !linalg::areElementwiseOpsFusable(&operand) || !usersFollow(producer, consumer))
         continue;
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, &operand);
