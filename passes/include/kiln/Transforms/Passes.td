@@ -80,11 +80,12 @@ def KilnUseLibraryKernelsPass : Pass<"kiln-use-library-kernels", "::mlir::Module
 def KilnFusePass : Pass<"kiln-fuse", "::mlir::func::FuncOp"> {
   let summary = "Vertical fusion: chains of element-wise tensor ops become one loop nest";
   let description = [{
-    Runs on tensors, after kiln ops are lowered to linalg. Element-wise producers are fused
-    into their element-wise consumers (upstream's fuseElementwiseOps), so a chain of
-    gradient transforms (scale, clip, weight decay, the optimizer update, a cast back to
-    bf16) reads its inputs once and writes its outputs once. A producer result that other
-    ops also use stays a result of the fused op: nothing is computed twice.
+    Runs on tensors, after kiln ops are lowered to linalg. An element-wise producer is fused
+    into the element-wise op that is the only reader of its value (upstream's
+    fuseElementwiseOps), so a chain of gradient transforms (a bf16-to-f32 cast, scale,
+    clip, weight decay, the optimizer update) reads its inputs once and writes its outputs
+    once. The producer's other results (an optimizer's new state) stay results of the fused
+    op; a value read by several ops stays materialized, so nothing is computed twice.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::affine::AffineDialect",
                            "::mlir::tensor::TensorDialect"];
