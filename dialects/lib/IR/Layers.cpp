@@ -193,6 +193,13 @@ FailureOr<SmallVector<Value>> LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange co
       LogSoftmaxGradOp::create(b, getLoc(), getInput().getType(), getResult(), cot[0]).getResult()};
 }
 
+FailureOr<SmallVector<Value>> DropoutOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  // The same mask, recomputed from the same key, applied to the cotangent.
+  auto again = DropoutOp::create(b, getLoc(), getInput().getType(), getKey().getType(), cot[0],
+                                 getKey(), getRateAttr());
+  return SmallVector<Value>{again.getResult(), Value()};
+}
+
 FailureOr<SmallVector<Value>> SumOp::buildVJP(OpBuilder &b, ValueRange cot) {
   return SmallVector<Value>{BroadcastOp::create(b, getLoc(), getInput().getType(), cot[0])};
 }

@@ -370,3 +370,26 @@ func.func @mixed_elements(%a: tensor<4x3xf32>, %b: tensor<3x2xf64>) -> tensor<4x
   %c = kiln.matmul %a, %b : tensor<4x3xf32>, tensor<3x2xf64> -> tensor<4x2xf32>
   return %c : tensor<4x2xf32>
 }
+
+// -----
+
+func.func @dropout_everything(%x: tensor<4xf32>, %k: tensor<i64>) -> tensor<4xf32> {
+  // expected-error @+1 {{attribute 'rate' failed to satisfy constraint: 64-bit float attribute whose value is in [0, 1)}}
+  %y, %k1 = kiln.dropout %x key(%k) {rate = 1.0 : f64} : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @log_softmax_rank(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{takes [N, C] rows}}
+  %y = kiln.log_softmax %x : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @data_field(%x: tensor<4xf32> {kiln.data = "pixels"}) -> tensor<4xf32> {
+  // expected-error @-1 {{argument #0: 'kiln.data' must be "images" or "labels", not "pixels"}}
+  return %x : tensor<4xf32>
+}

@@ -48,8 +48,9 @@ def Kiln_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
   let methods = [
     InterfaceMethod<[{
         Returns one cotangent per operand, a null Value for an operand that is not
-        differentiable (integer labels, a step counter). Every entry of `resultCotangents`
-        is non-null: the caller materializes zeros for results that received none.
+        differentiable (integer labels, a step counter). Every floating-point entry of
+        `resultCotangents` is non-null (the caller materializes zeros for results that
+        received none); entries for integer results (an RNG key) are null.
       }],
       "::llvm::FailureOr<::llvm::SmallVector<::mlir::Value>>", "buildVJP",
       (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$resultCotangents)>,

@@ -122,6 +122,28 @@ def Kiln_LogSoftmaxOp : Kiln_LayerOp<"log_softmax", [AllTypesMatch<["input", "re
   let hasVerifier = 1;
 }
 
+def Kiln_DropoutOp : Kiln_LayerOp<"dropout", [AllTypesMatch<["input", "result"]>,
+                                               AllTypesMatch<["key", "next_key"]>]> {
+  let summary = "Inverted dropout with an explicit counter-based RNG key";
+  let description = [{
+    torch.nn.functional.dropout in training mode: each element is kept with probability
+    1 - rate and scaled by 1 / (1 - rate), or zeroed. The mask is not stored: element i is
+    kept when the first word of Philox4x32-10(counter {i, i >> 32, 0x44524F50, 0},
+    key {key, key >> 32}) is at least rate * 2^32, so it costs no memory traffic and the
+    backward pass recomputes it from the same key (its VJP is the same dropout of the
+    cotangent). `next_key` is key + 1, written in place of the key: thread it through the
+    training state so every step draws a fresh mask.
+
+    ```mlir
+    %y, %k1 = kiln.dropout %h key(%k) {rate = 0.5 : f64} : tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_StepTensor:$key,
+                       Kiln_UnitIntervalF64Attr:$rate);
+  let results = (outs Kiln_FloatTensor:$result, Kiln_StepTensor:$next_key);
+  let assemblyFormat = "$input `key` `(` $key `)` attr-dict `:` type($input)";
+}
+
 def Kiln_SumOp : Kiln_LayerOp<"sum"> {
   let summary = "Sum of every element, as a rank-0 tensor";
   let description = [{

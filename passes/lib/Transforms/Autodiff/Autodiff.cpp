@@ -88,7 +88,9 @@ FailureOr<func::FuncOp> buildAdjoint(func::FuncOp callee, ArrayRef<int64_t> wrt,
     }
     SmallVector<Value> resultCotangents;
     for (Value r : op->getResults())
-      resultCotangents.push_back(cotangent.count(r) ? cotangent[r] : zerosLike(b, loc, r));
+      resultCotangents.push_back(cotangent.count(r)      ? cotangent[r]
+                                 : isFloatTensor(r.getType()) ? zerosLike(b, loc, r)
+                                                              : Value());
     FailureOr<SmallVector<Value>> operandCotangents =
         differentiable.buildVJP(b, resultCotangents);
     if (failed(operandCotangents))
