@@ -108,6 +108,12 @@ const std::vector<Case> &cases() {
        "  %d, %k1 = kiln.dropout %x key(%key) {rate = 0.3 : f64} : tensor<6x7xf64>\n"
        "  %p = arith.mulf %d, %w : tensor<6x7xf64>\n"
        "  %loss = kiln.sum %p : tensor<6x7xf64> -> tensor<f64>\n"},
+      {"layer_norm",
+       {{"x", {5, 6}}, {"gamma", {6}}, {"beta", {6}}, {"w", {5, 6}}},
+       {0, 1, 2, 3},
+       "  %y = kiln.layer_norm %x, %gamma, %beta {eps = 1.0e-5 : f64} : tensor<5x6xf64>, tensor<6xf64>\n"
+       "  %p = arith.mulf %y, %w : tensor<5x6xf64>\n"
+       "  %loss = kiln.sum %p : tensor<5x6xf64> -> tensor<f64>\n"},
       {"transpose_matmul",
        {{"a", {3, 4}}, {"b", {3, 2}}},
        {0, 1},

@@ -97,6 +97,16 @@ LogicalResult LogSoftmaxOp::verify() {
   return success();
 }
 
+LogicalResult LayerNormOp::verify() {
+  auto x = rankedType(getInput()), g = rankedType(getGamma()), b = rankedType(getBeta());
+  if (x.getRank() != 2 || g.getRank() != 1 || g != b)
+    return emitOpError("normalizes [N, D] rows with D-element gamma and beta");
+  if (!compatible(x.getDimSize(1), g.getDimSize(0)))
+    return emitOpError("gamma has ") << g.getDimSize(0) << " elements for rows of "
+                                     << x.getDimSize(1);
+  return sameElementType(*this, {getInput(), getGamma()});
+}
+
 LogicalResult TransposeOp::verify() {
   auto x = rankedType(getInput()), y = rankedType(getResult());
   if (x.getRank() != 2 || y.getRank() != 2 || !compatible(x.getDimSize(0), y.getDimSize(1)) ||
@@ -198,6 +208,13 @@ FailureOr<SmallVector<Value>> DropoutOp::buildVJP(OpBuilder &b, ValueRange cot) 
   auto again = DropoutOp::create(b, getLoc(), getInput().getType(), getKey().getType(), cot[0],
                                  getKey(), getRateAttr());
   return SmallVector<Value>{again.getResult(), Value()};
+}
+
+FailureOr<SmallVector<Value>> LayerNormOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  auto grads = LayerNormGradOp::create(b, getLoc(), getInput().getType(), getGamma().getType(),
+                                       getBeta().getType(), getInput(), getGamma(), cot[0],
+                                       getEpsAttr());
+  return SmallVector<Value>{grads.getInputGrad(), grads.getGammaGrad(), grads.getBetaGrad()};
 }
 
 FailureOr<SmallVector<Value>> SumOp::buildVJP(OpBuilder &b, ValueRange cot) {

@@ -393,3 +393,11 @@ func.func @data_field(%x: tensor<4xf32> {kiln.data = "pixels"}) -> tensor<4xf32>
   // expected-error @-1 {{argument #0: 'kiln.data' must be "images" or "labels", not "pixels"}}
   return %x : tensor<4xf32>
 }
+
+// -----
+
+func.func @layer_norm_width(%x: tensor<4x6xf32>, %g: tensor<5xf32>, %b: tensor<5xf32>) -> tensor<4x6xf32> {
+  // expected-error @+1 {{gamma has 5 elements for rows of 6}}
+  %y = kiln.layer_norm %x, %g, %b : tensor<4x6xf32>, tensor<5xf32>
+  return %y : tensor<4x6xf32>
+}

@@ -150,12 +150,14 @@ func.func @layers(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>, %
 // CHECK:         kiln.log_softmax %{{.*}} : tensor<8x3xf32>
 // CHECK:         kiln.dropout %{{.*}} key(%{{.*}}) {rate = 5.000000e-01 : f64} : tensor<8x3xf32>
 // CHECK:         kiln.count_correct %{{.*}}, %{{.*}} : tensor<8x3xf32>, tensor<8xi64>
-func.func @more_layers(%x: tensor<8x3xf32>, %k: tensor<i64>, %y: tensor<8xi64>) {
+// CHECK:         kiln.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {eps = 1.000000e-03 : f64} : tensor<8x3xf32>, tensor<3xf32>
+func.func @more_layers(%x: tensor<8x3xf32>, %k: tensor<i64>, %y: tensor<8xi64>, %gamma: tensor<3xf32>) {
   %s = kiln.sigmoid %x : tensor<8x3xf32>
   %g = kiln.gelu %x : tensor<8x3xf32>
   %l = kiln.leaky_relu %x {alpha = 0.2 : f64} : tensor<8x3xf32>
   %p = kiln.log_softmax %x : tensor<8x3xf32>
   %d, %k1 = kiln.dropout %x key(%k) {rate = 0.5 : f64} : tensor<8x3xf32>
   %c = kiln.count_correct %x, %y : tensor<8x3xf32>, tensor<8xi64>
+  %n = kiln.layer_norm %x, %gamma, %gamma {eps = 1.0e-3 : f64} : tensor<8x3xf32>, tensor<3xf32>
   return
 }

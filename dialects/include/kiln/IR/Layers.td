@@ -144,6 +144,24 @@ def Kiln_DropoutOp : Kiln_LayerOp<"dropout", [AllTypesMatch<["input", "result"]>
   let assemblyFormat = "$input `key` `(` $key `)` attr-dict `:` type($input)";
 }
 
+def Kiln_LayerNormOp : Kiln_LayerOp<"layer_norm", [AllTypesMatch<["input", "result"]>,
+                                                   AllTypesMatch<["gamma", "beta"]>]> {
+  let summary = "Layer normalization over the last dimension of [N, D] rows (torch.nn.LayerNorm)";
+  let description = [{
+    `y = (x - mean) / sqrt(var + eps) * gamma + beta`, mean and (biased) variance per row.
+
+    ```mlir
+    %y = kiln.layer_norm %x, %gamma, %beta {eps = 1.0e-5 : f64}
+        : tensor<128x256xf32>, tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$gamma, Kiln_FloatTensor:$beta,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0e-5">:$eps);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $gamma `,` $beta attr-dict `:` type($input) `,` type($gamma)";
+  let hasVerifier = 1;
+}
+
 def Kiln_SumOp : Kiln_LayerOp<"sum"> {
   let summary = "Sum of every element, as a rank-0 tensor";
   let description = [{
@@ -288,6 +306,29 @@ def Kiln_LogSoftmaxGradOp : Kiln_BackwardOp<"log_softmax_grad",
   let arguments = (ins Kiln_FloatTensor:$output, Kiln_FloatTensor:$output_grad);
   let results = (outs Kiln_FloatTensor:$input_grad);
   let assemblyFormat = "$output `,` $output_grad attr-dict `:` type($output)";
+}
+
+def Kiln_LayerNormGradOp : Kiln_BackwardOp<"layer_norm_grad",
+    [AllTypesMatch<["input", "output_grad", "input_grad"]>,
+     AllTypesMatch<["gamma", "gamma_grad", "beta_grad"]>]> {
+  let summary = "The VJP of kiln.layer_norm: gradients of input, gamma and beta";
+  let description = [{
+    With xhat the normalized rows and rstd = 1 / sqrt(var + eps):
+    d beta = sum over rows of dy, d gamma = sum over rows of dy * xhat, and
+    dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * gamma.
+
+    ```mlir
+    %dx, %dg, %db = kiln.layer_norm_grad %x, %gamma, %dy {eps = 1.0e-5 : f64}
+        : tensor<128x256xf32>, tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$gamma,
+                       Kiln_FloatTensor:$output_grad, Kiln_NonNegF64Attr:$eps);
+  let results = (outs Kiln_FloatTensor:$input_grad, Kiln_FloatTensor:$gamma_grad,
+                      Kiln_FloatTensor:$beta_grad);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $output_grad attr-dict `:` type($input) `,` type($gamma)
+  }];
 }
 
 def Kiln_SoftmaxCrossEntropyGradOp : Kiln_BackwardOp<"softmax_cross_entropy_grad",

@@ -238,6 +238,111 @@ struct LayerLowering : OpConversionPattern<OpTy> {
                          });
     return {y, next};
   }
+  /// Per-row sums over the last dimension of a [N, D] tensor of term(elements...).
+  static Value rowSums(ImplicitLocOpBuilder &b, ValueRange ins, ArrayRef<AffineMap> inMaps,
+                       Value like, function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> term) {
+    Type element = rankedType(like).getElementType();
+    auto rowType = RankedTensorType::get({rankedType(like).getDimSize(0)}, element);
+    Value init = filled(b, emptyOf(b, rowType, [&](int64_t) { return dim(b, like, 0); }), 0.0);
+    SmallVector<AffineMap> maps(inMaps);
+    maps.push_back(firstDim(b, 2));
+    return generic(b, ins, init, maps,
+                   {utils::IteratorType::parallel, utils::IteratorType::reduction},
+                   [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     return arith::AddFOp::create(nb, a.back(), term(nb, a.drop_back()));
+                   });
+  }
+  /// Per-row mean and 1 / sqrt(var + eps) of [N, D] rows.
+  static std::pair<Value, Value> rowMoments(ImplicitLocOpBuilder &b, Value x, double eps) {
+    Type element = rankedType(x).getElementType();
+    Value d = arith::UIToFPOp::create(b, element, arith::IndexCastOp::create(b, b.getI64Type(), dim(b, x, 1)));
+    Value sum = rowSums(b, {x}, {identity(b, 2)}, x,
+                        [](ImplicitLocOpBuilder &, ValueRange a) { return a[0]; });
+    Value mean = generic(b, {sum}, emptyLike(b, sum), {identity(b, 1), identity(b, 1)},
+                         {utils::IteratorType::parallel},
+                         [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                           return arith::DivFOp::create(nb, a[0], d);
+                         });
+    Value sq = rowSums(b, {x, mean}, {identity(b, 2), firstDim(b, 2)}, x,
+                       [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                         Value c = arith::SubFOp::create(nb, a[0], a[1]);
+                         return arith::MulFOp::create(nb, c, c);
+                       });
+    Value rstd = generic(b, {sq}, emptyLike(b, sq), {identity(b, 1), identity(b, 1)},
+                         {utils::IteratorType::parallel},
+                         [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                           Value var = arith::DivFOp::create(nb, a[0], d);
+                           Value v = arith::AddFOp::create(nb, var, floatConst(nb, element, eps));
+                           // 1 / sqrt: math.rsqrt has no libm function to fall back to.
+                           return arith::DivFOp::create(nb, floatConst(nb, element, 1.0),
+                                                        math::SqrtOp::create(nb, v));
+                         });
+    return {mean, rstd};
+  }
+  static Value lower(ImplicitLocOpBuilder &b, LayerNormOp op) {
+    Value x = op.getInput();
+    auto [mean, rstd] = rowMoments(b, x, op.getEps().convertToDouble());
+    return generic(b, {x, mean, rstd, op.getGamma(), op.getBeta()}, emptyLike(b, x),
+                   {identity(b, 2), firstDim(b, 2), firstDim(b, 2), lastDim(b, 2), lastDim(b, 2),
+                    identity(b, 2)},
+                   iterators(2, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     Value xhat = arith::MulFOp::create(nb, arith::SubFOp::create(nb, a[0], a[1]), a[2]);
+                     return arith::AddFOp::create(nb, arith::MulFOp::create(nb, xhat, a[3]), a[4]);
+                   });
+  }
+  static SmallVector<Value> lower(ImplicitLocOpBuilder &b, LayerNormGradOp op) {
+    Value x = op.getInput(), gamma = op.getGamma(), dy = op.getOutputGrad();
+    Type element = rankedType(x).getElementType();
+    auto [mean, rstd] = rowMoments(b, x, op.getEps().convertToDouble());
+    Value d = arith::UIToFPOp::create(b, element, arith::IndexCastOp::create(b, b.getI64Type(), dim(b, x, 1)));
+    auto xhatOf = [](ImplicitLocOpBuilder &nb, Value xv, Value m, Value r) -> Value {
+      return arith::MulFOp::create(nb, arith::SubFOp::create(nb, xv, m), r);
+    };
+    // Row sums of g = dy * gamma and of g * xhat.
+    SmallVector<AffineMap> rowMaps = {identity(b, 2), lastDim(b, 2)};
+    Value sumG = rowSums(b, {dy, gamma}, rowMaps, x, [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+      return arith::MulFOp::create(nb, a[0], a[1]);
+    });
+    Value sumGX = rowSums(b, {dy, gamma, x, mean, rstd},
+                          {identity(b, 2), lastDim(b, 2), identity(b, 2), firstDim(b, 2), firstDim(b, 2)}, x,
+                          [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                            Value g = arith::MulFOp::create(nb, a[0], a[1]);
+                            return arith::MulFOp::create(nb, g, xhatOf(nb, a[2], a[3], a[4]));
+                          });
+    Value dx = generic(
+        b, {dy, gamma, x, mean, rstd, sumG, sumGX}, emptyLike(b, x),
+        {identity(b, 2), lastDim(b, 2), identity(b, 2), firstDim(b, 2), firstDim(b, 2),
+         firstDim(b, 2), firstDim(b, 2), identity(b, 2)},
+        iterators(2, utils::IteratorType::parallel),
+        [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+          Value g = arith::MulFOp::create(nb, a[0], a[1]);
+          Value xhat = xhatOf(nb, a[2], a[3], a[4]);
+          Value meanG = arith::DivFOp::create(nb, a[5], d);
+          Value meanGX = arith::DivFOp::create(nb, a[6], d);
+          Value inner = arith::SubFOp::create(nb, arith::SubFOp::create(nb, g, meanG),
+                                              arith::MulFOp::create(nb, xhat, meanGX));
+          return arith::MulFOp::create(nb, a[4], inner);
+        });
+    // Column sums over the rows: d gamma = sum dy * xhat, d beta = sum dy.
+    auto columnType = rankedType(gamma);
+    auto columns = [&](int64_t) { return dim(b, gamma, 0); };
+    SmallVector<utils::IteratorType> colIters = {utils::IteratorType::reduction,
+                                                 utils::IteratorType::parallel};
+    Value dgamma = generic(b, {dy, x, mean, rstd},
+                           filled(b, emptyOf(b, columnType, columns), 0.0),
+                           {identity(b, 2), identity(b, 2), firstDim(b, 2), firstDim(b, 2), lastDim(b, 2)},
+                           colIters, [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                             Value xhat = xhatOf(nb, a[1], a[2], a[3]);
+                             return arith::AddFOp::create(nb, a[4], arith::MulFOp::create(nb, a[0], xhat));
+                           });
+    Value dbeta = generic(b, {dy}, filled(b, emptyOf(b, columnType, columns), 0.0),
+                          {identity(b, 2), lastDim(b, 2)}, colIters,
+                          [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                            return arith::AddFOp::create(nb, a[1], a[0]);
+                          });
+    return {dx, dgamma, dbeta};
+  }
   static Value lower(ImplicitLocOpBuilder &b, ReluGradOp op) {
     Type element = rankedType(op.getInput()).getElementType();
     int64_t rank = rankedType(op.getInput()).getRank();
@@ -425,6 +530,6 @@ void kiln::populateLayersToLinalgPatterns(RewritePatternSet &patterns) {
                LayerLowering<SoftmaxCrossEntropyOp>, LayerLowering<CountCorrectOp>,
                LayerLowering<SigmoidOp>, LayerLowering<GeluOp>, LayerLowering<LeakyReluOp>,
                LayerLowering<LogSoftmaxOp>, LayerLowering<LogSoftmaxGradOp>,
-               LayerLowering<DropoutOp>,
+               LayerLowering<DropoutOp>, LayerLowering<LayerNormOp>, LayerLowering<LayerNormGradOp>,
                LayerLowering<SoftmaxCrossEntropyGradOp>>(patterns.getContext());
 }
