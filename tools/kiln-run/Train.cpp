@@ -32,6 +32,7 @@ void report(const std::string &message) { fmt::print(stderr, "kiln-run: error: {
 struct Split {
   Tensor images, labels;
   int64_t count = 0, features = 0;
+  std::string labelsPath;
 };
 
 bool loadSplit(const std::string &dir, const std::string &prefix, DType labelType, Split &split) {
@@ -44,7 +45,8 @@ bool loadSplit(const std::string &dir, const std::string &prefix, DType labelTyp
   auto images = loadIdx(find(prefix + "-images-idx3-ubyte"), DType::F32, 1.0 / 255);
   if (!images.ok())
     return report(std::string(images.status().message())), false;
-  auto labels = loadIdx(find(prefix + "-labels-idx1-ubyte"), labelType);
+  split.labelsPath = find(prefix + "-labels-idx1-ubyte");
+  auto labels = loadIdx(split.labelsPath, labelType);
   if (!labels.ok())
     return report(std::string(labels.status().message())), false;
   split.count = images->shape().empty() ? 0 : images->shape()[0];
@@ -60,6 +62,29 @@ bool loadSplit(const std::string &dir, const std::string &prefix, DType labelTyp
 
 int64_t labelAt(const Tensor &labels, int64_t i) {
   return labels.dtype() == DType::I64 ? labels.data<int64_t>()[i] : labels.data<int32_t>()[i];
+}
+
+/// Labels index a logits row in compiled code, which does not check them: one outside
+/// [0, classes) would read another row's memory, so the whole split is checked up front.
+bool checkLabels(const Split &split, const Function &fn, int labelsInput) {
+  int64_t classes = labelsInput >= 0 ? fn.inputs()[labelsInput].classes : 0;
+  for (int64_t i = 0; i < split.count; ++i) {
+    int64_t label = labelAt(split.labels, i);
+    if (label < 0 || (classes > 0 && label >= classes))
+      return report(fmt::format("{}: label {} of item {} is outside [0, {}), the classes of "
+                                "@{}'s logits",
+                                split.labelsPath, label, i,
+                                classes > 0 ? std::to_string(classes) : "C", fn.name())),
+             false;
+  }
+  return true;
+}
+
+int labelsInputOf(const Function &fn) {
+  for (size_t i = 0; i < fn.inputs().size(); ++i)
+    if (fn.inputs()[i].data == "labels")
+      return int(i);
+  return -1;
 }
 
 /// The data inputs of an entry point, checked against the dataset.
@@ -265,19 +290,13 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   Split trainSplit, testSplit;
   Batch batch;
   // The label type the program wants decides how labels are read.
-  int labelsInput = -1;
-  for (size_t i = 0; i < trainFn.inputs().size(); ++i)
-    if (trainFn.inputs()[i].data == "labels")
-      labelsInput = int(i);
+  int labelsInput = labelsInputOf(trainFn);
   DType labelType = labelsInput >= 0 ? trainFn.inputs()[labelsInput].dtype : DType::I64;
   if (labelType != DType::I64 && labelType != DType::I32)
     return report("labels must be i32 or i64 tensors"), false;
   if (!loadSplit(options.dataDir, "train", labelType, trainSplit) ||
-      !findBatch(trainFn, trainSplit, batch))
+      !findBatch(trainFn, trainSplit, batch) || !checkLabels(trainSplit, trainFn, labelsInput))
     return false;
-  for (int64_t i = 0; i < trainSplit.count; ++i)
-    if (labelAt(trainSplit.labels, i) < 0)
-      return report(fmt::format("training label {} is negative", i)), false;
 
   std::vector<TensorView> views;
   for (Tensor &t : state)
@@ -293,7 +312,8 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   Outputs evalOut;
   if (evalFn) {
     if (!loadSplit(options.dataDir, "t10k", labelType, testSplit) ||
-        !findBatch(*evalFn, testSplit, evalBatch) || !makeOutputs(*evalFn, evalOut))
+        !findBatch(*evalFn, testSplit, evalBatch) ||
+        !checkLabels(testSplit, *evalFn, labelsInputOf(*evalFn)) || !makeOutputs(*evalFn, evalOut))
       return false;
     size_t shared = 0;
     for (size_t i = 0; i < evalFn->inputs().size(); ++i) {

@@ -54,10 +54,12 @@ std::string describe(const TensorSpec &spec) {
 void printSignature(const Function &fn) {
   fmt::print("@{}\n", fn.name());
   for (size_t i = 0; i < fn.inputs().size(); ++i)
-    fmt::print("  input  {}: {}{}{}{}\n", i, describe(fn.inputs()[i]),
+    fmt::print("  input  {}: {}{}{}{}{}\n", i, describe(fn.inputs()[i]),
                fn.inputs()[i].donated ? " (donated)" : "",
                fn.inputs()[i].init.empty() ? "" : " init " + fn.inputs()[i].init,
-               fn.inputs()[i].data.empty() ? "" : " data " + fn.inputs()[i].data);
+               fn.inputs()[i].data.empty() ? "" : " data " + fn.inputs()[i].data,
+               fn.inputs()[i].classes > 0 ? fmt::format(" in [0, {})", fn.inputs()[i].classes)
+                                          : "");
   for (size_t i = 0; i < fn.results().size(); ++i) {
     int alias = fn.results()[i].alias;
     fmt::print("  result {}: {}{}\n", i, describe(fn.results()[i]),

@@ -31,6 +31,8 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   // The synthesized forward+backward functions are called once each: inlining them lets
   // fusion see the whole step.
   pm.addPass(createInlinerPass());
+  // Label ranges are read off the kiln ops before lowering hides them.
+  pm.addPass(createKilnRecordLabelClassesPass());
   ConvertKilnToLinalgPassOptions toLinalg;
   toLinalg.exactMath = options.exactMath;
   pm.addPass(createConvertKilnToLinalgPass(toLinalg));

@@ -110,6 +110,12 @@ Status parseInputs(const json &entry, const std::string &where, EntrySignature &
     if (data) {
       KILN_ASSIGN_OR_RETURN(spec.data, getString(*data, at + ".data"));
     }
+    KILN_ASSIGN_OR_RETURN(const json *classes, member(item, at, "classes", /*required=*/false));
+    if (classes) {
+      if (!classes->is_number_integer() || classes->get<int64_t>() <= 0)
+        return invalid(at + ".classes", "expected a positive integer, got " + classes->dump());
+      spec.classes = classes->get<int64_t>();
+    }
     sig.inputs.push_back(std::move(spec));
     return Status();
   });

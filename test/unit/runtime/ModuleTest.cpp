@@ -121,6 +121,8 @@ INSTANTIATE_TEST_SUITE_P(
                       {"inputs[0].shape[0]", "-2"}},
         BadModuleCase{"DynamicResult", KILN_TEST_MODULE_DYNAMIC_RESULT,
                       StatusCode::kInvalidArgument, {"results[0].shape", "static shape"}},
+        BadModuleCase{"BadClasses", KILN_TEST_MODULE_BAD_CLASSES, StatusCode::kInvalidArgument,
+                      {"inputs[0].classes", "expected a positive integer, got 0"}},
         BadModuleCase{"WrongType", KILN_TEST_MODULE_WRONG_TYPE, StatusCode::kInvalidArgument,
                       {"results[0].shape", "expected an array, got string"}},
         BadModuleCase{"Unterminated", KILN_TEST_MODULE_UNTERMINATED, StatusCode::kInvalidArgument,

@@ -6,6 +6,20 @@
 
 include "mlir/Pass/PassBase.td"
 
+def KilnRecordLabelClassesPass
+    : Pass<"kiln-record-label-classes", "::mlir::ModuleOp"> {
+  let summary = "Record how many classes each `kiln.data = \"labels\"` input indexes";
+  let description = [{
+    Runs on kiln ops, before they are lowered. A label tensor indexes the class axis of the
+    logits it is scored against (`kiln.softmax_cross_entropy`, `kiln.count_correct` and the
+    gradient op), so an entry point's labels input holds values in [0, C) where C is that
+    axis's static extent. The pass records C per input in `kiln.abi.classes` (0 where it
+    is unknown); the signature carries it as "classes", and a driver refuses data with a
+    label outside the range instead of letting compiled code read past a logits row.
+    Two consumers that disagree on C are an error located at the second one.
+  }];
+}
+
 def KilnPrepareEntryPointsPass
     : Pass<"kiln-prepare-entry-points", "::mlir::ModuleOp"> {
   let summary = "Check entry-point signatures and decide which inputs are donated";

@@ -93,6 +93,7 @@ struct KilnFinalizeEntryPointsPass
       auto donated = func->getAttrOfType<DenseBoolArrayAttr>(kiln::kAbiDonatedAttr);
       auto inits = func->getAttrOfType<ArrayAttr>(kiln::kAbiInitAttr);
       auto data = func->getAttrOfType<ArrayAttr>(kiln::kAbiDataAttr);
+      auto classes = func->getAttrOfType<DenseI64ArrayAttr>(kiln::kAbiClassesAttr);
       json::Array inputs, results;
       SmallVector<int64_t> aliases;
       for (auto [i, t] : llvm::enumerate(tensorType.getInputs())) {
@@ -102,6 +103,8 @@ struct KilnFinalizeEntryPointsPass
           spec["init"] = cast<StringAttr>(inits[i]).getValue();
         if (data && !cast<StringAttr>(data[i]).getValue().empty())
           spec["data"] = cast<StringAttr>(data[i]).getValue();
+        if (classes && classes[i] > 0)
+          spec["classes"] = classes[i];
         inputs.push_back(std::move(spec));
       }
       for (auto [i, t] : llvm::enumerate(tensorType.getResults())) {

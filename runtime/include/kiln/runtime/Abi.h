@@ -44,6 +44,8 @@
  * with alias -1 always have static shapes (kiln-compile rejects the others).
  * "data" is optional: the dataset field ("images" or "labels") a training driver feeds the
  * input, one batch per call; it comes from a `kiln.data` argument attribute.
+ * "classes" is optional, on a labels input: labels must lie in [0, classes), the class axis
+ * of the logits the program scores them against (compiled code does not check them).
  * "init" is optional: how a driver such as kiln-run fills the input when none is given, in
  * the grammar of kiln/runtime/InitSpec.h; it comes from a `kiln.init` argument attribute.
  * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64"; i1 elements occupy one

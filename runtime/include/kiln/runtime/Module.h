@@ -31,6 +31,9 @@ struct InputSpec : TensorSpec {
   /// The dataset field ("images", "labels") a training driver feeds this input; empty for
   /// state and parameters.
   std::string data;
+  /// For a labels input: the number of classes its values index (labels lie in
+  /// [0, classes)); 0 when the program does not say.
+  int64_t classes = 0;
 };
 
 /// An entry-point result. `alias` is -1 when the result goes to its own output buffer, or the
