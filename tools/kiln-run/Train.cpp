@@ -4,11 +4,12 @@
 #include "Train.h"
 
 #include "kiln/runtime/Checkpoint.h"
-#include "kiln/runtime/Idx.h"
+#include "kiln/runtime/Dataset.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <chrono>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -28,52 +30,16 @@ using Clock = std::chrono::steady_clock;
 
 void report(const std::string &message) { fmt::print(stderr, "kiln-run: error: {}\n", message); }
 
-/// One split of an IDX dataset: images scaled to [0, 1] and labels.
-struct Split {
-  Tensor images, labels;
-  int64_t count = 0, features = 0;
-  std::string labelsPath;
-};
-
-bool loadSplit(const std::string &dir, const std::string &prefix, DType labelType, Split &split) {
-  auto find = [&](const std::string &stem) {
-    for (const char *suffix : {".gz", ""})
-      if (fs::exists(dir + "/" + stem + suffix))
-        return dir + "/" + stem + suffix;
-    return dir + "/" + stem + ".gz"; // reported as missing below
-  };
-  auto images = loadIdx(find(prefix + "-images-idx3-ubyte"), DType::F32, 1.0 / 255);
-  if (!images.ok())
-    return report(std::string(images.status().message())), false;
-  split.labelsPath = find(prefix + "-labels-idx1-ubyte");
-  auto labels = loadIdx(split.labelsPath, labelType);
-  if (!labels.ok())
-    return report(std::string(labels.status().message())), false;
-  split.count = images->shape().empty() ? 0 : images->shape()[0];
-  split.features = split.count ? images->numel() / split.count : 0;
-  if (labels->shape() != std::vector<int64_t>{split.count})
-    return report(fmt::format("{}: {} images but labels of shape {}", dir, split.count,
-                              shapeToString(labels->shape()))),
-           false;
-  split.images = std::move(*images);
-  split.labels = std::move(*labels);
-  return true;
-}
-
-int64_t labelAt(const Tensor &labels, int64_t i) {
-  return labels.dtype() == DType::I64 ? labels.data<int64_t>()[i] : labels.data<int32_t>()[i];
-}
-
 /// Labels index a logits row in compiled code, which does not check them: one outside
-/// [0, classes) would read another row's memory, so the whole split is checked up front.
-bool checkLabels(const Split &split, const Function &fn, int labelsInput) {
+/// [0, classes) would read another row's memory, so the whole dataset is checked up front.
+bool checkLabels(const Dataset &data, const Function &fn, int labelsInput) {
   int64_t classes = labelsInput >= 0 ? fn.inputs()[labelsInput].classes : 0;
-  for (int64_t i = 0; i < split.count; ++i) {
-    int64_t label = labelAt(split.labels, i);
+  for (int64_t i = 0; i < data.count; ++i) {
+    int64_t label = data.label(i);
     if (label < 0 || (classes > 0 && label >= classes))
       return report(fmt::format("{}: label {} of item {} is outside [0, {}), the classes of "
                                 "@{}'s logits",
-                                split.labelsPath, label, i,
+                                data.source, label, i,
                                 classes > 0 ? std::to_string(classes) : "C", fn.name())),
              false;
   }
@@ -93,7 +59,7 @@ struct Batch {
   int64_t size = 0;
 };
 
-bool findBatch(const Function &fn, const Split &split, Batch &batch) {
+bool findBatch(const Function &fn, const Dataset &data, Batch &batch) {
   for (size_t i = 0; i < fn.inputs().size(); ++i) {
     if (fn.inputs()[i].data == "images")
       batch.images = int(i);
@@ -114,9 +80,9 @@ bool findBatch(const Function &fn, const Split &split, Batch &batch) {
   int64_t features = 1;
   for (size_t d = 1; d < shape.size(); ++d)
     features *= shape[d];
-  if (features != split.features)
+  if (features != data.numFeatures)
     return report(fmt::format("@{} takes {} features per example, the dataset has {}",
-                              fn.name(), features, split.features)),
+                              fn.name(), features, data.numFeatures)),
            false;
   if (fn.inputs()[batch.labels].shape != std::vector<int64_t>{batch.size})
     return report(fmt::format("@{}: labels must be a [{}] tensor", fn.name(), batch.size)),
@@ -124,17 +90,17 @@ bool findBatch(const Function &fn, const Split &split, Batch &batch) {
   return true;
 }
 
-void fillBatch(const Split &split, const std::vector<int64_t> &order, int64_t first,
+void fillBatch(const Dataset &data, const std::vector<int64_t> &order, int64_t first,
                const Batch &batch, const TensorView &images, const TensorView &labels) {
   float *x = static_cast<float *>(images.data);
   for (int64_t r = 0; r < batch.size; ++r) {
     int64_t i = order[first + r];
-    std::memcpy(x + r * split.features, split.images.data<float>() + i * split.features,
-                split.features * sizeof(float));
+    std::memcpy(x + r * data.numFeatures, data.features.data<float>() + i * data.numFeatures,
+                data.numFeatures * sizeof(float));
     if (labels.dtype == DType::I64)
-      static_cast<int64_t *>(labels.data)[r] = labelAt(split.labels, i);
+      static_cast<int64_t *>(labels.data)[r] = data.label(i);
     else
-      static_cast<int32_t *>(labels.data)[r] = int32_t(labelAt(split.labels, i));
+      static_cast<int32_t *>(labels.data)[r] = int32_t(data.label(i));
   }
 }
 
@@ -189,20 +155,38 @@ void progressLine(int epoch, int epochs, int64_t done, int64_t total, double ela
              rate, clock(rate > 0 ? (total - done) / rate : 0), loss);
 }
 
-/// One epoch's numbers, for the CSV and the chart.
+/// A dataset @eval_step is scored on after every epoch: the held-out validation part of the
+/// training data, or the test data.
+struct EvalSet {
+  std::string name;   ///< "validation" or "test", as printed
+  std::string column; ///< "val" or "test": the CSV columns' prefix
+  std::string noun;   ///< "images" (IDX) or "examples" (CSV), as printed
+  const char *lossColor, *accuracyColor;
+  Dataset data;
+  bool evaluated = false; ///< false for the test set of an IDX program without @eval_step
+};
+
+/// One epoch's numbers, for the CSV and the chart; loss and accuracy hold one value per
+/// evaluation set (NaN when it is not evaluated, or the accuracy is not computed).
 struct EpochMetrics {
   int epoch;
-  double trainLoss, testLoss, accuracy;
+  double trainLoss;
+  std::vector<double> loss, accuracy;
 };
 
 /// A self-contained SVG line chart: losses against the left axis, accuracy (percent) against
 /// the right one, one point per epoch. Rewritten atomically after every epoch by the caller.
-std::string svgChart(const std::vector<EpochMetrics> &rows) {
-  const double width = 640, height = 360, left = 60, right = 60, top = 30, bottom = 50;
+std::string svgChart(const std::vector<EpochMetrics> &rows, const std::vector<EvalSet> &sets) {
+  // Three legend entries fit in a row above the plot; five take two rows.
+  const double width = 640, height = 360, left = 60, right = 60, bottom = 50;
+  const double top = sets.size() > 1 ? 44 : 30;
   const double plotW = width - left - right, plotH = height - top - bottom;
   double maxLoss = 0;
-  for (const EpochMetrics &r : rows)
-    maxLoss = std::max({maxLoss, r.trainLoss, std::isfinite(r.testLoss) ? r.testLoss : 0});
+  for (const EpochMetrics &r : rows) {
+    maxLoss = std::max(maxLoss, r.trainLoss);
+    for (double loss : r.loss)
+      maxLoss = std::max(maxLoss, std::isfinite(loss) ? loss : 0);
+  }
   maxLoss = maxLoss > 0 ? maxLoss * 1.1 : 1;
   int lastEpoch = rows.empty() ? 1 : rows.back().epoch;
   auto x = [&](int epoch) {
@@ -228,19 +212,25 @@ std::string svgChart(const std::vector<EpochMetrics> &rows) {
                        top + plotH + 18, r.epoch);
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">epoch</text>\n",
                      left + plotW / 2, height - 10);
-  auto line = [&](const char *color, const char *label, int slot, auto value) {
+  int slot = 0;
+  auto line = [&](const char *color, const std::string &label, auto value) {
     std::string points;
     for (const EpochMetrics &r : rows)
       if (std::isfinite(value(r)))
         points += fmt::format("{:.1f},{:.1f} ", x(r.epoch), value(r));
     svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n",
                        color, points);
-    svg += fmt::format("<text x=\"{}\" y=\"18\" fill=\"{}\">{}</text>\n", left + 150 * slot,
-                       color, label);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", left + 150 * (slot % 3),
+                       18 + 14 * (slot / 3), color, label);
+    ++slot;
   };
-  line("#1f77b4", "train loss", 0, [&](const EpochMetrics &r) { return yLoss(r.trainLoss); });
-  line("#ff7f0e", "test loss", 1, [&](const EpochMetrics &r) { return yLoss(r.testLoss); });
-  line("#2ca02c", "test accuracy (right)", 2, [&](const EpochMetrics &r) { return yAcc(r.accuracy); });
+  line("#1f77b4", "train loss", [&](const EpochMetrics &r) { return yLoss(r.trainLoss); });
+  for (size_t k = 0; k < sets.size(); ++k) {
+    line(sets[k].lossColor, sets[k].name + " loss",
+         [&](const EpochMetrics &r) { return yLoss(r.loss[k]); });
+    line(sets[k].accuracyColor, sets[k].name + " accuracy (right)",
+         [&](const EpochMetrics &r) { return yAcc(r.accuracy[k]); });
+  }
   return svg + "</svg>\n";
 }
 
@@ -255,8 +245,10 @@ std::vector<std::pair<std::string, TensorView>> stateViews(const Function &fn,
 }
 
 /// Restores the state and the shuffling generator; returns the last completed epoch.
-bool resume(const std::string &path, const Function &fn, std::vector<Tensor> &state,
-            std::mt19937_64 &rng, int &epoch) {
+/// `split` is this run's validation split ("" for none), which must be the checkpoint's:
+/// continuing on another split would train on examples the earlier epochs validated on.
+bool resume(const std::string &path, const Function &fn, const std::string &split,
+            std::vector<Tensor> &state, std::mt19937_64 &rng, int &epoch) {
   auto checkpoint = loadCheckpoint(path);
   if (!checkpoint.ok())
     return report(std::string(checkpoint.status().message())), false;
@@ -269,6 +261,14 @@ bool resume(const std::string &path, const Function &fn, std::vector<Tensor> &st
                               path, checkpoint->tensors.size(),
                               checkpoint->metadata["kiln_entry"], fn.name(), byName.size())),
            false;
+  if (checkpoint->metadata["kiln_val_split"] != split) {
+    auto describe = [](const std::string &s) {
+      return s.empty() ? std::string("no --val-split") : "--val-split " + s;
+    };
+    return report(fmt::format("{} was trained with {}; this run has {}", path,
+                              describe(checkpoint->metadata["kiln_val_split"]), describe(split))),
+           false;
+  }
   for (auto &[name, tensor] : checkpoint->tensors) {
     auto it = byName.find(name);
     if (it == byName.end() || it->second->dtype() != tensor.dtype() ||
@@ -283,20 +283,72 @@ bool resume(const std::string &path, const Function &fn, std::vector<Tensor> &st
   return true;
 }
 
+/// A --train path ending in .csv (any case) is a CSV file; anything else an IDX directory.
+bool isCsvPath(const std::string &path) {
+  std::string ext = fs::path(path).extension().string();
+  for (char &c : ext)
+    c = char(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".csv";
+}
+
 } // namespace
 
 bool train(Session &session, const Function &trainFn, const Function *evalFn,
            std::vector<Tensor> &state, const TrainOptions &options) {
-  Split trainSplit, testSplit;
-  Batch batch;
+  const bool csv = isCsvPath(options.trainData);
+  if (!csv && !options.testData.empty())
+    return report(fmt::format("--test names the test CSV of a CSV --train; the IDX directory "
+                              "{} has its own t10k files",
+                              options.trainData)),
+           false;
+  if (!evalFn && (options.valSplit || !options.testData.empty()))
+    return report(fmt::format("{} needs an @eval_step to evaluate",
+                              options.valSplit ? "--val-split" : "--test")),
+           false;
   // The label type the program wants decides how labels are read.
   int labelsInput = labelsInputOf(trainFn);
   DType labelType = labelsInput >= 0 ? trainFn.inputs()[labelsInput].dtype : DType::I64;
   if (labelType != DType::I64 && labelType != DType::I32)
     return report("labels must be i32 or i64 tensors"), false;
-  if (!loadSplit(options.dataDir, "train", labelType, trainSplit) ||
-      !findBatch(trainFn, trainSplit, batch) || !checkLabels(trainSplit, trainFn, labelsInput))
+  auto load = [&](const std::string &where, const std::string &idxPrefix, Dataset &data) {
+    StatusOr<Dataset> loaded = csv ? loadCsvDataset(where, labelType)
+                                   : loadIdxDataset(where, idxPrefix, labelType);
+    if (!loaded.ok())
+      return report(std::string(loaded.status().message())), false;
+    data = std::move(*loaded);
+    return true;
+  };
+  Dataset trainData;
+  Batch batch;
+  if (!load(options.trainData, "train", trainData) || !findBatch(trainFn, trainData, batch) ||
+      !checkLabels(trainData, trainFn, labelsInput))
     return false;
+
+  // Evaluation sets: the held-out part of the training data (--val-split), then the test
+  // data. An IDX directory always shows its test columns (NaN without @eval_step), as it
+  // always has; a CSV run shows the sets it has.
+  std::vector<EvalSet> evalSets;
+  const std::string noun = csv ? "examples" : "images";
+  std::string splitTag; // recorded in checkpoints
+  if (options.valSplit) {
+    auto parts = splitDataset(trainData, *options.valSplit, options.seed);
+    if (!parts.ok())
+      return report("--val-split: " + std::string(parts.status().message())), false;
+    trainData = std::move(parts->first);
+    evalSets.push_back({"validation", "val", noun, "#d62728", "#9467bd",
+                        std::move(parts->second), true});
+    splitTag = fmt::format("{} seed {}", *options.valSplit, options.seed);
+  }
+  if (!csv || !options.testData.empty()) {
+    EvalSet test{"test", "test", noun, "#ff7f0e", "#2ca02c", Dataset(), evalFn != nullptr};
+    if (test.evaluated && !load(csv ? options.testData : options.trainData, "t10k", test.data))
+      return false;
+    evalSets.push_back(std::move(test));
+  }
+  if (trainData.count < batch.size)
+    return report(fmt::format("{}: {} training examples, fewer than one @{} batch of {}",
+                              trainData.source, trainData.count, trainFn.name(), batch.size)),
+           false;
 
   std::vector<TensorView> views;
   for (Tensor &t : state)
@@ -311,9 +363,19 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   std::vector<TensorView> evalViews;
   Outputs evalOut;
   if (evalFn) {
-    if (!loadSplit(options.dataDir, "t10k", labelType, testSplit) ||
-        !findBatch(*evalFn, testSplit, evalBatch) ||
-        !checkLabels(testSplit, *evalFn, labelsInputOf(*evalFn)) || !makeOutputs(*evalFn, evalOut))
+    for (const EvalSet &set : evalSets) {
+      if (!set.evaluated)
+        continue;
+      if (!findBatch(*evalFn, set.data, evalBatch) ||
+          !checkLabels(set.data, *evalFn, labelsInputOf(*evalFn)))
+        return false;
+      if (set.data.count < evalBatch.size)
+        return report(fmt::format("{}: {} {} examples, fewer than one @{} batch of {}",
+                                  set.data.source, set.data.count, set.name, evalFn->name(),
+                                  evalBatch.size)),
+               false;
+    }
+    if (!makeOutputs(*evalFn, evalOut))
       return false;
     size_t shared = 0;
     for (size_t i = 0; i < evalFn->inputs().size(); ++i) {
@@ -336,21 +398,43 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       evalViews.push_back(views[shared++]);
     }
   }
+  // Loss and accuracy of @eval_step over `data`, in order, whole batches only.
+  auto evaluate = [&](const Dataset &data, double &loss, double &accuracy, int64_t &evaluated) {
+    std::vector<int64_t> order(data.count);
+    std::iota(order.begin(), order.end(), 0);
+    double lossTotal = 0, correct = 0;
+    for (int64_t first = 0; first + evalBatch.size <= data.count; first += evalBatch.size) {
+      fillBatch(data, order, first, evalBatch, evalViews[evalBatch.images],
+                evalViews[evalBatch.labels]);
+      if (Status st = session.call(*evalFn, evalViews, evalOut.views); !st.ok())
+        return report(std::string(st.message())), false;
+      lossTotal += scalar(evalOut.tensors[evalOut.loss]);
+      if (evalOut.correct >= 0)
+        correct += scalar(evalOut.tensors[evalOut.correct]);
+      evaluated += evalBatch.size;
+    }
+    loss = lossTotal / double(evaluated / evalBatch.size);
+    accuracy = evalOut.correct >= 0 ? correct / double(evaluated) : NAN;
+    return true;
+  };
 
   std::ofstream metrics;
   if (!options.metricsPath.empty()) {
     metrics.open(options.metricsPath);
     if (!metrics)
       return report("cannot write " + options.metricsPath), false;
-    metrics << "epoch,train_loss,test_loss,test_accuracy,seconds\n";
+    metrics << "epoch,train_loss";
+    for (const EvalSet &set : evalSets)
+      metrics << fmt::format(",{0}_loss,{0}_accuracy", set.column);
+    metrics << ",seconds\n";
   }
 
-  std::vector<int64_t> order(trainSplit.count);
+  std::vector<int64_t> order(trainData.count);
   std::mt19937_64 rng(options.seed);
-  int64_t steps = trainSplit.count / batch.size;
+  int64_t steps = trainData.count / batch.size;
   int done = 0;
   if (!options.resumePath.empty()) {
-    if (!resume(options.resumePath, trainFn, state, rng, done))
+    if (!resume(options.resumePath, trainFn, splitTag, state, rng, done))
       return false;
     fmt::print("resumed from {} after epoch {}\n", options.resumePath, done);
   }
@@ -358,12 +442,12 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
     std::iota(order.begin(), order.end(), 0);
     // Fisher-Yates with a fixed generator: the same order on every platform.
-    for (int64_t i = trainSplit.count - 1; i > 0; --i)
+    for (int64_t i = trainData.count - 1; i > 0; --i)
       std::swap(order[i], order[int64_t(rng() % uint64_t(i + 1))]);
     auto start = Clock::now(), lastPrint = start;
     double lossSum = 0;
     for (int64_t s = 0; s < steps; ++s) {
-      fillBatch(trainSplit, order, s * batch.size, batch, views[batch.images],
+      fillBatch(trainData, order, s * batch.size, batch, views[batch.images],
                 views[batch.labels]);
       if (Status st = session.call(trainFn, views, trainOut.views); !st.ok())
         return report(std::string(st.message())), false;
@@ -384,38 +468,31 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (options.progress)
       fmt::print(stderr, "\n");
-    double testLoss = NAN, accuracy = NAN;
-    int64_t evaluated = 0;
-    if (evalFn) {
-      std::vector<int64_t> testOrder(testSplit.count);
-      std::iota(testOrder.begin(), testOrder.end(), 0);
-      double lossTotal = 0, correct = 0;
-      for (int64_t first = 0; first + evalBatch.size <= testSplit.count; first += evalBatch.size) {
-        fillBatch(testSplit, testOrder, first, evalBatch, evalViews[evalBatch.images],
-                  evalViews[evalBatch.labels]);
-        if (Status st = session.call(*evalFn, evalViews, evalOut.views); !st.ok())
-          return report(std::string(st.message())), false;
-        lossTotal += scalar(evalOut.tensors[evalOut.loss]);
-        if (evalOut.correct >= 0)
-          correct += scalar(evalOut.tensors[evalOut.correct]);
-        evaluated += evalBatch.size;
-      }
-      testLoss = lossTotal / double(evaluated / evalBatch.size);
-      accuracy = evalOut.correct >= 0 ? correct / double(evaluated) : NAN;
+    EpochMetrics row{epoch, lossSum / steps, {}, {}};
+    std::string line = fmt::format("epoch {}: train loss {:.4f}", epoch, row.trainLoss);
+    for (const EvalSet &set : evalSets) {
+      double loss = NAN, accuracy = NAN;
+      int64_t evaluated = 0;
+      if (set.evaluated && !evaluate(set.data, loss, accuracy, evaluated))
+        return false;
+      line += fmt::format(", {0} loss {1:.4f}, {0} accuracy {2:.2f}% ({3} {0} {4})", set.name,
+                          loss, 100 * accuracy, evaluated, set.noun);
+      row.loss.push_back(loss);
+      row.accuracy.push_back(accuracy);
     }
-    fmt::print("epoch {}: train loss {:.4f}, test loss {:.4f}, test accuracy {:.2f}% "
-               "({} test images), {:.1f} s, {:.1f} step/s\n",
-               epoch, lossSum / steps, testLoss, 100 * accuracy, evaluated, seconds,
-               steps / seconds);
-    if (metrics)
-      metrics << fmt::format("{},{:.6f},{:.6f},{:.6f},{:.3f}\n", epoch, lossSum / steps,
-                             testLoss, accuracy, seconds);
-    history.push_back({epoch, lossSum / steps, testLoss, accuracy});
+    fmt::print("{}, {:.1f} s, {:.1f} step/s\n", line, seconds, steps / seconds);
+    if (metrics) {
+      metrics << fmt::format("{},{:.6f}", epoch, row.trainLoss);
+      for (size_t k = 0; k < evalSets.size(); ++k)
+        metrics << fmt::format(",{:.6f},{:.6f}", row.loss[k], row.accuracy[k]);
+      metrics << fmt::format(",{:.3f}\n", seconds);
+    }
+    history.push_back(std::move(row));
     if (!options.plotPath.empty()) {
       // Replace the previous epoch's chart whole: write beside it, then rename.
       std::string temp = options.plotPath + ".tmp";
       std::ofstream plot(temp);
-      plot << svgChart(history);
+      plot << svgChart(history, evalSets);
       plot.close();
       std::error_code ec;
       if (plot.fail() || (fs::rename(temp, options.plotPath, ec), ec))
@@ -423,13 +500,16 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     }
     if (!options.checkpointPath.empty()) {
       // Everything a resumed run needs to continue bit for bit: the state tensors (the
-      // step counter among them) and the shuffling generator.
+      // step counter among them) and the shuffling generator; the validation split (a
+      // function of its fraction and the seed) to refuse resuming on another one.
       std::ostringstream generator;
       generator << rng;
-      Status saved = saveCheckpoint(options.checkpointPath, stateViews(trainFn, views),
-                                    {{"kiln_entry", trainFn.name()},
-                                     {"kiln_epoch", std::to_string(epoch)},
-                                     {"kiln_rng", generator.str()}});
+      std::map<std::string, std::string> metadata = {{"kiln_entry", trainFn.name()},
+                                                     {"kiln_epoch", std::to_string(epoch)},
+                                                     {"kiln_rng", generator.str()}};
+      if (!splitTag.empty())
+        metadata["kiln_val_split"] = splitTag;
+      Status saved = saveCheckpoint(options.checkpointPath, stateViews(trainFn, views), metadata);
       if (!saved.ok())
         return report(std::string(saved.message())), false;
     }

@@ -6,13 +6,21 @@
 #include "kiln/runtime/Module.h"
 #include "kiln/runtime/Session.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace kiln::run {
 
 struct TrainOptions {
-  std::string dataDir; ///< IDX files: train-images-idx3-ubyte[.gz], ... (Fashion-MNIST layout)
+  /// The training data: a directory of IDX files (Fashion-MNIST layout:
+  /// train-images-idx3-ubyte[.gz], ..., t10k-... for the test set), or a .csv file (label in
+  /// the first column, header detected; kiln/runtime/Dataset.h).
+  std::string trainData;
+  std::string testData; ///< with a CSV trainData: the test CSV; empty for no test set
+  /// Hold out this fraction of the training data (a split seeded by `seed`) and evaluate on
+  /// it after every epoch, as "validation"; none when empty.
+  std::optional<double> valSplit;
   int epochs = 1;
   uint64_t seed = 0;
   std::string metricsPath; ///< CSV of per-epoch metrics; empty for none
@@ -24,7 +32,8 @@ struct TrainOptions {
 
 /// Trains with `train` (its state in `state`, one tensor per input, the data inputs
 /// included; they are overwritten with each batch) and evaluates with `eval` (may be
-/// null) after every epoch. Errors are reported and make it return false.
+/// null; required for valSplit and testData) on the validation and test sets after every
+/// epoch. Errors are reported and make it return false.
 bool train(rt::Session &session, const rt::Function &train, const rt::Function *eval,
            std::vector<rt::Tensor> &state, const TrainOptions &options);
 

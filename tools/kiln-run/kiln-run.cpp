@@ -217,7 +217,17 @@ int main(int argc, char **argv) {
   app.add_option("--train", trainData,
                  "Train with @train_step (and @eval_step after each epoch) on an IDX dataset: "
                  "fashion-mnist, or a directory holding train-/t10k-images-idx3-ubyte[.gz] "
-                 "and -labels-idx1-ubyte[.gz]");
+                 "and -labels-idx1-ubyte[.gz]; or on a .csv file (label in the first column, "
+                 "a header row is detected)");
+  std::string testData;
+  app.add_option("--test", testData,
+                 "With a .csv --train: the CSV file @eval_step is scored on after each epoch "
+                 "(without it, no test set)");
+  double valSplit = 0;
+  CLI::Option *valSplitOption =
+      app.add_option("--val-split", valSplit,
+                     "Hold out this fraction (in (0, 1)) of the training data, chosen by "
+                     "--seed, and score @eval_step on it after each epoch as validation");
   app.add_option("--epochs", epochs, "Training epochs")->check(CLI::PositiveNumber);
   app.add_option("--metrics", metricsPath, "Write per-epoch metrics to this CSV file");
   std::string plotPath;
@@ -289,8 +299,11 @@ int main(int argc, char **argv) {
   Session session = orFail(Session::create(*runtime, module), "");
   if (!trainData.empty()) {
     kiln::run::TrainOptions options;
-    options.dataDir =
+    options.trainData =
         trainData == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : trainData;
+    options.testData = testData;
+    if (*valSplitOption)
+      options.valSplit = valSplit;
     options.epochs = epochs;
     options.seed = seed;
     options.metricsPath = metricsPath;
