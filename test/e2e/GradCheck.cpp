@@ -114,6 +114,62 @@ const std::vector<Case> &cases() {
        "  %y = kiln.layer_norm %x, %gamma, %beta {eps = 1.0e-5 : f64} : tensor<5x6xf64>, tensor<6xf64>\n"
        "  %p = arith.mulf %y, %w : tensor<5x6xf64>\n"
        "  %loss = kiln.sum %p : tensor<5x6xf64> -> tensor<f64>\n"},
+      {"conv2d_strided_dilated",
+       {{"x", {2, 3, 7, 6}}, {"w", {4, 3, 3, 2}}, {"t", {2, 4, 4, 6}}},
+       {0, 1, 2},
+       "  %c = kiln.conv2d %x, %w {stride = array<i64: 2, 1>, padding = array<i64: 1, 1>, "
+       "dilation = array<i64: 1, 2>} : tensor<2x3x7x6xf64>, tensor<4x3x3x2xf64> -> tensor<2x4x4x6xf64>\n"
+       "  %p = arith.mulf %c, %t : tensor<2x4x4x6xf64>\n"
+       "  %loss = kiln.sum %p : tensor<2x4x4x6xf64> -> tensor<f64>\n"},
+      {"conv2d_groups_bias_gap",
+       {{"x", {2, 4, 5, 5}}, {"w", {6, 2, 3, 3}}, {"b", {6}}, {"y", {2}, true, 6}},
+       {0, 1, 2},
+       "  %c = kiln.conv2d %x, %w {padding = array<i64: 1, 1>, groups = 2} "
+       ": tensor<2x4x5x5xf64>, tensor<6x2x3x3xf64> -> tensor<2x6x5x5xf64>\n"
+       "  %cb = kiln.channel_bias %c, %b : tensor<2x6x5x5xf64>, tensor<6xf64>\n"
+       "  %a = kiln.relu %cb : tensor<2x6x5x5xf64>\n"
+       "  %g = kiln.global_avg_pool %a : tensor<2x6x5x5xf64> -> tensor<2x6xf64>\n"
+       "  %loss = kiln.softmax_cross_entropy %g, %y : tensor<2x6xf64>, tensor<2xi64> -> tensor<f64>\n"},
+      {"depthwise_separable",
+       {{"x", {1, 3, 6, 6}}, {"dw", {3, 1, 3, 3}}, {"pw", {5, 3, 1, 1}}, {"t", {1, 5, 4, 4}}},
+       {0, 1, 2, 3},
+       "  %d = kiln.conv2d %x, %dw {groups = 3} : tensor<1x3x6x6xf64>, tensor<3x1x3x3xf64> -> tensor<1x3x4x4xf64>\n"
+       "  %p = kiln.conv2d %d, %pw : tensor<1x3x4x4xf64>, tensor<5x3x1x1xf64> -> tensor<1x5x4x4xf64>\n"
+       "  %q = arith.mulf %p, %t : tensor<1x5x4x4xf64>\n"
+       "  %loss = kiln.sum %q : tensor<1x5x4x4xf64> -> tensor<f64>\n"},
+      {"pooling",
+       {{"x", {2, 2, 7, 7}}, {"t", {2, 2, 4, 4}}},
+       {0, 1},
+       "  %m = kiln.max_pool2d %x {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, "
+       "padding = array<i64: 1, 1>} : tensor<2x2x7x7xf64> -> tensor<2x2x4x4xf64>\n"
+       "  %a = kiln.avg_pool2d %m {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, "
+       "padding = array<i64: 1, 1>} : tensor<2x2x4x4xf64> -> tensor<2x2x4x4xf64>\n"
+       "  %m2 = kiln.max_pool2d %a {kernel = array<i64: 2, 2>, dilation = array<i64: 2, 2>, "
+       "stride = array<i64: 1, 1>} : tensor<2x2x4x4xf64> -> tensor<2x2x2x2xf64>\n"
+       "  %a2 = kiln.avg_pool2d %x {kernel = array<i64: 2, 2>} : tensor<2x2x7x7xf64> -> tensor<2x2x3x3xf64>\n"
+       "  %q = arith.mulf %a, %t : tensor<2x2x4x4xf64>\n"
+       "  %s1 = kiln.sum %q : tensor<2x2x4x4xf64> -> tensor<f64>\n"
+       "  %s2 = kiln.sum %m2 : tensor<2x2x2x2xf64> -> tensor<f64>\n"
+       "  %s3 = kiln.sum %a2 : tensor<2x2x3x3xf64> -> tensor<f64>\n"
+       "  %s12 = arith.addf %s1, %s2 : tensor<f64>\n"
+       "  %loss = arith.addf %s12, %s3 : tensor<f64>\n"},
+      {"small_cnn",
+       {{"w1", {4, 1, 3, 3}}, {"b1", {4}}, {"w2", {36, 3}}, {"x", {3, 1, 6, 6}}, {"y", {3}, true, 3}},
+       {0, 1, 2, 3},
+       "  %c = kiln.conv2d %x, %w1 {padding = array<i64: 1, 1>} : tensor<3x1x6x6xf64>, tensor<4x1x3x3xf64> -> tensor<3x4x6x6xf64>\n"
+       "  %cb = kiln.channel_bias %c, %b1 : tensor<3x4x6x6xf64>, tensor<4xf64>\n"
+       "  %a = kiln.relu %cb : tensor<3x4x6x6xf64>\n"
+       "  %p = kiln.max_pool2d %a {kernel = array<i64: 2, 2>} : tensor<3x4x6x6xf64> -> tensor<3x4x3x3xf64>\n"
+       "  %f = tensor.collapse_shape %p [[0], [1, 2, 3]] : tensor<3x4x3x3xf64> into tensor<3x36xf64>\n"
+       "  %l = kiln.matmul %f, %w2 : tensor<3x36xf64>, tensor<36x3xf64> -> tensor<3x3xf64>\n"
+       "  %loss = kiln.softmax_cross_entropy %l, %y : tensor<3x3xf64>, tensor<3xi64> -> tensor<f64>\n"},
+      {"concat",
+       {{"a", {2, 3}}, {"b", {2, 4}}, {"w", {2, 10}}},
+       {0, 1, 2},
+       "  %c = tensor.concat dim(1) %a, %b, %a : (tensor<2x3xf64>, tensor<2x4xf64>, tensor<2x3xf64>) -> tensor<2x10xf64>\n"
+       "  %p = arith.mulf %c, %w : tensor<2x10xf64>\n"
+       "  %q = arith.mulf %p, %c : tensor<2x10xf64>\n"
+       "  %loss = kiln.sum %q : tensor<2x10xf64> -> tensor<f64>\n"},
       {"transpose_matmul",
        {{"a", {3, 4}}, {"b", {3, 2}}},
        {0, 1},

@@ -192,3 +192,43 @@ func.func @cross_entropy(%l: tensor<8x10xf32>, %y: tensor<8xi64>) -> tensor<f32>
   %c = kiln.softmax_cross_entropy %l, %y : tensor<8x10xf32>, tensor<8xi64> -> tensor<f32>
   return %c : tensor<f32>
 }
+
+// -----
+
+// Window ops become runtime kernel calls writing a fresh tensor, with the geometry that the
+// verifier derived (stride defaults to the window for pooling).
+// CHECK-LABEL: func.func @convolution
+// CHECK:         %[[E:.*]] = tensor.empty() : tensor<2x4x4x4xf32>
+// CHECK:         %[[C:.*]] = kiln.kernel_call "conv2d" ins(%{{.*}}, %{{.*}} : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>) outs(%[[E]] : tensor<2x4x4x4xf32>) geometry [2, 3, 8, 8, 4, 3, 3, 4, 4, 2, 2, 1, 1, 1, 1, 1]
+// CHECK:         kiln.kernel_call "max_pool2d" ins(%[[C]] : tensor<2x4x4x4xf32>) outs(%{{.*}} : tensor<2x4x2x2xf32>) geometry [2, 4, 4, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
+// CHECK:         kiln.kernel_call "conv2d_grad_input"
+// CHECK:         kiln.kernel_call "avg_pool2d_grad"
+func.func @convolution(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %dy: tensor<2x4x4x4xf32>)
+    -> (tensor<2x4x2x2xf32>, tensor<2x3x8x8xf32>, tensor<2x4x8x8xf32>) {
+  %c = kiln.conv2d %x, %w {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>}
+      : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x4x4xf32>
+  %p = kiln.max_pool2d %c {kernel = array<i64: 2, 2>} : tensor<2x4x4x4xf32> -> tensor<2x4x2x2xf32>
+  %dx = kiln.conv2d_grad_input %dy, %w {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>}
+      : tensor<2x4x4x4xf32>, tensor<4x3x3x3xf32> -> tensor<2x3x8x8xf32>
+  %da = kiln.avg_pool2d_grad %dy {kernel = array<i64: 2, 2>} : tensor<2x4x4x4xf32> -> tensor<2x4x8x8xf32>
+  return %p, %dx, %da : tensor<2x4x2x2xf32>, tensor<2x3x8x8xf32>, tensor<2x4x8x8xf32>
+}
+
+// -----
+
+// Per-channel bias and global pooling are element-wise and reduction generics over NCHW.
+// CHECK-DAG:   #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG:   #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-DAG:   #[[NC:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+// CHECK-LABEL: func.func @channel_ops
+// CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[CH]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK:           arith.addf
+// CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+// CHECK:         arith.constant 6.250000e-02 : f32
+// CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[CH]]], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+func.func @channel_ops(%x: tensor<2x3x4x4xf32>, %b: tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>) {
+  %y = kiln.channel_bias %x, %b : tensor<2x3x4x4xf32>, tensor<3xf32>
+  %g = kiln.global_avg_pool %y : tensor<2x3x4x4xf32> -> tensor<2x3xf32>
+  %db = kiln.channel_sum %x : tensor<2x3x4x4xf32> -> tensor<3xf32>
+  return %g, %db : tensor<2x3xf32>, tensor<3xf32>
+}

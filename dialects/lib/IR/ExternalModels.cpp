@@ -86,6 +86,29 @@ struct ExpandShapeVJP
   }
 };
 
+/// Each input's cotangent is its slice of the concatenation's cotangent.
+struct ConcatVJP : kiln::DifferentiableOpInterface::ExternalModel<ConcatVJP, tensor::ConcatOp> {
+  FailureOr<SmallVector<Value>> buildVJP(Operation *op, OpBuilder &b, ValueRange cot) const {
+    auto concat = cast<tensor::ConcatOp>(op);
+    if (!concat.getResultType().hasStaticShape())
+      return op->emitOpError("needs a static shape to be differentiated");
+    int64_t rank = concat.getRank(), dim = int64_t(concat.getDim()), offset = 0;
+    SmallVector<Value> result;
+    for (Value input : concat.getInputs()) {
+      auto type = cast<RankedTensorType>(input.getType());
+      SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
+      offsets[dim] = offset;
+      offset += type.getDimSize(dim);
+      result.push_back(tensor::ExtractSliceOp::create(b, op->getLoc(), type, cot[0],
+                                                      ValueRange{}, ValueRange{}, ValueRange{},
+                                                      b.getDenseI64ArrayAttr(offsets),
+                                                      b.getDenseI64ArrayAttr(type.getShape()),
+                                                      b.getDenseI64ArrayAttr(strides)));
+    }
+    return result;
+  }
+};
+
 } // namespace
 
 void kiln::registerDifferentiableExternalModels(DialectRegistry &registry) {
@@ -99,6 +122,7 @@ void kiln::registerDifferentiableExternalModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, tensor::TensorDialect *) {
     tensor::CollapseShapeOp::attachInterface<CollapseShapeVJP>(*ctx);
     tensor::ExpandShapeOp::attachInterface<ExpandShapeVJP>(*ctx);
+    tensor::ConcatOp::attachInterface<ConcatVJP>(*ctx);
   });
   registry.addExtension(+[](MLIRContext *ctx, math::MathDialect *) {
     math::ExpOp::attachInterface<ElementwiseVJP<math::ExpOp, expRule>>(*ctx);

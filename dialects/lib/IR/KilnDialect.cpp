@@ -3,6 +3,7 @@
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnOps.h"
 #include "kiln/runtime/InitSpec.h"
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/InliningUtils.h"
 
@@ -26,6 +27,7 @@ void KilnDialect::initialize() {
 #include "kiln/IR/KilnOps.cpp.inc"
       >();
   addInterfaces<KilnInlinerInterface>();
+  declarePromisedInterface<bufferization::BufferizableOpInterface, KernelCallOp>();
 }
 
 LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regionIndex,

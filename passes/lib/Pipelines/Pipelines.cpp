@@ -57,6 +57,7 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
 
   // Heavy linear algebra goes to the runtime's oneDNN kernels.
   pm.addPass(createKilnUseLibraryKernelsPass());
+  pm.addPass(createKilnLowerStridedCopiesPass());
   // All parameter updates of a step become one parallel loop on the runtime's thread pool;
   // the LLVM back end (targeting the host CPU) vectorizes the element-wise loops inside.
   pm.addNestedPass<func::FuncOp>(createKilnFuseHorizontalPass());
@@ -78,6 +79,7 @@ void kiln::registerKilnDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerDifferentiableExternalModels(registry);
+  registerBufferizationExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }

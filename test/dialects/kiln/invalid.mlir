@@ -401,3 +401,118 @@ func.func @layer_norm_width(%x: tensor<4x6xf32>, %g: tensor<5xf32>, %b: tensor<5
   %y = kiln.layer_norm %x, %g, %b : tensor<4x6xf32>, tensor<5xf32>
   return %y : tensor<4x6xf32>
 }
+
+// -----
+
+func.func @conv_wrong_output(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x8x8xf32> {
+  // expected-error @+1 {{output 'tensor<2x4x8x8xf32>' should be [2, 4, 6, 6]}}
+  %y = kiln.conv2d %x, %w : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x8x8xf32>
+  return %y : tensor<2x4x8x8xf32>
+}
+
+// -----
+
+func.func @conv_groups_do_not_divide(%x: tensor<2x3x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<2x4x6x6xf32> {
+  // expected-error @+1 {{groups = 2 must divide the 3 input and 4 output channels}}
+  %y = kiln.conv2d %x, %w {groups = 2} : tensor<2x3x8x8xf32>, tensor<4x1x3x3xf32> -> tensor<2x4x6x6xf32>
+  return %y : tensor<2x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_filter_channels(%x: tensor<2x4x8x8xf32>, %w: tensor<4x4x3x3xf32>) -> tensor<2x4x6x6xf32> {
+  // expected-error @+1 {{filter has 4 input channels, expected 2 (channels / groups)}}
+  %y = kiln.conv2d %x, %w {groups = 2} : tensor<2x4x8x8xf32>, tensor<4x4x3x3xf32> -> tensor<2x4x6x6xf32>
+  return %y : tensor<2x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_zero_stride(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x6x6xf32> {
+  // expected-error @+1 {{strides and dilations of at least 1}}
+  %y = kiln.conv2d %x, %w {stride = array<i64: 0, 1>} : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x6x6xf32>
+  return %y : tensor<2x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_window_too_large(%x: tensor<2x3x2x2xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x1x1xf32> {
+  // expected-error @+1 {{window 3x3 (dilated) is larger than the 2x2 padded input}}
+  %y = kiln.conv2d %x, %w : tensor<2x3x2x2xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x1x1xf32>
+  return %y : tensor<2x4x1x1xf32>
+}
+
+// -----
+
+func.func @conv_dynamic(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x6x6xf32> {
+  // expected-error @+1 {{works on NCHW tensors of static shape}}
+  %y = kiln.conv2d %x, %w : tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<?x4x6x6xf32>
+  return %y : tensor<?x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_stride_arity(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x6x6xf32> {
+  // expected-error @+1 {{attribute 'stride' failed to satisfy constraint}}
+  %y = kiln.conv2d %x, %w {stride = array<i64: 1, 1, 1>} : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x6x6xf32>
+  return %y : tensor<2x4x6x6xf32>
+}
+
+// -----
+
+func.func @pool_padding_over_half(%x: tensor<2x3x8x8xf32>) -> tensor<2x3x5x5xf32> {
+  // expected-error @+1 {{padding must be at most half the window, as in PyTorch}}
+  %y = kiln.max_pool2d %x {kernel = array<i64: 2, 2>, padding = array<i64: 2, 2>} : tensor<2x3x8x8xf32> -> tensor<2x3x5x5xf32>
+  return %y : tensor<2x3x5x5xf32>
+}
+
+// -----
+
+func.func @pool_wrong_output(%x: tensor<2x3x8x8xf32>) -> tensor<2x3x8x8xf32> {
+  // expected-error @+1 {{output 'tensor<2x3x8x8xf32>' should be [2, 3, 4, 4]}}
+  %y = kiln.avg_pool2d %x {kernel = array<i64: 2, 2>} : tensor<2x3x8x8xf32> -> tensor<2x3x8x8xf32>
+  return %y : tensor<2x3x8x8xf32>
+}
+
+// -----
+
+func.func @global_pool_shape(%x: tensor<2x3x8x8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{pools a static [N, C, H, W] tensor to [N, C]}}
+  %y = kiln.global_avg_pool %x : tensor<2x3x8x8xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @channel_bias_length(%x: tensor<2x3x8x8xf32>, %b: tensor<4xf32>) -> tensor<2x3x8x8xf32> {
+  // expected-error @+1 {{has 4 values for 3 channels}}
+  %y = kiln.channel_bias %x, %b : tensor<2x3x8x8xf32>, tensor<4xf32>
+  return %y : tensor<2x3x8x8xf32>
+}
+
+// -----
+
+func.func @unknown_kernel(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+1 {{unknown kernel "median_pool2d"}}
+  %y = kiln.kernel_call "median_pool2d" ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
+      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
+  return %y : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+func.func @kernel_shape_mismatch(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32> {
+  // expected-error @+1 {{operand #1 of shape 'tensor<1x1x3x3xf32>' does not match the geometry}}
+  %y = kiln.kernel_call "avg_pool2d" ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x3x3xf32>)
+      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x3x3xf32>
+  return %y : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+func.func @kernel_arity(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+1 {{kernel "conv2d" takes 2 inputs and 1 output}}
+  %y = kiln.kernel_call "conv2d" ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
+      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
+  return %y : tensor<1x1x2x2xf32>
+}

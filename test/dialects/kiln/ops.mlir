@@ -161,3 +161,55 @@ func.func @more_layers(%x: tensor<8x3xf32>, %k: tensor<i64>, %y: tensor<8xi64>, 
   %n = kiln.layer_norm %x, %gamma, %gamma {eps = 1.0e-3 : f64} : tensor<8x3xf32>, tensor<3xf32>
   return
 }
+
+// CHECK-LABEL: func.func @convolution_and_pooling
+// CHECK:         kiln.conv2d %{{.*}}, %{{.*}} {groups = 2 : i64, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : tensor<8x4x28x28xf32>, tensor<6x2x3x3xf32> -> tensor<8x6x14x14xf32>
+// CHECK:         kiln.channel_bias %{{.*}}, %{{.*}} : tensor<8x6x14x14xf32>, tensor<6xf32>
+// CHECK:         kiln.max_pool2d %{{.*}} {kernel = array<i64: 2, 2>} : tensor<8x6x14x14xf32> -> tensor<8x6x7x7xf32>
+// CHECK:         kiln.avg_pool2d %{{.*}} {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : tensor<8x6x7x7xf32> -> tensor<8x6x7x7xf32>
+// CHECK:         kiln.global_avg_pool %{{.*}} : tensor<8x6x7x7xf32> -> tensor<8x6xf32>
+func.func @convolution_and_pooling(%x: tensor<8x4x28x28xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>)
+    -> tensor<8x6xf32> {
+  %c = kiln.conv2d %x, %w {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, groups = 2}
+      : tensor<8x4x28x28xf32>, tensor<6x2x3x3xf32> -> tensor<8x6x14x14xf32>
+  %cb = kiln.channel_bias %c, %b : tensor<8x6x14x14xf32>, tensor<6xf32>
+  %m = kiln.max_pool2d %cb {kernel = array<i64: 2, 2>} : tensor<8x6x14x14xf32> -> tensor<8x6x7x7xf32>
+  %a = kiln.avg_pool2d %m {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, padding = array<i64: 1, 1>}
+      : tensor<8x6x7x7xf32> -> tensor<8x6x7x7xf32>
+  %g = kiln.global_avg_pool %a : tensor<8x6x7x7xf32> -> tensor<8x6xf32>
+  return %g : tensor<8x6xf32>
+}
+
+// CHECK-LABEL: func.func @convolution_gradients
+// CHECK:         kiln.conv2d_grad_input %{{.*}}, %{{.*}} {padding = array<i64: 1, 1>} : tensor<2x4x5x5xf64>, tensor<4x3x3x3xf64> -> tensor<2x3x5x5xf64>
+// CHECK:         kiln.conv2d_grad_filter %{{.*}}, %{{.*}} {padding = array<i64: 1, 1>} : tensor<2x3x5x5xf64>, tensor<2x4x5x5xf64> -> tensor<4x3x3x3xf64>
+// CHECK:         kiln.channel_sum %{{.*}} : tensor<2x4x5x5xf64> -> tensor<4xf64>
+// CHECK:         kiln.max_pool2d_grad %{{.*}}, %{{.*}} {kernel = array<i64: 5, 5>} : tensor<2x4x5x5xf64>, tensor<2x4x1x1xf64>
+// CHECK:         kiln.avg_pool2d_grad %{{.*}} {kernel = array<i64: 5, 5>} : tensor<2x4x1x1xf64> -> tensor<2x4x5x5xf64>
+// CHECK:         kiln.global_avg_pool_grad %{{.*}} : tensor<2x4xf64> -> tensor<2x4x5x5xf64>
+func.func @convolution_gradients(%x: tensor<2x3x5x5xf64>, %w: tensor<4x3x3x3xf64>, %dy: tensor<2x4x5x5xf64>,
+                                 %dp: tensor<2x4x1x1xf64>, %dg: tensor<2x4xf64>)
+    -> (tensor<2x3x5x5xf64>, tensor<4x3x3x3xf64>, tensor<4xf64>, tensor<2x4x5x5xf64>, tensor<2x4x5x5xf64>, tensor<2x4x5x5xf64>) {
+  %dx = kiln.conv2d_grad_input %dy, %w {padding = array<i64: 1, 1>}
+      : tensor<2x4x5x5xf64>, tensor<4x3x3x3xf64> -> tensor<2x3x5x5xf64>
+  %dw = kiln.conv2d_grad_filter %x, %dy {padding = array<i64: 1, 1>}
+      : tensor<2x3x5x5xf64>, tensor<2x4x5x5xf64> -> tensor<4x3x3x3xf64>
+  %db = kiln.channel_sum %dy : tensor<2x4x5x5xf64> -> tensor<4xf64>
+  %dm = kiln.max_pool2d_grad %dy, %dp {kernel = array<i64: 5, 5>} : tensor<2x4x5x5xf64>, tensor<2x4x1x1xf64>
+  %da = kiln.avg_pool2d_grad %dp {kernel = array<i64: 5, 5>} : tensor<2x4x1x1xf64> -> tensor<2x4x5x5xf64>
+  %dgx = kiln.global_avg_pool_grad %dg : tensor<2x4xf64> -> tensor<2x4x5x5xf64>
+  return %dx, %dw, %db, %dm, %da, %dgx
+      : tensor<2x3x5x5xf64>, tensor<4x3x3x3xf64>, tensor<4xf64>, tensor<2x4x5x5xf64>, tensor<2x4x5x5xf64>, tensor<2x4x5x5xf64>
+}
+
+// CHECK-LABEL: func.func @kernel_call
+// CHECK:         kiln.kernel_call "avg_pool2d" ins(%{{.*}} : tensor<1x1x4x4xf32>) outs(%{{.*}} : tensor<1x1x2x2xf32>) geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
+// CHECK:         kiln.kernel_call "avg_pool2d" ins(%{{.*}} : memref<1x1x4x4xf32>) outs(%{{.*}} : memref<1x1x2x2xf32>) geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]{{$}}
+func.func @kernel_call(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>,
+                       %xb: memref<1x1x4x4xf32>, %yb: memref<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %y = kiln.kernel_call "avg_pool2d" ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
+      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
+  kiln.kernel_call "avg_pool2d" ins(%xb : memref<1x1x4x4xf32>) outs(%yb : memref<1x1x2x2xf32>)
+      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
+  return %y : tensor<1x1x2x2xf32>
+}

@@ -9,9 +9,12 @@ class DialectRegistry;
 
 namespace kiln {
 /// Registers DifferentiableOpInterface for arith.addf/subf/mulf/divf/negf, math.exp/log/tanh
-/// and tensor.collapse_shape/expand_shape (flatten, reshape), so kiln-autodiff
+/// tensor.collapse_shape/expand_shape (flatten, reshape) and tensor.concat, so kiln-autodiff
 /// differentiates programs that use them on tensors.
 void registerDifferentiableExternalModels(mlir::DialectRegistry &registry);
+
+/// Registers one-shot bufferization for kiln.kernel_call (the dialect promises it).
+void registerBufferizationExternalModels(mlir::DialectRegistry &registry);
 } // namespace kiln
 
 #endif // KILN_IR_EXTERNALMODELS_H

@@ -5,10 +5,12 @@
 
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnInterfaces.h"
+#include "kiln/runtime/Abi.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/CallInterfaces.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #define GET_OP_CLASSES

@@ -6,6 +6,8 @@
 include "kiln/IR/KilnDialect.td"
 include "kiln/IR/KilnInterfaces.td"
 include "kiln/IR/Autodiff.td"
+include "kiln/IR/Convolution.td"
+include "kiln/IR/Kernels.td"
 include "kiln/IR/Layers.td"
 include "kiln/IR/Optimizers.td"
 include "kiln/IR/Schedules.td"

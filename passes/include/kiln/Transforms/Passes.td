@@ -84,9 +84,26 @@ def KilnUseLibraryKernelsPass : Pass<"kiln-use-library-kernels", "::mlir::Module
     `kiln_matmul_f32` (Abi.h), which libkiln_runtime implements with oneDNN's sgemm on the
     shared thread pool: hand-tuned AVX-512 GEMM instead of generated loops (about 100x
     faster here). Other element types and strided views keep the generated loops.
+
+    Each `kiln.kernel_call` (convolution, pooling and their gradients) becomes a call to
+    `kiln_<kernel>_<f32|f64>` with a pointer to its geometry, held in a constant global
+    shared by the calls with the same geometry. Strided buffers are staged through dense
+    copies, which the kernels require.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def KilnLowerStridedCopiesPass : Pass<"kiln-lower-strided-copies", "::mlir::ModuleOp"> {
+  let summary = "Turn copies between strided buffers into linalg.copy loops";
+  let description = [{
+    Runs on buffers. A `memref.copy` between buffers of identity layout becomes a memcpy in
+    LLVM, but one involving a strided view (the slices of a `tensor.concat`, a staged kernel
+    operand) would become a call to MLIR's `memrefCopy` helper, which lives in
+    libmlir_c_runner_utils and so is not available to a compiled Kiln module. As
+    `linalg.copy` it becomes an ordinary loop nest in the module itself.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 //===-- Fusion and parallelism ----------------------------------------------------------===//

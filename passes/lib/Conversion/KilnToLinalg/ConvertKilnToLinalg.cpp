@@ -2,6 +2,7 @@
 // The convert-kiln-to-linalg pass: a thin driver over the per-family patterns.
 #include "kiln/Conversion/Passes.h"
 #include "kiln/IR/KilnDialect.h"
+#include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -17,6 +18,7 @@ using namespace mlir;
 
 void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, bool exactMath) {
   populateLayersToLinalgPatterns(patterns);
+  populateConvolutionToLinalgPatterns(patterns);
   populateOptimizerToLinalgPatterns(patterns, exactMath);
   populateTransformsToLinalgPatterns(patterns, exactMath);
   populateSchedulesToLinalgPatterns(patterns);
@@ -29,6 +31,8 @@ struct ConvertKilnToLinalgPass
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addIllegalDialect<kiln::KilnDialect>();
+    // Library calls stay until bufferization has given them buffers.
+    target.addLegalOp<kiln::KernelCallOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     kiln::populateKilnToLinalgConversionPatterns(patterns, exactMath);

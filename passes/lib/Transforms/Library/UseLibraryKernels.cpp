@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln-use-library-kernels: f32 linalg.matmul on buffers -> kiln_matmul_f32 (oneDNN).
+// kiln-use-library-kernels: f32 linalg.matmul on buffers -> kiln_matmul_f32 (oneDNN), and
+// kiln.kernel_call on buffers -> kiln_<kernel>_<f32|f64> (convolution, pooling).
+#include "kiln/IR/KilnOps.h"
 #include "kiln/Transforms/Passes.h"
 #include "kiln/runtime/Abi.h"
 
@@ -23,6 +25,94 @@ struct KilnUseLibraryKernelsPass
   using Base::Base;
 
   void runOnOperation() override {
+    replaceMatmuls();
+    if (failed(replaceKernelCalls()))
+      signalPassFailure();
+  }
+
+  /// The function declaration `name` with `type`, added once.
+  static func::FuncOp declare(ModuleOp module, StringRef name, FunctionType type) {
+    auto fn = module.lookupSymbol<func::FuncOp>(name);
+    if (!fn) {
+      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+      fn = func::FuncOp::create(b, module.getLoc(), name, type);
+      fn.setPrivate();
+    }
+    return fn;
+  }
+
+  /// The first element's address of a buffer with an identity layout (offset 0).
+  static Value basePointer(OpBuilder &b, Location loc, Value memref) {
+    auto i64 = b.getI64Type();
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+    return LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                    arith::IndexCastOp::create(b, loc, i64, address).getResult());
+  }
+
+  /// Each window geometry becomes one constant global, shared by the calls that use it.
+  memref::GlobalOp geometryGlobal(ModuleOp module, ArrayRef<int64_t> fields) {
+    auto type = MemRefType::get({int64_t(fields.size())}, IntegerType::get(&getContext(), 64));
+    auto value = DenseElementsAttr::get(
+        RankedTensorType::get(type.getShape(), type.getElementType()), fields);
+    for (auto global : module.getOps<memref::GlobalOp>())
+      if (global.getConstant() && global.getInitialValue() == value)
+        return global;
+    OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+    std::string name = "__kiln_geometry_" + std::to_string(geometryCount++);
+    return memref::GlobalOp::create(b, module.getLoc(), name, b.getStringAttr("private"), type,
+                                    value, /*constant=*/true, /*alignment=*/nullptr);
+  }
+
+  LogicalResult replaceKernelCalls() {
+    ModuleOp module = getOperation();
+    SmallVector<kiln::KernelCallOp> calls;
+    module.walk([&](kiln::KernelCallOp op) { calls.push_back(op); });
+    MLIRContext *ctx = &getContext();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    auto type = FunctionType::get(ctx, {ptr, ptr, ptr, ptr}, {});
+    for (kiln::KernelCallOp op : calls) {
+      if (op.getNumResults() != 0)
+        return op.emitOpError("must be bufferized before kiln-use-library-kernels");
+      func::FuncOp kernel = declare(module, op.getSymbolName(), type);
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      memref::GlobalOp global = geometryGlobal(module, op.getGeometry());
+      Value geometry = memref::GetGlobalOp::create(b, loc, global.getType(), global.getSymName());
+      // Kernels take dense row-major arrays: a strided view is staged through a copy.
+      SmallVector<Value> temporaries;
+      auto dense = [&](Value m) -> Value {
+        auto t = cast<MemRefType>(m.getType());
+        if (t.getLayout().isIdentity())
+          return m;
+        Value copy = memref::AllocOp::create(
+            b, loc, MemRefType::get(t.getShape(), t.getElementType()));
+        temporaries.push_back(copy);
+        return copy;
+      };
+      SmallVector<Value> args{basePointer(b, loc, geometry)};
+      for (Value in : op.getInputs()) {
+        Value d = dense(in);
+        if (d != in)
+          memref::CopyOp::create(b, loc, in, d);
+        args.push_back(basePointer(b, loc, d));
+      }
+      if (args.size() < 3)
+        args.push_back(LLVM::ZeroOp::create(b, loc, ptr));
+      Value out = op.getOutputs().front(), denseOut = dense(out);
+      args.push_back(basePointer(b, loc, denseOut));
+      func::CallOp::create(b, loc, kernel, args);
+      if (denseOut != out)
+        memref::CopyOp::create(b, loc, denseOut, out);
+      for (Value t : temporaries)
+        memref::DeallocOp::create(b, loc, t);
+      op->erase();
+    }
+    return success();
+  }
+
+  int geometryCount = 0;
+
+  void replaceMatmuls() {
     ModuleOp module = getOperation();
     SmallVector<linalg::MatmulOp> matmuls;
     module.walk([&](linalg::MatmulOp op) {

@@ -78,4 +78,55 @@ extern "C"
     kiln_matmul_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float *c, int64_t ldc);
 
+/* Window kernels: convolution and pooling over NCHW tensors, called by compiled code for
+ * kiln.conv2d, kiln.max_pool2d, kiln.avg_pool2d and their gradients (kiln.kernel_call ops).
+ * One geometry describes every call (the same conventions as torch.nn.functional.conv2d):
+ * input [n, c, h, w]; filter [o, c / groups, kh, kw] (pooling: o = c, groups = 1); output
+ * [n, o, oh, ow]; stride, zero (pooling: -inf or excluded) padding on both sides, and
+ * dilation (1 = dense). Every kernel has the same signature: the geometry, up to two
+ * contiguous row-major inputs (b null for one-input kernels) and one output, which it
+ * overwrites whole. f32 kernels run on oneDNN (primitives created once per geometry and
+ * cached), f64 ones are plain loops kept as an independent reference for gradient checks. */
+typedef struct kiln_window_geometry {
+  int64_t n, c, h, w;
+  int64_t o, kh, kw;
+  int64_t oh, ow;
+  int64_t sh, sw, ph, pw, dh, dw;
+  int64_t groups;
+} kiln_window_geometry;
+#define KILN_ABI_WINDOW_GEOMETRY_FIELDS 16
+typedef void (*kiln_window_kernel_fn)(const kiln_window_geometry *g, const void *a,
+                                      const void *b, void *out);
+
+/* X(name, inputs): the symbol of each is kiln_<name>_f32 or kiln_<name>_f64.
+ *   conv2d             (x, filter)    -> y
+ *   conv2d_grad_input  (dy, filter)   -> dx
+ *   conv2d_grad_filter (x, dy)        -> dfilter
+ *   max_pool2d         (x)            -> y      (padding counts as -inf; NaN propagates)
+ *   max_pool2d_grad    (x, dy)        -> dx     (to the first maximum of each window)
+ *   avg_pool2d         (x)            -> y      (sum / (kh * kw): count_include_pad)
+ *   avg_pool2d_grad    (dy)           -> dx */
+#define KILN_ABI_WINDOW_KERNELS(X)                                                           \
+  X(conv2d, 2)                                                                               \
+  X(conv2d_grad_input, 2)                                                                    \
+  X(conv2d_grad_filter, 2)                                                                   \
+  X(max_pool2d, 1)                                                                           \
+  X(max_pool2d_grad, 2)                                                                      \
+  X(avg_pool2d, 1)                                                                           \
+  X(avg_pool2d_grad, 1)
+
+#ifdef __cplusplus
+#define KILN_ABI_DECLARE_WINDOW_KERNEL(name, inputs)                                         \
+  extern "C" void kiln_##name##_f32(const kiln_window_geometry *, const void *, const void *, \
+                                    void *);                                                 \
+  extern "C" void kiln_##name##_f64(const kiln_window_geometry *, const void *, const void *, \
+                                    void *);
+#else
+#define KILN_ABI_DECLARE_WINDOW_KERNEL(name, inputs)                                         \
+  void kiln_##name##_f32(const kiln_window_geometry *, const void *, const void *, void *);  \
+  void kiln_##name##_f64(const kiln_window_geometry *, const void *, const void *, void *);
+#endif
+KILN_ABI_WINDOW_KERNELS(KILN_ABI_DECLARE_WINDOW_KERNEL)
+#undef KILN_ABI_DECLARE_WINDOW_KERNEL
+
 #endif /* KILN_RUNTIME_ABI_H */

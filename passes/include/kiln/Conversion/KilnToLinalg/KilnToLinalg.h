@@ -23,6 +23,10 @@ void populateTransformsToLinalgPatterns(mlir::RewritePatternSet &patterns, bool 
 /// Model ops (matmul, bias_add, relu, losses) and their backward building blocks.
 void populateLayersToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
+/// Convolution and pooling (kiln.kernel_call into the runtime), per-channel bias, global
+/// pooling, and their backward building blocks.
+void populateConvolutionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
 /// Learning-rate schedules on the step counter.
 void populateSchedulesToLinalgPatterns(mlir::RewritePatternSet &patterns);
 } // namespace kiln

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: Apache-2.0
+// Verifiers, window geometry and VJP rules of the convolution and pooling ops. One function
+// derives the geometry from the types and attributes, so the verifier accepts exactly what
+// the runtime kernels are later called with.
+#include "kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+RankedTensorType rankedType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+struct Window {
+  int64_t outChannels = -1;    ///< -1: the input's channels (pooling)
+  int64_t filterChannels = -1; ///< -1: no filter (pooling)
+  ArrayRef<int64_t> kernel, stride, padding, dilation;
+  int64_t groups = 1;
+};
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// The geometry of a window op whose input has type `x` and whose output has type `y`.
+FailureOr<kiln_window_geometry> geometryOf(Operation *op, RankedTensorType x, RankedTensorType y,
+                                           const Window &w) {
+  for (RankedTensorType t : {x, y})
+    if (t.getRank() != 4 || !t.hasStaticShape())
+      return op->emitOpError("works on NCHW tensors of static shape, not ") << t;
+  if (x.getElementType() != y.getElementType())
+    return op->emitOpError("mixes element types ") << x.getElementType() << " and "
+                                                    << y.getElementType();
+  for (int i = 0; i < 2; ++i) {
+    if (w.kernel[i] < 1 || w.stride[i] < 1 || w.dilation[i] < 1 || w.padding[i] < 0)
+      return op->emitOpError("needs a window of at least 1x1, strides and dilations of at "
+                             "least 1 and non-negative padding");
+  }
+  kiln_window_geometry g{};
+  g.n = x.getDimSize(0);
+  g.c = x.getDimSize(1);
+  g.h = x.getDimSize(2);
+  g.w = x.getDimSize(3);
+  g.o = w.outChannels < 0 ? g.c : w.outChannels;
+  g.kh = w.kernel[0];
+  g.kw = w.kernel[1];
+  g.sh = w.stride[0];
+  g.sw = w.stride[1];
+  g.ph = w.padding[0];
+  g.pw = w.padding[1];
+  g.dh = w.dilation[0];
+  g.dw = w.dilation[1];
+  g.groups = w.groups;
+  if (w.filterChannels >= 0) {
+    if (g.c % g.groups != 0 || g.o % g.groups != 0)
+      return op->emitOpError("groups = ") << g.groups << " must divide the " << g.c
+                                          << " input and " << g.o << " output channels";
+    if (w.filterChannels != g.c / g.groups)
+      return op->emitOpError("filter has ") << w.filterChannels << " input channels, expected "
+                                            << g.c / g.groups << " (channels / groups)";
+  } else if (2 * g.ph > g.kh || 2 * g.pw > g.kw) {
+    return op->emitOpError("padding must be at most half the window, as in PyTorch");
+  }
+  int64_t spanH = g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1;
+  int64_t spanW = g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1;
+  if (spanH < 0 || spanW < 0)
+    return op->emitOpError("window ") << g.kh << "x" << g.kw << " (dilated) is larger than the "
+                                      << g.h << "x" << g.w << " padded input";
+  g.oh = spanH / g.sh + 1;
+  g.ow = spanW / g.sw + 1;
+  SmallVector<int64_t> expected{g.n, g.o, g.oh, g.ow};
+  if (y.getShape() != ArrayRef<int64_t>(expected))
+    return op->emitOpError("output ") << y << " should be " << shapeString(expected);
+  return g;
+}
+
+FailureOr<kiln_window_geometry> convGeometry(Operation *op, RankedTensorType x,
+                                             RankedTensorType filter, RankedTensorType y,
+                                             ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
+                                             ArrayRef<int64_t> dilation, int64_t groups) {
+  if (filter.getRank() != 4 || !filter.hasStaticShape())
+    return op->emitOpError("takes an [O, C / groups, KH, KW] filter of static shape, not ")
+           << filter;
+  if (filter.getElementType() != x.getElementType())
+    return op->emitOpError("mixes element types ") << x.getElementType() << " and "
+                                                    << filter.getElementType();
+  Window w;
+  w.outChannels = filter.getDimSize(0);
+  w.filterChannels = filter.getDimSize(1);
+  SmallVector<int64_t> kernel{filter.getDimSize(2), filter.getDimSize(3)};
+  w.kernel = kernel;
+  w.stride = stride;
+  w.padding = padding;
+  w.dilation = dilation;
+  w.groups = groups;
+  return geometryOf(op, x, y, w);
+}
+
+template <typename PoolOp>
+FailureOr<kiln_window_geometry> poolGeometry(PoolOp op, RankedTensorType x, RankedTensorType y,
+                                             ArrayRef<int64_t> dilation) {
+  Window w;
+  w.kernel = op.getKernel();
+  w.stride = op.getStride() ? *op.getStride() : op.getKernel();
+  w.padding = op.getPadding();
+  w.dilation = dilation;
+  return geometryOf(op, x, y, w);
+}
+
+const SmallVector<int64_t> kDense{1, 1};
+
+kiln_window_geometry orDie(FailureOr<kiln_window_geometry> g) {
+  assert(succeeded(g) && "getGeometry() on an op that does not verify");
+  return *g;
+}
+
+} // namespace
+
+//===-- Geometry and verifiers ------------------------------------------------------------===//
+
+kiln_window_geometry Conv2dOp::getGeometry() {
+  return orDie(convGeometry(*this, rankedType(getInput()), rankedType(getFilter()),
+                            rankedType(getResult()), getStride(), getPadding(), getDilation(),
+                            getGroups()));
+}
+LogicalResult Conv2dOp::verify() { return success(succeeded(convGeometry(
+    *this, rankedType(getInput()), rankedType(getFilter()), rankedType(getResult()), getStride(),
+    getPadding(), getDilation(), getGroups()))); }
+
+kiln_window_geometry Conv2dGradInputOp::getGeometry() {
+  return orDie(convGeometry(*this, rankedType(getInputGrad()), rankedType(getFilter()),
+                            rankedType(getOutputGrad()), getStride(), getPadding(),
+                            getDilation(), getGroups()));
+}
+LogicalResult Conv2dGradInputOp::verify() { return success(succeeded(convGeometry(
+    *this, rankedType(getInputGrad()), rankedType(getFilter()), rankedType(getOutputGrad()),
+    getStride(), getPadding(), getDilation(), getGroups()))); }
+
+kiln_window_geometry Conv2dGradFilterOp::getGeometry() {
+  return orDie(convGeometry(*this, rankedType(getInput()), rankedType(getFilterGrad()),
+                            rankedType(getOutputGrad()), getStride(), getPadding(),
+                            getDilation(), getGroups()));
+}
+LogicalResult Conv2dGradFilterOp::verify() { return success(succeeded(convGeometry(
+    *this, rankedType(getInput()), rankedType(getFilterGrad()), rankedType(getOutputGrad()),
+    getStride(), getPadding(), getDilation(), getGroups()))); }
+
+kiln_window_geometry MaxPool2dOp::getGeometry() {
+  return orDie(poolGeometry(*this, rankedType(getInput()), rankedType(getResult()), getDilation()));
+}
+LogicalResult MaxPool2dOp::verify() {
+  return success(succeeded(
+      poolGeometry(*this, rankedType(getInput()), rankedType(getResult()), getDilation())));
+}
+
+kiln_window_geometry AvgPool2dOp::getGeometry() {
+  return orDie(poolGeometry(*this, rankedType(getInput()), rankedType(getResult()), kDense));
+}
+LogicalResult AvgPool2dOp::verify() {
+  return success(
+      succeeded(poolGeometry(*this, rankedType(getInput()), rankedType(getResult()), kDense)));
+}
+
+kiln_window_geometry MaxPool2dGradOp::getGeometry() {
+  return orDie(poolGeometry(*this, rankedType(getInput()), rankedType(getOutputGrad()),
+                            getDilation()));
+}
+LogicalResult MaxPool2dGradOp::verify() {
+  return success(succeeded(poolGeometry(*this, rankedType(getInput()),
+                                        rankedType(getOutputGrad()), getDilation())));
+}
+
+kiln_window_geometry AvgPool2dGradOp::getGeometry() {
+  return orDie(poolGeometry(*this, rankedType(getInputGrad()), rankedType(getOutputGrad()), kDense));
+}
+LogicalResult AvgPool2dGradOp::verify() {
+  return success(succeeded(
+      poolGeometry(*this, rankedType(getInputGrad()), rankedType(getOutputGrad()), kDense)));
+}
+
+static LogicalResult verifyGlobalPool(Operation *op, RankedTensorType x, RankedTensorType y) {
+  if (x.getRank() != 4 || y.getRank() != 2 || !x.hasStaticShape() ||
+      x.getDimSize(0) != y.getDimSize(0) || x.getDimSize(1) != y.getDimSize(1))
+    return op->emitOpError("pools a static [N, C, H, W] tensor to [N, C]: ")
+           << x << " and " << y << " do not match";
+  if (x.getElementType() != y.getElementType())
+    return op->emitOpError("mixes element types");
+  return success();
+}
+LogicalResult GlobalAvgPoolOp::verify() {
+  return verifyGlobalPool(*this, rankedType(getInput()), rankedType(getResult()));
+}
+LogicalResult GlobalAvgPoolGradOp::verify() {
+  return verifyGlobalPool(*this, rankedType(getInputGrad()), rankedType(getOutputGrad()));
+}
+
+static LogicalResult verifyChannelVector(Operation *op, RankedTensorType x, RankedTensorType b) {
+  if (x.getRank() != 4 || b.getRank() != 1)
+    return op->emitOpError("pairs an [N, C, H, W] tensor with a [C] vector, not ")
+           << x << " and " << b;
+  if (!ShapedType::isDynamic(x.getDimSize(1)) && !ShapedType::isDynamic(b.getDimSize(0)) &&
+      x.getDimSize(1) != b.getDimSize(0))
+    return op->emitOpError("has ") << b.getDimSize(0) << " values for " << x.getDimSize(1)
+                                   << " channels";
+  if (x.getElementType() != b.getElementType())
+    return op->emitOpError("mixes element types");
+  return success();
+}
+LogicalResult ChannelBiasOp::verify() {
+  return verifyChannelVector(*this, rankedType(getInput()), rankedType(getBias()));
+}
+LogicalResult ChannelSumOp::verify() {
+  return verifyChannelVector(*this, rankedType(getInput()), rankedType(getResult()));
+}
+
+//===-- VJP rules -------------------------------------------------------------------------===//
+
+FailureOr<SmallVector<Value>> Conv2dOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  Location loc = getLoc();
+  Value dx = Conv2dGradInputOp::create(b, loc, getInput().getType(), cot[0], getFilter(),
+                                       getStrideAttr(), getPaddingAttr(), getDilationAttr(),
+                                       getGroupsAttr());
+  Value dw = Conv2dGradFilterOp::create(b, loc, getFilter().getType(), getInput(), cot[0],
+                                        getStrideAttr(), getPaddingAttr(), getDilationAttr(),
+                                        getGroupsAttr());
+  return SmallVector<Value>{dx, dw};
+}
+
+FailureOr<SmallVector<Value>> ChannelBiasOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  Value db = ChannelSumOp::create(b, getLoc(), getBias().getType(), cot[0]);
+  return SmallVector<Value>{cot[0], db};
+}
+
+FailureOr<SmallVector<Value>> MaxPool2dOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{MaxPool2dGradOp::create(b, getLoc(), getInput().getType(),
+                                                    getInput(), cot[0], getKernelAttr(),
+                                                    getStrideAttr(), getPaddingAttr(),
+                                                    getDilationAttr())
+                                .getResult()};
+}
+
+FailureOr<SmallVector<Value>> AvgPool2dOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{AvgPool2dGradOp::create(b, getLoc(), getInput().getType(), cot[0],
+                                                    getKernelAttr(), getStrideAttr(),
+                                                    getPaddingAttr())
+                                .getResult()};
+}
+
+FailureOr<SmallVector<Value>> GlobalAvgPoolOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{
+      GlobalAvgPoolGradOp::create(b, getLoc(), getInput().getType(), cot[0]).getResult()};
+}

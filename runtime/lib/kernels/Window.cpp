@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: Apache-2.0
+// Plain-loop window kernels. Each output element is computed by one thread from its inputs
+// (gradients gather instead of scattering), so results do not depend on the thread count.
+#include "Window.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace kiln::rt::kernels {
+namespace {
+
+/// Input row/column read by output position `out` and window tap `k`, or -1 in the padding.
+inline int64_t source(int64_t out, int64_t k, int64_t stride, int64_t pad, int64_t dilation,
+                      int64_t size) {
+  int64_t i = out * stride - pad + k * dilation;
+  return i >= 0 && i < size ? i : -1;
+}
+
+/// The output position whose window tap `k` reads input `in`, or -1 when none does.
+inline int64_t target(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation,
+                      int64_t outSize) {
+  int64_t t = in + pad - k * dilation;
+  if (t < 0 || t % stride != 0 || t / stride >= outSize)
+    return -1;
+  return t / stride;
+}
+
+} // namespace
+
+template <typename T>
+void conv2d(const kiln_window_geometry &g, const T *x, const T *filter, T *y) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t o = 0; o < g.o; ++o) {
+      const int64_t first = (o / og) * cg;
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          T acc = 0;
+          for (int64_t ci = 0; ci < cg; ++ci)
+            for (int64_t kh = 0; kh < g.kh; ++kh) {
+              int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
+              if (ih < 0)
+                continue;
+              for (int64_t kw = 0; kw < g.kw; ++kw) {
+                int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
+                if (iw >= 0)
+                  acc += x[((n * g.c + first + ci) * g.h + ih) * g.w + iw] *
+                         filter[((o * cg + ci) * g.kh + kh) * g.kw + kw];
+              }
+            }
+          y[((n * g.o + o) * g.oh + oh) * g.ow + ow] = acc;
+        }
+    }
+}
+
+template <typename T>
+void conv2dGradInput(const kiln_window_geometry &g, const T *dy, const T *filter, T *dx) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t c = 0; c < g.c; ++c) {
+      const int64_t group = c / cg, ci = c % cg;
+      for (int64_t ih = 0; ih < g.h; ++ih)
+        for (int64_t iw = 0; iw < g.w; ++iw) {
+          T acc = 0;
+          for (int64_t o = group * og; o < (group + 1) * og; ++o)
+            for (int64_t kh = 0; kh < g.kh; ++kh) {
+              int64_t oh = target(ih, kh, g.sh, g.ph, g.dh, g.oh);
+              if (oh < 0)
+                continue;
+              for (int64_t kw = 0; kw < g.kw; ++kw) {
+                int64_t ow = target(iw, kw, g.sw, g.pw, g.dw, g.ow);
+                if (ow >= 0)
+                  acc += dy[((n * g.o + o) * g.oh + oh) * g.ow + ow] *
+                         filter[((o * cg + ci) * g.kh + kh) * g.kw + kw];
+              }
+            }
+          dx[((n * g.c + c) * g.h + ih) * g.w + iw] = acc;
+        }
+    }
+}
+
+template <typename T>
+void conv2dGradFilter(const kiln_window_geometry &g, const T *x, const T *dy, T *dfilter) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t o = 0; o < g.o; ++o)
+    for (int64_t ci = 0; ci < cg; ++ci) {
+      const int64_t c = (o / og) * cg + ci;
+      for (int64_t kh = 0; kh < g.kh; ++kh)
+        for (int64_t kw = 0; kw < g.kw; ++kw) {
+          T acc = 0;
+          for (int64_t n = 0; n < g.n; ++n)
+            for (int64_t oh = 0; oh < g.oh; ++oh) {
+              int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
+              if (ih < 0)
+                continue;
+              for (int64_t ow = 0; ow < g.ow; ++ow) {
+                int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
+                if (iw >= 0)
+                  acc += dy[((n * g.o + o) * g.oh + oh) * g.ow + ow] *
+                         x[((n * g.c + c) * g.h + ih) * g.w + iw];
+              }
+            }
+          dfilter[((o * cg + ci) * g.kh + kh) * g.kw + kw] = acc;
+        }
+    }
+}
+
+template void conv2d(const kiln_window_geometry &, const float *, const float *, float *);
+template void conv2d(const kiln_window_geometry &, const double *, const double *, double *);
+template void conv2dGradInput(const kiln_window_geometry &, const float *, const float *, float *);
+template void conv2dGradInput(const kiln_window_geometry &, const double *, const double *,
+                              double *);
+template void conv2dGradFilter(const kiln_window_geometry &, const float *, const float *,
+                               float *);
+template void conv2dGradFilter(const kiln_window_geometry &, const double *, const double *,
+                               double *);
+
+namespace {
+
+/// The flat input index of the maximum of one window (torch's rule: the first maximum, or
+/// the last NaN), or -1 when the window lies wholly in the padding.
+template <typename T>
+int64_t argmaxOfWindow(const kiln_window_geometry &g, const T *plane, int64_t oh, int64_t ow) {
+  int64_t best = -1;
+  T bestValue = -std::numeric_limits<T>::infinity();
+  for (int64_t kh = 0; kh < g.kh; ++kh) {
+    int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
+    if (ih < 0)
+      continue;
+    for (int64_t kw = 0; kw < g.kw; ++kw) {
+      int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
+      if (iw < 0)
+        continue;
+      T v = plane[ih * g.w + iw];
+      if (best < 0 || v > bestValue || std::isnan(v)) {
+        best = ih * g.w + iw;
+        bestValue = v;
+      }
+    }
+  }
+  return best;
+}
+
+template <typename T> void maxPool(const kiln_window_geometry &g, const T *x, T *y) {
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.n * g.c; ++p) {
+    const T *plane = x + p * g.h * g.w;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        int64_t i = argmaxOfWindow(g, plane, oh, ow);
+        y[(p * g.oh + oh) * g.ow + ow] = i < 0 ? -std::numeric_limits<T>::infinity() : plane[i];
+      }
+  }
+}
+
+template <typename T>
+void maxPoolGrad(const kiln_window_geometry &g, const T *x, const T *dy, T *dx) {
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.n * g.c; ++p) {
+    const T *plane = x + p * g.h * g.w;
+    T *grad = dx + p * g.h * g.w;
+    std::memset(grad, 0, sizeof(T) * g.h * g.w);
+    // Scattering within one plane: every write of this plane is made by this thread.
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        int64_t i = argmaxOfWindow(g, plane, oh, ow);
+        if (i >= 0)
+          grad[i] += dy[(p * g.oh + oh) * g.ow + ow];
+      }
+  }
+}
+
+template <typename T> void avgPool(const kiln_window_geometry &g, const T *x, T *y) {
+  const T scale = T(1) / T(g.kh * g.kw);
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.n * g.c; ++p) {
+    const T *plane = x + p * g.h * g.w;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        T sum = 0;
+        for (int64_t kh = 0; kh < g.kh; ++kh) {
+          int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
+          if (ih < 0)
+            continue;
+          for (int64_t kw = 0; kw < g.kw; ++kw) {
+            int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
+            if (iw >= 0)
+              sum += plane[ih * g.w + iw];
+          }
+        }
+        y[(p * g.oh + oh) * g.ow + ow] = sum * scale;
+      }
+  }
+}
+
+template <typename T> void avgPoolGrad(const kiln_window_geometry &g, const T *dy, T *dx) {
+  const T scale = T(1) / T(g.kh * g.kw);
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < g.n * g.c; ++p) {
+    for (int64_t ih = 0; ih < g.h; ++ih)
+      for (int64_t iw = 0; iw < g.w; ++iw) {
+        T sum = 0;
+        for (int64_t kh = 0; kh < g.kh; ++kh) {
+          int64_t oh = target(ih, kh, g.sh, g.ph, g.dh, g.oh);
+          if (oh < 0)
+            continue;
+          for (int64_t kw = 0; kw < g.kw; ++kw) {
+            int64_t ow = target(iw, kw, g.sw, g.pw, g.dw, g.ow);
+            if (ow >= 0)
+              sum += dy[(p * g.oh + oh) * g.ow + ow];
+          }
+        }
+        dx[(p * g.h + ih) * g.w + iw] = sum * scale;
+      }
+  }
+}
+
+} // namespace
+} // namespace kiln::rt::kernels
+
+using namespace kiln::rt::kernels;
+
+#define KILN_EXPORT extern "C" __attribute__((visibility("default")))
+
+// f64: every kernel is a plain loop.
+KILN_EXPORT void kiln_conv2d_f64(const kiln_window_geometry *g, const void *a, const void *b,
+                                 void *out) {
+  conv2d(*g, static_cast<const double *>(a), static_cast<const double *>(b),
+         static_cast<double *>(out));
+}
+KILN_EXPORT void kiln_conv2d_grad_input_f64(const kiln_window_geometry *g, const void *a,
+                                            const void *b, void *out) {
+  conv2dGradInput(*g, static_cast<const double *>(a), static_cast<const double *>(b),
+                  static_cast<double *>(out));
+}
+KILN_EXPORT void kiln_conv2d_grad_filter_f64(const kiln_window_geometry *g, const void *a,
+                                             const void *b, void *out) {
+  conv2dGradFilter(*g, static_cast<const double *>(a), static_cast<const double *>(b),
+                   static_cast<double *>(out));
+}
+
+// Pooling, both precisions: memory-bound window loops that oneDNN would not speed up much
+// at these sizes, and whose max-pool backward would otherwise need a stored workspace.
+#define KILN_POOLING(suffix, T)                                                              \
+  KILN_EXPORT void kiln_max_pool2d_##suffix(const kiln_window_geometry *g, const void *a,    \
+                                            const void *, void *out) {                       \
+    maxPool(*g, static_cast<const T *>(a), static_cast<T *>(out));                           \
+  }                                                                                          \
+  KILN_EXPORT void kiln_max_pool2d_grad_##suffix(const kiln_window_geometry *g, const void *a, \
+                                                 const void *b, void *out) {                 \
+    maxPoolGrad(*g, static_cast<const T *>(a), static_cast<const T *>(b),                    \
+                static_cast<T *>(out));                                                      \
+  }                                                                                          \
+  KILN_EXPORT void kiln_avg_pool2d_##suffix(const kiln_window_geometry *g, const void *a,    \
+                                            const void *, void *out) {                       \
+    avgPool(*g, static_cast<const T *>(a), static_cast<T *>(out));                           \
+  }                                                                                          \
+  KILN_EXPORT void kiln_avg_pool2d_grad_##suffix(const kiln_window_geometry *g, const void *a, \
+                                                 const void *, void *out) {                  \
+    avgPoolGrad(*g, static_cast<const T *>(a), static_cast<T *>(out));                       \
+  }
+KILN_POOLING(f32, float)
+KILN_POOLING(f64, double)
