@@ -202,6 +202,11 @@ int main(int argc, char **argv) {
                  "normal@1000x3) for dynamic dimensions. Inputs not given use the program's "
                  "kiln.init, else normal (floats) or zeros");
   app.add_option("--seed", seed, "Seed of the generated inputs");
+  int threads = 0;
+  app.add_option("--threads", threads,
+                 "Threads of the runtime's pool (compiled loops and oneDNN); 0 keeps "
+                 "OMP_NUM_THREADS, or else all cores")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("-n,--steps", steps, "Number of calls; donated inputs carry the state")
       ->check(CLI::PositiveNumber);
   app.add_option("--print-every", printEvery,
@@ -253,7 +258,9 @@ int main(int argc, char **argv) {
       return EXIT_FAILURE;
   }
 
-  auto runtime = orFail(Runtime::create(), "");
+  RuntimeOptions runtimeOptions;
+  runtimeOptions.threads = threads;
+  auto runtime = orFail(Runtime::create(runtimeOptions), "");
   Module module = orFail(runtime->loadModule(library), "");
   if (list) {
     for (const std::string &name : module.entryPoints())
