@@ -177,6 +177,58 @@ const std::vector<Case> &cases() {
        "  %c = kiln.matmul %at, %b : tensor<4x3xf64>, tensor<3x2xf64> -> tensor<4x2xf64>\n"
        "  %c2 = arith.mulf %c, %c : tensor<4x2xf64>\n"
        "  %loss = kiln.sum %c2 : tensor<4x2xf64> -> tensor<f64>\n"},
+      {"softmax_weighted",
+       {{"l", {4, 5}}, {"w", {4, 5}}},
+       {0, 1},
+       "  %p = kiln.softmax %l : tensor<4x5xf64>\n"
+       "  %q = arith.mulf %p, %w : tensor<4x5xf64>\n"
+       "  %loss = kiln.sum %q : tensor<4x5xf64> -> tensor<f64>\n"},
+      {"broadcast_add_mul",
+       {{"a", {4, 1, 3}}, {"b", {5, 1}}, {"c", {3}}, {"s", {1}}, {"w", {4, 5, 3}}},
+       {0, 1, 2, 3, 4},
+       // Both operands of the add broadcast (a along dim 1, b along dims 0 and 2); c lacks
+       // two dimensions, s is one element; z feeds two ops.
+       "  %z = kiln.add %a, %b : tensor<4x1x3xf64>, tensor<5x1xf64> -> tensor<4x5x3xf64>\n"
+       "  %m = kiln.mul %z, %c : tensor<4x5x3xf64>, tensor<3xf64> -> tensor<4x5x3xf64>\n"
+       "  %m2 = kiln.mul %m, %z : tensor<4x5x3xf64>, tensor<4x5x3xf64> -> tensor<4x5x3xf64>\n"
+       "  %m3 = kiln.mul %s, %m2 : tensor<1xf64>, tensor<4x5x3xf64> -> tensor<4x5x3xf64>\n"
+       "  %p = kiln.mul %m3, %w : tensor<4x5x3xf64>, tensor<4x5x3xf64> -> tensor<4x5x3xf64>\n"
+       "  %loss = kiln.sum %p : tensor<4x5x3xf64> -> tensor<f64>\n"},
+      {"batch_norm_train",
+       {{"x", {2, 3, 2, 2}}, {"gamma", {3}}, {"beta", {3}}, {"rm", {3}}, {"rv", {3}},
+        {"w", {2, 3, 2, 2}}},
+       {0, 1, 2, 5},
+       // Batch statistics; the updated running statistics are not part of the loss.
+       "  %ev = math.exp %rv : tensor<3xf64>\n"
+       "  %y, %rm1, %rv1 = kiln.batch_norm %x, %gamma, %beta, %rm, %ev {momentum = 0.1 : f64, "
+       "eps = 1.0e-5 : f64, training = true} : tensor<2x3x2x2xf64>, tensor<3xf64>\n"
+       "  %p = arith.mulf %y, %w : tensor<2x3x2x2xf64>\n"
+       "  %loss = kiln.sum %p : tensor<2x3x2x2xf64> -> tensor<f64>\n"},
+      {"batch_norm_train_2d",
+       {{"x", {6, 4}}, {"gamma", {4}}, {"beta", {4}}, {"rm", {4}}, {"rv", {4}}, {"y", {6}, true, 4}},
+       {0, 1, 2},
+       "  %ev = math.exp %rv : tensor<4xf64>\n"
+       "  %h, %rm1, %rv1 = kiln.batch_norm %x, %gamma, %beta, %rm, %ev {training = true} "
+       ": tensor<6x4xf64>, tensor<4xf64>\n"
+       "  %loss = kiln.softmax_cross_entropy %h, %y : tensor<6x4xf64>, tensor<6xi64> -> tensor<f64>\n"},
+      {"batch_norm_eval",
+       {{"x", {2, 3, 2, 2}}, {"gamma", {3}}, {"beta", {3}}, {"rm", {3}}, {"rv", {3}},
+        {"w", {2, 3, 2, 2}}},
+       {0, 1, 2, 5},
+       // Running statistics (a positive variance); they are state, with no gradient.
+       "  %ev = math.exp %rv : tensor<3xf64>\n"
+       "  %y, %rm1, %rv1 = kiln.batch_norm %x, %gamma, %beta, %rm, %ev {eps = 1.0e-3 : f64, "
+       "training = false} : tensor<2x3x2x2xf64>, tensor<3xf64>\n"
+       "  %p = arith.mulf %y, %w : tensor<2x3x2x2xf64>\n"
+       "  %q = arith.mulf %p, %y : tensor<2x3x2x2xf64>\n"
+       "  %loss = kiln.sum %q : tensor<2x3x2x2xf64> -> tensor<f64>\n"},
+      {"batch_matmul",
+       {{"a", {2, 3, 4}}, {"b", {2, 4, 5}}, {"w", {2, 3, 5}}},
+       {0, 1, 2},
+       "  %c = kiln.batch_matmul %a, %b : tensor<2x3x4xf64>, tensor<2x4x5xf64> -> tensor<2x3x5xf64>\n"
+       "  %p = arith.mulf %c, %w : tensor<2x3x5xf64>\n"
+       "  %q = arith.mulf %p, %c : tensor<2x3x5xf64>\n"
+       "  %loss = kiln.sum %q : tensor<2x3x5xf64> -> tensor<f64>\n"},
   };
   return table;
 }

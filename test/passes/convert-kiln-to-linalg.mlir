@@ -232,3 +232,102 @@ func.func @channel_ops(%x: tensor<2x3x4x4xf32>, %b: tensor<3xf32>) -> (tensor<2x
   %db = kiln.channel_sum %x : tensor<2x3x4x4xf32> -> tensor<3xf32>
   return %g, %db : tensor<2x3xf32>, tensor<3xf32>
 }
+
+// -----
+
+// Broadcasting: the size-1 dimensions an operand broadcasts along are folded away, then one
+// element-wise generic reads each operand through a projected permutation (no broadcast
+// copy). Its gradient sums back over the broadcast dimensions and restores the unit one.
+// CHECK-DAG:   #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:   #[[B:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-DAG:   #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @broadcasting
+// CHECK-SAME:    (%[[X:.*]]: tensor<4x1x3xf32>, %[[Y:.*]]: tensor<5x1xf32>)
+// CHECK:         %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<4x1x3xf32> into tensor<4x3xf32>
+// CHECK:         %[[YC:.*]] = tensor.collapse_shape %[[Y]] {{\[}}[0, 1]] : tensor<5x1xf32> into tensor<5xf32>
+// CHECK:         %[[Z:.*]] = linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[XC]], %[[YC]] : tensor<4x3xf32>, tensor<5xf32>)
+// CHECK:           arith.addf
+// CHECK:         %[[S:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[B]]], iterator_types = ["reduction", "parallel", "reduction"]} ins(%[[Z]] : tensor<4x5x3xf32>)
+// CHECK:         %[[E:.*]] = tensor.expand_shape %[[S]] {{\[}}[0, 1]] output_shape [5, 1] : tensor<5xf32> into tensor<5x1xf32>
+// CHECK:         return %[[Z]], %[[E]]
+func.func @broadcasting(%a: tensor<4x1x3xf32>, %b: tensor<5x1xf32>) -> (tensor<4x5x3xf32>, tensor<5x1xf32>) {
+  %z = kiln.add %a, %b : tensor<4x1x3xf32>, tensor<5x1xf32> -> tensor<4x5x3xf32>
+  %db = kiln.reduce_to_shape %z : tensor<4x5x3xf32> -> tensor<5x1xf32>
+  return %z, %db : tensor<4x5x3xf32>, tensor<5x1xf32>
+}
+
+// -----
+
+// Softmax: the row maxima and sums of exp(x - max), then exp(x - max) / sum.
+// CHECK-LABEL: func.func @softmax_batch_matmul
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:           arith.maximumf
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:           math.exp
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK:           arith.subf
+// CHECK:           math.exp
+// CHECK:           arith.divf
+// CHECK:         %[[Z:.*]] = linalg.fill
+// CHECK:         linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<2x3x4xf32>, tensor<2x4x5xf32>) outs(%[[Z]] : tensor<2x3x5xf32>)
+func.func @softmax_batch_matmul(%l: tensor<8x10xf32>, %a: tensor<2x3x4xf32>, %b: tensor<2x4x5xf32>)
+    -> (tensor<8x10xf32>, tensor<2x3x5xf32>) {
+  %p = kiln.softmax %l : tensor<8x10xf32>
+  %c = kiln.batch_matmul %a, %b : tensor<2x3x4xf32>, tensor<2x4x5xf32> -> tensor<2x3x5xf32>
+  return %p, %c : tensor<8x10xf32>, tensor<2x3x5xf32>
+}
+
+// -----
+
+// Batch norm in training mode: per-channel reductions over n, h and w (the mean, then the
+// squared deviations), y as x * scale + shift per channel, and the running statistics
+// updated in place (their tensors are the outs), the variance divided by M - 1 = 31. In
+// evaluation mode the running statistics come back as they went in.
+// CHECK-DAG:   #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG:   #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @batch_norm
+// CHECK-SAME:    (%[[X:.*]]: tensor<2x3x4x4xf32>, %[[G:.*]]: tensor<3xf32>, %[[B:.*]]: tensor<3xf32>, %[[RM:.*]]: tensor<3xf32>, %[[RV:.*]]: tensor<3xf32>)
+// CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[CH]]], iterator_types = ["reduction", "parallel", "reduction", "reduction"]} ins(%[[X]] : tensor<2x3x4x4xf32>)
+// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<3xf32>)
+// CHECK:         %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[CH]], #[[CH]]], iterator_types = ["reduction", "parallel", "reduction", "reduction"]} ins(%[[X]], %[[MEAN]] : tensor<2x3x4x4xf32>, tensor<3xf32>)
+// CHECK:         %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[CH]], #[[CH]], #[[ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[X]], %{{.*}}, %{{.*}} : tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>)
+// CHECK:         %[[M1:.*]] = arith.constant 1.000000e-01 : f32
+// CHECK:         %[[KEEP:.*]] = arith.constant 0.899999976 : f32
+// CHECK:         %[[M31:.*]] = arith.constant 3.100000e+01 : f32
+// CHECK:         %[[NM:.*]] = linalg.generic {{.*}} ins(%[[MEAN]] : tensor<3xf32>) outs(%[[RM]] : tensor<3xf32>)
+// CHECK:         %[[NV:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<3xf32>) outs(%[[RV]] : tensor<3xf32>)
+// CHECK:           arith.divf %{{.*}}, %[[M31]] : f32
+// CHECK:         return %[[Y]], %[[NM]], %[[NV]], %{{.*}}, %[[NM]], %[[NV]] :
+func.func @batch_norm(%x: tensor<2x3x4x4xf32>, %g: tensor<3xf32>, %b: tensor<3xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>)
+    -> (tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %y, %rm1, %rv1 = kiln.batch_norm %x, %g, %b, %rm, %rv {training = true} : tensor<2x3x4x4xf32>, tensor<3xf32>
+  %e, %rm2, %rv2 = kiln.batch_norm %x, %g, %b, %rm1, %rv1 {training = false} : tensor<2x3x4x4xf32>, tensor<3xf32>
+  return %y, %rm1, %rv1, %e, %rm2, %rv2
+      : tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// Batch norm's backward pass recomputes the batch statistics from x in training mode
+// (reads of the running statistics: none), then d beta and d gamma are channel reductions
+// and dx one element-wise generic; in evaluation mode it reads the running statistics and
+// dx = dy * gamma * rstd.
+// CHECK-DAG:   #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG:   #[[COL:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @batch_norm_grad
+// CHECK-SAME:    (%[[X:.*]]: tensor<6x4xf32>, %[[G:.*]]: tensor<4xf32>, %[[RM:.*]]: tensor<4xf32>, %[[RV:.*]]: tensor<4xf32>, %[[DY:.*]]: tensor<6x4xf32>)
+// CHECK-NOT:     %[[RM]]
+// CHECK:         %[[DB:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]]], iterator_types = ["reduction", "parallel"]} ins(%[[DY]] : tensor<6x4xf32>)
+// CHECK:         %[[DG:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%[[DY]], %[[X]], %{{.*}}, %{{.*}} :
+// CHECK:         %[[DX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[DY]], %[[X]], %[[G]], %{{.*}}, %{{.*}}, %[[DB]], %[[DG]] :
+// CHECK:         %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[RV]] : tensor<4xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[DY]], %[[X]], %[[RM]], %[[RSTD]] :
+// CHECK:         %[[EDX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[COL]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[DY]], %[[G]], %[[RSTD]] :
+// CHECK:         return %[[DX]], %[[DG]], %[[DB]], %[[EDX]] :
+func.func @batch_norm_grad(%x: tensor<6x4xf32>, %g: tensor<4xf32>, %rm: tensor<4xf32>, %rv: tensor<4xf32>,
+                           %dy: tensor<6x4xf32>)
+    -> (tensor<6x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<6x4xf32>) {
+  %dx, %dg, %db = kiln.batch_norm_grad %x, %g, %rm, %rv, %dy {training = true} : tensor<6x4xf32>, tensor<4xf32>
+  %e:3 = kiln.batch_norm_grad %x, %g, %rm, %rv, %dy {training = false} : tensor<6x4xf32>, tensor<4xf32>
+  return %dx, %dg, %db, %e#0 : tensor<6x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<6x4xf32>
+}

@@ -5,6 +5,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include <cmath>
+#include <optional>
+#include <string>
 
 using namespace mlir;
 using namespace kiln;
@@ -24,6 +26,29 @@ LogicalResult sameElementType(Operation *op, ValueRange values) {
       return op->emitOpError("mixes element types ")
              << element << " and " << rankedType(v).getElementType();
   return success();
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// The NumPy broadcast of two static shapes: aligned at the last dimension, a size-1 or
+/// missing dimension takes the other's size; none when two sizes differ and neither is 1.
+std::optional<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> shape(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    // Dimension i of the result, counted from the right.
+    int64_t x = i < a.size() ? a[a.size() - 1 - i] : 1;
+    int64_t y = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (x != y && x != 1 && y != 1)
+      return std::nullopt;
+    shape[rank - 1 - i] = x == 1 ? y : x;
+  }
+  return shape;
 }
 
 /// A rank-0 tensor of `like`'s element type holding `value`.
@@ -109,10 +134,109 @@ LogicalResult LayerNormOp::verify() {
 
 LogicalResult TransposeOp::verify() {
   auto x = rankedType(getInput()), y = rankedType(getResult());
-  if (x.getRank() != 2 || y.getRank() != 2 || !compatible(x.getDimSize(0), y.getDimSize(1)) ||
-      !compatible(x.getDimSize(1), y.getDimSize(0)))
-    return emitOpError("transposes a matrix: ") << x << " cannot become " << y;
+  int64_t rank = x.getRank();
+  bool ok = rank >= 2 && y.getRank() == rank;
+  for (int64_t d = 0; ok && d < rank; ++d) {
+    int64_t from = d < rank - 2 ? d : (d == rank - 1 ? rank - 2 : rank - 1);
+    ok = compatible(y.getDimSize(d), x.getDimSize(from));
+  }
+  if (!ok)
+    return emitOpError("transposes the last two dimensions of a matrix or batch of matrices: ")
+           << x << " cannot become " << y;
   return sameElementType(*this, {getInput(), getResult()});
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (rankedType(getInput()).getRank() != 2)
+    return emitOpError("takes [N, C] rows");
+  return success();
+}
+
+LogicalResult SoftmaxGradOp::verify() {
+  if (rankedType(getOutput()).getRank() != 2)
+    return emitOpError("takes [N, C] rows");
+  return success();
+}
+
+static LogicalResult verifyStatic(Operation *op, ValueRange values) {
+  for (Value v : values)
+    if (!rankedType(v).hasStaticShape())
+      return op->emitOpError("works on tensors of static shape, not ") << v.getType();
+  return success();
+}
+
+static LogicalResult verifyBroadcasting(Operation *op, Value lhs, Value rhs, Value result) {
+  if (failed(verifyStatic(op, {lhs, rhs, result})) ||
+      failed(sameElementType(op, {lhs, rhs, result})))
+    return failure();
+  ArrayRef<int64_t> a = rankedType(lhs).getShape(), b = rankedType(rhs).getShape();
+  std::optional<SmallVector<int64_t>> shape = broadcastShapes(a, b);
+  if (!shape)
+    return op->emitOpError("shapes ") << shapeString(a) << " and " << shapeString(b)
+                                      << " do not broadcast";
+  if (rankedType(result).getShape() != ArrayRef<int64_t>(*shape))
+    return op->emitOpError("result ") << result.getType() << " should have the broadcast shape "
+                                      << shapeString(*shape) << " of " << shapeString(a)
+                                      << " and " << shapeString(b);
+  return success();
+}
+
+LogicalResult AddOp::verify() { return verifyBroadcasting(*this, getLhs(), getRhs(), getResult()); }
+LogicalResult MulOp::verify() { return verifyBroadcasting(*this, getLhs(), getRhs(), getResult()); }
+
+LogicalResult ReduceToShapeOp::verify() {
+  if (failed(verifyStatic(*this, {getInput(), getResult()})))
+    return failure();
+  ArrayRef<int64_t> x = rankedType(getInput()).getShape(), y = rankedType(getResult()).getShape();
+  std::optional<SmallVector<int64_t>> shape = broadcastShapes(x, y);
+  if (!shape || ArrayRef<int64_t>(*shape) != x)
+    return emitOpError("cannot sum ") << shapeString(x) << " to " << shapeString(y)
+                                      << ": the target shape must broadcast to the input's";
+  return success();
+}
+
+LogicalResult BatchMatmulOp::verify() {
+  auto a = rankedType(getLhs()), b = rankedType(getRhs()), c = rankedType(getResult());
+  if (a.getRank() != 3 || b.getRank() != 3 || c.getRank() != 3)
+    return emitOpError("takes and returns batches of matrices (rank 3)");
+  if (failed(sameElementType(*this, {getLhs(), getRhs(), getResult()})))
+    return failure();
+  if (!compatible(a.getDimSize(0), b.getDimSize(0)))
+    return emitOpError("batch sizes differ: ") << a << " and " << b;
+  if (!compatible(a.getDimSize(2), b.getDimSize(1)))
+    return emitOpError("contraction sizes differ: ") << a << " and " << b;
+  if (!compatible(c.getDimSize(0), a.getDimSize(0)) || !compatible(c.getDimSize(1), a.getDimSize(1)) ||
+      !compatible(c.getDimSize(2), b.getDimSize(2)))
+    return emitOpError("result ") << c << " is not [" << a.getDimSize(0) << ", " << a.getDimSize(1)
+                                  << ", " << b.getDimSize(2) << "]";
+  return success();
+}
+
+/// [N, C, ...] of static shape, with C-element channel vectors; in training mode more than
+/// one value per channel (PyTorch refuses a batch whose variance is undefined).
+static LogicalResult verifyBatchNorm(Operation *op, Value x, Value gamma, bool training) {
+  auto xt = rankedType(x), gt = rankedType(gamma);
+  if (xt.getRank() < 2 || gt.getRank() != 1)
+    return op->emitOpError("normalizes [N, C] or [N, C, ...] tensors with C-element gamma, "
+                           "beta and running statistics, not ")
+           << xt << " and " << gt;
+  if (failed(verifyStatic(op, {x, gamma})) || failed(sameElementType(op, {x, gamma})))
+    return failure();
+  if (xt.getDimSize(1) != gt.getDimSize(0))
+    return op->emitOpError("has ") << gt.getDimSize(0) << " values per channel vector for "
+                                   << xt.getDimSize(1) << " channels";
+  if (training && xt.getDimSize(1) > 0 && xt.getNumElements() / xt.getDimSize(1) < 2)
+    return op->emitOpError("needs more than one value per channel in training mode, as "
+                           "PyTorch: ")
+           << xt;
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  return verifyBatchNorm(*this, getInput(), getGamma(), getTraining());
+}
+LogicalResult BatchNormGradOp::verify() {
+  return verifyBatchNorm(*this, getInput(), getGamma(), getTraining());
 }
 
 LogicalResult BroadcastOp::verify() {
@@ -201,6 +325,56 @@ FailureOr<SmallVector<Value>> LeakyReluOp::buildVJP(OpBuilder &b, ValueRange cot
 FailureOr<SmallVector<Value>> LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange cot) {
   return SmallVector<Value>{
       LogSoftmaxGradOp::create(b, getLoc(), getInput().getType(), getResult(), cot[0]).getResult()};
+}
+
+FailureOr<SmallVector<Value>> SoftmaxOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{
+      SoftmaxGradOp::create(b, getLoc(), getInput().getType(), getResult(), cot[0]).getResult()};
+}
+
+/// The cotangent `c` of a broadcast result summed back to the shape of `operand`.
+static Value reduceTo(OpBuilder &b, Location loc, Value c, Value operand) {
+  if (c.getType() == operand.getType())
+    return c;
+  return ReduceToShapeOp::create(b, loc, operand.getType(), c);
+}
+
+FailureOr<SmallVector<Value>> AddOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  return SmallVector<Value>{reduceTo(b, getLoc(), cot[0], getLhs()),
+                            reduceTo(b, getLoc(), cot[0], getRhs())};
+}
+
+FailureOr<SmallVector<Value>> MulOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  // dz * other, broadcast to the result's shape, then summed back to each operand's.
+  Location loc = getLoc();
+  Type type = getResult().getType();
+  Value dl = MulOp::create(b, loc, type, cot[0], getRhs());
+  Value dr = MulOp::create(b, loc, type, cot[0], getLhs());
+  return SmallVector<Value>{reduceTo(b, loc, dl, getLhs()), reduceTo(b, loc, dr, getRhs())};
+}
+
+FailureOr<SmallVector<Value>> BatchMatmulOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  Location loc = getLoc();
+  auto transposed = [&](Value v) -> Value {
+    auto t = rankedType(v);
+    auto type = RankedTensorType::get({t.getDimSize(0), t.getDimSize(2), t.getDimSize(1)},
+                                      t.getElementType());
+    return TransposeOp::create(b, loc, type, v);
+  };
+  // da = dc * b^T; db = a^T * dc, per batch index.
+  Value da = BatchMatmulOp::create(b, loc, getLhs().getType(), cot[0], transposed(getRhs()));
+  Value db = BatchMatmulOp::create(b, loc, getRhs().getType(), transposed(getLhs()), cot[0]);
+  return SmallVector<Value>{da, db};
+}
+
+FailureOr<SmallVector<Value>> BatchNormOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  // The running statistics are state: no gradient flows into or out of them.
+  auto grads = BatchNormGradOp::create(b, getLoc(), getInput().getType(), getGamma().getType(),
+                                       getGamma().getType(), getInput(), getGamma(),
+                                       getRunningMean(), getRunningVar(), cot[0], getEpsAttr(),
+                                       getTrainingAttr());
+  return SmallVector<Value>{grads.getInputGrad(), grads.getGammaGrad(), grads.getBetaGrad(),
+                            Value(), Value()};
 }
 
 FailureOr<SmallVector<Value>> DropoutOp::buildVJP(OpBuilder &b, ValueRange cot) {

@@ -516,3 +516,147 @@ func.func @kernel_arity(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -> 
       geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
   return %y : tensor<1x1x2x2xf32>
 }
+
+// -----
+
+func.func @softmax_rank(%x: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+  // expected-error @+1 {{takes [N, C] rows}}
+  %y = kiln.softmax %x : tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
+
+// -----
+
+func.func @softmax_grad_rank(%y: tensor<6xf32>, %dy: tensor<6xf32>) -> tensor<6xf32> {
+  // expected-error @+1 {{takes [N, C] rows}}
+  %dx = kiln.softmax_grad %y, %dy : tensor<6xf32>
+  return %dx : tensor<6xf32>
+}
+
+// -----
+
+func.func @add_no_broadcast(%a: tensor<4x3xf32>, %b: tensor<2xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{shapes [4, 3] and [2] do not broadcast}}
+  %z = kiln.add %a, %b : tensor<4x3xf32>, tensor<2xf32> -> tensor<4x3xf32>
+  return %z : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @add_wrong_result(%a: tensor<4x1xf32>, %b: tensor<3xf32>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{result 'tensor<4x1xf32>' should have the broadcast shape [4, 3] of [4, 1] and [3]}}
+  %z = kiln.add %a, %b : tensor<4x1xf32>, tensor<3xf32> -> tensor<4x1xf32>
+  return %z : tensor<4x1xf32>
+}
+
+// -----
+
+func.func @mul_dynamic(%a: tensor<?x3xf32>, %b: tensor<3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{works on tensors of static shape, not 'tensor<?x3xf32>'}}
+  %z = kiln.mul %a, %b : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  return %z : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @mul_element_types(%a: tensor<4x3xf32>, %b: tensor<3xf64>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{mixes element types 'f32' and 'f64'}}
+  %z = kiln.mul %a, %b : tensor<4x3xf32>, tensor<3xf64> -> tensor<4x3xf32>
+  return %z : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @reduce_to_wider(%x: tensor<4x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{cannot sum [4, 3] to [2]: the target shape must broadcast to the input's}}
+  %y = kiln.reduce_to_shape %x : tensor<4x3xf32> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+func.func @reduce_to_higher_rank(%x: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{cannot sum [3] to [2, 3]}}
+  %y = kiln.reduce_to_shape %x : tensor<3xf32> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @batch_matmul_batches(%a: tensor<2x3x4xf32>, %b: tensor<3x4x5xf32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{batch sizes differ}}
+  %c = kiln.batch_matmul %a, %b : tensor<2x3x4xf32>, tensor<3x4x5xf32> -> tensor<2x3x5xf32>
+  return %c : tensor<2x3x5xf32>
+}
+
+// -----
+
+func.func @batch_matmul_contraction(%a: tensor<2x3x4xf32>, %b: tensor<2x5x5xf32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{contraction sizes differ}}
+  %c = kiln.batch_matmul %a, %b : tensor<2x3x4xf32>, tensor<2x5x5xf32> -> tensor<2x3x5xf32>
+  return %c : tensor<2x3x5xf32>
+}
+
+// -----
+
+func.func @batch_matmul_rank(%a: tensor<3x4xf32>, %b: tensor<4x5xf32>) -> tensor<3x5xf32> {
+  // expected-error @+1 {{takes and returns batches of matrices (rank 3)}}
+  %c = kiln.batch_matmul %a, %b : tensor<3x4xf32>, tensor<4x5xf32> -> tensor<3x5xf32>
+  return %c : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @transpose_batch_leading(%x: tensor<2x3x4xf32>) -> tensor<3x2x4xf32> {
+  // expected-error @+1 {{transposes the last two dimensions of a matrix or batch of matrices}}
+  %t = kiln.transpose %x : tensor<2x3x4xf32> -> tensor<3x2x4xf32>
+  return %t : tensor<3x2x4xf32>
+}
+
+// -----
+
+func.func @batch_norm_channels(%x: tensor<2x4x3x3xf32>, %g: tensor<3xf32>) -> tensor<2x4x3x3xf32> {
+  // expected-error @+1 {{has 3 values per channel vector for 4 channels}}
+  %y:3 = kiln.batch_norm %x, %g, %g, %g, %g {training = true} : tensor<2x4x3x3xf32>, tensor<3xf32>
+  return %y#0 : tensor<2x4x3x3xf32>
+}
+
+// -----
+
+func.func @batch_norm_one_value_per_channel(%x: tensor<1x3x1x1xf32>, %g: tensor<3xf32>) -> tensor<1x3x1x1xf32> {
+  // expected-error @+1 {{needs more than one value per channel in training mode}}
+  %y:3 = kiln.batch_norm %x, %g, %g, %g, %g {training = true} : tensor<1x3x1x1xf32>, tensor<3xf32>
+  return %y#0 : tensor<1x3x1x1xf32>
+}
+
+// -----
+
+func.func @batch_norm_rank(%x: tensor<8xf32>, %g: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{normalizes [N, C] or [N, C, ...] tensors with C-element gamma}}
+  %y:3 = kiln.batch_norm %x, %g, %g, %g, %g {training = false} : tensor<8xf32>, tensor<8xf32>
+  return %y#0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @batch_norm_momentum(%x: tensor<4x3xf32>, %g: tensor<3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{attribute 'momentum' failed to satisfy constraint: 64-bit float attribute whose value is in [0, 1]}}
+  %y:3 = kiln.batch_norm %x, %g, %g, %g, %g {momentum = 1.5 : f64, training = true} : tensor<4x3xf32>, tensor<3xf32>
+  return %y#0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @batch_norm_mode(%x: tensor<4x3xf32>, %g: tensor<3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{requires attribute 'training'}}
+  %y:3 = kiln.batch_norm %x, %g, %g, %g, %g : tensor<4x3xf32>, tensor<3xf32>
+  return %y#0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @batch_norm_grad_dynamic(%x: tensor<?x3xf32>, %g: tensor<3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{works on tensors of static shape}}
+  %d:3 = kiln.batch_norm_grad %x, %g, %g, %g, %x {training = true} : tensor<?x3xf32>, tensor<3xf32>
+  return %d#0 : tensor<?x3xf32>
+}

@@ -213,3 +213,44 @@ func.func @kernel_call(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>,
       geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
   return %y : tensor<1x1x2x2xf32>
 }
+
+// The examples of the softmax, broadcasting, batched matmul and batch norm descriptions.
+// CHECK-LABEL: func.func @softmax_broadcasting_batch_norm
+// CHECK:         kiln.softmax %{{.*}} : tensor<128x10xf32>
+// CHECK:         kiln.add %{{.*}}, %{{.*}} : tensor<128x1x64xf32>, tensor<10x1xf32> -> tensor<128x10x64xf32>
+// CHECK:         kiln.mul %{{.*}}, %{{.*}} : tensor<128x32x7x7xf32>, tensor<32x1x1xf32> -> tensor<128x32x7x7xf32>
+// CHECK:         kiln.batch_matmul %{{.*}}, %{{.*}} : tensor<8x16x32xf32>, tensor<8x32x16xf32> -> tensor<8x16x16xf32>
+// CHECK:         kiln.transpose %{{.*}} : tensor<8x16x32xf32> -> tensor<8x32x16xf32>
+// CHECK:         kiln.batch_norm %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {training = true} : tensor<128x32x28x28xf32>, tensor<32xf32>
+// CHECK:         kiln.batch_norm %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {eps = 1.000000e-03 : f64, momentum = 2.000000e-01 : f64, training = false} : tensor<16x32xf32>, tensor<32xf32>
+func.func @softmax_broadcasting_batch_norm(%logits: tensor<128x10xf32>, %h: tensor<128x1x64xf32>,
+    %b: tensor<10x1xf32>, %a: tensor<128x32x7x7xf32>, %scale: tensor<32x1x1xf32>,
+    %q: tensor<8x16x32xf32>, %kt: tensor<8x32x16xf32>, %x: tensor<128x32x28x28xf32>,
+    %gamma: tensor<32xf32>, %beta: tensor<32xf32>, %rm: tensor<32xf32>, %rv: tensor<32xf32>,
+    %rows: tensor<16x32xf32>) {
+  %p = kiln.softmax %logits : tensor<128x10xf32>
+  %z = kiln.add %h, %b : tensor<128x1x64xf32>, tensor<10x1xf32> -> tensor<128x10x64xf32>
+  %m = kiln.mul %a, %scale : tensor<128x32x7x7xf32>, tensor<32x1x1xf32> -> tensor<128x32x7x7xf32>
+  %s = kiln.batch_matmul %q, %kt : tensor<8x16x32xf32>, tensor<8x32x16xf32> -> tensor<8x16x16xf32>
+  %bt = kiln.transpose %q : tensor<8x16x32xf32> -> tensor<8x32x16xf32>
+  %y, %rm1, %rv1 = kiln.batch_norm %x, %gamma, %beta, %rm, %rv
+      {momentum = 0.1 : f64, eps = 1.0e-5 : f64, training = true}
+      : tensor<128x32x28x28xf32>, tensor<32xf32>
+  %e:3 = kiln.batch_norm %rows, %gamma, %beta, %rm, %rv {momentum = 0.2 : f64, eps = 1.0e-3 : f64, training = false}
+      : tensor<16x32xf32>, tensor<32xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @softmax_broadcasting_batch_norm_gradients
+// CHECK:         kiln.softmax_grad %{{.*}}, %{{.*}} : tensor<128x10xf32>
+// CHECK:         kiln.reduce_to_shape %{{.*}} : tensor<128x10x64xf32> -> tensor<10x1xf32>
+// CHECK:         kiln.batch_norm_grad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {training = true} : tensor<128x32x28x28xf32>, tensor<32xf32>
+func.func @softmax_broadcasting_batch_norm_gradients(%y: tensor<128x10xf32>, %dy: tensor<128x10xf32>,
+    %dz: tensor<128x10x64xf32>, %x: tensor<128x32x28x28xf32>, %gamma: tensor<32xf32>,
+    %rm: tensor<32xf32>, %rv: tensor<32xf32>, %dbn: tensor<128x32x28x28xf32>) {
+  %dx = kiln.softmax_grad %y, %dy : tensor<128x10xf32>
+  %db = kiln.reduce_to_shape %dz : tensor<128x10x64xf32> -> tensor<10x1xf32>
+  %dxn, %dg, %dbeta = kiln.batch_norm_grad %x, %gamma, %rm, %rv, %dbn
+      {eps = 1.0e-5 : f64, training = true} : tensor<128x32x28x28xf32>, tensor<32xf32>
+  return
+}

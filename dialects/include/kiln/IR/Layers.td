@@ -220,17 +220,140 @@ def Kiln_SoftmaxCrossEntropyOp : Kiln_LayerOp<"softmax_cross_entropy"> {
 }
 
 def Kiln_TransposeOp : Kiln_LayerOp<"transpose"> {
-  let summary = "Transpose of a matrix";
+  let summary = "Transpose of a matrix, or of each matrix of a batch (the last two dims)";
   let description = [{
-    `y[j, i] = x[i, j]`. Its own VJP is a transpose.
+    `y[..., j, i] = x[..., i, j]` (torch.transpose(x, -2, -1)): a matrix transpose for rank
+    2, a transpose of each matrix for rank 3 and more. Its own VJP is a transpose.
 
     ```mlir
     %t = kiln.transpose %w : tensor<784x256xf32> -> tensor<256x784xf32>
+    %bt = kiln.transpose %k : tensor<8x16x32xf32> -> tensor<8x32x16xf32>
     ```
   }];
   let arguments = (ins Kiln_FloatTensor:$input);
   let results = (outs Kiln_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_SoftmaxOp : Kiln_LayerOp<"softmax", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Softmax of each row of a [N, C] tensor (torch.softmax(x, dim=-1))";
+  let description = [{
+    `y[i, j] = exp(x[i, j] - m_i) / sum_k exp(x[i, k] - m_i)` with m_i the row maximum, so
+    large logits cannot overflow. Backward (kiln.softmax_grad, from the result):
+    dx = y * (dy - sum_j dy[i, j] * y[i, j]). For a classification loss prefer
+    kiln.softmax_cross_entropy or kiln.log_softmax, which never take the log of a rounded
+    probability.
+
+    ```mlir
+    %p = kiln.softmax %logits : tensor<128x10xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+/// Element-wise binary ops with NumPy/PyTorch broadcasting (verifyBroadcasting in Layers.cpp).
+class Kiln_BroadcastingOp<string mnemonic, string summaryText, string text>
+    : Kiln_LayerOp<mnemonic> {
+  let summary = summaryText;
+  let description = text;
+  let arguments = (ins Kiln_FloatTensor:$lhs, Kiln_FloatTensor:$rhs);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_AddOp : Kiln_BroadcastingOp<"add", "Element-wise sum with NumPy broadcasting", [{
+    `z = x + y` after both operands are broadcast to a common shape, as in NumPy and
+    PyTorch: the shapes are aligned at their last dimensions, and a dimension of size 1,
+    or one missing from the shorter shape, repeats to match the other. Both shapes are
+    static and the result type is their broadcast shape. It lowers to one element-wise
+    loop that reads each operand in place (no broadcast copy). Backward: dz summed back to
+    each operand's shape over the dimensions it was broadcast along (kiln.reduce_to_shape;
+    nothing for an operand that was not broadcast).
+
+    ```mlir
+    %z = kiln.add %h, %b : tensor<128x1x64xf32>, tensor<10x1xf32> -> tensor<128x10x64xf32>
+    ```
+  }]>;
+
+def Kiln_MulOp : Kiln_BroadcastingOp<"mul", "Element-wise product with NumPy broadcasting", [{
+    `z = x * y` with the broadcasting of kiln.add. Backward: dx = dz * y and dy = dz * x,
+    each summed back to its operand's shape (kiln.reduce_to_shape).
+
+    ```mlir
+    %z = kiln.mul %a, %scale : tensor<128x32x7x7xf32>, tensor<32x1x1xf32> -> tensor<128x32x7x7xf32>
+    ```
+  }]>;
+
+def Kiln_BatchMatmulOp : Kiln_LayerOp<"batch_matmul"> {
+  let summary = "Batched matrix product of [B, M, K] and [B, K, N] tensors (torch.bmm)";
+  let description = [{
+    `c[n, i, j] = sum_k a[n, i, k] * b[n, k, j]`: one independent matmul per batch index.
+    Backward: da = dc * b^T and db = a^T * dc per batch, with kiln.transpose of the last
+    two dimensions.
+
+    ```mlir
+    %s = kiln.batch_matmul %q, %kt : tensor<8x16x32xf32>, tensor<8x32x16xf32> -> tensor<8x16x16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$lhs, Kiln_FloatTensor:$rhs);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_InClosedUnitInterval : AttrConstraint<
+    CPred<"[](double x) { return x >= 0.0 && x <= 1.0; }("
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
+    "whose value is in [0, 1]">;
+def Kiln_ClosedUnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InClosedUnitInterval]>;
+
+def Kiln_BatchNormOp : Kiln_LayerOp<"batch_norm", [
+    AllTypesMatch<["input", "result"]>,
+    AllTypesMatch<["gamma", "beta", "running_mean", "running_var", "new_running_mean",
+                   "new_running_var"]>]> {
+  let summary = "Batch normalization over channel dim 1 (torch.nn.BatchNorm1d/2d/3d)";
+  let description = [{
+    Normalizes each channel c (dimension 1) of an [N, C] or [N, C, ...] tensor (NCHW for
+    images) over the other M = N * H * W elements, as torch.nn.BatchNorm2d with
+    affine = True and track_running_stats = True:
+
+        y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c]
+
+    With `training = true` mean and var are the batch's (the biased variance, divided by
+    M), and the running statistics come back updated with the unbiased variance:
+
+        new_running_mean = (1 - momentum) * running_mean + momentum * mean
+        new_running_var  = (1 - momentum) * running_var  + momentum * var * M / (M - 1)
+
+    With `training = false` (evaluation) mean and var are the running statistics, which
+    come back unchanged. Running statistics are state, like an optimizer's: thread them
+    through the step (each is written in place of its input); they get no gradient.
+    (PyTorch's momentum = None, a cumulative average, is not supported.) Backward
+    (kiln.batch_norm_grad): gradients of x, gamma and beta, through the batch statistics
+    in training mode.
+
+    ```mlir
+    %y, %rm1, %rv1 = kiln.batch_norm %x, %gamma, %beta, %rm, %rv
+        {momentum = 0.1 : f64, eps = 1.0e-5 : f64, training = true}
+        : tensor<128x32x28x28xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$gamma, Kiln_FloatTensor:$beta,
+                       Kiln_FloatTensor:$running_mean, Kiln_FloatTensor:$running_var,
+                       DefaultValuedAttr<Kiln_ClosedUnitIntervalF64Attr, "0.1">:$momentum,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0e-5">:$eps,
+                       BoolAttr:$training);
+  let results = (outs Kiln_FloatTensor:$result, Kiln_FloatTensor:$new_running_mean,
+                      Kiln_FloatTensor:$new_running_var);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `,` $running_mean `,` $running_var attr-dict `:` type($input)
+    `,` type($gamma)
+  }];
   let hasVerifier = 1;
 }
 
@@ -350,6 +473,74 @@ def Kiln_SoftmaxCrossEntropyGradOp : Kiln_BackwardOp<"softmax_cross_entropy_grad
     $logits `,` $labels `,` $loss_grad attr-dict `:` type($logits) `,` type($labels) `,`
     type($loss_grad)
   }];
+}
+
+def Kiln_SoftmaxGradOp : Kiln_BackwardOp<"softmax_grad",
+    [AllTypesMatch<["output", "output_grad", "input_grad"]>]> {
+  let summary = "The VJP of kiln.softmax, from its result";
+  let description = [{
+    `dx = y * (dy - sum_j dy[i, j] * y[i, j])` per row.
+
+    ```mlir
+    %dx = kiln.softmax_grad %y, %dy : tensor<128x10xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$output, Kiln_FloatTensor:$output_grad);
+  let results = (outs Kiln_FloatTensor:$input_grad);
+  let assemblyFormat = "$output `,` $output_grad attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
+def Kiln_ReduceToShapeOp : Kiln_BackwardOp<"reduce_to_shape",
+    [AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Sum a tensor down to a shape that broadcasts to it (the VJP of broadcasting)";
+  let description = [{
+    The result type is the target: its shape must broadcast to the input's (NumPy rules,
+    as kiln.add). The input is summed over its leading dimensions that the target lacks
+    and over the dimensions where the target has size 1.
+
+    ```mlir
+    %db = kiln.reduce_to_shape %dz : tensor<128x10x64xf32> -> tensor<10x1xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_BatchNormGradOp : Kiln_BackwardOp<"batch_norm_grad",
+    [AllTypesMatch<["input", "output_grad", "input_grad"]>,
+     AllTypesMatch<["gamma", "running_mean", "running_var", "gamma_grad", "beta_grad"]>]> {
+  let summary = "The VJP of kiln.batch_norm: gradients of input, gamma and beta";
+  let description = [{
+    Per channel, with xhat the normalized input, rstd = 1 / sqrt(var + eps), g = dy * gamma
+    and sums over the M elements of the channel: d beta = sum dy, d gamma = sum dy * xhat,
+    and
+
+        training: dx = rstd / M * (M * g - sum g - xhat * sum g * xhat)
+        eval:     dx = g * rstd
+
+    In training mode the statistics are the batch's, recomputed from x (the running
+    statistics are not read); in eval mode they are the running ones.
+
+    ```mlir
+    %dx, %dg, %db = kiln.batch_norm_grad %x, %gamma, %rm, %rv, %dy
+        {eps = 1.0e-5 : f64, training = true} : tensor<128x32x28x28xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$gamma,
+                       Kiln_FloatTensor:$running_mean, Kiln_FloatTensor:$running_var,
+                       Kiln_FloatTensor:$output_grad,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0e-5">:$eps,
+                       BoolAttr:$training);
+  let results = (outs Kiln_FloatTensor:$input_grad, Kiln_FloatTensor:$gamma_grad,
+                      Kiln_FloatTensor:$beta_grad);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $running_mean `,` $running_var `,` $output_grad attr-dict `:`
+    type($input) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // KILN_IR_LAYERS_TD

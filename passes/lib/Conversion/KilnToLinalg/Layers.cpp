@@ -89,10 +89,112 @@ struct LayerLowering : OpConversionPattern<OpTy> {
         .getResult(0);
   }
   static Value lower(ImplicitLocOpBuilder &b, TransposeOp op) {
+    // The last two dimensions swap places; the leading (batch) ones stay.
+    int64_t rank = rankedType(op.getInput()).getRank();
+    SmallVector<int64_t> permutation = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    std::swap(permutation[rank - 2], permutation[rank - 1]);
     Value init = emptyOf(b, rankedType(op.getResult()),
-                         [&](int64_t d) { return dim(b, op.getInput(), 1 - d); });
-    return linalg::TransposeOp::create(b, op.getInput(), init, ArrayRef<int64_t>{1, 0})
-        .getResult()[0];
+                         [&](int64_t d) { return dim(b, op.getInput(), permutation[d]); });
+    return linalg::TransposeOp::create(b, op.getInput(), init, permutation).getResult()[0];
+  }
+  static Value lower(ImplicitLocOpBuilder &b, BatchMatmulOp op) {
+    auto type = rankedType(op.getResult());
+    Value init = filled(b, emptyOf(b, type, [&](int64_t d) {
+                          return d == 2 ? dim(b, op.getRhs(), 2) : dim(b, op.getLhs(), d);
+                        }), 0.0);
+    return linalg::BatchMatmulOp::create(b, ValueRange{op.getLhs(), op.getRhs()}, ValueRange{init})
+        .getResult(0);
+  }
+  /// Broadcasting: each operand is read through a map from the result's loop nest that
+  /// skips the dimensions it lacks and those it broadcasts from size 1 (folded away first
+  /// with tensor.collapse_shape, so every map is a projected permutation that element-wise
+  /// fusion understands).
+  template <typename ArithOp>
+  static Value broadcasting(ImplicitLocOpBuilder &b, Value lhs, Value rhs, RankedTensorType result) {
+    int64_t rank = result.getRank();
+    SmallVector<Value> ins;
+    SmallVector<AffineMap> maps;
+    for (Value v : {lhs, rhs}) {
+      auto type = rankedType(v);
+      int64_t offset = rank - type.getRank();
+      SmallVector<bool> drop;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        drop.push_back(type.getDimSize(d) == 1 && result.getDimSize(offset + d) != 1);
+      UnitDims unit = unitDims(type, drop);
+      ins.push_back(collapse(b, v, unit));
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d : unit.kept)
+        exprs.push_back(b.getAffineDimExpr(offset + d));
+      maps.push_back(AffineMap::get(rank, 0, exprs, b.getContext()));
+    }
+    maps.push_back(identity(b, rank));
+    Value init = tensor::EmptyOp::create(b, result.getShape(), result.getElementType());
+    return generic(b, ins, init, maps, iterators(rank, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     return ArithOp::create(nb, a[0], a[1]);
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, AddOp op) {
+    return broadcasting<arith::AddFOp>(b, op.getLhs(), op.getRhs(), rankedType(op.getResult()));
+  }
+  static Value lower(ImplicitLocOpBuilder &b, MulOp op) {
+    return broadcasting<arith::MulFOp>(b, op.getLhs(), op.getRhs(), rankedType(op.getResult()));
+  }
+  /// One reduction over the input into the target with its size-1 dimensions folded away,
+  /// expanded back to the target's shape.
+  static Value lower(ImplicitLocOpBuilder &b, ReduceToShapeOp op) {
+    auto x = rankedType(op.getInput()), y = rankedType(op.getResult());
+    int64_t rank = x.getRank(), offset = rank - y.getRank();
+    SmallVector<bool> drop;
+    for (int64_t d = 0; d < y.getRank(); ++d)
+      drop.push_back(y.getDimSize(d) == 1 && x.getDimSize(offset + d) != 1);
+    UnitDims unit = unitDims(y, drop);
+    SmallVector<AffineExpr> exprs;
+    SmallVector<utils::IteratorType> kinds = iterators(rank, utils::IteratorType::reduction);
+    for (int64_t d : unit.kept) {
+      exprs.push_back(b.getAffineDimExpr(offset + d));
+      kinds[offset + d] = utils::IteratorType::parallel;
+    }
+    Value init = filled(b, tensor::EmptyOp::create(b, unit.shape, y.getElementType()), 0.0);
+    Value sum = generic(b, {op.getInput()}, init,
+                        {identity(b, rank), AffineMap::get(rank, 0, exprs, b.getContext())}, kinds,
+                        [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                          return arith::AddFOp::create(nb, a[1], a[0]);
+                        });
+    if (unit.kept.size() == size_t(y.getRank()))
+      return sum;
+    return tensor::ExpandShapeOp::create(b, y, sum, unit.groups);
+  }
+  /// The dimensions of a static shape left when those marked in `drop` (of size 1) are
+  /// folded into a neighbour, and the reassociation that folds them.
+  struct UnitDims {
+    SmallVector<int64_t> kept, shape;
+    SmallVector<ReassociationIndices> groups;
+  };
+  static UnitDims unitDims(RankedTensorType type, ArrayRef<bool> drop) {
+    UnitDims u;
+    ReassociationIndices leading; // dropped dimensions before the first kept one
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!drop[d]) {
+        u.kept.push_back(d);
+        u.shape.push_back(type.getDimSize(d));
+        u.groups.push_back(leading);
+        u.groups.back().push_back(d);
+        leading.clear();
+      } else if (u.groups.empty()) {
+        leading.push_back(d);
+      } else {
+        u.groups.back().push_back(d);
+      }
+    }
+    return u; // all dropped: no groups, a rank-0 shape
+  }
+  static Value collapse(ImplicitLocOpBuilder &b, Value v, const UnitDims &unit) {
+    auto type = rankedType(v);
+    if (unit.kept.size() == size_t(type.getRank()))
+      return v;
+    return tensor::CollapseShapeOp::create(
+        b, RankedTensorType::get(unit.shape, type.getElementType()), v, unit.groups);
   }
   static Value lower(ImplicitLocOpBuilder &b, BiasAddOp op) {
     int64_t rank = rankedType(op.getInput()).getRank();
@@ -155,6 +257,31 @@ struct LayerLowering : OpConversionPattern<OpTy> {
                    [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
                      Value shifted = arith::SubFOp::create(nb, a[0], a[1]);
                      return arith::SubFOp::create(nb, shifted, math::LogOp::create(nb, a[2]));
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, SoftmaxOp op) {
+    Value x = op.getInput();
+    auto [rowMax, sumExp] = softmaxRows(b, x);
+    return generic(b, {x, rowMax, sumExp}, emptyLike(b, x),
+                   {identity(b, 2), firstDim(b, 2), firstDim(b, 2), identity(b, 2)},
+                   iterators(2, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     Value e = math::ExpOp::create(nb, arith::SubFOp::create(nb, a[0], a[1]));
+                     return arith::DivFOp::create(nb, e, a[2]);
+                   });
+  }
+  static Value lower(ImplicitLocOpBuilder &b, SoftmaxGradOp op) {
+    // dx = y * (dy - rowsum(dy * y)).
+    Value y = op.getOutput(), dy = op.getOutputGrad();
+    Value dot = rowSums(b, {dy, y}, {identity(b, 2), identity(b, 2)}, y,
+                        [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                          return arith::MulFOp::create(nb, a[0], a[1]);
+                        });
+    return generic(b, {y, dy, dot}, emptyLike(b, y),
+                   {identity(b, 2), identity(b, 2), firstDim(b, 2), identity(b, 2)},
+                   iterators(2, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     return arith::MulFOp::create(nb, a[0], arith::SubFOp::create(nb, a[1], a[2]));
                    });
   }
   static Value lower(ImplicitLocOpBuilder &b, LogSoftmaxGradOp op) {
@@ -341,6 +468,176 @@ struct LayerLowering : OpConversionPattern<OpTy> {
                           [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
                             return arith::AddFOp::create(nb, a[1], a[0]);
                           });
+    return {dx, dgamma, dbeta};
+  }
+  //===-- Batch normalization: reductions over every dimension but the channels (1) ----===//
+  static AffineMap channel(ImplicitLocOpBuilder &b, int64_t rank) {
+    return AffineMap::get(rank, 0, b.getAffineDimExpr(1));
+  }
+  /// Per-channel sums of term(elements...) over an [N, C, ...] tensor shaped like `like`.
+  static Value channelSums(ImplicitLocOpBuilder &b, ValueRange ins, ArrayRef<AffineMap> inMaps,
+                           Value like, function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> term) {
+    auto type = rankedType(like);
+    int64_t rank = type.getRank();
+    auto channels = RankedTensorType::get({type.getDimSize(1)}, type.getElementType());
+    Value init = filled(b, tensor::EmptyOp::create(b, channels.getShape(), type.getElementType()), 0.0);
+    SmallVector<AffineMap> maps(inMaps);
+    maps.push_back(channel(b, rank));
+    SmallVector<utils::IteratorType> kinds = iterators(rank, utils::IteratorType::reduction);
+    kinds[1] = utils::IteratorType::parallel;
+    return generic(b, ins, init, maps, kinds, [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+      return arith::AddFOp::create(nb, a.back(), term(nb, a.drop_back()));
+    });
+  }
+  /// An element-wise map over [C] vectors into a fresh one (or into `into`, whose element
+  /// comes last in the body's arguments).
+  static Value perChannel(ImplicitLocOpBuilder &b, ValueRange ins, Value into,
+                          function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
+    SmallVector<AffineMap> maps(ins.size() + 1, identity(b, 1));
+    return generic(b, ins, into, maps, {utils::IteratorType::parallel}, body);
+  }
+  static Value rsqrt(ImplicitLocOpBuilder &b, Value v) {
+    Type element = v.getType();
+    // 1 / sqrt: math.rsqrt has no libm function to fall back to.
+    return arith::DivFOp::create(b, floatConst(b, element, 1.0), math::SqrtOp::create(b, v));
+  }
+  /// Elements per channel of an [N, C, ...] tensor.
+  static double perChannelCount(Value x) {
+    auto type = rankedType(x);
+    return type.getDimSize(1) ? double(type.getNumElements() / type.getDimSize(1)) : 0.0;
+  }
+  /// The batch's per-channel mean and sum of squared deviations.
+  static std::pair<Value, Value> batchMoments(ImplicitLocOpBuilder &b, Value x) {
+    int64_t rank = rankedType(x).getRank();
+    Type element = rankedType(x).getElementType();
+    Value count = floatConst(b, element, perChannelCount(x));
+    Value sum = channelSums(b, {x}, {identity(b, rank)}, x,
+                            [](ImplicitLocOpBuilder &, ValueRange a) { return a[0]; });
+    Value mean = perChannel(b, {sum}, emptyLike(b, sum), [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+      return arith::DivFOp::create(nb, a[0], count);
+    });
+    Value squares = channelSums(b, {x, mean}, {identity(b, rank), channel(b, rank)}, x,
+                                [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                                  Value c = arith::SubFOp::create(nb, a[0], a[1]);
+                                  return arith::MulFOp::create(nb, c, c);
+                                });
+    return {mean, squares};
+  }
+  /// The mean and 1 / sqrt(var + eps) a batch norm normalizes with: the batch's (biased
+  /// variance) in training mode, else the running statistics.
+  static std::pair<Value, Value> normalization(ImplicitLocOpBuilder &b, Value x, Value runningMean,
+                                               Value runningVar, double eps, bool training) {
+    if (!training) {
+      Value epsilon = floatConst(b, rankedType(x).getElementType(), eps);
+      return {runningMean, perChannel(b, {runningVar}, emptyLike(b, runningVar),
+                                      [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                                        return rsqrt(nb, arith::AddFOp::create(nb, a[0], epsilon));
+                                      })};
+    }
+    auto [mean, squares] = batchMoments(b, x);
+    return {mean, batchRstd(b, x, squares, eps)};
+  }
+  /// 1 / sqrt(var + eps) from the sums of squared deviations, var biased (divided by M).
+  static Value batchRstd(ImplicitLocOpBuilder &b, Value x, Value squares, double eps) {
+    Type element = rankedType(x).getElementType();
+    Value count = floatConst(b, element, perChannelCount(x));
+    Value epsilon = floatConst(b, element, eps);
+    return perChannel(b, {squares}, emptyLike(b, squares),
+                      [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                        Value var = arith::DivFOp::create(nb, a[0], count);
+                        return rsqrt(nb, arith::AddFOp::create(nb, var, epsilon));
+                      });
+  }
+  static SmallVector<Value> lower(ImplicitLocOpBuilder &b, BatchNormOp op) {
+    Value x = op.getInput();
+    int64_t rank = rankedType(x).getRank();
+    Type element = rankedType(x).getElementType();
+    double eps = op.getEps().convertToDouble();
+    bool training = op.getTraining();
+    Value runningMean = op.getRunningMean(), runningVar = op.getRunningVar();
+    Value mean, rstd, squares;
+    if (training) {
+      std::tie(mean, squares) = batchMoments(b, x);
+      rstd = batchRstd(b, x, squares, eps);
+    } else {
+      std::tie(mean, rstd) = normalization(b, x, runningMean, runningVar, eps, false);
+    }
+    // y = x * scale + shift with scale = rstd * gamma and shift = beta - mean * scale per
+    // channel, as PyTorch's CPU kernel computes it.
+    Value gamma = op.getGamma(), beta = op.getBeta();
+    Value scale = perChannel(b, {rstd, gamma}, emptyLike(b, gamma),
+                             [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                               return arith::MulFOp::create(nb, a[0], a[1]);
+                             });
+    Value shift = perChannel(b, {beta, mean, scale}, emptyLike(b, beta),
+                             [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                               return arith::SubFOp::create(nb, a[0], arith::MulFOp::create(nb, a[1], a[2]));
+                             });
+    Value y = generic(b, {x, scale, shift}, emptyLike(b, x),
+                      {identity(b, rank), channel(b, rank), channel(b, rank), identity(b, rank)},
+                      iterators(rank, utils::IteratorType::parallel),
+                      [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                        return arith::AddFOp::create(nb, arith::MulFOp::create(nb, a[0], a[1]), a[2]);
+                      });
+    if (!training)
+      return {y, runningMean, runningVar};
+    // running = momentum * batch + (1 - momentum) * running, written in place of the
+    // running statistics; the variance unbiased (divided by M - 1).
+    double momentum = op.getMomentum().convertToDouble();
+    Value m = floatConst(b, element, momentum), keep = floatConst(b, element, 1.0 - momentum);
+    Value unbiasedCount = floatConst(b, element, perChannelCount(x) - 1.0);
+    Value newMean = perChannel(b, {mean}, runningMean, [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+      return arith::AddFOp::create(nb, arith::MulFOp::create(nb, m, a[0]),
+                                   arith::MulFOp::create(nb, keep, a[1]));
+    });
+    Value newVar = perChannel(b, {squares}, runningVar, [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+      Value unbiased = arith::DivFOp::create(nb, a[0], unbiasedCount);
+      return arith::AddFOp::create(nb, arith::MulFOp::create(nb, m, unbiased),
+                                   arith::MulFOp::create(nb, keep, a[1]));
+    });
+    return {y, newMean, newVar};
+  }
+  static SmallVector<Value> lower(ImplicitLocOpBuilder &b, BatchNormGradOp op) {
+    Value x = op.getInput(), gamma = op.getGamma(), dy = op.getOutputGrad();
+    int64_t rank = rankedType(x).getRank();
+    Type element = rankedType(x).getElementType();
+    bool training = op.getTraining();
+    auto [mean, rstd] = normalization(b, x, op.getRunningMean(), op.getRunningVar(),
+                                      op.getEps().convertToDouble(), training);
+    AffineMap id = identity(b, rank), ch = channel(b, rank);
+    auto xhatOf = [](ImplicitLocOpBuilder &nb, Value xv, Value m, Value r) -> Value {
+      return arith::MulFOp::create(nb, arith::SubFOp::create(nb, xv, m), r);
+    };
+    // d beta = sum dy; d gamma = sum dy * xhat (per channel).
+    Value dbeta = channelSums(b, {dy}, {id}, x, [](ImplicitLocOpBuilder &, ValueRange a) { return a[0]; });
+    Value dgamma = channelSums(b, {dy, x, mean, rstd}, {id, id, ch, ch}, x,
+                               [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                                 return arith::MulFOp::create(nb, a[0], xhatOf(nb, a[1], a[2], a[3]));
+                               });
+    Value dx;
+    if (!training) {
+      // dx = dy * gamma * rstd.
+      dx = generic(b, {dy, gamma, rstd}, emptyLike(b, x), {id, ch, ch, id},
+                   iterators(rank, utils::IteratorType::parallel),
+                   [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     return arith::MulFOp::create(nb, arith::MulFOp::create(nb, a[0], a[1]), a[2]);
+                   });
+    } else {
+      // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma; the channel
+      // means of g and g * xhat are gamma * d beta / M and gamma * d gamma / M.
+      Value count = floatConst(b, element, perChannelCount(x));
+      dx = generic(b, {dy, x, gamma, mean, rstd, dbeta, dgamma}, emptyLike(b, x),
+                   {id, id, ch, ch, ch, ch, ch, id}, iterators(rank, utils::IteratorType::parallel),
+                   [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                     Value g = arith::MulFOp::create(nb, a[0], a[2]);
+                     Value xhat = xhatOf(nb, a[1], a[3], a[4]);
+                     Value meanG = arith::DivFOp::create(nb, arith::MulFOp::create(nb, a[2], a[5]), count);
+                     Value meanGX = arith::DivFOp::create(nb, arith::MulFOp::create(nb, a[2], a[6]), count);
+                     Value inner = arith::SubFOp::create(nb, arith::SubFOp::create(nb, g, meanG),
+                                                         arith::MulFOp::create(nb, xhat, meanGX));
+                     return arith::MulFOp::create(nb, a[4], inner);
+                   });
+    }
     return {dx, dgamma, dbeta};
   }
   static Value lower(ImplicitLocOpBuilder &b, ReluGradOp op) {
@@ -531,5 +828,8 @@ void kiln::populateLayersToLinalgPatterns(RewritePatternSet &patterns) {
                LayerLowering<SigmoidOp>, LayerLowering<GeluOp>, LayerLowering<LeakyReluOp>,
                LayerLowering<LogSoftmaxOp>, LayerLowering<LogSoftmaxGradOp>,
                LayerLowering<DropoutOp>, LayerLowering<LayerNormOp>, LayerLowering<LayerNormGradOp>,
-               LayerLowering<SoftmaxCrossEntropyGradOp>>(patterns.getContext());
+               LayerLowering<SoftmaxCrossEntropyGradOp>, LayerLowering<SoftmaxOp>,
+               LayerLowering<SoftmaxGradOp>, LayerLowering<AddOp>, LayerLowering<MulOp>,
+               LayerLowering<ReduceToShapeOp>, LayerLowering<BatchMatmulOp>,
+               LayerLowering<BatchNormOp>, LayerLowering<BatchNormGradOp>>(patterns.getContext());
 }
