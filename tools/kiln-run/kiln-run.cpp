@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -183,6 +184,43 @@ struct TempDir {
 
 } // namespace
 
+/// Training convention: an `@init(%key: tensor<i64>)` entry point, when the program has one,
+/// computes the initial training state (kiln.random_uniform, kiln.variance_scaling, ...) from
+/// the key --seed gives; its results are @train_step's inputs without kiln.data, in order.
+void initializeState(Session &session, const Function &init, const Function &step,
+                     uint64_t seed, std::vector<Tensor> &inputs) {
+  if (init.inputs().size() != 1 || init.inputs()[0].dtype != DType::I64 ||
+      !init.inputs()[0].shape.empty())
+    fail("@init must take one rank-0 i64 tensor (the random key)");
+  std::vector<size_t> state;
+  for (size_t i = 0; i < step.inputs().size(); ++i)
+    if (step.inputs()[i].data.empty())
+      state.push_back(i);
+  if (init.results().size() != state.size())
+    fail(fmt::format("@init returns {} tensors but @{} has {} state inputs (those without "
+                     "kiln.data)",
+                     init.results().size(), step.name(), state.size()));
+  for (size_t r = 0; r < state.size(); ++r) {
+    const ResultSpec &result = init.results()[r];
+    const InputSpec &input = step.inputs()[state[r]];
+    if (result.dtype != input.dtype || result.shape != input.shape)
+      fail(fmt::format("@init result #{} is {} {} but @{} input #{} is {} {}", r,
+                       dtypeName(result.dtype), shapeToString(result.shape), step.name(),
+                       state[r], dtypeName(input.dtype), shapeToString(input.shape)));
+  }
+  Tensor key = orFail(Tensor::allocate(DType::I64, {}), "");
+  key.data<int64_t>()[0] = int64_t(seed);
+  auto results = orFail(session.call(init, {key.view()}), "@init: ");
+  // Results computed in place of the key (a returned key) are found in it; the others come
+  // back in result order.
+  size_t next = 0;
+  for (size_t r = 0; r < state.size(); ++r) {
+    Tensor &target = inputs[state[r]];
+    const Tensor &source = init.results()[r].alias >= 0 ? key : results[next++];
+    std::memcpy(target.view().data, source.view().data, target.nbytes());
+  }
+}
+
 int main(int argc, char **argv) {
   CLI::App app{"kiln-run: compile or load a kiln program and run one of its entry points"};
   std::string program, entry;
@@ -305,6 +343,8 @@ int main(int argc, char **argv) {
 
   Session session = orFail(Session::create(*runtime, module), "");
   if (!trainData.empty()) {
+    if (auto initFn = module.lookup("init"); initFn.ok())
+      initializeState(session, **initFn, fn, seed, inputs);
     kiln::run::TrainOptions options;
     options.trainData =
         trainData == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : trainData;

@@ -660,3 +660,51 @@ func.func @batch_norm_grad_dynamic(%x: tensor<?x3xf32>, %g: tensor<3xf32>) -> te
   %d:3 = kiln.batch_norm_grad %x, %g, %g, %g, %x {training = true} : tensor<?x3xf32>, tensor<3xf32>
   return %d#0 : tensor<?x3xf32>
 }
+
+// -----
+
+func.func @uniform_inverted_range(%k: tensor<i64>) -> tensor<4xf32> {
+  // expected-error @+1 {{needs finite low <= high, got [1.000000e+00, 0.000000e+00)}}
+  %x, %k1 = kiln.random_uniform %k {low = 1.0 : f64, high = 0.0 : f64} : tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @normal_negative_stddev(%k: tensor<i64>) -> tensor<4xf32> {
+  // expected-error @+1 {{attribute 'stddev' failed to satisfy constraint}}
+  %x, %k1 = kiln.random_normal %k {stddev = -1.0 : f64} : tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @scaling_mode(%k: tensor<i64>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{mode must be "fan_in", "fan_out" or "fan_avg", not "fan_sum"}}
+  %x, %k1 = kiln.variance_scaling %k {scale = 1.0 : f64, mode = "fan_sum", distribution = "uniform"} : tensor<4x3xf32>
+  return %x : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @scaling_rank(%k: tensor<i64>) -> tensor<4xf32> {
+  // expected-error @+1 {{needs distinct in_axis and out_axis within a shape of rank >= 2}}
+  %x, %k1 = kiln.variance_scaling %k {scale = 1.0 : f64, mode = "fan_in", distribution = "uniform"} : tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @scaling_distribution(%k: tensor<i64>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{distribution must be "uniform" or "normal", not "truncated_normal"}}
+  %x, %k1 = kiln.variance_scaling %k {scale = 1.0 : f64, mode = "fan_in", distribution = "truncated_normal"} : tensor<4x3xf32>
+  return %x : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @random_dynamic(%k: tensor<i64>) -> tensor<?xf32> {
+  // expected-error @+1 {{needs a static shape}}
+  %x, %k1 = kiln.random_uniform %k {low = 0.0 : f64, high = 1.0 : f64} : tensor<?xf32>
+  return %x : tensor<?xf32>
+}

@@ -254,3 +254,15 @@ func.func @softmax_broadcasting_batch_norm_gradients(%y: tensor<128x10xf32>, %dy
       {eps = 1.0e-5 : f64, training = true} : tensor<128x32x28x28xf32>, tensor<32xf32>
   return
 }
+
+// CHECK-LABEL: func.func @initializers
+// CHECK:         kiln.random_uniform %{{.*}} {high = 6.250000e-02 : f64, low = -6.250000e-02 : f64} : tensor<256xf32>
+// CHECK:         kiln.random_normal %{{.*}} {stddev = 2.000000e-02 : f64} : tensor<784x256xf32>
+// CHECK:         kiln.variance_scaling %{{.*}} {distribution = "normal", in_axis = 1 : i64, mode = "fan_in", out_axis = 0 : i64, scale = 2.000000e+00 : f64} : tensor<32x1x3x3xf32>
+func.func @initializers(%k0: tensor<i64>) -> (tensor<256xf32>, tensor<784x256xf32>, tensor<32x1x3x3xf32>, tensor<i64>) {
+  %b, %k1 = kiln.random_uniform %k0 {low = -0.0625 : f64, high = 0.0625 : f64} : tensor<256xf32>
+  %w, %k2 = kiln.random_normal %k1 {stddev = 0.02 : f64} : tensor<784x256xf32>
+  %c, %k3 = kiln.variance_scaling %k2 {scale = 2.0 : f64, mode = "fan_in", distribution = "normal",
+      in_axis = 1 : i64, out_axis = 0 : i64} : tensor<32x1x3x3xf32>
+  return %b, %w, %c, %k3 : tensor<256xf32>, tensor<784x256xf32>, tensor<32x1x3x3xf32>, tensor<i64>
+}

@@ -19,6 +19,7 @@ using namespace mlir;
 void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, bool exactMath) {
   populateLayersToLinalgPatterns(patterns);
   populateConvolutionToLinalgPatterns(patterns);
+  populateRandomToLinalgPatterns(patterns);
   populateOptimizerToLinalgPatterns(patterns, exactMath);
   populateTransformsToLinalgPatterns(patterns, exactMath);
   populateSchedulesToLinalgPatterns(patterns);

@@ -27,6 +27,9 @@ void populateLayersToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// pooling, and their backward building blocks.
 void populateConvolutionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
+/// Random initializers (Philox4x32-10 in compiled code, as the runtime's fills).
+void populateRandomToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
 /// Learning-rate schedules on the step counter.
 void populateSchedulesToLinalgPatterns(mlir::RewritePatternSet &patterns);
 } // namespace kiln

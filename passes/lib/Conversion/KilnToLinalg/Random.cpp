@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lowers the random initializers to one parallel loop each: element i computes its own
+// Philox4x32-10 block from (i, stream) and the key, exactly as the runtime's fills do
+// (runtime/lib/core/Random.cpp), so compiled and driver-side initialization agree bit for bit.
+#include "Builders.h"
+#include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <array>
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::detail;
+
+namespace {
+
+constexpr uint32_t kUniformStream = 1, kNormalStream = 2; // Random.cpp's Stream values
+constexpr double kTwoPi = 6.283185307179586476925286766559;
+
+/// The four words of Philox4x32-10 for counter {block, block >> 32, stream, 0}.
+std::array<Value, 4> philox(ImplicitLocOpBuilder &b, Value block64, Value key64, uint32_t stream) {
+  auto i32 = b.getI32Type();
+  auto c32 = [&](uint32_t v) { return arith::ConstantOp::create(b, b.getI32IntegerAttr(int32_t(v))).getResult(); };
+  Value shift = arith::ConstantOp::create(b, b.getI64IntegerAttr(32));
+  auto low = [&](Value v) { return arith::TruncIOp::create(b, i32, v).getResult(); };
+  auto high = [&](Value v) {
+    return arith::TruncIOp::create(b, i32, arith::ShRUIOp::create(b, v, shift)).getResult();
+  };
+  Value x0 = low(block64), x1 = high(block64), x2 = c32(stream), x3 = c32(0);
+  Value k0 = low(key64), k1 = high(key64);
+  Value m0 = c32(0xD2511F53u), m1 = c32(0xCD9E8D57u);
+  Value w0 = c32(0x9E3779B9u), w1 = c32(0xBB67AE85u);
+  for (int round = 0; round < 10; ++round) {
+    auto p0 = arith::MulUIExtendedOp::create(b, m0, x0);
+    auto p1 = arith::MulUIExtendedOp::create(b, m1, x2);
+    Value n0 = arith::XOrIOp::create(b, arith::XOrIOp::create(b, p1.getHigh(), x1), k0);
+    Value n2 = arith::XOrIOp::create(b, arith::XOrIOp::create(b, p0.getHigh(), x3), k1);
+    x0 = n0, x1 = p1.getLow(), x2 = n2, x3 = p0.getLow();
+    k0 = arith::AddIOp::create(b, k0, w0);
+    k1 = arith::AddIOp::create(b, k1, w1);
+  }
+  return {x0, x1, x2, x3};
+}
+
+Value i64c(ImplicitLocOpBuilder &b, int64_t v) {
+  return arith::ConstantOp::create(b, b.getI64IntegerAttr(v));
+}
+Value f64c(ImplicitLocOpBuilder &b, double v) {
+  return arith::ConstantOp::create(b, b.getF64FloatAttr(v));
+}
+
+/// words[k] for a dynamic k in [0, words.size()).
+Value pick(ImplicitLocOpBuilder &b, ArrayRef<Value> words, Value k) {
+  Value chosen = words.back();
+  for (int64_t i = int64_t(words.size()) - 2; i >= 0; --i) {
+    Value is = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, k, i64c(b, i));
+    chosen = arith::SelectOp::create(b, is, words[i], chosen);
+  }
+  return chosen;
+}
+
+/// Uniform in [0, 1) from two words with 53 bits (Random.cpp's unit53).
+Value unit53(ImplicitLocOpBuilder &b, Value high32, Value low32) {
+  auto i64 = b.getI64Type();
+  Value bits = arith::OrIOp::create(
+      b, arith::ShLIOp::create(b, arith::ExtUIOp::create(b, i64, high32), i64c(b, 32)),
+      arith::ExtUIOp::create(b, i64, low32));
+  Value top = arith::ShRUIOp::create(b, bits, i64c(b, 11));
+  return arith::MulFOp::create(b, arith::UIToFPOp::create(b, b.getF64Type(), top),
+                               f64c(b, 0x1p-53));
+}
+
+/// Random.cpp's belowHigh: `value` rounded to `element`, kept below hi when rounding hit it.
+Value belowHigh(ImplicitLocOpBuilder &b, Value value, Type element, double lo, double hi) {
+  Value rounded = element.isF32() ? arith::TruncFOp::create(b, element, value).getResult() : value;
+  if (!(hi > lo))
+    return rounded;
+  double below = element.isF32() ? double(std::nextafter(float(hi), float(lo)))
+                                 : std::nextafter(hi, lo);
+  Value high = arith::ConstantOp::create(b, b.getFloatAttr(element, hi));
+  Value hit = arith::CmpFOp::create(b, arith::CmpFPredicate::OGE, rounded, high);
+  return arith::SelectOp::create(b, hit, arith::ConstantOp::create(b, b.getFloatAttr(element, below)),
+                                 rounded);
+}
+
+/// One parallel loop over `type` whose body gets the row-major index (i64) of its element.
+Value generate(ImplicitLocOpBuilder &b, RankedTensorType type,
+               function_ref<Value(ImplicitLocOpBuilder &, Value)> element) {
+  int64_t rank = type.getRank();
+  Value init = tensor::EmptyOp::create(b, type.getShape(), type.getElementType());
+  return linalg::GenericOp::create(
+             b, TypeRange{type}, ValueRange{}, ValueRange{init},
+             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+             SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+             [&](OpBuilder &nested, Location loc, ValueRange) {
+               ImplicitLocOpBuilder nb(loc, nested);
+               Value linear = arith::ConstantIndexOp::create(nb, 0);
+               for (int64_t d = 0; d < rank; ++d)
+                 linear = arith::AddIOp::create(
+                     nb, arith::MulIOp::create(nb, linear,
+                                               arith::ConstantIndexOp::create(nb, type.getDimSize(d))),
+                     linalg::IndexOp::create(nb, d));
+               Value i = arith::IndexCastOp::create(nb, nb.getI64Type(), linear);
+               linalg::YieldOp::create(nb, element(nb, i));
+             })
+      .getResult(0);
+}
+
+/// fillUniform(tensor, key, lo, hi). Its bounds are floats, so they are rounded to f32 first.
+Value uniform(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double loIn, double hiIn) {
+  double lo = float(loIn), hi = float(hiIn), width = hi - lo;
+  Type element = type.getElementType();
+  bool single = element.isF32();
+  return generate(b, type, [&](ImplicitLocOpBuilder &nb, Value i) -> Value {
+    int64_t perBlock = single ? 4 : 2;
+    Value block = arith::DivUIOp::create(nb, i, i64c(nb, perBlock));
+    Value k = arith::RemUIOp::create(nb, i, i64c(nb, perBlock));
+    auto w = philox(nb, block, key, kUniformStream);
+    Value u;
+    if (single) {
+      Value word = arith::ShRUIOp::create(nb, pick(nb, w, k),
+                                          arith::ConstantOp::create(nb, nb.getI32IntegerAttr(8)));
+      u = arith::MulFOp::create(nb, arith::UIToFPOp::create(nb, nb.getF64Type(), word),
+                                f64c(nb, 0x1p-24));
+    } else {
+      u = unit53(nb, pick(nb, {w[0], w[2]}, k), pick(nb, {w[1], w[3]}, k));
+    }
+    Value value = arith::AddFOp::create(nb, f64c(nb, lo), arith::MulFOp::create(nb, f64c(nb, width), u));
+    return belowHigh(nb, value, element, lo, hi);
+  });
+}
+
+/// fillNormal(tensor, key, mean, stddev), Box-Muller as in Random.cpp.
+Value normal(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double meanIn,
+             double stddevIn) {
+  double mean = float(meanIn), stddev = float(stddevIn);
+  Type element = type.getElementType();
+  bool single = element.isF32();
+  return generate(b, type, [&](ImplicitLocOpBuilder &nb, Value i) -> Value {
+    int64_t perBlock = single ? 4 : 2;
+    Value block = arith::DivUIOp::create(nb, i, i64c(nb, perBlock));
+    auto w = philox(nb, block, key, kNormalStream);
+    Value u1, u2;
+    if (single) {
+      // Element i uses pair (i % 4) / 2 of its block: words 0, 1 or 2, 3.
+      Value pair = arith::DivUIOp::create(nb, arith::RemUIOp::create(nb, i, i64c(nb, 4)), i64c(nb, 2));
+      auto open = [&](Value word) { // (word + 0.5) * 2^-32
+        return arith::MulFOp::create(
+            nb, arith::AddFOp::create(nb, arith::UIToFPOp::create(nb, nb.getF64Type(), word), f64c(nb, 0.5)),
+            f64c(nb, 0x1p-32)).getResult();
+      };
+      u1 = open(pick(nb, {w[0], w[2]}, pair));
+      u2 = open(pick(nb, {w[1], w[3]}, pair));
+    } else {
+      u1 = arith::SubFOp::create(nb, f64c(nb, 1.0), unit53(nb, w[0], w[1]));
+      u2 = unit53(nb, w[2], w[3]);
+    }
+    Value radius = math::SqrtOp::create(nb, arith::MulFOp::create(nb, f64c(nb, -2.0), math::LogOp::create(nb, u1)));
+    Value angle = arith::MulFOp::create(nb, f64c(nb, kTwoPi), u2);
+    Value second = arith::CmpIOp::create(nb, arith::CmpIPredicate::eq,
+                                         arith::RemUIOp::create(nb, i, i64c(nb, 2)), i64c(nb, 1));
+    Value trig = arith::SelectOp::create(nb, second, math::SinOp::create(nb, angle),
+                                         math::CosOp::create(nb, angle));
+    Value value = arith::AddFOp::create(
+        nb, f64c(nb, mean),
+        arith::MulFOp::create(nb, arith::MulFOp::create(nb, f64c(nb, stddev), radius), trig));
+    return single ? arith::TruncFOp::create(nb, element, value).getResult() : value;
+  });
+}
+
+/// key + 1, written into the key's own tensor (as kiln.dropout does).
+Value nextKey(ImplicitLocOpBuilder &b, Value key) {
+  Value one = i64c(b, 1);
+  return linalg::GenericOp::create(
+             b, TypeRange{key.getType()}, ValueRange{}, ValueRange{key},
+             ArrayRef<AffineMap>{AffineMap::get(0, 0, b.getContext())},
+             ArrayRef<utils::IteratorType>{},
+             [&](OpBuilder &nested, Location loc, ValueRange a) {
+               linalg::YieldOp::create(nested, loc,
+                                       ValueRange{arith::AddIOp::create(nested, loc, a[0], one)});
+             })
+      .getResult(0);
+}
+
+template <typename OpTy>
+struct RandomLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    Value key = extractScalar(b, op.getKey());
+    rewriter.replaceOp(op, {lower(b, op, type, key), nextKey(b, op.getKey())});
+    return success();
+  }
+  static Value lower(ImplicitLocOpBuilder &b, RandomUniformOp op, RankedTensorType t, Value key) {
+    return uniform(b, t, key, op.getLow().convertToDouble(), op.getHigh().convertToDouble());
+  }
+  static Value lower(ImplicitLocOpBuilder &b, RandomNormalOp op, RankedTensorType t, Value key) {
+    return normal(b, t, key, op.getMean().convertToDouble(), op.getStddev().convertToDouble());
+  }
+  static Value lower(ImplicitLocOpBuilder &b, VarianceScalingOp op, RankedTensorType t, Value key) {
+    double spread = op.getSpread();
+    return op.getDistribution() == "uniform" ? uniform(b, t, key, -spread, spread)
+                                             : normal(b, t, key, 0.0, spread);
+  }
+};
+
+} // namespace
+
+void kiln::populateRandomToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<RandomLowering<RandomUniformOp>, RandomLowering<RandomNormalOp>,
+               RandomLowering<VarianceScalingOp>>(patterns.getContext());
+}
