@@ -61,14 +61,22 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   // All parameter updates of a step become one parallel loop on the runtime's thread pool;
   // the LLVM back end (targeting the host CPU) vectorizes the element-wise loops inside.
   pm.addNestedPass<func::FuncOp>(createKilnFuseHorizontalPass());
+  pm.addNestedPass<func::FuncOp>(createKilnParallelizeNestsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createKilnOutlineParallelPass());
+  // Strided views (tiles, slices) become explicit offset arithmetic, in affine.apply ops
+  // that lower-affine then turns into arith.
+  pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
   // Math functions without an LLVM intrinsic (erf, for GELU) become libm calls.
   pm.addPass(createConvertMathToLibmPass());
+  // Heap buffers come from the runtime's allocator (Abi.h), which recycles a step's
+  // temporaries for the next step instead of page-faulting them in again.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createKilnEmitAbiPass());

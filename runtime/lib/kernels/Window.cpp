@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 
 namespace kiln::rt::kernels {
@@ -145,7 +146,45 @@ int64_t argmaxOfWindow(const kiln_window_geometry &g, const T *plane, int64_t oh
   return best;
 }
 
+/// The common 2x2, stride-2, unpadded window: no bounds to check, and the first maximum of
+/// (a, b, c, d) in scan order, NaN winning, as argmaxOfWindow decides.
+template <typename T> inline int64_t argmax2x2(const T *plane, int64_t w, int64_t oh, int64_t ow) {
+  int64_t at[4] = {2 * oh * w + 2 * ow, 2 * oh * w + 2 * ow + 1, (2 * oh + 1) * w + 2 * ow,
+                   (2 * oh + 1) * w + 2 * ow + 1};
+  int64_t best = at[0];
+  for (int k = 1; k < 4; ++k) {
+    T v = plane[at[k]];
+    if (v > plane[best] || std::isnan(v))
+      best = at[k];
+  }
+  return best;
+}
+
+bool isPlain2x2(const kiln_window_geometry &g) {
+  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
+         g.dh == 1 && g.dw == 1;
+}
+
 template <typename T> void maxPool(const kiln_window_geometry &g, const T *x, T *y) {
+  if (isPlain2x2(g)) {
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < g.n * g.c; ++p) {
+      const T *plane = x + p * g.h * g.w;
+      T *out = y + p * g.oh * g.ow;
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const T *r0 = plane + 2 * oh * g.w, *r1 = r0 + g.w;
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          // max with NaN propagation, as the scan in argmaxOfWindow.
+          T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+          T m = (b > a || std::isnan(b)) ? b : a;
+          m = (c > m || std::isnan(c)) ? c : m;
+          m = (d > m || std::isnan(d)) ? d : m;
+          out[oh * g.ow + ow] = m;
+        }
+      }
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < g.n * g.c; ++p) {
     const T *plane = x + p * g.h * g.w;
@@ -159,15 +198,32 @@ template <typename T> void maxPool(const kiln_window_geometry &g, const T *x, T 
 
 template <typename T>
 void maxPoolGrad(const kiln_window_geometry &g, const T *x, const T *dy, T *dx) {
+  if (isPlain2x2(g) && g.h == 2 * g.oh && g.w == 2 * g.ow) {
+    // The windows tile the image exactly: each writes its four gradients, no zero pass.
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < g.n * g.c; ++p) {
+      const T *plane = x + p * g.h * g.w;
+      T *grad = dx + p * g.h * g.w;
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          int64_t top = 2 * oh * g.w + 2 * ow, best = argmax2x2(plane, g.w, oh, ow);
+          T d = dy[(p * g.oh + oh) * g.ow + ow];
+          for (int64_t at : {top, top + 1, top + g.w, top + g.w + 1})
+            grad[at] = at == best ? d : T(0);
+        }
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < g.n * g.c; ++p) {
     const T *plane = x + p * g.h * g.w;
     T *grad = dx + p * g.h * g.w;
     std::memset(grad, 0, sizeof(T) * g.h * g.w);
+    const bool plain = isPlain2x2(g);
     // Scattering within one plane: every write of this plane is made by this thread.
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow) {
-        int64_t i = argmaxOfWindow(g, plane, oh, ow);
+        int64_t i = plain ? argmax2x2(plane, g.w, oh, ow) : argmaxOfWindow(g, plane, oh, ow);
         if (i >= 0)
           grad[i] += dy[(p * g.oh + oh) * g.ow + ow];
       }

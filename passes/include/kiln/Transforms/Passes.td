@@ -146,6 +146,30 @@ def KilnFuseHorizontalPass : Pass<"kiln-fuse-horizontal", "::mlir::func::FuncOp"
                            "::mlir::arith::ArithDialect"];
 }
 
+def KilnParallelizeNestsPass
+    : Pass<"kiln-parallelize-nests", "::mlir::func::FuncOp"> {
+  let summary = "Split large linalg loop nests on buffers into parallel chunks";
+  let description = [{
+    Runs on buffers, after kiln-fuse-horizontal, which already puts the element-wise
+    updates with identical indexing into parallel loops. Every other linalg op directly in
+    a function body (a per-channel bias fused with its activation, a row-wise softmax, a
+    loss, a per-channel gradient sum) with a parallel loop and a static iteration space of
+    at least `min-work` points is tiled along its outermost parallel loop (the channels of
+    a sum over n, h and w) into a one-dimensional `scf.parallel` of
+    chunks of at least `min-chunk` points, which kiln-outline-parallel runs on the
+    runtime's thread pool. Each chunk writes disjoint elements and reduces in the same order
+    as the serial loop, so results do not depend on the thread count.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "32768",
+           "Smallest iteration space worth running in parallel">,
+    Option<"minChunk", "min-chunk", "int64_t", "8192",
+           "Smallest number of iterations per chunk">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
+}
+
 def KilnOutlineParallelPass : Pass<"kiln-outline-parallel", "::mlir::ModuleOp"> {
   let summary = "Run top-level scf.parallel loops on the runtime's thread pool";
   let description = [{

@@ -5,6 +5,7 @@
 #ifndef KILN_RUNTIME_ABI_H
 #define KILN_RUNTIME_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Bump on any change to the symbols, the entry-point calling convention or the signature JSON. */
@@ -77,6 +78,20 @@ extern "C"
     void
     kiln_matmul_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float *c, int64_t ldc);
+
+/* The heap of compiled code: memref allocations in a module call these (MLIR's generic
+ * allocation functions), which libkiln_runtime implements with per-size free lists so the
+ * temporaries of one step are reused by the next instead of being page-faulted again. */
+#define KILN_ABI_ALLOC_SYMBOL "_mlir_memref_to_llvm_alloc"
+#define KILN_ABI_FREE_SYMBOL "_mlir_memref_to_llvm_free"
+#ifdef __cplusplus
+extern "C" {
+#endif
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
+#ifdef __cplusplus
+}
+#endif
 
 /* Window kernels: convolution and pooling over NCHW tensors, called by compiled code for
  * kiln.conv2d, kiln.max_pool2d, kiln.avg_pool2d and their gradients (kiln.kernel_call ops).
