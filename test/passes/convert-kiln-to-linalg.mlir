@@ -199,8 +199,8 @@ func.func @cross_entropy(%l: tensor<8x10xf32>, %y: tensor<8xi64>) -> tensor<f32>
 // verifier derived (stride defaults to the window for pooling).
 // CHECK-LABEL: func.func @convolution
 // CHECK:         %[[E:.*]] = tensor.empty() : tensor<2x4x4x4xf32>
-// CHECK:         %[[C:.*]] = kiln.kernel_call "conv2d" ins(%{{.*}}, %{{.*}} : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>) outs(%[[E]] : tensor<2x4x4x4xf32>) geometry [2, 3, 8, 8, 4, 3, 3, 4, 4, 2, 2, 1, 1, 1, 1, 1]
-// CHECK:         kiln.kernel_call "max_pool2d" ins(%[[C]] : tensor<2x4x4x4xf32>) outs(%{{.*}} : tensor<2x4x2x2xf32>) geometry [2, 4, 4, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
+// CHECK:         %[[C:.*]] = kiln.kernel_call "conv2d" ins(%{{.*}}, %{{.*}} : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>) outs(%[[E]] : tensor<2x4x4x4xf32>) params [2, 3, 8, 8, 4, 3, 3, 4, 4, 2, 2, 1, 1, 1, 1, 1]
+// CHECK:         kiln.kernel_call "max_pool2d" ins(%[[C]] : tensor<2x4x4x4xf32>) outs(%{{.*}} : tensor<2x4x2x2xf32>) params [2, 4, 4, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
 // CHECK:         kiln.kernel_call "conv2d_grad_input"
 // CHECK:         kiln.kernel_call "avg_pool2d_grad"
 func.func @convolution(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %dy: tensor<2x4x4x4xf32>)

@@ -31,38 +31,62 @@ func.func @negative_strided_view(%a: memref<8x4xf32, strided<[8, 1]>>, %b: memre
   return
 }
 
-/// A window kernel on buffers becomes a call with its geometry in a constant global.
+/// A kernel call on buffers becomes kiln_<kernel>_<type>(params, buffers): the parameters
+/// in a constant global, the buffer addresses (inputs, then outputs) in a stack array.
 // CHECK-LABEL: func.func @conv_call
 // CHECK-SAME:    (%[[X:.*]]: memref<2x1x8x8xf32>, %[[W:.*]]: memref<4x1x3x3xf32>, %[[Y:.*]]: memref<2x4x6x6xf32>)
-// CHECK:         %[[G:.*]] = memref.get_global @__kiln_geometry_0 : memref<16xi64>
-// CHECK:         call @kiln_conv2d_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> ()
+// CHECK:         %[[G:.*]] = memref.get_global @__kiln_params_0 : memref<16xi64>
+// CHECK:         %[[A:.*]] = memref.alloca() : memref<3xi64>
+// CHECK:         memref.extract_aligned_pointer_as_index %[[X]]
+// CHECK:         memref.store %{{.*}}, %[[A]][%c0]
+// CHECK:         memref.extract_aligned_pointer_as_index %[[W]]
+// CHECK:         memref.store %{{.*}}, %[[A]][%c1]
+// CHECK:         memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK:         memref.store %{{.*}}, %[[A]][%c2]
+// CHECK:         call @kiln_conv2d_f32(%{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr) -> ()
 // CHECK-NOT:     kiln.kernel_call
 func.func @conv_call(%x: memref<2x1x8x8xf32>, %w: memref<4x1x3x3xf32>, %y: memref<2x4x6x6xf32>) {
   kiln.kernel_call "conv2d" ins(%x, %w : memref<2x1x8x8xf32>, memref<4x1x3x3xf32>) outs(%y : memref<2x4x6x6xf32>)
-      geometry [2, 1, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 1]
+      params [2, 1, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 1]
   return
 }
 
-/// One input: the second pointer is null. f64 calls the reference kernel; the same geometry
-/// shares one global. A strided input is staged through a dense copy.
+/// f64 calls the reference kernel; the same parameters share one global. A strided input
+/// is staged through a dense copy, freed after the call.
 // CHECK-LABEL: func.func @pool_calls
-// CHECK:         %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
-// CHECK:         call @kiln_avg_pool2d_f64(%{{.*}}, %{{.*}}, %[[NULL]], %{{.*}})
+// CHECK:         memref.alloca() : memref<2xi64>
+// CHECK:         call @kiln_avg_pool2d_f64(%{{.*}}, %{{.*}})
 // CHECK:         %[[TMP:.*]] = memref.alloc() : memref<1x1x4x4xf64>
 // CHECK:         memref.copy %{{.*}}, %[[TMP]]
 // CHECK:         call @kiln_max_pool2d_f64
 // CHECK:         memref.dealloc %[[TMP]]
-/// Each kernel is declared once, for the runtime to provide.
-// CHECK:       func.func private @kiln_matmul_f32(i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64)
-// CHECK:       func.func private @kiln_conv2d_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr)
-// CHECK:       func.func private @kiln_avg_pool2d_f64(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr)
-// GLOBALS-DAG: memref.global "private" constant @__kiln_geometry_0 : memref<16xi64> = dense<[2, 1, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 1]>
-// GLOBALS-DAG: memref.global "private" constant @__kiln_geometry_1 : memref<16xi64> = dense<[1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]>
+// GLOBALS-DAG: memref.global "private" constant @__kiln_params_0 : memref<16xi64> = dense<[2, 1, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 1]>
+// GLOBALS-DAG: memref.global "private" constant @__kiln_params_1 : memref<16xi64> = dense<[1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]>
 // GLOBALS-NOT: memref.global
 func.func @pool_calls(%x: memref<1x1x4x4xf64>, %xs: memref<1x1x4x4xf64, strided<[32, 32, 8, 1]>>, %y: memref<1x1x2x2xf64>) {
   kiln.kernel_call "avg_pool2d" ins(%x : memref<1x1x4x4xf64>) outs(%y : memref<1x1x2x2xf64>)
-      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
+      params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
   kiln.kernel_call "max_pool2d" ins(%xs : memref<1x1x4x4xf64, strided<[32, 32, 8, 1]>>) outs(%y : memref<1x1x2x2xf64>)
-      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
+      params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
+  return
+}
+
+/// A kernel that reads its outputs (frugal) gets a strided output copied in and back.
+// CHECK-LABEL: func.func @state_update
+// CHECK:         %[[TMP:.*]] = memref.alloc() : memref<4xi64>
+// CHECK:         memref.copy %[[SUB:.*]], %[[TMP]]
+// CHECK:         call @kiln_frugal_f32
+// CHECK:         memref.copy %[[TMP]], %[[SUB]]
+// CHECK:         memref.dealloc %[[TMP]]
+/// Each kernel is declared once, for the runtime to provide.
+// CHECK:       func.func private @kiln_matmul_f32(i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64)
+// CHECK:       func.func private @kiln_conv2d_f32(!llvm.ptr, !llvm.ptr)
+// CHECK:       func.func private @kiln_avg_pool2d_f64(!llvm.ptr, !llvm.ptr)
+func.func @state_update(%g: memref<4x8xf32>, %p: memref<4x8xf32>, %m: memref<4x4xf32>, %v: memref<4x4xf32>,
+                        %big: memref<8xi64>, %n: memref<i64>, %k: memref<i64>) {
+  %sub = memref.subview %big[0] [4] [2] : memref<8xi64> to memref<4xi64, strided<[2]>>
+  kiln.kernel_call "frugal" ins(%g : memref<4x8xf32>)
+      outs(%p, %m, %v, %sub, %n, %k : memref<4x8xf32>, memref<4x4xf32>, memref<4x4xf32>, memref<4xi64, strided<[2]>>, memref<i64>, memref<i64>)
+      params [4, 8, 0, 4, 200, 0, 0, 4562254508917369340, 4606281698874543309, 4607173411218089181, 4486051092506501181, 0, 4607182418800017408]
   return
 }

@@ -15,17 +15,25 @@ namespace {
 
 struct KernelInfo {
   const char *name;
-  int inputs;
+  int inputs, outputs, params;
+  bool readsOutputs;
 };
 
 constexpr KernelInfo kKernels[] = {
-#define KILN_KERNEL_INFO(name, inputs) {#name, inputs},
-    KILN_ABI_WINDOW_KERNELS(KILN_KERNEL_INFO)
+#define KILN_KERNEL_INFO(name, inputs, outputs, params, reads) {#name, inputs, outputs, params, reads},
+    KILN_ABI_KERNELS(KILN_KERNEL_INFO)
 #undef KILN_KERNEL_INFO
 };
 
-/// The shapes of (input a, input b, output) that a kernel reads and writes, from Abi.h.
-SmallVector<SmallVector<int64_t>> expectedShapes(StringRef kernel, const kiln_window_geometry &g) {
+const KernelInfo *lookupKernel(StringRef name) {
+  for (const KernelInfo &k : kKernels)
+    if (name == k.name)
+      return &k;
+  return nullptr;
+}
+
+/// The shapes of a window kernel's (input a, input b, output), from Abi.h.
+SmallVector<SmallVector<int64_t>> windowShapes(StringRef kernel, const kiln_window_geometry &g) {
   SmallVector<int64_t> x{g.n, g.c, g.h, g.w}, y{g.n, g.o, g.oh, g.ow};
   SmallVector<int64_t> filter{g.o, g.groups ? g.c / g.groups : 0, g.kh, g.kw};
   if (kernel == "conv2d") return {x, filter, y};
@@ -36,13 +44,22 @@ SmallVector<SmallVector<int64_t>> expectedShapes(StringRef kernel, const kiln_wi
   return {y, x}; // avg_pool2d_grad
 }
 
+/// The element counts of frugal's (g, p, m, v, subspace, step, key).
+SmallVector<int64_t> frugalCounts(const kiln_frugal_config &c) {
+  int64_t state = c.projection == 0 ? c.rows * c.k : c.projection == 1 ? c.k * c.cols : c.k;
+  int64_t n = c.rows * c.cols;
+  return {n, n, state, c.state_full == 0 ? state : 0, c.k, 1, 1};
+}
+
 struct KernelCallBufferization
     : bufferization::DstBufferizableOpInterfaceExternalModel<KernelCallBufferization,
                                                              KernelCallOp> {
-  /// Kernels overwrite their outputs whole, so bufferization need not copy anything in.
+  /// Window kernels overwrite their outputs whole, so bufferization need not copy anything
+  /// in; state-updating kernels read them.
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const bufferization::AnalysisState &) const {
-    return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
+    return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand) ||
+           cast<KernelCallOp>(op).readsOutputs();
   }
 
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
@@ -60,7 +77,7 @@ struct KernelCallBufferization
       }
     rewriter.setInsertionPoint(op);
     KernelCallOp::create(rewriter, op->getLoc(), TypeRange{}, call.getKernelAttr(), ins, outs,
-                         call.getGeometryAttr());
+                         call.getParamsAttr());
     bufferization::replaceOpWithBufferizedValues(rewriter, op, outs);
     return success();
   }
@@ -73,37 +90,54 @@ std::string KernelCallOp::getSymbolName() {
   return "kiln_" + getKernel().str() + (element.isF32() ? "_f32" : "_f64");
 }
 
+bool KernelCallOp::readsOutputs() {
+  const KernelInfo *info = lookupKernel(getKernel());
+  return info && info->readsOutputs;
+}
+
 LogicalResult KernelCallOp::verify() {
-  const KernelInfo *info = nullptr;
-  for (const KernelInfo &k : kKernels)
-    if (getKernel() == k.name)
-      info = &k;
+  const KernelInfo *info = lookupKernel(getKernel());
   if (!info)
     return emitOpError("unknown kernel \"") << getKernel() << "\"";
-  if (int64_t(getInputs().size()) != info->inputs || getOutputs().size() != 1)
+  if (int64_t(getInputs().size()) != info->inputs ||
+      int64_t(getOutputs().size()) != info->outputs)
     return emitOpError("kernel \"") << getKernel() << "\" takes " << info->inputs
-                                    << " inputs and 1 output";
-  if (getGeometry().size() != KILN_ABI_WINDOW_GEOMETRY_FIELDS)
-    return emitOpError("geometry needs ") << KILN_ABI_WINDOW_GEOMETRY_FIELDS << " fields";
+                                    << " inputs and " << info->outputs << " outputs";
+  if (int64_t(getParams().size()) != info->params)
+    return emitOpError("params needs ") << info->params << " fields";
   bool tensors = isa<RankedTensorType>(getOutputs().front().getType());
-  if (tensors ? getResults().size() != 1 || getResults().front().getType() !=
-                                                getOutputs().front().getType()
-              : !getResults().empty())
-    return emitOpError("returns its output's new value on tensors and nothing on buffers");
-  kiln_window_geometry g;
-  std::memcpy(&g, getGeometry().data(), sizeof(g));
+  if (tensors ? TypeRange(getResults()) != TypeRange(getOutputs()) : !getResults().empty())
+    return emitOpError("returns its outputs' new values on tensors and nothing on buffers");
   Type element = cast<ShapedType>(getOutputs().front().getType()).getElementType();
   if (!element.isF32() && !element.isF64())
     return emitOpError("runs on f32 or f64, not ") << element;
-  auto expected = expectedShapes(getKernel(), g);
   SmallVector<Value> operands(getInputs());
   operands.append(getOutputs().begin(), getOutputs().end());
   for (auto [i, v] : llvm::enumerate(operands)) {
     auto type = dyn_cast<ShapedType>(v.getType());
-    if (!type || !type.hasRank() || isa<RankedTensorType>(type) != tensors ||
-        type.getElementType() != element)
-      return emitOpError("operand #") << i << " must be a " << (tensors ? "tensor" : "buffer")
-                                      << " of " << element;
+    if (!type || !type.hasStaticShape() || isa<RankedTensorType>(type) != tensors)
+      return emitOpError("operand #") << i << " must be a static " << (tensors ? "tensor" : "buffer");
+  }
+  if (getKernel() == "frugal") {
+    kiln_frugal_config c;
+    std::memcpy(&c, getParams().data(), sizeof(c));
+    auto counts = frugalCounts(c);
+    for (auto [i, v] : llvm::enumerate(operands)) {
+      auto type = cast<ShapedType>(v.getType());
+      Type expected = i < 4 ? element : Type(IntegerType::get(getContext(), 64));
+      if (type.getElementType() != expected || type.getNumElements() != counts[i])
+        return emitOpError("operand #") << i << " of type " << v.getType()
+                                        << " does not match the FRUGAL configuration";
+    }
+    return success();
+  }
+  kiln_window_geometry g;
+  std::memcpy(&g, getParams().data(), sizeof(g));
+  auto expected = windowShapes(getKernel(), g);
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    auto type = cast<ShapedType>(v.getType());
+    if (type.getElementType() != element)
+      return emitOpError("operand #") << i << " must hold " << element;
     if (type.getShape() != ArrayRef<int64_t>(expected[i]))
       return emitOpError("operand #") << i << " of shape " << v.getType()
                                       << " does not match the geometry";

@@ -33,6 +33,7 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   pm.addPass(createInlinerPass());
   // Label ranges are read off the kiln ops before lowering hides them.
   pm.addPass(createKilnRecordLabelClassesPass());
+  pm.addPass(createKilnLowerFrugalPass());
   ConvertKilnToLinalgPassOptions toLinalg;
   toLinalg.exactMath = options.exactMath;
   pm.addPass(createConvertKilnToLinalgPass(toLinalg));

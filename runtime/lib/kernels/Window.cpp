@@ -282,42 +282,41 @@ using namespace kiln::rt::kernels;
 
 #define KILN_EXPORT extern "C" __attribute__((visibility("default")))
 
+namespace {
+const kiln_window_geometry &geometry(const int64_t *params) {
+  return *reinterpret_cast<const kiln_window_geometry *>(params);
+}
+template <typename T> const T *in(void *const *buffers, int i) {
+  return static_cast<const T *>(buffers[i]);
+}
+template <typename T> T *out(void *const *buffers, int i) { return static_cast<T *>(buffers[i]); }
+} // namespace
+
 // f64: every kernel is a plain loop.
-KILN_EXPORT void kiln_conv2d_f64(const kiln_window_geometry *g, const void *a, const void *b,
-                                 void *out) {
-  conv2d(*g, static_cast<const double *>(a), static_cast<const double *>(b),
-         static_cast<double *>(out));
+KILN_EXPORT void kiln_conv2d_f64(const int64_t *params, void *const *b) {
+  conv2d(geometry(params), in<double>(b, 0), in<double>(b, 1), out<double>(b, 2));
 }
-KILN_EXPORT void kiln_conv2d_grad_input_f64(const kiln_window_geometry *g, const void *a,
-                                            const void *b, void *out) {
-  conv2dGradInput(*g, static_cast<const double *>(a), static_cast<const double *>(b),
-                  static_cast<double *>(out));
+KILN_EXPORT void kiln_conv2d_grad_input_f64(const int64_t *params, void *const *b) {
+  conv2dGradInput(geometry(params), in<double>(b, 0), in<double>(b, 1), out<double>(b, 2));
 }
-KILN_EXPORT void kiln_conv2d_grad_filter_f64(const kiln_window_geometry *g, const void *a,
-                                             const void *b, void *out) {
-  conv2dGradFilter(*g, static_cast<const double *>(a), static_cast<const double *>(b),
-                   static_cast<double *>(out));
+KILN_EXPORT void kiln_conv2d_grad_filter_f64(const int64_t *params, void *const *b) {
+  conv2dGradFilter(geometry(params), in<double>(b, 0), in<double>(b, 1), out<double>(b, 2));
 }
 
 // Pooling, both precisions: memory-bound window loops that oneDNN would not speed up much
 // at these sizes, and whose max-pool backward would otherwise need a stored workspace.
 #define KILN_POOLING(suffix, T)                                                              \
-  KILN_EXPORT void kiln_max_pool2d_##suffix(const kiln_window_geometry *g, const void *a,    \
-                                            const void *, void *out) {                       \
-    maxPool(*g, static_cast<const T *>(a), static_cast<T *>(out));                           \
+  KILN_EXPORT void kiln_max_pool2d_##suffix(const int64_t *params, void *const *b) {         \
+    maxPool(geometry(params), in<T>(b, 0), out<T>(b, 1));                                    \
   }                                                                                          \
-  KILN_EXPORT void kiln_max_pool2d_grad_##suffix(const kiln_window_geometry *g, const void *a, \
-                                                 const void *b, void *out) {                 \
-    maxPoolGrad(*g, static_cast<const T *>(a), static_cast<const T *>(b),                    \
-                static_cast<T *>(out));                                                      \
+  KILN_EXPORT void kiln_max_pool2d_grad_##suffix(const int64_t *params, void *const *b) {    \
+    maxPoolGrad(geometry(params), in<T>(b, 0), in<T>(b, 1), out<T>(b, 2));                   \
   }                                                                                          \
-  KILN_EXPORT void kiln_avg_pool2d_##suffix(const kiln_window_geometry *g, const void *a,    \
-                                            const void *, void *out) {                       \
-    avgPool(*g, static_cast<const T *>(a), static_cast<T *>(out));                           \
+  KILN_EXPORT void kiln_avg_pool2d_##suffix(const int64_t *params, void *const *b) {         \
+    avgPool(geometry(params), in<T>(b, 0), out<T>(b, 1));                                    \
   }                                                                                          \
-  KILN_EXPORT void kiln_avg_pool2d_grad_##suffix(const kiln_window_geometry *g, const void *a, \
-                                                 const void *, void *out) {                  \
-    avgPoolGrad(*g, static_cast<const T *>(a), static_cast<T *>(out));                       \
+  KILN_EXPORT void kiln_avg_pool2d_grad_##suffix(const int64_t *params, void *const *b) {    \
+    avgPoolGrad(geometry(params), in<T>(b, 0), out<T>(b, 1));                                \
   }
 KILN_POOLING(f32, float)
 KILN_POOLING(f64, double)

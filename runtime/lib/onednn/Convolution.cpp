@@ -195,24 +195,30 @@ using namespace kiln::rt;
 
 #define KILN_EXPORT extern "C" __attribute__((visibility("default")))
 
-KILN_EXPORT void kiln_conv2d_f32(const kiln_window_geometry *g, const void *a, const void *b,
-                                 void *out) {
-  run(Pass::Forward, *g, a, b, out, [&] {
-    kernels::conv2d(*g, static_cast<const float *>(a), static_cast<const float *>(b),
-                    static_cast<float *>(out));
+namespace {
+const kiln_window_geometry &geometry(const int64_t *params) {
+  return *reinterpret_cast<const kiln_window_geometry *>(params);
+}
+} // namespace
+
+KILN_EXPORT void kiln_conv2d_f32(const int64_t *params, void *const *b) {
+  const kiln_window_geometry &g = geometry(params);
+  run(Pass::Forward, g, b[0], b[1], b[2], [&] {
+    kernels::conv2d(g, static_cast<const float *>(b[0]), static_cast<const float *>(b[1]),
+                    static_cast<float *>(b[2]));
   });
 }
-KILN_EXPORT void kiln_conv2d_grad_input_f32(const kiln_window_geometry *g, const void *a,
-                                            const void *b, void *out) {
-  run(Pass::GradInput, *g, a, b, out, [&] {
-    kernels::conv2dGradInput(*g, static_cast<const float *>(a), static_cast<const float *>(b),
-                             static_cast<float *>(out));
+KILN_EXPORT void kiln_conv2d_grad_input_f32(const int64_t *params, void *const *b) {
+  const kiln_window_geometry &g = geometry(params);
+  run(Pass::GradInput, g, b[0], b[1], b[2], [&] {
+    kernels::conv2dGradInput(g, static_cast<const float *>(b[0]),
+                             static_cast<const float *>(b[1]), static_cast<float *>(b[2]));
   });
 }
-KILN_EXPORT void kiln_conv2d_grad_filter_f32(const kiln_window_geometry *g, const void *a,
-                                             const void *b, void *out) {
-  run(Pass::GradFilter, *g, a, b, out, [&] {
-    kernels::conv2dGradFilter(*g, static_cast<const float *>(a), static_cast<const float *>(b),
-                              static_cast<float *>(out));
+KILN_EXPORT void kiln_conv2d_grad_filter_f32(const int64_t *params, void *const *b) {
+  const kiln_window_geometry &g = geometry(params);
+  run(Pass::GradFilter, g, b[0], b[1], b[2], [&] {
+    kernels::conv2dGradFilter(g, static_cast<const float *>(b[0]),
+                              static_cast<const float *>(b[1]), static_cast<float *>(b[2]));
   });
 }

@@ -495,7 +495,7 @@ func.func @channel_bias_length(%x: tensor<2x3x8x8xf32>, %b: tensor<4xf32>) -> te
 func.func @unknown_kernel(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
   // expected-error @+1 {{unknown kernel "median_pool2d"}}
   %y = kiln.kernel_call "median_pool2d" ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
-      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
+      params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
   return %y : tensor<1x1x2x2xf32>
 }
 
@@ -504,7 +504,7 @@ func.func @unknown_kernel(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -
 func.func @kernel_shape_mismatch(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32> {
   // expected-error @+1 {{operand #1 of shape 'tensor<1x1x3x3xf32>' does not match the geometry}}
   %y = kiln.kernel_call "avg_pool2d" ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x3x3xf32>)
-      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x3x3xf32>
+      params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x3x3xf32>
   return %y : tensor<1x1x3x3xf32>
 }
 
@@ -513,7 +513,7 @@ func.func @kernel_shape_mismatch(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x3x3x
 func.func @kernel_arity(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
   // expected-error @+1 {{kernel "conv2d" takes 2 inputs and 1 output}}
   %y = kiln.kernel_call "conv2d" ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
-      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
+      params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
   return %y : tensor<1x1x2x2xf32>
 }
 
@@ -707,4 +707,74 @@ func.func @random_dynamic(%k: tensor<i64>) -> tensor<?xf32> {
   // expected-error @+1 {{needs a static shape}}
   %x, %k1 = kiln.random_uniform %k {low = 0.0 : f64, high = 1.0 : f64} : tensor<?xf32>
   return %x : tensor<?xf32>
+}
+
+// -----
+
+func.func @frugal_density(%p: tensor<8x4xf32>, %m: tensor<8x4xf32>, %s: tensor<4xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+2 {{attribute 'density' failed to satisfy constraint: 64-bit float attribute whose value is in [0, 1]}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 1.5 : f64, update_gap = 200 : i64, projection = "columns",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<8x4xf32>, tensor<8x4xf32>, tensor<8x4xf32>, tensor<4xi64>
+  return %p1 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_gap(%p: tensor<8x4xf32>, %m: tensor<8x2xf32>, %s: tensor<2xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+2 {{attribute 'update_gap' failed to satisfy constraint}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 0 : i64, projection = "columns",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>
+  return %p1 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_rank(%p: tensor<8xf32>, %m: tensor<4xf32>, %s: tensor<4xi64>, %n: tensor<i64>) -> tensor<8xf32> {
+  // expected-error @+1 {{projection "columns" needs a matrix, not 'tensor<8xf32>'; biases and norms take plain AdamW (kiln.adamw), as in the reference}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "columns",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi64>
+  return %p1 : tensor<8xf32>
+}
+
+// -----
+
+func.func @frugal_state_shape(%p: tensor<8x4xf32>, %m: tensor<8x4xf32>, %s: tensor<2xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{exp_avg must be 'tensor<8x2xf32>' (k = 2 for density 5.000000e-01), not 'tensor<8x4xf32>'}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "columns",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<8x4xf32>, tensor<8x4xf32>, tensor<8x4xf32>, tensor<2xi64>
+  return %p1 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_projection(%p: tensor<8x4xf32>, %m: tensor<8x2xf32>, %s: tensor<2xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{projection must be "columns", "rows" or "coordinates", not "svd"}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "svd",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>
+  return %p1 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_momentum_second_moment(%p: tensor<8x4xf32>, %m: tensor<8x2xf32>, %s: tensor<2xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{exp_avg_sq (unused by momentum) must be 'tensor<0xf32>'}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "columns",
+       state_full = "momentum", state_free = "sign_sgd"} : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>
+  return %p1 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_rules(%p: tensor<8x4xf32>, %m: tensor<8x2xf32>, %s: tensor<2xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{state_free must be "sign_sgd" or "sgd", not "lion"}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "columns",
+       state_full = "adamw", state_free = "lion"} : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>
+  return %p1 : tensor<8x4xf32>
 }

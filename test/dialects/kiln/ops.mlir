@@ -203,14 +203,14 @@ func.func @convolution_gradients(%x: tensor<2x3x5x5xf64>, %w: tensor<4x3x3x3xf64
 }
 
 // CHECK-LABEL: func.func @kernel_call
-// CHECK:         kiln.kernel_call "avg_pool2d" ins(%{{.*}} : tensor<1x1x4x4xf32>) outs(%{{.*}} : tensor<1x1x2x2xf32>) geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
-// CHECK:         kiln.kernel_call "avg_pool2d" ins(%{{.*}} : memref<1x1x4x4xf32>) outs(%{{.*}} : memref<1x1x2x2xf32>) geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]{{$}}
+// CHECK:         kiln.kernel_call "avg_pool2d" ins(%{{.*}} : tensor<1x1x4x4xf32>) outs(%{{.*}} : tensor<1x1x2x2xf32>) params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
+// CHECK:         kiln.kernel_call "avg_pool2d" ins(%{{.*}} : memref<1x1x4x4xf32>) outs(%{{.*}} : memref<1x1x2x2xf32>) params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]{{$}}
 func.func @kernel_call(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>,
                        %xb: memref<1x1x4x4xf32>, %yb: memref<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
   %y = kiln.kernel_call "avg_pool2d" ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
-      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
+      params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1] -> tensor<1x1x2x2xf32>
   kiln.kernel_call "avg_pool2d" ins(%xb : memref<1x1x4x4xf32>) outs(%yb : memref<1x1x2x2xf32>)
-      geometry [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
+      params [1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]
   return %y : tensor<1x1x2x2xf32>
 }
 
@@ -265,4 +265,22 @@ func.func @initializers(%k0: tensor<i64>) -> (tensor<256xf32>, tensor<784x256xf3
   %c, %k3 = kiln.variance_scaling %k2 {scale = 2.0 : f64, mode = "fan_in", distribution = "normal",
       in_axis = 1 : i64, out_axis = 0 : i64} : tensor<32x1x3x3xf32>
   return %b, %w, %c, %k3 : tensor<256xf32>, tensor<784x256xf32>, tensor<32x1x3x3xf32>, tensor<i64>
+}
+
+// CHECK-LABEL: func.func @frugal
+// CHECK:         kiln.frugal %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} subspace(%{{.*}}) step(%{{.*}}) key(%{{.*}}) {density = 2.500000e-01 : f64, lr = 1.000000e-03 : f64, projection = "rows", state_free = "sign_sgd", state_full = "adamw", update_gap = 200 : i64} : tensor<784x256xf32>, tensor<196x256xf32>, tensor<196x256xf32>, tensor<196xi64>
+// CHECK:         kiln.frugal {{.*}}projection = "columns", state_free = "sgd", state_full = "momentum"{{.*}} : tensor<8x6xf32>, tensor<8x3xf32>, tensor<0xf32>, tensor<3xi64>
+func.func @frugal(%p: tensor<784x256xf32>, %g: tensor<784x256xf32>, %m: tensor<196x256xf32>,
+                  %v: tensor<196x256xf32>, %s: tensor<196xi64>, %n: tensor<i64>, %k: tensor<i64>,
+                  %q: tensor<8x6xf32>, %h: tensor<8x6xf32>, %mq: tensor<8x3xf32>, %none: tensor<0xf32>,
+                  %sq: tensor<3xi64>) -> (tensor<784x256xf32>, tensor<8x6xf32>) {
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %g, %m, %v subspace(%s) step(%n) key(%k)
+      {lr = 1.0e-3 : f64, density = 0.25 : f64, update_gap = 200 : i64,
+       projection = "rows", state_full = "adamw", state_free = "sign_sgd"}
+      : tensor<784x256xf32>, tensor<196x256xf32>, tensor<196x256xf32>, tensor<196xi64>
+  %q1, %mq1, %no1, %sq1, %n2, %k2 = kiln.frugal %q, %h, %mq, %none subspace(%sq) step(%n) key(%k)
+      {lr = 1.0e-2 : f64, density = 0.5 : f64, update_gap = 10 : i64, projection = "columns",
+       state_full = "momentum", state_free = "sgd", free_lr_scale = 0.1 : f64}
+      : tensor<8x6xf32>, tensor<8x3xf32>, tensor<0xf32>, tensor<3xi64>
+  return %p1, %q1 : tensor<784x256xf32>, tensor<8x6xf32>
 }

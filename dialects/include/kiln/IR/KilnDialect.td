@@ -42,7 +42,13 @@ def Kiln_InUnitInterval : AttrConstraint<
           "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
     "whose value is in [0, 1)">;
 
+def Kiln_InClosedUnitInterval : AttrConstraint<
+    CPred<"[](double x) { return x >= 0.0 && x <= 1.0; }("
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
+    "whose value is in [0, 1]">;
+
 def Kiln_NonNegF64Attr : ConfinedAttr<F64Attr, [Kiln_NonNegativeF64]>;
+def Kiln_ClosedUnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InClosedUnitInterval]>;
 def Kiln_UnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InUnitInterval]>;
 
 /// Parameters, gradients and optimizer state: ranked f32 tensors (static or dynamic shape).

@@ -306,12 +306,6 @@ def Kiln_BatchMatmulOp : Kiln_LayerOp<"batch_matmul"> {
   let hasVerifier = 1;
 }
 
-def Kiln_InClosedUnitInterval : AttrConstraint<
-    CPred<"[](double x) { return x >= 0.0 && x <= 1.0; }("
-          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
-    "whose value is in [0, 1]">;
-def Kiln_ClosedUnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InClosedUnitInterval]>;
-
 def Kiln_BatchNormOp : Kiln_LayerOp<"batch_norm", [
     AllTypesMatch<["input", "result"]>,
     AllTypesMatch<["gamma", "beta", "running_mean", "running_var", "new_running_mean",

@@ -75,6 +75,21 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
                            "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+//===-- FRUGAL ---------------------------------------------------------------------------===//
+
+def KilnLowerFrugalPass : Pass<"kiln-lower-frugal", "::mlir::ModuleOp"> {
+  let summary = "Lower kiln.frugal to the runtime's fused FRUGAL kernel";
+  let description = [{
+    Runs on tensors. Each `kiln.frugal` becomes a `kiln.kernel_call "frugal"` whose outputs
+    are the parameter, its two state tensors, the subspace, the step and the key, all
+    updated in place (they are the op's operands, so bufferization writes the donated
+    buffers directly). The kernel (Abi.h, runtime/lib/kernels/Frugal.cpp) makes one pass
+    over the parameter: a sorted subspace lets it walk state-full and state-free
+    coordinates together without a mask or a projected copy, and the state it reads exists
+    only for the subspace.
+  }];
+}
+
 //===-- Library kernels -------------------------------------------------------------------===//
 
 def KilnUseLibraryKernelsPass : Pass<"kiln-use-library-kernels", "::mlir::ModuleOp"> {
@@ -85,10 +100,11 @@ def KilnUseLibraryKernelsPass : Pass<"kiln-use-library-kernels", "::mlir::Module
     shared thread pool: hand-tuned AVX-512 GEMM instead of generated loops (about 100x
     faster here). Other element types and strided views keep the generated loops.
 
-    Each `kiln.kernel_call` (convolution, pooling and their gradients) becomes a call to
-    `kiln_<kernel>_<f32|f64>` with a pointer to its geometry, held in a constant global
-    shared by the calls with the same geometry. Strided buffers are staged through dense
-    copies, which the kernels require.
+    Each `kiln.kernel_call` (convolution, pooling and their gradients, FRUGAL) becomes a call
+    `kiln_<kernel>_<f32|f64>(params, buffers)`: its parameters live in a constant global
+    shared by the calls with the same parameters, and its buffer addresses (inputs, then
+    outputs) in a stack array. Strided buffers are staged through dense copies, which the
+    kernels require (copied back for outputs).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];

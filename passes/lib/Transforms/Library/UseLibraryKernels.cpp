@@ -49,8 +49,8 @@ struct KilnUseLibraryKernelsPass
                                     arith::IndexCastOp::create(b, loc, i64, address).getResult());
   }
 
-  /// Each window geometry becomes one constant global, shared by the calls that use it.
-  memref::GlobalOp geometryGlobal(ModuleOp module, ArrayRef<int64_t> fields) {
+  /// Each kernel's parameters become one constant global, shared by the calls that use it.
+  memref::GlobalOp paramsGlobal(ModuleOp module, ArrayRef<int64_t> fields) {
     auto type = MemRefType::get({int64_t(fields.size())}, IntegerType::get(&getContext(), 64));
     auto value = DenseElementsAttr::get(
         RankedTensorType::get(type.getShape(), type.getElementType()), fields);
@@ -58,7 +58,7 @@ struct KilnUseLibraryKernelsPass
       if (global.getConstant() && global.getInitialValue() == value)
         return global;
     OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-    std::string name = "__kiln_geometry_" + std::to_string(geometryCount++);
+    std::string name = "__kiln_params_" + std::to_string(paramsCount++);
     return memref::GlobalOp::create(b, module.getLoc(), name, b.getStringAttr("private"), type,
                                     value, /*constant=*/true, /*alignment=*/nullptr);
   }
@@ -69,48 +69,59 @@ struct KilnUseLibraryKernelsPass
     module.walk([&](kiln::KernelCallOp op) { calls.push_back(op); });
     MLIRContext *ctx = &getContext();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
-    auto type = FunctionType::get(ctx, {ptr, ptr, ptr, ptr}, {});
+    auto i64 = IntegerType::get(ctx, 64);
+    auto type = FunctionType::get(ctx, {ptr, ptr}, {});
     for (kiln::KernelCallOp op : calls) {
       if (op.getNumResults() != 0)
         return op.emitOpError("must be bufferized before kiln-use-library-kernels");
       func::FuncOp kernel = declare(module, op.getSymbolName(), type);
       OpBuilder b(op);
       Location loc = op.getLoc();
-      memref::GlobalOp global = geometryGlobal(module, op.getGeometry());
-      Value geometry = memref::GetGlobalOp::create(b, loc, global.getType(), global.getSymName());
+      memref::GlobalOp global = paramsGlobal(module, op.getParams());
+      Value params = memref::GetGlobalOp::create(b, loc, global.getType(), global.getSymName());
       // Kernels take dense row-major arrays: a strided view is staged through a copy.
-      SmallVector<Value> temporaries;
-      auto dense = [&](Value m) -> Value {
+      SmallVector<std::pair<Value, Value>> staged; // (original, dense copy)
+      auto dense = [&](Value m, bool copyIn) -> Value {
         auto t = cast<MemRefType>(m.getType());
         if (t.getLayout().isIdentity())
           return m;
         Value copy = memref::AllocOp::create(
             b, loc, MemRefType::get(t.getShape(), t.getElementType()));
-        temporaries.push_back(copy);
+        if (copyIn)
+          memref::CopyOp::create(b, loc, m, copy);
+        staged.push_back({m, copy});
         return copy;
       };
-      SmallVector<Value> args{basePointer(b, loc, geometry)};
-      for (Value in : op.getInputs()) {
-        Value d = dense(in);
-        if (d != in)
-          memref::CopyOp::create(b, loc, in, d);
-        args.push_back(basePointer(b, loc, d));
+      // The buffer pointers go in a stack array of addresses: inputs, then outputs.
+      int64_t count = op.getInputs().size() + op.getOutputs().size();
+      Value array = memref::AllocaOp::create(b, loc, MemRefType::get({count}, i64));
+      int64_t slot = 0;
+      SmallVector<Value> outs;
+      auto store = [&](Value m) {
+        Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, m);
+        memref::StoreOp::create(b, loc, arith::IndexCastOp::create(b, loc, i64, address), array,
+                                ValueRange{arith::ConstantIndexOp::create(b, loc, slot++)});
+      };
+      for (Value in : op.getInputs())
+        store(dense(in, /*copyIn=*/true));
+      for (Value out : op.getOutputs())
+        store(dense(out, /*copyIn=*/op.readsOutputs()));
+      size_t stagedInputs = 0;
+      for (Value in : op.getInputs())
+        stagedInputs += !cast<MemRefType>(in.getType()).getLayout().isIdentity();
+      func::CallOp::create(b, loc, kernel,
+                           ValueRange{basePointer(b, loc, params), basePointer(b, loc, array)});
+      for (auto [i, pair] : llvm::enumerate(staged)) {
+        if (i >= stagedInputs)
+          memref::CopyOp::create(b, loc, pair.second, pair.first);
+        memref::DeallocOp::create(b, loc, pair.second);
       }
-      if (args.size() < 3)
-        args.push_back(LLVM::ZeroOp::create(b, loc, ptr));
-      Value out = op.getOutputs().front(), denseOut = dense(out);
-      args.push_back(basePointer(b, loc, denseOut));
-      func::CallOp::create(b, loc, kernel, args);
-      if (denseOut != out)
-        memref::CopyOp::create(b, loc, denseOut, out);
-      for (Value t : temporaries)
-        memref::DeallocOp::create(b, loc, t);
       op->erase();
     }
     return success();
   }
 
-  int geometryCount = 0;
+  int paramsCount = 0;
 
   void replaceMatmuls() {
     ModuleOp module = getOperation();

@@ -93,15 +93,42 @@ void _mlir_memref_to_llvm_free(void *ptr);
 }
 #endif
 
-/* Window kernels: convolution and pooling over NCHW tensors, called by compiled code for
- * kiln.conv2d, kiln.max_pool2d, kiln.avg_pool2d and their gradients (kiln.kernel_call ops).
- * One geometry describes every call (the same conventions as torch.nn.functional.conv2d):
- * input [n, c, h, w]; filter [o, c / groups, kh, kw] (pooling: o = c, groups = 1); output
- * [n, o, oh, ow]; stride, zero (pooling: -inf or excluded) padding on both sides, and
- * dilation (1 = dense). Every kernel has the same signature: the geometry, up to two
- * contiguous row-major inputs (b null for one-input kernels) and one output, which it
- * overwrites whole. f32 kernels run on oneDNN (primitives created once per geometry and
- * cached), f64 ones are plain loops kept as an independent reference for gradient checks. */
+/* Library kernels called through kiln.kernel_call (convolution, pooling, FRUGAL). Every one
+ * has the same signature: its parameters, a kernel-specific array of int64 fields (doubles
+ * stored as their bit patterns), and its buffers, the inputs and then the outputs, each a
+ * contiguous row-major array. The symbol is kiln_<name>_f32 or kiln_<name>_f64, after the
+ * element type of the first output. */
+typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
+
+/* X(name, inputs, outputs, params, reads_outputs): the kernels and their arities.
+ *
+ * Window kernels over NCHW tensors (kiln.conv2d, kiln.max_pool2d, kiln.avg_pool2d and their
+ * gradients). Their parameters are a kiln_window_geometry, which follows
+ * torch.nn.functional.conv2d: input [n, c, h, w]; filter [o, c / groups, kh, kw] (pooling:
+ * o = c, groups = 1); output [n, o, oh, ow]; stride, zero (pooling: -inf or excluded)
+ * padding on both sides, and dilation (1 = dense). They overwrite their output whole. f32
+ * convolutions run on oneDNN (primitives created once per geometry and cached), the rest
+ * are plain loops, the f64 ones kept as an independent reference for gradient checks.
+ *   conv2d             (x, filter)    -> y
+ *   conv2d_grad_input  (dy, filter)   -> dx
+ *   conv2d_grad_filter (x, dy)        -> dfilter
+ *   max_pool2d         (x)            -> y      (padding counts as -inf; NaN propagates)
+ *   max_pool2d_grad    (x, dy)        -> dx     (to the first maximum of each window)
+ *   avg_pool2d         (x)            -> y      (sum / (kh * kw): count_include_pad)
+ *   avg_pool2d_grad    (dy)           -> dx
+ *
+ * frugal (g) -> (p, m, v, subspace, step, key), updated in place: one FRUGAL step
+ * (kiln.frugal); its parameters are a kiln_frugal_config. */
+#define KILN_ABI_KERNELS(X)                                                                  \
+  X(conv2d, 2, 1, 16, 0)                                                                     \
+  X(conv2d_grad_input, 2, 1, 16, 0)                                                          \
+  X(conv2d_grad_filter, 2, 1, 16, 0)                                                         \
+  X(max_pool2d, 1, 1, 16, 0)                                                                 \
+  X(max_pool2d_grad, 2, 1, 16, 0)                                                            \
+  X(avg_pool2d, 1, 1, 16, 0)                                                                 \
+  X(avg_pool2d_grad, 1, 1, 16, 0)                                                            \
+  X(frugal, 1, 6, 13, 1)
+
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;
   int64_t o, kh, kw;
@@ -110,38 +137,30 @@ typedef struct kiln_window_geometry {
   int64_t groups;
 } kiln_window_geometry;
 #define KILN_ABI_WINDOW_GEOMETRY_FIELDS 16
-typedef void (*kiln_window_kernel_fn)(const kiln_window_geometry *g, const void *a,
-                                      const void *b, void *out);
 
-/* X(name, inputs): the symbol of each is kiln_<name>_f32 or kiln_<name>_f64.
- *   conv2d             (x, filter)    -> y
- *   conv2d_grad_input  (dy, filter)   -> dx
- *   conv2d_grad_filter (x, dy)        -> dfilter
- *   max_pool2d         (x)            -> y      (padding counts as -inf; NaN propagates)
- *   max_pool2d_grad    (x, dy)        -> dx     (to the first maximum of each window)
- *   avg_pool2d         (x)            -> y      (sum / (kh * kw): count_include_pad)
- *   avg_pool2d_grad    (dy)           -> dx */
-#define KILN_ABI_WINDOW_KERNELS(X)                                                           \
-  X(conv2d, 2)                                                                               \
-  X(conv2d_grad_input, 2)                                                                    \
-  X(conv2d_grad_filter, 2)                                                                   \
-  X(max_pool2d, 1)                                                                           \
-  X(max_pool2d_grad, 2)                                                                      \
-  X(avg_pool2d, 1)                                                                           \
-  X(avg_pool2d_grad, 1)
+/* FRUGAL (ALGORITHMS.md 2): a [rows, cols] parameter (rank 1: rows = 1) whose state-full
+ * part is `k` columns, rows or single coordinates (projection 0, 1, 2) listed in
+ * `subspace` (ascending; -1 in its first entry before the first selection), with Adam(W)
+ * (state_full 0: m, v of shape [rows, k], [k, cols] or [k]) or heavy-ball momentum (1: m
+ * only; v is an empty buffer); the rest moves by signSGD (state_free 0) or SGD (1) at
+ * lr * free_lr_scale. Every `update_gap` steps (and at the first) a new subspace is drawn
+ * from `key`, the state is zeroed and `step` restarts. The doubles are bit patterns. */
+typedef struct kiln_frugal_config {
+  int64_t rows, cols, projection, k, update_gap, state_full, state_free;
+  double lr, beta1, beta2, eps, weight_decay, free_lr_scale;
+} kiln_frugal_config;
+#define KILN_ABI_FRUGAL_CONFIG_FIELDS 13
 
 #ifdef __cplusplus
-#define KILN_ABI_DECLARE_WINDOW_KERNEL(name, inputs)                                         \
-  extern "C" void kiln_##name##_f32(const kiln_window_geometry *, const void *, const void *, \
-                                    void *);                                                 \
-  extern "C" void kiln_##name##_f64(const kiln_window_geometry *, const void *, const void *, \
-                                    void *);
+#define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \
+  extern "C" void kiln_##name##_f32(const int64_t *, void *const *);                         \
+  extern "C" void kiln_##name##_f64(const int64_t *, void *const *);
 #else
-#define KILN_ABI_DECLARE_WINDOW_KERNEL(name, inputs)                                         \
-  void kiln_##name##_f32(const kiln_window_geometry *, const void *, const void *, void *);  \
-  void kiln_##name##_f64(const kiln_window_geometry *, const void *, const void *, void *);
+#define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \
+  void kiln_##name##_f32(const int64_t *, void *const *);                                    \
+  void kiln_##name##_f64(const int64_t *, void *const *);
 #endif
-KILN_ABI_WINDOW_KERNELS(KILN_ABI_DECLARE_WINDOW_KERNEL)
-#undef KILN_ABI_DECLARE_WINDOW_KERNEL
+KILN_ABI_KERNELS(KILN_ABI_DECLARE_KERNEL)
+#undef KILN_ABI_DECLARE_KERNEL
 
 #endif /* KILN_RUNTIME_ABI_H */

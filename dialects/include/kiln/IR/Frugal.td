@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// FRUGAL gradient splitting (Zmushko et al., ICML 2025; ALGORITHMS.md 2): a state-full
+// optimizer on a subspace of each parameter, a state-free one on the rest.
+#ifndef KILN_IR_FRUGAL_TD
+#define KILN_IR_FRUGAL_TD
+
+include "kiln/IR/Layers.td"
+
+def Kiln_FrugalOp : Kiln_Op<"frugal", [Pure,
+    AllTypesMatch<["param", "grad", "new_param"]>,
+    AllTypesMatch<["exp_avg", "new_exp_avg"]>,
+    AllTypesMatch<["exp_avg_sq", "new_exp_avg_sq"]>,
+    AllTypesMatch<["subspace", "new_subspace"]>,
+    AllTypesMatch<["step", "new_step", "key", "new_key"]>]> {
+  let summary = "One FRUGAL step: Adam(W) or momentum on a subspace, signSGD or SGD elsewhere";
+  let description = [{
+    FRUGAL's update of one parameter (the reference `CoordOptimizer`, commit c7ebe4c):
+
+    1. At the first step (`subspace` holds -1 first) and whenever `step` has reached
+       `update_gap`, a new subspace is drawn from `key` (which then advances by one): k of
+       the parameter's columns, rows or coordinates (`projection`), k = int(n * density)
+       with n their count (truncation, as the reference). The state is zeroed and `step`
+       restarts (reset_statistics = True).
+    2. Decoupled weight decay on the whole tensor: p *= 1 - lr * weight_decay.
+    3. `step` += 1; it is the bias-correction count s.
+    4. State-full coordinates: AdamW (`state_full` = "adamw": m = b1 m + (1 - b1) g,
+       v = b2 v + (1 - b2) g^2, p -= lr / (1 - b1^s) * m / (sqrt(v) / sqrt(1 - b2^s) + eps))
+       or heavy-ball momentum ("momentum": m = b1 m + g, p -= lr m; `exp_avg_sq` is then
+       an empty tensor).
+    5. State-free coordinates: p -= lr * free_lr_scale * sign(g) ("sign_sgd", sign(0) = 0)
+       or * g ("sgd").
+
+    The state exists only for the subspace: `exp_avg` is [rows, k] for "columns",
+    [k, cols] for "rows" and [k] for "coordinates" (RandK), `subspace` lists the k indices
+    (ascending; flat indices for coordinates), so at density 0.25 Adam's 8 bytes of state
+    per parameter become 2, plus the indices. Columns and rows are those of Kiln's [in, out]
+    weights: "rows" chooses input features, which are the reference's "columns" of a
+    torch.nn.Linear weight ([out, in]). Matrices only, for "columns" and "rows"; biases and
+    norms take the reference's rule, plain AdamW (kiln.adamw). kiln-lower-frugal turns the op
+    into one call of the runtime's fused FRUGAL kernel, a single pass over the parameter.
+
+    ```mlir
+    %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %g, %m, %v subspace(%s) step(%n) key(%k)
+        {lr = 1.0e-3 : f64, density = 0.25 : f64, update_gap = 200 : i64,
+         projection = "rows", state_full = "adamw", state_free = "sign_sgd"}
+        : tensor<784x256xf32>, tensor<196x256xf32>, tensor<196x256xf32>, tensor<196xi64>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$param, Kiln_FloatTensor:$grad,
+                       Kiln_FloatTensor:$exp_avg, Kiln_FloatTensor:$exp_avg_sq,
+                       RankedTensorOf<[I64]>:$subspace, Kiln_StepTensor:$step,
+                       Kiln_StepTensor:$key,
+                       Kiln_NonNegF64Attr:$lr, Kiln_ClosedUnitIntervalF64Attr:$density,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$update_gap,
+                       StrAttr:$projection, StrAttr:$state_full, StrAttr:$state_free,
+                       DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.9">:$beta1,
+                       DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.999">:$beta2,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0e-8">:$eps,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "0.0">:$weight_decay,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0">:$free_lr_scale);
+  let results = (outs Kiln_FloatTensor:$new_param, Kiln_FloatTensor:$new_exp_avg,
+                      Kiln_FloatTensor:$new_exp_avg_sq, RankedTensorOf<[I64]>:$new_subspace,
+                      Kiln_StepTensor:$new_step, Kiln_StepTensor:$new_key);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `subspace` `(` $subspace `)` `step` `(` $step
+    `)` `key` `(` $key `)` attr-dict `:` type($param) `,` type($exp_avg) `,` type($exp_avg_sq)
+    `,` type($subspace)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The runtime kernel's configuration (Abi.h), valid once the op verifies.
+    ::kiln_frugal_config getConfig();
+  }];
+}
+
+#endif // KILN_IR_FRUGAL_TD
