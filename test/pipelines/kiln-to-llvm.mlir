@@ -22,7 +22,7 @@
 // CHECK:         llvm.call @_mlir_ciface_adam_step
 // CHECK:       llvm.mlir.global external constant @kiln_module_abi_version(1 : i32)
 // CHECK:       llvm.mlir.global external constant @kiln_module_signature
-// CHECK-SAME:    \22inputs\22:[{\22donated\22:true,\22dtype\22:\22f32\22,\22shape\22:[64]},{\22donated\22:false,\22dtype\22:\22f32\22,\22shape\22:[64]},{\22donated\22:true
+// CHECK-SAME:    \22inputs\22:[{\22donated\22:true,\22dtype\22:\22f32\22,\22role\22:\22parameter\22,\22shape\22:[64]},{\22donated\22:false,\22dtype\22:\22f32\22,\22shape\22:[64]},{\22donated\22:true,\22dtype\22:\22f32\22,\22role\22:\22optimizer_state\22
 // CHECK-SAME:    \22results\22:[{\22alias\22:0,{{.*}}{\22alias\22:2,{{.*}}{\22alias\22:3,{{.*}}{\22alias\22:4,{{.*}}{\22alias\22:-1,\22dtype\22:\22f32\22,\22shape\22:[]}]
 func.func @adam_step(%p: tensor<64xf32>, %g: tensor<64xf32>, %m: tensor<64xf32>,
                      %v: tensor<64xf32>, %t: tensor<i64>)

@@ -433,6 +433,10 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   std::mt19937_64 rng(options.seed);
   int64_t steps = trainData.count / batch.size;
   int done = 0;
+  if (StateAccount account = trainFn.stateAccount(); account.parameters > 0)
+    fmt::print("@{}: {} parameters, optimizer state {} bytes ({:.3f} per parameter)\n",
+               trainFn.name(), account.parameters, account.optimizerStateBytes,
+               account.stateBytesPerParameter());
   if (!options.resumePath.empty()) {
     if (!resume(options.resumePath, trainFn, splitTag, state, rng, done))
       return false;

@@ -55,8 +55,9 @@ std::string describe(const TensorSpec &spec) {
 void printSignature(const Function &fn) {
   fmt::print("@{}\n", fn.name());
   for (size_t i = 0; i < fn.inputs().size(); ++i)
-    fmt::print("  input  {}: {}{}{}{}{}\n", i, describe(fn.inputs()[i]),
+    fmt::print("  input  {}: {}{}{}{}{}{}\n", i, describe(fn.inputs()[i]),
                fn.inputs()[i].donated ? " (donated)" : "",
+               fn.inputs()[i].role.empty() ? "" : " " + fn.inputs()[i].role,
                fn.inputs()[i].init.empty() ? "" : " init " + fn.inputs()[i].init,
                fn.inputs()[i].data.empty() ? "" : " data " + fn.inputs()[i].data,
                fn.inputs()[i].classes > 0 ? fmt::format(" in [0, {})", fn.inputs()[i].classes)
@@ -66,6 +67,12 @@ void printSignature(const Function &fn) {
     fmt::print("  result {}: {}{}\n", i, describe(fn.results()[i]),
                alias >= 0 ? fmt::format(" (in place in input {})", alias) : "");
   }
+  StateAccount account = fn.stateAccount();
+  if (account.parameters > 0)
+    fmt::print("  {} parameters ({} bytes), optimizer state {} bytes: {:.3f} bytes per "
+               "parameter\n",
+               account.parameters, account.parameterBytes, account.optimizerStateBytes,
+               account.stateBytesPerParameter());
 }
 
 /// Where an input comes from: a .npy file, or an initialiser (InitSpec.h grammar) with an

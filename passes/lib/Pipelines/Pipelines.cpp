@@ -33,6 +33,8 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   pm.addPass(createInlinerPass());
   // Label ranges are read off the kiln ops before lowering hides them.
   pm.addPass(createKilnRecordLabelClassesPass());
+  // Parameters and optimizer state, for memory accounting, before the optimizers lower.
+  pm.addPass(createKilnRecordRolesPass());
   pm.addPass(createKilnLowerFrugalPass());
   ConvertKilnToLinalgPassOptions toLinalg;
   toLinalg.exactMath = options.exactMath;

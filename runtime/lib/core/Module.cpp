@@ -5,6 +5,7 @@
 #include "Signature.h"
 #include "SysError.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dlfcn.h>
@@ -173,5 +174,24 @@ StatusOr<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions &options
 }
 
 StatusOr<Module> Runtime::loadModule(const std::string &soPath) { return Module::load(soPath); }
+
+StateAccount Function::stateAccount() const {
+  StateAccount account;
+  for (const InputSpec &in : inputs_) {
+    if (in.role.empty() || std::any_of(in.shape.begin(), in.shape.end(), [](int64_t d) { return d < 0; }))
+      continue;
+    int64_t n = 1;
+    for (int64_t d : in.shape)
+      n *= d;
+    int64_t bytes = n * int64_t(dtypeSize(in.dtype));
+    if (in.role == "parameter") {
+      account.parameters += n;
+      account.parameterBytes += bytes;
+    } else {
+      account.optimizerStateBytes += bytes;
+    }
+  }
+  return account;
+}
 
 } // namespace kiln::rt

@@ -116,6 +116,13 @@ Status parseInputs(const json &entry, const std::string &where, EntrySignature &
         return invalid(at + ".classes", "expected a positive integer, got " + classes->dump());
       spec.classes = classes->get<int64_t>();
     }
+    KILN_ASSIGN_OR_RETURN(const json *role, member(item, at, "role", /*required=*/false));
+    if (role) {
+      KILN_ASSIGN_OR_RETURN(spec.role, getString(*role, at + ".role"));
+      if (spec.role != "parameter" && spec.role != "optimizer_state")
+        return invalid(at + ".role", "expected \"parameter\" or \"optimizer_state\", got \"" +
+                                         spec.role + "\"");
+    }
     sig.inputs.push_back(std::move(spec));
     return Status();
   });

@@ -20,6 +20,17 @@ def KilnRecordLabelClassesPass
   }];
 }
 
+def KilnRecordRolesPass : Pass<"kiln-record-roles", "::mlir::ModuleOp"> {
+  let summary = "Record which entry-point inputs are parameters and which optimizer state";
+  let description = [{
+    Runs on kiln ops, before they are lowered. An input that an optimizer update consumes
+    as its parameter (OptimizerUpdateOpInterface, kiln.frugal) is a "parameter"; one it
+    consumes as state (moments, buffers, FRUGAL's subspace, step and key) is
+    "optimizer_state". The roles go into `kiln.abi.roles` and the signature's "role", from
+    which the runtime reports optimizer-state bytes per parameter of a compiled step.
+  }];
+}
+
 def KilnPrepareEntryPointsPass
     : Pass<"kiln-prepare-entry-points", "::mlir::ModuleOp"> {
   let summary = "Check entry-point signatures and decide which inputs are donated";

@@ -94,6 +94,7 @@ struct KilnFinalizeEntryPointsPass
       auto inits = func->getAttrOfType<ArrayAttr>(kiln::kAbiInitAttr);
       auto data = func->getAttrOfType<ArrayAttr>(kiln::kAbiDataAttr);
       auto classes = func->getAttrOfType<DenseI64ArrayAttr>(kiln::kAbiClassesAttr);
+      auto roles = func->getAttrOfType<ArrayAttr>(kiln::kAbiRolesAttr);
       json::Array inputs, results;
       SmallVector<int64_t> aliases;
       for (auto [i, t] : llvm::enumerate(tensorType.getInputs())) {
@@ -105,6 +106,8 @@ struct KilnFinalizeEntryPointsPass
           spec["data"] = cast<StringAttr>(data[i]).getValue();
         if (classes && classes[i] > 0)
           spec["classes"] = classes[i];
+        if (roles && !cast<StringAttr>(roles[i]).getValue().empty())
+          spec["role"] = cast<StringAttr>(roles[i]).getValue();
         inputs.push_back(std::move(spec));
       }
       for (auto [i, t] : llvm::enumerate(tensorType.getResults())) {

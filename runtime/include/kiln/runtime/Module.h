@@ -34,12 +34,26 @@ struct InputSpec : TensorSpec {
   /// For a labels input: the number of classes its values index (labels lie in
   /// [0, classes)); 0 when the program does not say.
   int64_t classes = 0;
+  /// "parameter" or "optimizer_state" when an optimizer update of the step consumes the
+  /// input as such; empty otherwise.
+  std::string role;
 };
 
 /// An entry-point result. `alias` is -1 when the result goes to its own output buffer, or the
 /// index of the input whose buffer receives it in place.
 struct ResultSpec : TensorSpec {
   int alias = -1;
+};
+
+/// What a training step keeps in memory besides activations, from the inputs' roles.
+struct StateAccount {
+  int64_t parameters = 0;           ///< elements of the "parameter" inputs
+  int64_t parameterBytes = 0;
+  int64_t optimizerStateBytes = 0;  ///< bytes of the "optimizer_state" inputs
+  /// Optimizer-state bytes per parameter (Adam in f32: 8); 0 without parameters.
+  double stateBytesPerParameter() const {
+    return parameters ? double(optimizerStateBytes) / double(parameters) : 0.0;
+  }
 };
 
 /// One entry point of a loaded module. Owned by its Module: a `const Function *` stays valid
@@ -54,6 +68,9 @@ public:
   size_t numOutputBuffers() const { return numOutputBuffers_; }
   /// The kiln_call_<name> symbol. Calling it directly skips every check Session::call makes.
   kiln_entry_fn entry() const { return entry_; }
+  /// Parameters and optimizer state among the inputs (static shapes only; inputs with a
+  /// dynamic dimension are not counted).
+  StateAccount stateAccount() const;
 
 private:
   friend class Module;

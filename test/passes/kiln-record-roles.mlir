@@ -1,0 +1,25 @@
+// RUN: kiln-opt %s --kiln-record-roles | FileCheck %s
+
+/// Optimizer operands give entry-point inputs their roles: the parameter, its state
+/// (moments; FRUGAL's subspace, step and key), and nothing for data or counters.
+// CHECK-LABEL: func.func @step
+// CHECK-SAME:    kiln.abi.roles = ["parameter", "", "optimizer_state", "optimizer_state", "", "parameter", "optimizer_state", "optimizer_state", "optimizer_state", "optimizer_state", "optimizer_state"]
+func.func @step(%p: tensor<8xf32>, %g: tensor<8xf32>, %m: tensor<8xf32>, %v: tensor<8xf32>,
+                %t: tensor<i64>, %w: tensor<8x4xf32>, %wm: tensor<8x2xf32>, %wv: tensor<8x2xf32>,
+                %ws: tensor<2xi64>, %wn: tensor<i64>, %wk: tensor<i64>)
+    -> (tensor<8xf32>, tensor<8x4xf32>) {
+  %p1, %m1, %v1 = kiln.adam %p, %g, %m, %v step(%t) {lr = 1.0e-3 : f64} : tensor<8xf32>
+  %w1, %wm1, %wv1, %ws1, %wn1, %wk1 = kiln.frugal %w, %w, %wm, %wv subspace(%ws) step(%wn) key(%wk)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "columns",
+       state_full = "adamw", state_free = "sign_sgd"}
+      : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>
+  return %p1, %w1 : tensor<8xf32>, tensor<8x4xf32>
+}
+
+/// Private functions are not entry points: nothing is recorded.
+// CHECK-LABEL: func.func private @helper
+// CHECK-NOT:     kiln.abi.roles
+func.func private @helper(%p: tensor<8xf32>, %g: tensor<8xf32>) -> tensor<8xf32> {
+  %p1 = kiln.sgd %p, %g {lr = 0.1 : f64} : tensor<8xf32>
+  return %p1 : tensor<8xf32>
+}
