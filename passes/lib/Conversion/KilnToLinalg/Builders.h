@@ -6,6 +6,8 @@
 #include "kiln/IR/KilnOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <array>
+
 namespace kiln::detail {
 
 using BodyFn = llvm::function_ref<llvm::SmallVector<mlir::Value>(
@@ -60,6 +62,11 @@ struct Numerics {
   mlir::Value sqrt(mlir::ImplicitLocOpBuilder &b, mlir::Value x) const;
   mlir::Value div(mlir::ImplicitLocOpBuilder &b, mlir::Value x, mlir::Value y) const;
 };
+
+/// The four words of Philox4x32-10 for counter {block, block >> 32, stream, 0} and a 64-bit
+/// key: the same function as kiln::rt::philox4x32 (runtime/lib/core/Random.cpp).
+std::array<mlir::Value, 4> philox4x32(mlir::ImplicitLocOpBuilder &b, mlir::Value block64,
+                                      mlir::Value key64, uint32_t stream);
 
 /// torch.sign: -1, 0 or 1 (and NaN for NaN).
 mlir::Value sign(mlir::ImplicitLocOpBuilder &b, mlir::Value x);

@@ -303,31 +303,6 @@ struct LayerLowering : OpConversionPattern<OpTy> {
                      return arith::SubFOp::create(nb, a[1], arith::MulFOp::create(nb, p, a[2]));
                    });
   }
-  /// Philox4x32-10's first output word for counter {lo, hi, stream, 0} and a 64-bit key:
-  /// the same function as kiln::rt::philox4x32 (runtime/lib/core/Random.cpp).
-  static Value philoxWord0(ImplicitLocOpBuilder &b, Value index64, Value key64, uint32_t stream) {
-    auto i32 = b.getI32Type();
-    auto c32 = [&](uint32_t v) { return arith::ConstantOp::create(b, b.getI32IntegerAttr(int32_t(v))); };
-    Value c32shift = arith::ConstantOp::create(b, b.getI64IntegerAttr(32));
-    auto low = [&](Value v) { return arith::TruncIOp::create(b, i32, v).getResult(); };
-    auto high = [&](Value v) {
-      return arith::TruncIOp::create(b, i32, arith::ShRUIOp::create(b, v, c32shift)).getResult();
-    };
-    Value x0 = low(index64), x1 = high(index64), x2 = c32(stream), x3 = c32(0);
-    Value k0 = low(key64), k1 = high(key64);
-    Value m0 = c32(0xD2511F53u), m1 = c32(0xCD9E8D57u);
-    Value w0 = c32(0x9E3779B9u), w1 = c32(0xBB67AE85u);
-    for (int round = 0; round < 10; ++round) {
-      auto p0 = arith::MulUIExtendedOp::create(b, m0, x0);
-      auto p1 = arith::MulUIExtendedOp::create(b, m1, x2);
-      Value n0 = arith::XOrIOp::create(b, arith::XOrIOp::create(b, p1.getHigh(), x1), k0);
-      Value n2 = arith::XOrIOp::create(b, arith::XOrIOp::create(b, p0.getHigh(), x3), k1);
-      x0 = n0, x1 = p1.getLow(), x2 = n2, x3 = p0.getLow();
-      k0 = arith::AddIOp::create(b, k0, w0);
-      k1 = arith::AddIOp::create(b, k1, w1);
-    }
-    return x0;
-  }
   static SmallVector<Value> lower(ImplicitLocOpBuilder &b, DropoutOp op) {
     Value x = op.getInput();
     auto type = rankedType(x);
@@ -352,7 +327,7 @@ struct LayerLowering : OpConversionPattern<OpTy> {
                               linalg::IndexOp::create(nb, d));
                         }
                         Value index64 = arith::IndexCastOp::create(nb, nb.getI64Type(), linear);
-                        Value word = philoxWord0(nb, index64, key, 0x44524F50u);
+                        Value word = philox4x32(nb, index64, key, 0x44524F50u)[0];
                         Value wide = arith::ExtUIOp::create(nb, nb.getI64Type(), word);
                         Value keep = arith::CmpIOp::create(nb, arith::CmpIPredicate::uge, wide, threshold);
                         return arith::SelectOp::create(nb, keep, arith::MulFOp::create(nb, a[0], scale), zero);

@@ -22,31 +22,6 @@ namespace {
 constexpr uint32_t kUniformStream = 1, kNormalStream = 2; // Random.cpp's Stream values
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
-/// The four words of Philox4x32-10 for counter {block, block >> 32, stream, 0}.
-std::array<Value, 4> philox(ImplicitLocOpBuilder &b, Value block64, Value key64, uint32_t stream) {
-  auto i32 = b.getI32Type();
-  auto c32 = [&](uint32_t v) { return arith::ConstantOp::create(b, b.getI32IntegerAttr(int32_t(v))).getResult(); };
-  Value shift = arith::ConstantOp::create(b, b.getI64IntegerAttr(32));
-  auto low = [&](Value v) { return arith::TruncIOp::create(b, i32, v).getResult(); };
-  auto high = [&](Value v) {
-    return arith::TruncIOp::create(b, i32, arith::ShRUIOp::create(b, v, shift)).getResult();
-  };
-  Value x0 = low(block64), x1 = high(block64), x2 = c32(stream), x3 = c32(0);
-  Value k0 = low(key64), k1 = high(key64);
-  Value m0 = c32(0xD2511F53u), m1 = c32(0xCD9E8D57u);
-  Value w0 = c32(0x9E3779B9u), w1 = c32(0xBB67AE85u);
-  for (int round = 0; round < 10; ++round) {
-    auto p0 = arith::MulUIExtendedOp::create(b, m0, x0);
-    auto p1 = arith::MulUIExtendedOp::create(b, m1, x2);
-    Value n0 = arith::XOrIOp::create(b, arith::XOrIOp::create(b, p1.getHigh(), x1), k0);
-    Value n2 = arith::XOrIOp::create(b, arith::XOrIOp::create(b, p0.getHigh(), x3), k1);
-    x0 = n0, x1 = p1.getLow(), x2 = n2, x3 = p0.getLow();
-    k0 = arith::AddIOp::create(b, k0, w0);
-    k1 = arith::AddIOp::create(b, k1, w1);
-  }
-  return {x0, x1, x2, x3};
-}
-
 Value i64c(ImplicitLocOpBuilder &b, int64_t v) {
   return arith::ConstantOp::create(b, b.getI64IntegerAttr(v));
 }
@@ -120,7 +95,7 @@ Value uniform(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double 
     int64_t perBlock = single ? 4 : 2;
     Value block = arith::DivUIOp::create(nb, i, i64c(nb, perBlock));
     Value k = arith::RemUIOp::create(nb, i, i64c(nb, perBlock));
-    auto w = philox(nb, block, key, kUniformStream);
+    auto w = philox4x32(nb, block, key, kUniformStream);
     Value u;
     if (single) {
       Value word = arith::ShRUIOp::create(nb, pick(nb, w, k),
@@ -144,7 +119,7 @@ Value normal(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double m
   return generate(b, type, [&](ImplicitLocOpBuilder &nb, Value i) -> Value {
     int64_t perBlock = single ? 4 : 2;
     Value block = arith::DivUIOp::create(nb, i, i64c(nb, perBlock));
-    auto w = philox(nb, block, key, kNormalStream);
+    auto w = philox4x32(nb, block, key, kNormalStream);
     Value u1, u2;
     if (single) {
       // Element i uses pair (i % 4) / 2 of its block: words 0, 1 or 2, 3.
