@@ -170,6 +170,17 @@ const std::vector<Case> &cases() {
        "  %p = arith.mulf %c, %w : tensor<2x10xf64>\n"
        "  %q = arith.mulf %p, %c : tensor<2x10xf64>\n"
        "  %loss = kiln.sum %q : tensor<2x10xf64> -> tensor<f64>\n"},
+      {"supernet_edge",
+       {{"h", {2, 2, 5, 5}}, {"w", {2, 2, 3, 3}}, {"alpha", {4}}, {"t", {2, 2, 5, 5}}},
+       {0, 1, 2, 3},
+       // A DARTS edge over (none, conv 3x3, avg pool 3x3, skip): weights and alpha together.
+       "  %c = kiln.conv2d %h, %w {padding = array<i64: 1, 1>} : tensor<2x2x5x5xf64>, tensor<2x2x3x3xf64> -> tensor<2x2x5x5xf64>\n"
+       "  %p = kiln.avg_pool2d %h {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, padding = array<i64: 1, 1>} : tensor<2x2x5x5xf64> -> tensor<2x2x5x5xf64>\n"
+       "  %m = kiln.mixed %alpha [%c, %p, %h] {ops = [\"none\", \"conv_3x3\", \"avg_pool_3x3\", \"skip_connect\"]} "
+       ": tensor<4xf64>, [tensor<2x2x5x5xf64>, tensor<2x2x5x5xf64>, tensor<2x2x5x5xf64>] -> tensor<2x2x5x5xf64>\n"
+       "  %q = arith.mulf %m, %t : tensor<2x2x5x5xf64>\n"
+       "  %r = arith.mulf %q, %m : tensor<2x2x5x5xf64>\n"
+       "  %loss = kiln.sum %r : tensor<2x2x5x5xf64> -> tensor<f64>\n"},
       {"transpose_matmul",
        {{"a", {3, 4}}, {"b", {3, 2}}},
        {0, 1},

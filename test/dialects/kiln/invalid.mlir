@@ -778,3 +778,46 @@ func.func @frugal_rules(%p: tensor<8x4xf32>, %m: tensor<8x2xf32>, %s: tensor<2xi
        state_full = "adamw", state_free = "lion"} : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>
   return %p1 : tensor<8x4xf32>
 }
+
+// -----
+
+func.func @edge_without_candidates(%alpha: tensor<0xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{an edge needs at least one candidate operation}}
+  %y = "kiln.mixed"(%alpha) {ops = []} : (tensor<0xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @alpha_wrong_length(%alpha: tensor<3xf32>, %x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{alpha must be a [2] tensor, one entry per candidate, not 'tensor<3xf32>'}}
+  %y = kiln.mixed %alpha [%x] {ops = ["none", "skip_connect"]} : tensor<3xf32>, [tensor<4xf32>] -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @edge_operand_count(%alpha: tensor<3xf32>, %x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{has 1 candidate operands for 2 candidates other than "none"}}
+  %y = kiln.mixed %alpha [%x] {ops = ["none", "skip_connect", "max_pool_3x3"]} : tensor<3xf32>, [tensor<4xf32>] -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @edge_candidate_type(%alpha: tensor<2xf32>, %x: tensor<5xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{candidate of type 'tensor<5xf32>' does not match 'tensor<4xf32>'}}
+  %y = kiln.mixed %alpha [%x] {ops = ["none", "skip_connect"]} : tensor<2xf32>, [tensor<5xf32>] -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// A cell's edges form a DAG: a node that feeds itself is rejected by SSA dominance.
+func.func @cell_with_cycle(%alpha: tensor<2xf32>, %x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{operand #0 does not dominate this use}}
+  %a = arith.addf %b, %x : tensor<4xf32>
+  // expected-note @+1 {{operand defined here}}
+  %b = kiln.mixed %alpha [%a] {ops = ["none", "skip_connect"]} : tensor<2xf32>, [tensor<4xf32>] -> tensor<4xf32>
+  return %b : tensor<4xf32>
+}

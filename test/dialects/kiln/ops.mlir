@@ -284,3 +284,16 @@ func.func @frugal(%p: tensor<784x256xf32>, %g: tensor<784x256xf32>, %m: tensor<1
       : tensor<8x6xf32>, tensor<8x3xf32>, tensor<0xf32>, tensor<3xi64>
   return %p1, %q1 : tensor<784x256xf32>, tensor<8x6xf32>
 }
+
+// CHECK-LABEL: func.func @supernet_edge
+// CHECK:         kiln.mixed %{{.*}} [%{{.*}}, %{{.*}}] {ops = ["none", "max_pool_3x3", "skip_connect"]} : tensor<3xf32>, [tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>] -> tensor<8x16x14x14xf32>
+// CHECK:         kiln.mixed_grad %{{.*}}, %{{.*}} [%{{.*}}, %{{.*}}] {ops = ["none", "max_pool_3x3", "skip_connect"]} : tensor<3xf32>, tensor<8x16x14x14xf32>, [tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>] -> tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>
+func.func @supernet_edge(%alpha: tensor<3xf32>, %pool: tensor<8x16x14x14xf32>, %skip: tensor<8x16x14x14xf32>,
+                         %dy: tensor<8x16x14x14xf32>) -> (tensor<8x16x14x14xf32>, tensor<3xf32>) {
+  %y = kiln.mixed %alpha [%pool, %skip] {ops = ["none", "max_pool_3x3", "skip_connect"]}
+      : tensor<3xf32>, [tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>] -> tensor<8x16x14x14xf32>
+  %da, %dp, %ds = kiln.mixed_grad %alpha, %dy [%pool, %skip] {ops = ["none", "max_pool_3x3", "skip_connect"]}
+      : tensor<3xf32>, tensor<8x16x14x14xf32>, [tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>]
+      -> tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>
+  return %y, %da : tensor<8x16x14x14xf32>, tensor<3xf32>
+}

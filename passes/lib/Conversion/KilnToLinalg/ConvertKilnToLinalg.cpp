@@ -20,6 +20,7 @@ void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, b
   populateLayersToLinalgPatterns(patterns);
   populateConvolutionToLinalgPatterns(patterns);
   populateRandomToLinalgPatterns(patterns);
+  populateSearchToLinalgPatterns(patterns);
   populateOptimizerToLinalgPatterns(patterns, exactMath);
   populateTransformsToLinalgPatterns(patterns, exactMath);
   populateSchedulesToLinalgPatterns(patterns);

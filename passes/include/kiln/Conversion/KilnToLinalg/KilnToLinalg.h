@@ -30,6 +30,9 @@ void populateConvolutionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// Random initializers (Philox4x32-10 in compiled code, as the runtime's fills).
 void populateRandomToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
+/// Architecture search: the mixed operation of a supernet edge and its gradient.
+void populateSearchToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
 /// Learning-rate schedules on the step counter.
 void populateSchedulesToLinalgPatterns(mlir::RewritePatternSet &patterns);
 } // namespace kiln
