@@ -17,7 +17,9 @@ def Kiln_MixedOp : Kiln_LayerOp<"mixed"> {
     weight still takes part in the softmax). `ops` names the candidates for discretization:
     the strongest candidate other than "none" (ties to the lowest index) is what the edge
     becomes. Architecture parameters are ordinary tensors: alpha is a [K] tensor for K
-    candidates, an argument of the step like any weight.
+    candidates, an argument of the step like any weight. `node`, when present, names the
+    cell node the edge feeds: kiln-derive-arch keeps the two strongest edges of each node,
+    as DARTS does (edges of a node appear in the order of their source nodes).
 
     Backward (kiln.mixed_grad): dx_o = p_o * dy, and
     d alpha_o = p_o * (<dy, x_o> - sum_o' p_o' <dy, x_o'>), <dy, x_none> = 0.
@@ -30,7 +32,7 @@ def Kiln_MixedOp : Kiln_LayerOp<"mixed"> {
     ```
   }];
   let arguments = (ins Kiln_FloatTensor:$alpha, Variadic<Kiln_FloatTensor>:$candidates,
-                       StrArrayAttr:$ops);
+                       StrArrayAttr:$ops, OptionalAttr<I64Attr>:$node);
   let results = (outs Kiln_FloatTensor:$result);
   let assemblyFormat = [{
     $alpha ` ` `[` $candidates `]` attr-dict `:` type($alpha) `,` `[` type($candidates) `]` `->`

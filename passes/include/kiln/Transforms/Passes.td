@@ -86,6 +86,23 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
                            "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+//===-- Architecture search -------------------------------------------------------------===//
+
+def KilnDeriveArchPass : Pass<"kiln-derive-arch", "::mlir::ModuleOp"> {
+  let summary = "Discretize a searched supernet: each kiln.mixed edge becomes one operation";
+  let description = [{
+    DARTS' genotype rule (ALGORITHMS.md 1.1, `model_search.py::genotype`) applied to every
+    `kiln.mixed` whose alpha is a constant (the searched architecture parameters, substituted
+    for the alpha arguments): with p = softmax(alpha), an edge's strength is its largest p
+    over candidates other than "none", and its operation the candidate holding it (strict
+    >, so ties go to the lowest index; "none" is never chosen). Of the edges feeding one
+    node (their `node` attribute), the two strongest are kept, ties to the earlier edge;
+    the others, and edges with only "none", become zeros. What remains is a plain model:
+    the unchosen candidates' computations are dead and canonicalization removes them.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 //===-- FRUGAL ---------------------------------------------------------------------------===//
 
 def KilnLowerFrugalPass : Pass<"kiln-lower-frugal", "::mlir::ModuleOp"> {
