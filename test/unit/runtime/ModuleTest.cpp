@@ -123,6 +123,8 @@ INSTANTIATE_TEST_SUITE_P(
                       StatusCode::kInvalidArgument, {"results[0].shape", "static shape"}},
         BadModuleCase{"BadClasses", KILN_TEST_MODULE_BAD_CLASSES, StatusCode::kInvalidArgument,
                       {"inputs[0].classes", "expected a positive integer, got 0"}},
+        BadModuleCase{"BadRole", KILN_TEST_MODULE_BAD_ROLE, StatusCode::kInvalidArgument,
+                      {"inputs[0].role", "expected \"parameter\" or \"optimizer_state\", got \"weights\""}},
         BadModuleCase{"WrongType", KILN_TEST_MODULE_WRONG_TYPE, StatusCode::kInvalidArgument,
                       {"results[0].shape", "expected an array, got string"}},
         BadModuleCase{"Unterminated", KILN_TEST_MODULE_UNTERMINATED, StatusCode::kInvalidArgument,
