@@ -23,3 +23,16 @@ func.func private @helper(%p: tensor<8xf32>, %g: tensor<8xf32>) -> tensor<8xf32>
   %p1 = kiln.sgd %p, %g {lr = 0.1 : f64} : tensor<8xf32>
   return %p1 : tensor<8xf32>
 }
+
+/// An edge's alpha is "architecture" even though an optimizer also updates it, and its
+/// candidates are recorded for the trainer's search diagnostics.
+// CHECK-LABEL: func.func @search_step
+// CHECK-SAME:    kiln.abi.candidates = {{\[\[}}"none", "relu", "skip_connect"], [], [], [], []]
+// CHECK-SAME:    kiln.abi.roles = ["architecture", "optimizer_state", "optimizer_state", "", ""]
+func.func @search_step(%a: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>, %t: tensor<i64>,
+                       %x: tensor<4xf32>) -> (tensor<4xf32>, tensor<3xf32>) {
+  %r = kiln.relu %x : tensor<4xf32>
+  %y = kiln.mixed %a [%r, %x] {ops = ["none", "relu", "skip_connect"]} : tensor<3xf32>, [tensor<4xf32>, tensor<4xf32>] -> tensor<4xf32>
+  %a1, %m1, %v1 = kiln.adam %a, %a, %m, %v step(%t) {lr = 1.0e-3 : f64} : tensor<3xf32>
+  return %y, %a1 : tensor<4xf32>, tensor<3xf32>
+}

@@ -293,6 +293,49 @@ bool isCsvPath(const std::string &path) {
 
 } // namespace
 
+/// The state of an architecture search after an epoch: for every "architecture" input (the
+/// alpha of a kiln.mixed edge), the entropy of softmax(alpha), and whether the strongest
+/// candidate other than "none" is skip_connect (DARTS' collapse shows as all-skip edges).
+struct SearchState {
+  int edges = 0, skipEdges = 0;
+  double meanEntropy = 0, uniformEntropy = 0;
+};
+
+SearchState searchState(const Function &fn, const std::vector<Tensor> &state) {
+  SearchState s;
+  double uniform = 0;
+  for (size_t i = 0; i < fn.inputs().size(); ++i) {
+    const InputSpec &in = fn.inputs()[i];
+    const std::vector<std::string> &names = in.candidates;
+    if (in.role != "architecture" || names.empty() || state[i].numel() != int64_t(names.size()))
+      continue;
+    std::vector<double> p(names.size());
+    for (size_t k = 0; k < p.size(); ++k)
+      p[k] = state[i].dtype() == DType::F64 ? state[i].data<double>()[k]
+                                            : double(state[i].data<float>()[k]);
+    double max = *std::max_element(p.begin(), p.end()), sum = 0, entropy = 0;
+    for (double &x : p)
+      sum += (x = std::exp(x - max));
+    int best = -1;
+    for (size_t k = 0; k < p.size(); ++k) {
+      p[k] /= sum;
+      if (p[k] > 0)
+        entropy -= p[k] * std::log(p[k]);
+      if (names[k] != "none" && (best < 0 || p[k] > p[best]))
+        best = int(k);
+    }
+    s.edges++;
+    s.meanEntropy += entropy;
+    uniform += std::log(double(p.size()));
+    s.skipEdges += best >= 0 && names[best] == "skip_connect";
+  }
+  if (s.edges) {
+    s.meanEntropy /= s.edges;
+    s.uniformEntropy = uniform / s.edges;
+  }
+  return s;
+}
+
 bool train(Session &session, const Function &trainFn, const Function *evalFn,
            std::vector<Tensor> &state, const TrainOptions &options) {
   const bool csv = isCsvPath(options.trainData);
@@ -426,6 +469,8 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     metrics << "epoch,train_loss";
     for (const EvalSet &set : evalSets)
       metrics << fmt::format(",{0}_loss,{0}_accuracy", set.column);
+    if (searchState(trainFn, state).edges)
+      metrics << ",arch_entropy,arch_skip_fraction";
     metrics << ",seconds\n";
   }
 
@@ -485,10 +530,19 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       row.accuracy.push_back(accuracy);
     }
     fmt::print("{}, {:.1f} s, {:.1f} step/s\n", line, seconds, steps / seconds);
+    SearchState search = searchState(trainFn, state);
+    if (search.edges)
+      fmt::print("architecture: {} edges, mean entropy {:.4f} (uniform {:.4f}), skip_connect "
+                 "strongest on {} of {}\n",
+                 search.edges, search.meanEntropy, search.uniformEntropy, search.skipEdges,
+                 search.edges);
     if (metrics) {
       metrics << fmt::format("{},{:.6f}", epoch, row.trainLoss);
       for (size_t k = 0; k < evalSets.size(); ++k)
         metrics << fmt::format(",{:.6f},{:.6f}", row.loss[k], row.accuracy[k]);
+      if (search.edges)
+        metrics << fmt::format(",{:.6f},{:.6f}", search.meanEntropy,
+                               double(search.skipEdges) / search.edges);
       metrics << fmt::format(",{:.3f}\n", seconds);
     }
     history.push_back(std::move(row));

@@ -119,9 +119,20 @@ Status parseInputs(const json &entry, const std::string &where, EntrySignature &
     KILN_ASSIGN_OR_RETURN(const json *role, member(item, at, "role", /*required=*/false));
     if (role) {
       KILN_ASSIGN_OR_RETURN(spec.role, getString(*role, at + ".role"));
-      if (spec.role != "parameter" && spec.role != "optimizer_state")
-        return invalid(at + ".role", "expected \"parameter\" or \"optimizer_state\", got \"" +
-                                         spec.role + "\"");
+      if (spec.role != "parameter" && spec.role != "optimizer_state" &&
+          spec.role != "architecture")
+        return invalid(at + ".role", "expected \"parameter\", \"optimizer_state\" or "
+                                     "\"architecture\", got \"" + spec.role + "\"");
+    }
+    KILN_ASSIGN_OR_RETURN(const json *names, member(item, at, "candidates", /*required=*/false));
+    if (names) {
+      if (!names->is_array())
+        return wrongType(at + ".candidates", "an array", *names);
+      for (size_t k = 0; k < names->size(); ++k) {
+        KILN_ASSIGN_OR_RETURN(std::string name,
+                              getString((*names)[k], at + ".candidates[" + std::to_string(k) + "]"));
+        spec.candidates.push_back(std::move(name));
+      }
     }
     sig.inputs.push_back(std::move(spec));
     return Status();

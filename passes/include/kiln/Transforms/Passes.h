@@ -26,6 +26,7 @@ inline constexpr llvm::StringLiteral kAbiInitAttr = "kiln.abi.init";
 inline constexpr llvm::StringLiteral kAbiDataAttr = "kiln.abi.data";
 inline constexpr llvm::StringLiteral kAbiClassesAttr = "kiln.abi.classes";
 inline constexpr llvm::StringLiteral kAbiRolesAttr = "kiln.abi.roles";
+inline constexpr llvm::StringLiteral kAbiCandidatesAttr = "kiln.abi.candidates";
 inline constexpr llvm::StringLiteral kAbiSignatureAttr = "kiln.abi.signature";
 } // namespace kiln
 

@@ -26,8 +26,11 @@ def KilnRecordRolesPass : Pass<"kiln-record-roles", "::mlir::ModuleOp"> {
     Runs on kiln ops, before they are lowered. An input that an optimizer update consumes
     as its parameter (OptimizerUpdateOpInterface, kiln.frugal) is a "parameter"; one it
     consumes as state (moments, buffers, FRUGAL's subspace, step and key) is
-    "optimizer_state". The roles go into `kiln.abi.roles` and the signature's "role", from
-    which the runtime reports optimizer-state bytes per parameter of a compiled step.
+    "optimizer_state"; the alpha of a `kiln.mixed` edge is "architecture", and its edge's
+    candidate names go into `kiln.abi.candidates`. The roles go into `kiln.abi.roles` and
+    the signature's "role" (and "candidates"), from which the runtime reports
+    optimizer-state bytes per parameter of a compiled step and a trainer reports the state
+    of an architecture search.
   }];
 }
 

@@ -95,6 +95,7 @@ struct KilnFinalizeEntryPointsPass
       auto data = func->getAttrOfType<ArrayAttr>(kiln::kAbiDataAttr);
       auto classes = func->getAttrOfType<DenseI64ArrayAttr>(kiln::kAbiClassesAttr);
       auto roles = func->getAttrOfType<ArrayAttr>(kiln::kAbiRolesAttr);
+      auto candidates = func->getAttrOfType<ArrayAttr>(kiln::kAbiCandidatesAttr);
       json::Array inputs, results;
       SmallVector<int64_t> aliases;
       for (auto [i, t] : llvm::enumerate(tensorType.getInputs())) {
@@ -108,6 +109,12 @@ struct KilnFinalizeEntryPointsPass
           spec["classes"] = classes[i];
         if (roles && !cast<StringAttr>(roles[i]).getValue().empty())
           spec["role"] = cast<StringAttr>(roles[i]).getValue();
+        if (candidates && !cast<ArrayAttr>(candidates[i]).empty()) {
+          json::Array names;
+          for (Attribute name : cast<ArrayAttr>(candidates[i]))
+            names.push_back(cast<StringAttr>(name).getValue());
+          spec["candidates"] = std::move(names);
+        }
         inputs.push_back(std::move(spec));
       }
       for (auto [i, t] : llvm::enumerate(tensorType.getResults())) {

@@ -14,10 +14,13 @@ using namespace mlir;
 
 namespace {
 
-/// The role `use` gives its value: "parameter", "optimizer_state", or empty.
+/// The role `use` gives its value: "parameter", "optimizer_state", "architecture" (the
+/// alpha of a kiln.mixed edge), or empty.
 StringRef roleOf(OpOperand &use) {
   Operation *user = use.getOwner();
   Value v = use.get();
+  if (auto op = dyn_cast<kiln::MixedOp>(user))
+    return op.getAlpha() == v ? "architecture" : "";
   if (auto op = dyn_cast<kiln::OptimizerUpdateOpInterface>(user)) {
     if (op.getParam() == v)
       return "parameter";
@@ -40,18 +43,27 @@ struct KilnRecordRolesPass : kiln::impl::KilnRecordRolesPassBase<KilnRecordRoles
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal() || !func.isPublic())
         continue;
-      SmallVector<Attribute> roles;
-      bool any = false;
+      SmallVector<Attribute> roles, candidates;
+      bool any = false, anyEdge = false;
       for (BlockArgument arg : func.getArguments()) {
         StringRef role;
-        for (OpOperand &use : arg.getUses())
-          if (StringRef r = roleOf(use); !r.empty())
+        Attribute ops = ArrayAttr::get(&getContext(), {});
+        for (OpOperand &use : arg.getUses()) {
+          StringRef r = roleOf(use);
+          // An edge's alpha is also updated by an optimizer: "architecture" wins.
+          if (!r.empty() && role != "architecture")
             role = r;
+          if (r == "architecture")
+            ops = cast<kiln::MixedOp>(use.getOwner()).getOps(), anyEdge = true;
+        }
         any |= !role.empty();
         roles.push_back(StringAttr::get(&getContext(), role));
+        candidates.push_back(ops);
       }
       if (any)
         func->setAttr(kiln::kAbiRolesAttr, ArrayAttr::get(&getContext(), roles));
+      if (anyEdge)
+        func->setAttr(kiln::kAbiCandidatesAttr, ArrayAttr::get(&getContext(), candidates));
     }
   }
 };

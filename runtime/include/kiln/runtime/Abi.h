@@ -48,7 +48,8 @@
  * "classes" is optional, on a labels input: labels must lie in [0, classes), the class axis
  * of the logits the program scores them against (compiled code does not check them).
  * "role" is optional: "parameter" or "optimizer_state", as the optimizer ops of the step use
- * the input, for memory accounting.
+ * the input, for memory accounting, or "architecture" for the alpha of a supernet edge,
+ * whose candidate operations "candidates" names in order.
  * "init" is optional: how a driver such as kiln-run fills the input when none is given, in
  * the grammar of kiln/runtime/InitSpec.h; it comes from a `kiln.init` argument attribute.
  * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64"; i1 elements occupy one

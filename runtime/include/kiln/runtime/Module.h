@@ -35,8 +35,10 @@ struct InputSpec : TensorSpec {
   /// [0, classes)); 0 when the program does not say.
   int64_t classes = 0;
   /// "parameter" or "optimizer_state" when an optimizer update of the step consumes the
-  /// input as such; empty otherwise.
+  /// input as such, "architecture" for the alpha of a supernet edge; empty otherwise.
   std::string role;
+  /// For an "architecture" input: the names of its edge's candidate operations, in order.
+  std::vector<std::string> candidates;
 };
 
 /// An entry-point result. `alias` is -1 when the result goes to its own output buffer, or the
