@@ -145,4 +145,16 @@ std::array<Value, 4> philox4x32(ImplicitLocOpBuilder &b, Value block64, Value ke
   return {x0, x1, x2, x3};
 }
 
+Value generic(ImplicitLocOpBuilder &b, ValueRange ins, Value init, ArrayRef<AffineMap> maps,
+              ArrayRef<utils::IteratorType> iterators,
+              function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
+  return linalg::GenericOp::create(
+             b, b.getLoc(), TypeRange{init.getType()}, ins, ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nested, Location loc, ValueRange args) {
+               ImplicitLocOpBuilder nb(loc, nested);
+               linalg::YieldOp::create(nb, body(nb, args));
+             })
+      .getResult(0);
+}
+
 } // namespace kiln::detail

@@ -4,6 +4,7 @@
 #define KILN_CONVERSION_KILNTOLINALG_BUILDERS_H
 
 #include "kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <array>
@@ -67,6 +68,14 @@ struct Numerics {
 /// key: the same function as kiln::rt::philox4x32 (runtime/lib/core/Random.cpp).
 std::array<mlir::Value, 4> philox4x32(mlir::ImplicitLocOpBuilder &b, mlir::Value block64,
                                       mlir::Value key64, uint32_t stream);
+
+/// One linalg.generic writing `init` (a fresh tensor) with explicit maps and iterators;
+/// `body` gets the builder and the block arguments and returns the yielded value.
+mlir::Value generic(mlir::ImplicitLocOpBuilder &b, mlir::ValueRange ins, mlir::Value init,
+                    llvm::ArrayRef<mlir::AffineMap> maps,
+                    llvm::ArrayRef<mlir::utils::IteratorType> iterators,
+                    llvm::function_ref<mlir::Value(mlir::ImplicitLocOpBuilder &, mlir::ValueRange)>
+                        body);
 
 /// torch.sign: -1, 0 or 1 (and NaN for NaN).
 mlir::Value sign(mlir::ImplicitLocOpBuilder &b, mlir::Value x);

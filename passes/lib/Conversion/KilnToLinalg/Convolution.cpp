@@ -2,6 +2,7 @@
 // Lowers convolution and pooling: the window ops become kiln.kernel_call (the runtime's
 // oneDNN and plain-loop kernels, after bufferization), while the per-channel bias, its
 // gradient and global pooling become linalg generics that fuse with their neighbours.
+#include "Builders.h"
 #include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -13,6 +14,7 @@
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::detail;
 
 namespace {
 
@@ -42,18 +44,6 @@ struct WindowLowering : OpConversionPattern<OpTy> {
 
 AffineMap channelMap(MLIRContext *ctx) {
   return AffineMap::get(4, 0, getAffineDimExpr(1, ctx));
-}
-
-Value generic(ImplicitLocOpBuilder &b, ValueRange ins, Value init, ArrayRef<AffineMap> maps,
-              ArrayRef<utils::IteratorType> iterators,
-              function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
-  return linalg::GenericOp::create(
-             b, b.getLoc(), TypeRange{init.getType()}, ins, ValueRange{init}, maps, iterators,
-             [&](OpBuilder &nested, Location loc, ValueRange args) {
-               ImplicitLocOpBuilder nb(loc, nested);
-               linalg::YieldOp::create(nb, body(nb, args));
-             })
-      .getResult(0);
 }
 
 Value zeros(ImplicitLocOpBuilder &b, RankedTensorType type) {

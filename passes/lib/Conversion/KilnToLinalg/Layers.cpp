@@ -42,19 +42,6 @@ Value floatConst(ImplicitLocOpBuilder &b, Type element, double v) {
   return arith::ConstantOp::create(b, b.getFloatAttr(element, v));
 }
 
-/// A generic with explicit maps and iterators; `body` gets (builder, block arguments).
-Value generic(ImplicitLocOpBuilder &b, ValueRange ins, Value init, ArrayRef<AffineMap> maps,
-              ArrayRef<utils::IteratorType> iterators,
-              function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
-  return linalg::GenericOp::create(
-             b, b.getLoc(), TypeRange{init.getType()}, ins, ValueRange{init}, maps, iterators,
-             [&](OpBuilder &nested, Location loc, ValueRange args) {
-               ImplicitLocOpBuilder nb(loc, nested);
-               linalg::YieldOp::create(nb, body(nb, args));
-             })
-      .getResult(0);
-}
-
 AffineMap identity(ImplicitLocOpBuilder &b, int64_t rank) { return b.getMultiDimIdentityMap(rank); }
 AffineMap toScalar(ImplicitLocOpBuilder &b, int64_t rank) {
   return AffineMap::get(rank, 0, b.getContext());
