@@ -98,47 +98,12 @@ std::string attrsOf(const json &c) {
   return s;
 }
 
+/// The references beside the generated kiln.frugal entries: kiln.adamw and kiln.sign_sgd.
 const char *kFixedProgram = R"mlir(
-func.func @worked_f64(%p: tensor<2x4xf64>, %g: tensor<2x4xf64>, %m: tensor<2x2xf64>, %v: tensor<2x2xf64>,
-                      %s: tensor<2xi64>, %n: tensor<i64>, %k: tensor<i64>)
-    -> (tensor<2x4xf64>, tensor<2x2xf64>, tensor<2x2xf64>, tensor<2xi64>, tensor<i64>, tensor<i64>) {
-  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %g, %m, %v subspace(%s) step(%n) key(%k)
-      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "columns",
-       state_full = "adamw", state_free = "sign_sgd", weight_decay = 0.1 : f64}
-      : tensor<2x4xf64>, tensor<2x2xf64>, tensor<2x2xf64>, tensor<2xi64>
-  return %p1, %m1, %v1, %s1, %n1, %k1 : tensor<2x4xf64>, tensor<2x2xf64>, tensor<2x2xf64>, tensor<2xi64>, tensor<i64>, tensor<i64>
-}
-func.func @worked_f32(%p: tensor<2x4xf32>, %g: tensor<2x4xf32>, %m: tensor<2x2xf32>, %v: tensor<2x2xf32>,
-                      %s: tensor<2xi64>, %n: tensor<i64>, %k: tensor<i64>)
-    -> (tensor<2x4xf32>, tensor<2x2xf32>, tensor<2x2xf32>, tensor<2xi64>, tensor<i64>, tensor<i64>) {
-  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %g, %m, %v subspace(%s) step(%n) key(%k)
-      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "columns",
-       state_full = "adamw", state_free = "sign_sgd", weight_decay = 0.1 : f64}
-      : tensor<2x4xf32>, tensor<2x2xf32>, tensor<2x2xf32>, tensor<2xi64>
-  return %p1, %m1, %v1, %s1, %n1, %k1 : tensor<2x4xf32>, tensor<2x2xf32>, tensor<2x2xf32>, tensor<2xi64>, tensor<i64>, tensor<i64>
-}
-func.func @dense_frugal(%p: tensor<33x17xf32>, %g: tensor<33x17xf32>, %m: tensor<33x17xf32>, %v: tensor<33x17xf32>,
-                        %s: tensor<17xi64>, %n: tensor<i64>, %k: tensor<i64>)
-    -> (tensor<33x17xf32>, tensor<33x17xf32>, tensor<33x17xf32>, tensor<17xi64>, tensor<i64>, tensor<i64>) {
-  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %g, %m, %v subspace(%s) step(%n) key(%k)
-      {lr = 1.0e-3 : f64, density = 1.0 : f64, update_gap = 1000 : i64, projection = "columns",
-       state_full = "adamw", state_free = "sign_sgd", weight_decay = 0.01 : f64}
-      : tensor<33x17xf32>, tensor<33x17xf32>, tensor<33x17xf32>, tensor<17xi64>
-  return %p1, %m1, %v1, %s1, %n1, %k1 : tensor<33x17xf32>, tensor<33x17xf32>, tensor<33x17xf32>, tensor<17xi64>, tensor<i64>, tensor<i64>
-}
 func.func @dense_adamw(%p: tensor<33x17xf32>, %g: tensor<33x17xf32>, %m: tensor<33x17xf32>, %v: tensor<33x17xf32>,
                        %t: tensor<i64>) -> (tensor<33x17xf32>, tensor<33x17xf32>, tensor<33x17xf32>) {
   %p1, %m1, %v1 = kiln.adamw %p, %g, %m, %v step(%t) {lr = 1.0e-3 : f64, weight_decay = 0.01 : f64} : tensor<33x17xf32>
   return %p1, %m1, %v1 : tensor<33x17xf32>, tensor<33x17xf32>, tensor<33x17xf32>
-}
-func.func @free_frugal(%p: tensor<33x17xf32>, %g: tensor<33x17xf32>, %m: tensor<33x0xf32>, %v: tensor<33x0xf32>,
-                       %s: tensor<0xi64>, %n: tensor<i64>, %k: tensor<i64>)
-    -> (tensor<33x17xf32>, tensor<33x0xf32>, tensor<33x0xf32>, tensor<0xi64>, tensor<i64>, tensor<i64>) {
-  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %g, %m, %v subspace(%s) step(%n) key(%k)
-      {lr = 1.0e-3 : f64, density = 0.0 : f64, update_gap = 1000 : i64, projection = "columns",
-       state_full = "adamw", state_free = "sign_sgd", weight_decay = 0.01 : f64}
-      : tensor<33x17xf32>, tensor<33x0xf32>, tensor<33x0xf32>, tensor<0xi64>
-  return %p1, %m1, %v1, %s1, %n1, %k1 : tensor<33x17xf32>, tensor<33x0xf32>, tensor<33x0xf32>, tensor<0xi64>, tensor<i64>, tensor<i64>
 }
 func.func @free_signsgd(%p: tensor<33x17xf32>, %g: tensor<33x17xf32>) -> tensor<33x17xf32> {
   %p1 = kiln.sign_sgd %p, %g {lr = 1.0e-3 : f64, weight_decay = 0.01 : f64} : tensor<33x17xf32>
@@ -313,6 +278,26 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (std::string(argv[1]) == "--emit-program") {
+    // The worked example (ALGORITHMS.md 2.7) and the density endpoints, then the goldens.
+    const std::string worked = "lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, "
+                               "projection = \"columns\", state_full = \"adamw\", state_free = "
+                               "\"sign_sgd\", weight_decay = 0.1 : f64";
+    const Layout workedLayout{{2, 4}, {2, 2}, {2, 2}, {2}};
+    std::fputs(frugalFunction("worked_f64", workedLayout, "f64", worked).c_str(), stdout);
+    std::fputs(frugalFunction("worked_f32", workedLayout, "f32", worked).c_str(), stdout);
+    auto endpoint = [](const char *density) {
+      return std::string("lr = 1.0e-3 : f64, density = ") + density +
+             " : f64, update_gap = 1000 : i64, projection = \"columns\", state_full = "
+             "\"adamw\", state_free = \"sign_sgd\", weight_decay = 0.01 : f64";
+    };
+    std::fputs(frugalFunction("dense_frugal", Layout{{33, 17}, {33, 17}, {33, 17}, {17}}, "f32",
+                              endpoint("1.0"))
+                   .c_str(),
+               stdout);
+    std::fputs(frugalFunction("free_frugal", Layout{{33, 17}, {33, 0}, {33, 0}, {0}}, "f32",
+                              endpoint("0.0"))
+                   .c_str(),
+               stdout);
     std::fputs(kFixedProgram, stdout);
     for (const json &c : golden["cases"])
       std::fputs(frugalFunction(c["config"]["name"], layoutOf(c["config"], c["k"]), "f64",
