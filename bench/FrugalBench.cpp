@@ -2,9 +2,10 @@
 // kiln-bench-frugal: what FRUGAL saves and costs against Adam on the same parameters.
 //
 // One program per variant updates the same set of weight matrices: kiln.adam (the fused
-// Adam of kiln-bench-optimizers), and kiln.frugal at density 0.25 with each projection
-// (rows, columns, coordinates; AdamW on the subspace, signSGD elsewhere). For each variant
-// it reports
+// Adam of kiln-bench-optimizers), kiln.frugal at density 0.25 with each projection (rows,
+// columns, coordinates, svd; AdamW on the subspace, signSGD elsewhere), and one
+// kiln.frugal_blocks over all the matrices (a quarter of them state-full at a time, in
+// descending order). For each variant it reports
 //   - the optimizer state per parameter from the runtime's accounting
 //     (Function::stateAccount, from the inputs' roles in the compiled signature);
 //   - the resident memory the state really occupies: the RSS of a process of its own before
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -65,11 +67,63 @@ StateShape stateOf(const Variant &v, const Shape &s) {
     int64_t k = int64_t(s.cols * 0.25);
     return {t(s.rows, k), t(s.rows, k), t1(k, "i64"), 2 * s.rows * k, k};
   }
+  if (v.projection == "svd") {
+    // The shorter side is projected: r = round(min * 0.25); the projector is the "subspace".
+    if (s.rows >= s.cols) {
+      int64_t r = int64_t(std::nearbyint(s.cols * 0.25));
+      return {t(s.rows, r), t(s.rows, r), t(r, s.cols), 2 * s.rows * r, r};
+    }
+    int64_t r = int64_t(std::nearbyint(s.rows * 0.25));
+    return {t(r, s.cols), t(r, s.cols), t(s.rows, r), 2 * r * s.cols, r};
+  }
   int64_t k = int64_t(s.rows * s.cols * 0.25);
   return {t1(k), t1(k), t1(k, "i64"), 2 * k, k};
 }
 
+/// The pool of kiln.frugal_blocks in descending order: the largest window of k consecutive
+/// tensors (cyclically) it visits, as its verifier computes it.
+int64_t blocksPool(const std::vector<Shape> &shapes, int64_t k) {
+  int64_t n = shapes.size(), best = 0, start = n - 1;
+  for (int64_t visit = 0; visit < n; ++visit) {
+    int64_t total = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      const Shape &s = shapes[((start - j) % n + n) % n];
+      total += s.rows * s.cols;
+    }
+    best = std::max(best, total);
+    start = ((start - k) % n + n) % n;
+  }
+  return best;
+}
+
+std::string blocksProgram(const std::vector<Shape> &shapes) {
+  int64_t n = shapes.size(), k = int64_t(std::nearbyint(n * 0.25));
+  std::string pool = t1(blocksPool(shapes, k)), active = t1(k, "i64");
+  std::string ps, gs, types, args;
+  for (int64_t i = 0; i < n; ++i) {
+    std::string c = i ? ", " : "", type = t(shapes[i].rows, shapes[i].cols);
+    ps += c + "%p" + std::to_string(i), gs += c + "%g" + std::to_string(i), types += c + type;
+    args += c + "%p" + std::to_string(i) + ": " + type + ", %g" + std::to_string(i) + ": " + type;
+  }
+  std::string results = "(" + types + "), " + pool + ", " + pool + ", " + active;
+  return "func.func @step(" + args + ", %m: " + pool + ", %v: " + pool + ", %a: " + active +
+         ", %n: tensor<i64>, %k: tensor<i64>) -> (" + types + ", " + pool + ", " + pool + ", " +
+         active + ", tensor<i64>, tensor<i64>) {\n  %r:" + std::to_string(n + 5) +
+         " = kiln.frugal_blocks (" + ps + ") grads(" + gs +
+         ") state(%m, %v) active(%a) step(%n) key(%k) {lr = 1.0e-3 : f64, density = 0.25 : f64, "
+         "update_gap = 200 : i64, block_order = \"descending\", state_full = \"adamw\", "
+         "state_free = \"sign_sgd\"} : " + results + " grads(" + types + ")\n  return " + [&] {
+           std::string r;
+           for (int64_t i = 0; i < n + 5; ++i)
+             r += (i ? ", %r#" : "%r#") + std::to_string(i);
+           return r;
+         }() + " : " + types + ", " + pool + ", " + pool + ", " + active +
+         ", tensor<i64>, tensor<i64>\n}\n";
+}
+
 std::string program(const Variant &v, const std::vector<Shape> &shapes) {
+  if (v.projection == "blocks")
+    return blocksProgram(shapes);
   std::string args, rets, types, body;
   auto arg = [&](const std::string &name, const std::string &type) {
     args += (args.empty() ? "%" : ", %") + name + ": " + type;
@@ -195,17 +249,23 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--seconds" && i + 1 < argc)
       budget = std::atof(argv[++i]);
-  // Transformer-block-like matrices: 4 x [1024, 1024] and [1024, 4096], [4096, 1024], 12.6M
-  // parameters, 50 MB per fp32 copy: memory-bound, like the optimizer steps of real models.
-  std::vector<Shape> shapes = {{1024, 1024}, {1024, 1024}, {1024, 1024}, {1024, 1024},
-                               {1024, 4096}, {4096, 1024}};
+  // Four transformer blocks' matrices (d = 512: q, k, v, o [512, 512], the MLP's [512, 2048]
+  // and [2048, 512]), 24 tensors and 12.6M parameters, 50 MB per fp32 copy: memory-bound,
+  // like the optimizer steps of real models, and a stack of like layers, which is what the
+  // blockwise projection was made for.
+  std::vector<Shape> shapes;
+  for (int layer = 0; layer < 4; ++layer)
+    shapes.insert(shapes.end(), {{512, 512}, {512, 512}, {512, 512}, {512, 512}, {512, 2048},
+                                 {2048, 512}});
   int64_t params = 0;
   for (const Shape &s : shapes)
     params += s.rows * s.cols;
   std::vector<Variant> variants = {{"adam", ""},
                                    {"frugal_rows", "rows"},
                                    {"frugal_columns", "columns"},
-                                   {"frugal_coordinates", "coordinates"}};
+                                   {"frugal_coordinates", "coordinates"},
+                                   {"frugal_svd", "svd"},
+                                   {"frugal_blocks", "blocks"}};
   std::printf("kiln-bench-frugal: %zu matrices, %.1fM parameters, density 0.25, update gap 200, "
               "%d threads\n",
               shapes.size(), params / 1e6, omp_get_max_threads());

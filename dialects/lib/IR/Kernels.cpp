@@ -46,9 +46,43 @@ SmallVector<SmallVector<int64_t>> windowShapes(StringRef kernel, const kiln_wind
 
 /// The element counts of frugal's (g, p, m, v, subspace, step, key).
 SmallVector<int64_t> frugalCounts(const kiln_frugal_config &c) {
-  int64_t state = c.projection == 0 ? c.rows * c.k : c.projection == 1 ? c.k * c.cols : c.k;
+  bool svdRight = c.projection == 3 && c.rows >= c.cols;
+  int64_t state = c.projection == 0 || svdRight                 ? c.rows * c.k
+                  : c.projection == 1 || c.projection == 3 ? c.k * c.cols
+                                                           : c.k;
+  int64_t subspace = c.projection != 3 ? c.k : svdRight ? c.k * c.cols : c.rows * c.k;
   int64_t n = c.rows * c.cols;
-  return {n, n, state, c.state_full == 0 ? state : 0, c.k, 1, 1};
+  return {n, n, state, c.state_full == 0 ? state : 0, subspace, 1, 1};
+}
+
+/// frugal_blocks: N gradients, then N parameters, the two pools, active, step and key.
+LogicalResult verifyFrugalBlocks(KernelCallOp op, ArrayRef<Value> operands, Type element) {
+  ArrayRef<int64_t> params = op.getParams();
+  kiln_frugal_blocks_config c;
+  if (params.size() < KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS)
+    return op.emitOpError("params needs a kiln_frugal_blocks_config");
+  std::memcpy(&c, params.data(), sizeof(c));
+  int64_t n = c.tensors;
+  if (n < 1 || int64_t(params.size()) != KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS + n ||
+      int64_t(op.getInputs().size()) != n || int64_t(op.getOutputs().size()) != n + 5)
+    return op.emitOpError("kernel \"frugal_blocks\" takes N inputs, N + 5 outputs and ")
+           << KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS << " + N params";
+  ArrayRef<int64_t> sizes = params.drop_front(KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS);
+  Type i64 = IntegerType::get(op.getContext(), 64);
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    int64_t at = i;
+    int64_t count = at < 2 * n ? sizes[at % n]
+                    : at == 2 * n     ? c.pool
+                    : at == 2 * n + 1 ? (c.state_full == 0 ? c.pool : 0)
+                    : at == 2 * n + 2 ? c.k
+                                      : 1;
+    auto type = cast<ShapedType>(v.getType());
+    if (type.getElementType() != (at < 2 * n + 2 ? element : i64) ||
+        type.getNumElements() != count)
+      return op.emitOpError("operand #") << i << " of type " << v.getType()
+                                         << " does not match the blockwise FRUGAL configuration";
+  }
+  return success();
 }
 
 struct KernelCallBufferization
@@ -99,11 +133,14 @@ LogicalResult KernelCallOp::verify() {
   const KernelInfo *info = lookupKernel(getKernel());
   if (!info)
     return emitOpError("unknown kernel \"") << getKernel() << "\"";
-  if (int64_t(getInputs().size()) != info->inputs ||
-      int64_t(getOutputs().size()) != info->outputs)
+  if (getOutputs().empty())
+    return emitOpError("needs at least one output");
+  bool variadic = info->inputs < 0;
+  if (!variadic && (int64_t(getInputs().size()) != info->inputs ||
+                    int64_t(getOutputs().size()) != info->outputs))
     return emitOpError("kernel \"") << getKernel() << "\" takes " << info->inputs
                                     << " inputs and " << info->outputs << " outputs";
-  if (int64_t(getParams().size()) != info->params)
+  if (!variadic && int64_t(getParams().size()) != info->params)
     return emitOpError("params needs ") << info->params << " fields";
   bool tensors = isa<RankedTensorType>(getOutputs().front().getType());
   if (tensors ? TypeRange(getResults()) != TypeRange(getOutputs()) : !getResults().empty())
@@ -118,13 +155,17 @@ LogicalResult KernelCallOp::verify() {
     if (!type || !type.hasStaticShape() || isa<RankedTensorType>(type) != tensors)
       return emitOpError("operand #") << i << " must be a static " << (tensors ? "tensor" : "buffer");
   }
+  if (getKernel() == "frugal_blocks")
+    return verifyFrugalBlocks(*this, operands, element);
   if (getKernel() == "frugal") {
     kiln_frugal_config c;
     std::memcpy(&c, getParams().data(), sizeof(c));
     auto counts = frugalCounts(c);
     for (auto [i, v] : llvm::enumerate(operands)) {
       auto type = cast<ShapedType>(v.getType());
-      Type expected = i < 4 ? element : Type(IntegerType::get(getContext(), 64));
+      Type expected = i < 4 || (i == 4 && c.projection == 3)
+                          ? element
+                          : Type(IntegerType::get(getContext(), 64));
       if (type.getElementType() != expected || type.getNumElements() != counts[i])
         return emitOpError("operand #") << i << " of type " << v.getType()
                                         << " does not match the FRUGAL configuration";

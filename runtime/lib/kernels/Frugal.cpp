@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln_frugal_f32/_f64 (Abi.h): one FRUGAL step (ALGORITHMS.md 2) for one parameter, in a
-// single pass over memory. The state-full subspace is a sorted list of columns, rows or
+// kiln_frugal_f32/_f64 and kiln_frugal_blocks_f32/_f64 (Abi.h): one FRUGAL step (ALGORITHMS.md
+// 2) for one parameter (or, blockwise, a list of them), in a single pass over memory. The state-full subspace is a sorted list of columns, rows or
 // coordinates. Rows are updated whole by the rule they belong to; a row (columns) or a chunk
 // (coordinates) mixing both takes the state-free update in one vectorized pass while in
 // cache, with its few state-full coordinates gathered before and updated after, reading m
@@ -51,11 +51,18 @@ void drawSubspace(int64_t n, int64_t k, uint64_t key, int64_t *out) {
 namespace avx512 {
 void frugalF32(const int64_t *, void *const *);
 void frugalF64(const int64_t *, void *const *);
+void frugalBlocksF32(const int64_t *, void *const *);
+void frugalBlocksF64(const int64_t *, void *const *);
 } // namespace avx512
 namespace generic {
 void frugalF32(const int64_t *, void *const *);
 void frugalF64(const int64_t *, void *const *);
+void frugalBlocksF32(const int64_t *, void *const *);
+void frugalBlocksF64(const int64_t *, void *const *);
 } // namespace generic
+// The SVD projection (FrugalSvd.cpp): matmul-bound, so one build serves every CPU.
+void frugalSvdF32(const int64_t *, void *const *);
+void frugalSvdF64(const int64_t *, void *const *);
 
 } // namespace kiln::rt::kernels
 
@@ -73,9 +80,23 @@ bool hasAvx512() {
 
 extern "C" __attribute__((visibility("default"))) void kiln_frugal_f32(const int64_t *params,
                                                                        void *const *buffers) {
+  if (frugalConfig(params).projection == 3)
+    return frugalSvdF32(params, buffers);
   hasAvx512() ? avx512::frugalF32(params, buffers) : generic::frugalF32(params, buffers);
 }
 extern "C" __attribute__((visibility("default"))) void kiln_frugal_f64(const int64_t *params,
                                                                        void *const *buffers) {
+  if (frugalConfig(params).projection == 3)
+    return frugalSvdF64(params, buffers);
   hasAvx512() ? avx512::frugalF64(params, buffers) : generic::frugalF64(params, buffers);
+}
+extern "C" __attribute__((visibility("default"))) void
+kiln_frugal_blocks_f32(const int64_t *params, void *const *buffers) {
+  hasAvx512() ? avx512::frugalBlocksF32(params, buffers)
+              : generic::frugalBlocksF32(params, buffers);
+}
+extern "C" __attribute__((visibility("default"))) void
+kiln_frugal_blocks_f64(const int64_t *params, void *const *buffers) {
+  hasAvx512() ? avx512::frugalBlocksF64(params, buffers)
+              : generic::frugalBlocksF64(params, buffers);
 }

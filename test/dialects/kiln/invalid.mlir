@@ -752,11 +752,140 @@ func.func @frugal_state_shape(%p: tensor<8x4xf32>, %m: tensor<8x4xf32>, %s: tens
 // -----
 
 func.func @frugal_projection(%p: tensor<8x4xf32>, %m: tensor<8x2xf32>, %s: tensor<2xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
-  // expected-error @+1 {{projection must be "columns", "rows" or "coordinates", not "svd"}}
+  // expected-error @+1 {{projection must be "columns", "rows", "coordinates" or "svd", not "randperm"}}
   %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
-      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "svd",
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "randperm",
        state_full = "adamw", state_free = "sign_sgd"} : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>
   return %p1 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_svd_rank(%p: tensor<8xf32>, %m: tensor<4xf32>, %s: tensor<4xf32>, %n: tensor<i64>) -> tensor<8xf32> {
+  // expected-error @+1 {{projection "svd" needs a matrix, not 'tensor<8xf32>'; biases and norms take plain AdamW (kiln.adamw), as in the reference}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "svd",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+  return %p1 : tensor<8xf32>
+}
+
+// -----
+
+/// A wide matrix is projected on the left: P is [rows, r] = [4, 2], the state [r, cols].
+func.func @frugal_svd_projector_shape(%p: tensor<4x8xf32>, %m: tensor<2x8xf32>, %s: tensor<2x4xf32>, %n: tensor<i64>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{subspace (the projector) must be 'tensor<4x2xf32>' (k = 2 for density 5.000000e-01), not 'tensor<2x4xf32>'}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "svd",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<4x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x4xf32>
+  return %p1 : tensor<4x8xf32>
+}
+
+// -----
+
+/// The projector is a matrix of the parameter's element type, not indices.
+func.func @frugal_svd_projector_type(%p: tensor<8x4xf32>, %m: tensor<8x2xf32>, %s: tensor<2x4xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{subspace (the projector) must be 'tensor<2x4xf32>' (k = 2 for density 5.000000e-01), not 'tensor<2x4xi64>'}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "svd",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2x4xi64>
+  return %p1 : tensor<8x4xf32>
+}
+
+// -----
+
+/// r = round(5 * 0.5) = 2 (half to even, as Python's round), so the state is [8, 2].
+func.func @frugal_svd_rank_rounding(%p: tensor<8x5xf32>, %m: tensor<8x3xf32>, %s: tensor<3x5xf32>, %n: tensor<i64>) -> tensor<8x5xf32> {
+  // expected-error @+1 {{exp_avg must be 'tensor<8x2xf32>' (k = 2 for density 5.000000e-01), not 'tensor<8x3xf32>'}}
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %p, %m, %m subspace(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, projection = "svd",
+       state_full = "adamw", state_free = "sign_sgd"} : tensor<8x5xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<3x5xf32>
+  return %p1 : tensor<8x5xf32>
+}
+
+// -----
+
+func.func @frugal_blocks_density(%a: tensor<8x4xf32>, %b: tensor<4xf32>, %m: tensor<32xf32>, %s: tensor<1xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+3 {{attribute 'density' failed to satisfy constraint: 64-bit float attribute whose value is in [0, 1]}}
+  %p:2, %m1, %v1, %s1, %n1, %k1 = kiln.frugal_blocks (%a, %b) grads(%a, %b) state(%m, %m)
+      active(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 1.5 : f64, update_gap = 200 : i64, block_order = "ascending",
+       state_full = "adamw", state_free = "sign_sgd"}
+      : (tensor<8x4xf32>, tensor<4xf32>), tensor<32xf32>, tensor<32xf32>, tensor<1xi64> grads(tensor<8x4xf32>, tensor<4xf32>)
+  return %p#0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_blocks_gap(%a: tensor<8x4xf32>, %b: tensor<4xf32>, %m: tensor<32xf32>, %s: tensor<1xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+3 {{attribute 'update_gap' failed to satisfy constraint}}
+  %p:2, %m1, %v1, %s1, %n1, %k1 = kiln.frugal_blocks (%a, %b) grads(%a, %b) state(%m, %m)
+      active(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 0 : i64, block_order = "ascending",
+       state_full = "adamw", state_free = "sign_sgd"}
+      : (tensor<8x4xf32>, tensor<4xf32>), tensor<32xf32>, tensor<32xf32>, tensor<1xi64> grads(tensor<8x4xf32>, tensor<4xf32>)
+  return %p#0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_blocks_mirror(%a: tensor<8x4xf32>, %b: tensor<4xf32>, %m: tensor<32xf32>, %s: tensor<1xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{block_order must be "ascending", "descending" or "random", not "mirror" (the reference's "mirror" is not supported)}}
+  %p:2, %m1, %v1, %s1, %n1, %k1 = kiln.frugal_blocks (%a, %b) grads(%a, %b) state(%m, %m)
+      active(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, block_order = "mirror",
+       state_full = "adamw", state_free = "sign_sgd"}
+      : (tensor<8x4xf32>, tensor<4xf32>), tensor<32xf32>, tensor<32xf32>, tensor<1xi64> grads(tensor<8x4xf32>, tensor<4xf32>)
+  return %p#0 : tensor<8x4xf32>
+}
+
+// -----
+
+/// Sizes 10, 1, 10, 1 with k = 2: "ascending" only ever activates [0, 1] and [2, 3], so its
+/// pool holds 11 elements, while "random" would need the two largest, 20.
+func.func @frugal_blocks_pool(%a: tensor<2x5xf32>, %b: tensor<1xf32>, %c: tensor<10xf32>, %m: tensor<20xf32>, %s: tensor<2xi64>, %n: tensor<i64>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{exp_avg must be 'tensor<11xf32>' (k = 2 of 4 tensors for density 5.000000e-01, block_order "ascending"), not 'tensor<20xf32>'}}
+  %p:4, %m1, %v1, %s1, %n1, %k1 = kiln.frugal_blocks (%a, %b, %c, %b) grads(%a, %b, %c, %b) state(%m, %m)
+      active(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, block_order = "ascending",
+       state_full = "adamw", state_free = "sign_sgd"}
+      : (tensor<2x5xf32>, tensor<1xf32>, tensor<10xf32>, tensor<1xf32>), tensor<20xf32>, tensor<20xf32>, tensor<2xi64> grads(tensor<2x5xf32>, tensor<1xf32>, tensor<10xf32>, tensor<1xf32>)
+  return %p#0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @frugal_blocks_grad_type(%a: tensor<8x4xf32>, %b: tensor<4xf32>, %h: tensor<4xf64>, %m: tensor<32xf32>, %s: tensor<1xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{gradient #1 must be 'tensor<4xf32>', not 'tensor<4xf64>'}}
+  %p:2, %m1, %v1, %s1, %n1, %k1 = kiln.frugal_blocks (%a, %b) grads(%a, %h) state(%m, %m)
+      active(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, block_order = "ascending",
+       state_full = "adamw", state_free = "sign_sgd"}
+      : (tensor<8x4xf32>, tensor<4xf32>), tensor<32xf32>, tensor<32xf32>, tensor<1xi64> grads(tensor<8x4xf32>, tensor<4xf64>)
+  return %p#0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_blocks_active(%a: tensor<8x4xf32>, %b: tensor<4xf32>, %m: tensor<32xf32>, %s: tensor<2xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{active must be 'tensor<1xi64>' (k = 1 of 2 tensors for density 5.000000e-01, block_order "random"), not 'tensor<2xi64>'}}
+  %p:2, %m1, %v1, %s1, %n1, %k1 = kiln.frugal_blocks (%a, %b) grads(%a, %b) state(%m, %m)
+      active(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, block_order = "random",
+       state_full = "adamw", state_free = "sign_sgd"}
+      : (tensor<8x4xf32>, tensor<4xf32>), tensor<32xf32>, tensor<32xf32>, tensor<2xi64> grads(tensor<8x4xf32>, tensor<4xf32>)
+  return %p#0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @frugal_blocks_momentum_second_moment(%a: tensor<8x4xf32>, %b: tensor<4xf32>, %m: tensor<32xf32>, %s: tensor<1xi64>, %n: tensor<i64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{exp_avg_sq (unused by momentum) must be 'tensor<0xf32>'}}
+  %p:2, %m1, %v1, %s1, %n1, %k1 = kiln.frugal_blocks (%a, %b) grads(%a, %b) state(%m, %m)
+      active(%s) step(%n) key(%n)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, block_order = "descending",
+       state_full = "momentum", state_free = "sgd"}
+      : (tensor<8x4xf32>, tensor<4xf32>), tensor<32xf32>, tensor<32xf32>, tensor<1xi64> grads(tensor<8x4xf32>, tensor<4xf32>)
+  return %p#0 : tensor<8x4xf32>
 }
 
 // -----

@@ -285,6 +285,55 @@ func.func @frugal(%p: tensor<784x256xf32>, %g: tensor<784x256xf32>, %m: tensor<1
   return %p1, %q1 : tensor<784x256xf32>, tensor<8x6xf32>
 }
 
+/// GaLore's SVD projection: a tall matrix is projected on the right (P is [r, cols], the
+/// state [rows, r], r = round(256 * 0.25)), a wide one on the left (P [rows, r], state
+/// [r, cols], r = round(6 * 0.5)).
+// CHECK-LABEL: func.func @frugal_svd
+// CHECK:         kiln.frugal %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} subspace(%{{.*}}) step(%{{.*}}) key(%{{.*}}) {density = 2.500000e-01 : f64, lr = 1.000000e-03 : f64, projection = "svd", state_free = "sign_sgd", state_full = "adamw", update_gap = 200 : i64} : tensor<784x256xf32>, tensor<784x64xf32>, tensor<784x64xf32>, tensor<64x256xf32>
+// CHECK:         kiln.frugal {{.*}}projection = "svd", state_free = "sgd", state_full = "momentum"{{.*}} : tensor<6x10xf64>, tensor<3x10xf64>, tensor<0xf64>, tensor<6x3xf64>
+func.func @frugal_svd(%p: tensor<784x256xf32>, %g: tensor<784x256xf32>, %m: tensor<784x64xf32>,
+                      %v: tensor<784x64xf32>, %s: tensor<64x256xf32>, %n: tensor<i64>, %k: tensor<i64>,
+                      %q: tensor<6x10xf64>, %h: tensor<6x10xf64>, %mq: tensor<3x10xf64>, %none: tensor<0xf64>,
+                      %sq: tensor<6x3xf64>) -> (tensor<784x256xf32>, tensor<64x256xf32>, tensor<6x3xf64>) {
+  %p1, %m1, %v1, %s1, %n1, %k1 = kiln.frugal %p, %g, %m, %v subspace(%s) step(%n) key(%k)
+      {lr = 1.0e-3 : f64, density = 0.25 : f64, update_gap = 200 : i64,
+       projection = "svd", state_full = "adamw", state_free = "sign_sgd"}
+      : tensor<784x256xf32>, tensor<784x64xf32>, tensor<784x64xf32>, tensor<64x256xf32>
+  %q1, %mq1, %no1, %sq1, %n2, %k2 = kiln.frugal %q, %h, %mq, %none subspace(%sq) step(%n) key(%k)
+      {lr = 1.0e-2 : f64, density = 0.5 : f64, update_gap = 10 : i64, projection = "svd",
+       state_full = "momentum", state_free = "sgd"}
+      : tensor<6x10xf64>, tensor<3x10xf64>, tensor<0xf64>, tensor<6x3xf64>
+  return %p1, %s1, %sq1 : tensor<784x256xf32>, tensor<64x256xf32>, tensor<6x3xf64>
+}
+
+/// Blockwise FRUGAL: 3 tensors at density 0.5 give k = round(1.5) = 2; "ascending" visits
+/// [0, 1], [2, 0], [1, 2], so the pools hold the largest window, 100352 + 1280 elements.
+/// "random" over 2 tensors (k = 1) needs the largest one; momentum leaves exp_avg_sq empty.
+// CHECK-LABEL: func.func @frugal_blocks
+// CHECK:         %{{.*}}:3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = kiln.frugal_blocks(%{{.*}}, %{{.*}}, %{{.*}}) grads(%{{.*}}, %{{.*}}, %{{.*}}) state(%{{.*}}, %{{.*}}) active(%{{.*}}) step(%{{.*}}) key(%{{.*}}) {block_order = "ascending", density = 5.000000e-01 : f64, lr = 1.000000e-03 : f64, state_free = "sign_sgd", state_full = "adamw", update_gap = 200 : i64} : (tensor<784x128xf32>, tensor<128x10xf32>, tensor<10xf32>), tensor<101632xf32>, tensor<101632xf32>, tensor<2xi64> grads(tensor<784x128xf32>, tensor<128x10xf32>, tensor<10xf32>)
+// CHECK:         %{{.*}}:2, {{.*}} = kiln.frugal_blocks{{.*}}{block_order = "random", density = 5.000000e-01 : f64, free_lr_scale = 1.000000e-01 : f64, lr = 1.000000e-02 : f64, state_free = "sgd", state_full = "momentum", update_gap = 50 : i64} : (tensor<128x10xf32>, tensor<10xf32>), tensor<1280xf32>, tensor<0xf32>, tensor<1xi64> grads(tensor<128x10xf32>, tensor<10xf32>)
+func.func @frugal_blocks(%w1: tensor<784x128xf32>, %w2: tensor<128x10xf32>, %b: tensor<10xf32>,
+                         %g1: tensor<784x128xf32>, %g2: tensor<128x10xf32>, %gb: tensor<10xf32>,
+                         %m: tensor<101632xf32>, %v: tensor<101632xf32>, %a: tensor<2xi64>,
+                         %mr: tensor<1280xf32>, %none: tensor<0xf32>, %ar: tensor<1xi64>,
+                         %n: tensor<i64>, %k: tensor<i64>)
+    -> (tensor<784x128xf32>, tensor<10xf32>, tensor<2xi64>, tensor<1xi64>, tensor<i64>) {
+  %p:3, %m1, %v1, %a1, %n1, %k1 = kiln.frugal_blocks (%w1, %w2, %b) grads(%g1, %g2, %gb)
+      state(%m, %v) active(%a) step(%n) key(%k)
+      {lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64,
+       block_order = "ascending", state_full = "adamw", state_free = "sign_sgd"}
+      : (tensor<784x128xf32>, tensor<128x10xf32>, tensor<10xf32>), tensor<101632xf32>,
+        tensor<101632xf32>, tensor<2xi64>
+        grads(tensor<784x128xf32>, tensor<128x10xf32>, tensor<10xf32>)
+  %q:2, %m2, %v2, %a2, %n2, %k2 = kiln.frugal_blocks (%w2, %b) grads(%g2, %gb)
+      state(%mr, %none) active(%ar) step(%n) key(%k)
+      {lr = 1.0e-2 : f64, density = 0.5 : f64, update_gap = 50 : i64, block_order = "random",
+       state_full = "momentum", state_free = "sgd", free_lr_scale = 0.1 : f64}
+      : (tensor<128x10xf32>, tensor<10xf32>), tensor<1280xf32>, tensor<0xf32>, tensor<1xi64>
+        grads(tensor<128x10xf32>, tensor<10xf32>)
+  return %p#0, %p#2, %a1, %a2, %k2 : tensor<784x128xf32>, tensor<10xf32>, tensor<2xi64>, tensor<1xi64>, tensor<i64>
+}
+
 // CHECK-LABEL: func.func @supernet_edge
 // CHECK:         kiln.mixed %{{.*}} [%{{.*}}, %{{.*}}] {ops = ["none", "max_pool_3x3", "skip_connect"]} : tensor<3xf32>, [tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>] -> tensor<8x16x14x14xf32>
 // CHECK:         kiln.mixed_grad %{{.*}}, %{{.*}} [%{{.*}}, %{{.*}}] {ops = ["none", "max_pool_3x3", "skip_connect"]} : tensor<3xf32>, tensor<8x16x14x14xf32>, [tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>] -> tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>

@@ -109,7 +109,7 @@ def KilnDeriveArchPass : Pass<"kiln-derive-arch", "::mlir::ModuleOp"> {
 //===-- FRUGAL ---------------------------------------------------------------------------===//
 
 def KilnLowerFrugalPass : Pass<"kiln-lower-frugal", "::mlir::ModuleOp"> {
-  let summary = "Lower kiln.frugal to the runtime's fused FRUGAL kernel";
+  let summary = "Lower kiln.frugal and kiln.frugal_blocks to the runtime's fused FRUGAL kernels";
   let description = [{
     Runs on tensors. Each `kiln.frugal` becomes a `kiln.kernel_call "frugal"` whose outputs
     are the parameter, its two state tensors, the subspace, the step and the key, all
@@ -117,7 +117,11 @@ def KilnLowerFrugalPass : Pass<"kiln-lower-frugal", "::mlir::ModuleOp"> {
     buffers directly). The kernel (Abi.h, runtime/lib/kernels/Frugal.cpp) makes one pass
     over the parameter: a sorted subspace lets it walk state-full and state-free
     coordinates together without a mask or a projected copy, and the state it reads exists
-    only for the subspace.
+    only for the subspace. The "svd" projection is GaLore's: its kernel
+    (FrugalSvd.cpp) needs the projected copy, which is three oneDNN matrix products.
+    Each `kiln.frugal_blocks` becomes one `kiln.kernel_call "frugal_blocks"` over all its
+    tensors (N gradients in; N parameters, the state pools, the active list, step and key
+    out), with the tensors' sizes appended to its parameters.
   }];
 }
 

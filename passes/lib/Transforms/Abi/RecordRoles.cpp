@@ -35,6 +35,13 @@ StringRef roleOf(OpOperand &use) {
         v == op.getStep() || v == op.getKey())
       return "optimizer_state";
   }
+  if (auto op = dyn_cast<kiln::FrugalBlocksOp>(user)) {
+    if (llvm::is_contained(op.getParams(), v))
+      return "parameter";
+    if (v == op.getExpAvg() || v == op.getExpAvgSq() || v == op.getActive() ||
+        v == op.getStep() || v == op.getKey())
+      return "optimizer_state";
+  }
   return {};
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln-lower-frugal: kiln.frugal -> one kiln.kernel_call of the runtime's fused FRUGAL kernel,
-// which updates the parameter, its state, the subspace, the step and the key in place.
+// kiln-lower-frugal: kiln.frugal and kiln.frugal_blocks -> one kiln.kernel_call each of the
+// runtime's fused FRUGAL kernels, which update the parameters, their state, the subspace (or
+// active set), the step and the key in place.
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Transforms/Passes.h"
 
@@ -30,6 +31,18 @@ struct KilnLowerFrugalPass : kiln::impl::KilnLowerFrugalPassBase<KilnLowerFrugal
       auto call = kiln::KernelCallOp::create(
           b, op.getLoc(), ValueRange(outputs).getTypes(), b.getStringAttr("frugal"),
           ValueRange{op.getGrad()}, outputs, b.getDenseI64ArrayAttr(fields));
+      op->replaceAllUsesWith(call.getResults());
+      op->erase();
+    }
+    SmallVector<kiln::FrugalBlocksOp> blocks;
+    getOperation().walk([&](kiln::FrugalBlocksOp op) { blocks.push_back(op); });
+    for (kiln::FrugalBlocksOp op : blocks) {
+      OpBuilder b(op);
+      SmallVector<Value> outputs(op.getParams());
+      outputs.append({op.getExpAvg(), op.getExpAvgSq(), op.getActive(), op.getStep(), op.getKey()});
+      auto call = kiln::KernelCallOp::create(
+          b, op.getLoc(), ValueRange(outputs).getTypes(), b.getStringAttr("frugal_blocks"),
+          op.getGrads(), outputs, b.getDenseI64ArrayAttr(op.getKernelParams()));
       op->replaceAllUsesWith(call.getResults());
       op->erase();
     }

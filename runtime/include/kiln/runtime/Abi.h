@@ -121,7 +121,11 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
  *   avg_pool2d_grad    (dy)           -> dx
  *
  * frugal (g) -> (p, m, v, subspace, step, key), updated in place: one FRUGAL step
- * (kiln.frugal); its parameters are a kiln_frugal_config. */
+ * (kiln.frugal); its parameters are a kiln_frugal_config.
+ * frugal_blocks (g_0 .. g_N-1) -> (p_0 .. p_N-1, m, v, active, step, key), updated in
+ * place: one blockwise FRUGAL step (kiln.frugal_blocks); its parameters are a
+ * kiln_frugal_blocks_config followed by the N tensors' element counts, so its arities
+ * depend on them (-1 in the table). */
 #define KILN_ABI_KERNELS(X)                                                                  \
   X(conv2d, 2, 1, 16, 0)                                                                     \
   X(conv2d_grad_input, 2, 1, 16, 0)                                                          \
@@ -130,7 +134,8 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
   X(max_pool2d_grad, 2, 1, 16, 0)                                                            \
   X(avg_pool2d, 1, 1, 16, 0)                                                                 \
   X(avg_pool2d_grad, 1, 1, 16, 0)                                                            \
-  X(frugal, 1, 6, 13, 1)
+  X(frugal, 1, 6, 13, 1)                                                                     \
+  X(frugal_blocks, -1, -1, -1, 1)
 
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;
@@ -147,12 +152,26 @@ typedef struct kiln_window_geometry {
  * (state_full 0: m, v of shape [rows, k], [k, cols] or [k]) or heavy-ball momentum (1: m
  * only; v is an empty buffer); the rest moves by signSGD (state_free 0) or SGD (1) at
  * lr * free_lr_scale. Every `update_gap` steps (and at the first) a new subspace is drawn
- * from `key`, the state is zeroed and `step` restarts. The doubles are bit patterns. */
+ * from `key`, the state is zeroed and `step` restarts. Projection 3 is GaLore's SVD: the
+ * subspace is the span of the gradient's top k singular vectors, `subspace` holds the
+ * projector (element type of p; [k, cols] with state [rows, k] when rows >= cols, else
+ * [rows, k] with state [k, cols]), re-selection happens when `step` is 0 or has reached
+ * `update_gap`, and the key is unused. The doubles are bit patterns. */
 typedef struct kiln_frugal_config {
   int64_t rows, cols, projection, k, update_gap, state_full, state_free;
   double lr, beta1, beta2, eps, weight_decay, free_lr_scale;
 } kiln_frugal_config;
 #define KILN_ABI_FRUGAL_CONFIG_FIELDS 13
+
+/* Blockwise FRUGAL: `tensors` parameters of which `k` are state-full at a time, their
+ * state packed in the order `active` lists them into pools of `pool` elements (m; v too for
+ * Adam(W), else v is empty). order 0 "ascending", 1 "descending", 2 "random"; the rules and
+ * the re-selection (at step 0 and when `step` reaches `update_gap`) are kiln.frugal's. */
+typedef struct kiln_frugal_blocks_config {
+  int64_t tensors, k, order, update_gap, pool, state_full, state_free;
+  double lr, beta1, beta2, eps, weight_decay, free_lr_scale;
+} kiln_frugal_blocks_config;
+#define KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS 13
 
 #ifdef __cplusplus
 #define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \
