@@ -32,6 +32,10 @@ int main(int argc, char **argv) {
   cl::opt<std::string> dumpLLVM("dump-llvm-dialect",
                                 cl::desc("Also write the lowered LLVM-dialect module here"),
                                 cl::cat(category));
+  cl::opt<std::string> arch("arch",
+                            cl::desc("A search's checkpoint: compile the architecture derived "
+                                     "from its alphas (kiln.architecture)"),
+                            cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Kiln compiler: kiln program -> shared library\n");
 
@@ -44,6 +48,7 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel;
   options.exactMath = exactMath;
   options.dumpLLVMDialectPath = dumpLLVM;
+  options.archCheckpoint = arch;
   if (header.empty()) {
     llvm::SmallString<128> path(output.getValue());
     llvm::sys::path::replace_extension(path, ".h");

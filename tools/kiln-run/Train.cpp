@@ -33,6 +33,8 @@ void report(const std::string &message) { fmt::print(stderr, "kiln-run: error: {
 /// Labels index a logits row in compiled code, which does not check them: one outside
 /// [0, classes) would read another row's memory, so the whole dataset is checked up front.
 bool checkLabels(const Dataset &data, const Function &fn, int labelsInput) {
+  if (labelsInput < 0)
+    return true;
   int64_t classes = labelsInput >= 0 ? fn.inputs()[labelsInput].classes : 0;
   for (int64_t i = 0; i < data.count; ++i) {
     int64_t label = data.label(i);
@@ -53,23 +55,33 @@ int labelsInputOf(const Function &fn) {
   return -1;
 }
 
-/// The data inputs of an entry point, checked against the dataset.
+/// The data inputs of an entry point, checked against the dataset: one batch ("images",
+/// "labels"), or the `prefix`ed one of a bilevel search step ("val_images", "val_labels").
 struct Batch {
   int images = -1, labels = -1;
   int64_t size = 0;
 };
 
-bool findBatch(const Function &fn, const Dataset &data, Batch &batch) {
+/// Whether `fn` takes a second, "val_"-prefixed batch.
+bool takesValBatch(const Function &fn) {
+  for (const InputSpec &in : fn.inputs())
+    if (in.data == "val_images" || in.data == "val_labels")
+      return true;
+  return false;
+}
+
+bool findBatch(const Function &fn, const Dataset &data, Batch &batch,
+               const std::string &prefix = "") {
   for (size_t i = 0; i < fn.inputs().size(); ++i) {
-    if (fn.inputs()[i].data == "images")
+    if (fn.inputs()[i].data == prefix + "images")
       batch.images = int(i);
-    if (fn.inputs()[i].data == "labels")
+    if (fn.inputs()[i].data == prefix + "labels")
       batch.labels = int(i);
   }
   if (batch.images < 0 || batch.labels < 0)
-    return report(fmt::format("@{} needs one argument with kiln.data = \"images\" and one with "
-                              "kiln.data = \"labels\"",
-                              fn.name())),
+    return report(fmt::format("@{} needs one argument with kiln.data = \"{}images\" and one "
+                              "with kiln.data = \"{}labels\"",
+                              fn.name(), prefix, prefix)),
            false;
   const std::vector<int64_t> &shape = fn.inputs()[batch.images].shape;
   if (shape.empty() || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; }))
@@ -362,10 +374,27 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     return true;
   };
   Dataset trainData;
-  Batch batch;
+  Batch batch, valBatch;
   if (!load(options.trainData, "train", trainData) || !findBatch(trainFn, trainData, batch) ||
       !checkLabels(trainData, trainFn, labelsInput))
     return false;
+  const bool bilevel = takesValBatch(trainFn);
+  if (bilevel) {
+    if (!findBatch(trainFn, trainData, valBatch, "val_"))
+      return false;
+    if (valBatch.size != batch.size)
+      return report(fmt::format("@{}: the val_images batch ({}) must be as large as the images "
+                                "batch ({})",
+                                trainFn.name(), valBatch.size, batch.size)),
+             false;
+    int valLabels = valBatch.labels;
+    if (trainFn.inputs()[valLabels].dtype != labelType)
+      return report(fmt::format("@{}: val_labels and labels must have one type",
+                                trainFn.name())),
+             false;
+    if (!checkLabels(trainData, trainFn, valLabels))
+      return false;
+  }
 
   // Evaluation sets: the held-out part of the training data (--val-split), then the test
   // data. An IDX directory always shows its test columns (NaN without @eval_step), as it
@@ -388,9 +417,26 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       return false;
     evalSets.push_back(std::move(test));
   }
-  if (trainData.count < batch.size)
-    return report(fmt::format("{}: {} training examples, fewer than one @{} batch of {}",
-                              trainData.source, trainData.count, trainFn.name(), batch.size)),
+  // A bilevel search step learns the weights on one half of the training data (A) and the
+  // architecture on the other (B: DARTS' search split, RARTS' split B), each batch drawn
+  // from its own shuffled half.
+  Dataset valData;
+  if (bilevel) {
+    auto halves = twoWaySplit(trainData, options.seed);
+    if (!halves.ok())
+      return report(std::string(halves.status().message())), false;
+    trainData = std::move(halves->first);
+    valData = std::move(halves->second);
+    splitTag += fmt::format("{}two-way seed {}", splitTag.empty() ? "" : ", ", options.seed);
+    fmt::print("@{}: bilevel search, {} {} for the weights, {} for the architecture "
+               "(kiln.data val_*)\n",
+               trainFn.name(), trainData.count, noun, valData.count);
+  }
+  int64_t usable = bilevel ? std::min(trainData.count, valData.count) : trainData.count;
+  if (usable < batch.size)
+    return report(fmt::format("{}: {} training examples{}, fewer than one @{} batch of {}",
+                              trainData.source, usable, bilevel ? " per half" : "",
+                              trainFn.name(), batch.size)),
            false;
 
   std::vector<TensorView> views;
@@ -474,9 +520,9 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     metrics << ",seconds\n";
   }
 
-  std::vector<int64_t> order(trainData.count);
+  std::vector<int64_t> order(trainData.count), valOrder(valData.count);
   std::mt19937_64 rng(options.seed);
-  int64_t steps = trainData.count / batch.size;
+  int64_t steps = usable / batch.size;
   int done = 0;
   if (StateAccount account = trainFn.stateAccount(); account.parameters > 0)
     fmt::print("@{}: {} parameters, optimizer state {} bytes ({:.3f} per parameter)\n",
@@ -489,15 +535,23 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   }
   std::vector<EpochMetrics> history;
   for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
-    std::iota(order.begin(), order.end(), 0);
     // Fisher-Yates with a fixed generator: the same order on every platform.
-    for (int64_t i = trainData.count - 1; i > 0; --i)
-      std::swap(order[i], order[int64_t(rng() % uint64_t(i + 1))]);
+    auto shuffle = [&](std::vector<int64_t> &o) {
+      std::iota(o.begin(), o.end(), 0);
+      for (int64_t i = int64_t(o.size()) - 1; i > 0; --i)
+        std::swap(o[i], o[int64_t(rng() % uint64_t(i + 1))]);
+    };
+    shuffle(order);
+    if (bilevel)
+      shuffle(valOrder);
     auto start = Clock::now(), lastPrint = start;
     double lossSum = 0;
     for (int64_t s = 0; s < steps; ++s) {
       fillBatch(trainData, order, s * batch.size, batch, views[batch.images],
                 views[batch.labels]);
+      if (bilevel)
+        fillBatch(valData, valOrder, s * batch.size, valBatch, views[valBatch.images],
+                  views[valBatch.labels]);
       if (Status st = session.call(trainFn, views, trainOut.views); !st.ok())
         return report(std::string(st.message())), false;
       double loss = scalar(trainOut.tensors[trainOut.loss]);

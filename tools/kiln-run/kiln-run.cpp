@@ -287,8 +287,15 @@ int main(int argc, char **argv) {
   app.add_option("--checkpoint", checkpointPath,
                  "Save the training state here after every epoch (atomically, safetensors)");
   app.add_option("--resume", resumePath, "Continue training from this checkpoint");
+  std::string archPath;
+  app.add_option("--arch", archPath,
+                 "A search's checkpoint: compile the .mlir program's architecture derived from "
+                 "its alphas (kiln.architecture, kiln-derive-arch)");
   CLI11_PARSE(app, argc, argv);
 
+  if (!archPath.empty() && fs::path(program).extension() != ".mlir" && program != "-")
+    fail("--arch derives an architecture while compiling: it needs a .mlir program, not " +
+         program);
   // A .mlir program is compiled to a private temporary library first.
   TempDir tmp;
   std::string library = program;
@@ -299,6 +306,7 @@ int main(int argc, char **argv) {
     tmp.path = pattern;
     library = (tmp.path / "program.so").string();
     kiln::CompileOptions options;
+    options.archCheckpoint = archPath;
     if (!kiln::compileProgramFile(program, library, options))
       return EXIT_FAILURE;
   }

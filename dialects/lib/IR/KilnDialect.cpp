@@ -35,9 +35,12 @@ LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
                                                     NamedAttribute attribute) {
   if (attribute.getName() == kDataAttrName) {
     auto field = dyn_cast<StringAttr>(attribute.getValue());
-    if (!field || (field.getValue() != "images" && field.getValue() != "labels"))
+    // "val_*": the second batch of a bilevel search step, from the other half of the data.
+    if (!field || !llvm::is_contained({"images", "labels", "val_images", "val_labels"},
+                                      field.getValue()))
       return op->emitError() << "argument #" << argIndex << ": '" << kDataAttrName
-                             << "' must be \"images\" or \"labels\", not "
+                             << "' must be \"images\", \"labels\", \"val_images\" or "
+                                "\"val_labels\", not "
                              << attribute.getValue();
     return success();
   }

@@ -22,6 +22,13 @@
 using namespace mlir;
 
 void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &options) {
+  // A retraining program's searched alphas, then its discrete architecture (ALGORITHMS.md
+  // 1.1), before anything differentiates the edges away.
+  KilnBindArchPassOptions bind;
+  bind.checkpoint = options.archCheckpoint;
+  pm.addPass(createKilnBindArchPass(bind));
+  if (!options.archCheckpoint.empty())
+    pm.addPass(createKilnDeriveArchPass());
   // Tensor level: kiln ops and element-wise arith on tensors become destination-passing
   // linalg ops, so every update names the buffer it overwrites.
   // Differentiation sees one function body: helper functions (a model's forward pass

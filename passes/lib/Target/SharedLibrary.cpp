@@ -152,6 +152,7 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
   PassManager pm(module.getContext());
   KilnToLLVMOptions pipelineOptions;
   pipelineOptions.exactMath = options.exactMath;
+  pipelineOptions.archCheckpoint = options.archCheckpoint;
   buildKilnToLLVMPipeline(pm, pipelineOptions);
   if (failed(pm.run(module)))
     return failure();

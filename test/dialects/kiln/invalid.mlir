@@ -390,7 +390,7 @@ func.func @log_softmax_rank(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @data_field(%x: tensor<4xf32> {kiln.data = "pixels"}) -> tensor<4xf32> {
-  // expected-error @-1 {{argument #0: 'kiln.data' must be "images" or "labels", not "pixels"}}
+  // expected-error @-1 {{argument #0: 'kiln.data' must be "images", "labels", "val_images" or "val_labels", not "pixels"}}
   return %x : tensor<4xf32>
 }
 
@@ -949,4 +949,12 @@ func.func @cell_with_cycle(%alpha: tensor<2xf32>, %x: tensor<4xf32>) -> tensor<4
   // expected-note @+1 {{operand defined here}}
   %b = kiln.mixed %alpha [%a] {ops = ["none", "skip_connect"]} : tensor<2xf32>, [tensor<4xf32>] -> tensor<4xf32>
   return %b : tensor<4xf32>
+}
+
+// -----
+
+func.func @architecture_negative_input() -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.architecture' op attribute 'input' failed to satisfy constraint: 64-bit signless integer attribute whose value is non-negative}}
+  %a = kiln.architecture {input = -1 : i64} : tensor<4xf32>
+  return %a : tensor<4xf32>
 }

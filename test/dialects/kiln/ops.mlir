@@ -346,3 +346,10 @@ func.func @supernet_edge(%alpha: tensor<3xf32>, %pool: tensor<8x16x14x14xf32>, %
       -> tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>
   return %y, %da : tensor<8x16x14x14xf32>, tensor<3xf32>
 }
+
+// CHECK-LABEL: func.func @architecture
+// CHECK:         kiln.architecture {input = 8 : i64} : tensor<4xf32>
+func.func @architecture() -> tensor<4xf32> {
+  %a = kiln.architecture {input = 8 : i64} : tensor<4xf32>
+  return %a : tensor<4xf32>
+}

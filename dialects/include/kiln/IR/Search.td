@@ -45,6 +45,26 @@ def Kiln_MixedOp : Kiln_LayerOp<"mixed"> {
   }];
 }
 
+def Kiln_ArchitectureOp : Kiln_Op<"architecture", [Pure]> {
+  let summary = "A searched architecture parameter, read from a search's checkpoint";
+  let description = [{
+    Stands for the alpha a search learned, in a program that retrains the derived
+    architecture: the tensor `input` of the search step's checkpoint (kiln-run names a
+    step's state tensors "input<i>" after their argument index). Compiling with
+    `--arch CHECKPOINT` (kiln-run, kiln-compile) runs `kiln-bind-arch`, which replaces the
+    op with the checkpoint's values, and then `kiln-derive-arch`, which discretizes the
+    edges it feeds. Without a checkpoint the op is an error: there is nothing to retrain.
+
+    ```mlir
+    // Input #8 of the search step (its first edge's alpha).
+    %a1 = kiln.architecture {input = 8 : i64} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
 def Kiln_MixedGradOp : Kiln_BackwardOp<"mixed_grad", [AllTypesMatch<["alpha", "alpha_grad"]>]> {
   let summary = "The VJP of kiln.mixed: the alpha gradient and one per candidate";
   let description = [{

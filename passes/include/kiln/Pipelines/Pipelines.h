@@ -17,6 +17,10 @@ struct KilnToLLVMOptions : mlir::PassPipelineOptions<KilnToLLVMOptions> {
                          llvm::cl::desc("IEEE square roots and divisions in update loops "
                                         "(default: refined estimates, within 1e-6 relative)"),
                          llvm::cl::init(false)};
+  Option<std::string> archCheckpoint{
+      *this, "arch",
+      llvm::cl::desc("A search's checkpoint: bind kiln.architecture to its alphas and "
+                     "derive the discrete architecture first")};
 };
 
 /// Lowers a kiln program on tensors to the LLVM dialect with Kiln's entry-point ABI:

@@ -19,6 +19,9 @@ struct CompileOptions {
   std::string headerPath;
   /// Where to write the LLVM dialect after the pipeline (for debugging); empty for none.
   std::string dumpLLVMDialectPath;
+  /// A search's checkpoint whose alphas kiln.architecture ops take (kiln-bind-arch); the
+  /// derived architecture is compiled. Empty for none.
+  std::string archCheckpoint;
 };
 
 } // namespace kiln

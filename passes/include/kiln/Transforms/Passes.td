@@ -91,6 +91,19 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
 
 //===-- Architecture search -------------------------------------------------------------===//
 
+def KilnBindArchPass : Pass<"kiln-bind-arch", "::mlir::ModuleOp"> {
+  let summary = "Replace kiln.architecture with the searched alphas of a checkpoint";
+  let description = [{
+    Reads `checkpoint` (a kiln-run checkpoint of a search step) and replaces every
+    `kiln.architecture {input = i}` with a constant holding its tensor "input<i>", which must
+    have the op's shape and element type. With no checkpoint, any kiln.architecture is an
+    error that says how to give one. kiln-derive-arch then discretizes the edges.
+  }];
+  let options = [Option<"checkpoint", "checkpoint", "std::string", /*default=*/"\"\"",
+                        "The search's checkpoint (safetensors, from kiln-run --checkpoint)">];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def KilnDeriveArchPass : Pass<"kiln-derive-arch", "::mlir::ModuleOp"> {
   let summary = "Discretize a searched supernet: each kiln.mixed edge becomes one operation";
   let description = [{

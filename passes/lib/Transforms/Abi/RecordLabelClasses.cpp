@@ -45,7 +45,7 @@ struct KilnRecordLabelClassesPass
         for (BlockArgument arg : func.getArguments()) {
           auto field = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                          kiln::KilnDialect::kDataAttrName);
-          if (!field || field.getValue() != "labels")
+          if (!field || (field.getValue() != "labels" && field.getValue() != "val_labels"))
             continue;
           int64_t c = classesIndexedBy(op, arg);
           if (c == 0)

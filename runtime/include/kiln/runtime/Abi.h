@@ -44,7 +44,9 @@
  * A dimension of -1 is dynamic: the input's extent is taken from the caller's tensor. Results
  * with alias -1 always have static shapes (kiln-compile rejects the others).
  * "data" is optional: the dataset field ("images" or "labels") a training driver feeds the
- * input, one batch per call; it comes from a `kiln.data` argument attribute.
+ * input, one batch per call; it comes from a `kiln.data` argument attribute. A bilevel
+ * search step also takes "val_images" and "val_labels": a batch of the other half of the
+ * training data (DARTS' search split, RARTS' split B).
  * "classes" is optional, on a labels input: labels must lie in [0, classes), the class axis
  * of the logits the program scores them against (compiled code does not check them).
  * "role" is optional: "parameter" or "optimizer_state", as the optimizer ops of the step use

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Retrained accuracy of the architectures DARTS first order and RARTS derive, per seed.
+
+For each seed, examples/search/search.mlir searches for --search-epochs epochs with
+`kiln-run --entry E --seed S --checkpoint` (E = train_step for DARTS first order, rarts_step
+for RARTS, both on the two halves of the training data), then examples/search/retrain.mlir
+retrains the derived architecture from scratch for --retrain-epochs epochs on the whole
+training set with the same seed (`kiln-run --arch CHECKPOINT --seed S`), and the last epoch's
+test accuracy is read back. It prints one row per seed and method with the derived
+architecture (each edge's candidate by DARTS' rule, from the alphas kiln-bind-arch reads)
+and the accuracy, then the mean per method. Nothing is asserted.
+
+    scripts/setup.sh
+    python3 bench/search_accuracy.py        # seeds 0,1,2; 10 search and 10 retrain epochs
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+METHODS = [("darts1", "train_step"), ("rarts", "rarts_step")]
+CANDIDATES = ["none", "linear_relu", "linear_tanh", "skip_connect"]
+
+
+def kiln(args, tool, *argv):
+    out = subprocess.run([os.path.join(args.build, "bin", tool), *argv], capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        sys.exit(f"search_accuracy: {tool} {' '.join(argv)} failed:\n{out.stderr}")
+    return out.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--data", default="fashion-mnist")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--search-epochs", type=int, default=10)
+    parser.add_argument("--retrain-epochs", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    search = os.path.join(ROOT, "examples", "search", "search.mlir")
+    retrain = os.path.join(ROOT, "examples", "search", "retrain.mlir")
+    results = {m: [] for m, _ in METHODS}
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = os.path.join(tmp, "search.so")
+        kiln(args, "kiln-compile", search, "-o", lib)
+        print(f"{'seed':>4} {'method':7} {'edge 1':12} {'edge 2':12} {'search acc.':>11} "
+              f"{'retrained acc.':>14}")
+        for seed in args.seeds.split(","):
+            for method, entry in METHODS:
+                st = os.path.join(tmp, f"{method}-{seed}.st")
+                out = kiln(args, "kiln-run", lib, "--entry", entry, "--seed", seed, "--train",
+                           args.data, "--epochs", str(args.search_epochs), "--quiet",
+                           "--threads", str(args.threads), "--checkpoint", st)
+                searched = float(re.findall(r"test accuracy ([0-9.]+)%", out)[-1])
+                # The searched alphas, and each edge's candidate by DARTS' rule (the
+                # strongest other than "none", ties to the lowest index), as derive-arch does.
+                bound = kiln(args, "kiln-opt", retrain, f"--kiln-bind-arch=checkpoint={st}")
+                alphas = [[float(x) for x in m.split(",")] for m in
+                          re.findall(r"arith.constant dense<\[([^\]]+)\]> : tensor<4xf32>", bound)]
+                choice = [CANDIDATES[max(range(1, 4), key=lambda i: (a[i], -i))] for a in alphas]
+                out = kiln(args, "kiln-run", retrain, "--arch", st, "--seed", seed, "--train",
+                           args.data, "--epochs", str(args.retrain_epochs), "--quiet",
+                           "--threads", str(args.threads))
+                accuracy = float(re.findall(r"test accuracy ([0-9.]+)%", out)[-1])
+                results[method].append(accuracy)
+                print(f"{seed:>4} {method:7} {choice[0]:12} {choice[1]:12} {searched:10.2f}% "
+                      f"{accuracy:13.2f}%")
+    for method, accs in results.items():
+        print(f"{method}: mean retrained test accuracy {statistics.mean(accs):.2f}% over "
+              f"{len(accs)} seeds")
+
+
+if __name__ == "__main__":
+    main()
