@@ -27,8 +27,11 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   KilnBindArchPassOptions bind;
   bind.checkpoint = options.archCheckpoint;
   pm.addPass(createKilnBindArchPass(bind));
-  if (!options.archCheckpoint.empty())
+  if (!options.archCheckpoint.empty()) {
+    // Inlined first, so that alphas bound in a caller reach the edges of a callee.
+    pm.addPass(createInlinerPass());
     pm.addPass(createKilnDeriveArchPass());
+  }
   // Tensor level: kiln ops and element-wise arith on tensors become destination-passing
   // linalg ops, so every update names the buffer it overwrites.
   // Differentiation sees one function body: helper functions (a model's forward pass

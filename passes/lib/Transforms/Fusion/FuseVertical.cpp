@@ -67,8 +67,15 @@ struct KilnFusePass : kiln::impl::KilnFusePassBase<KilnFusePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseIntoConsumer>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // Every fusion removes an op, so the driver terminates; a whole search step (four
+    // backward passes over a cell supernet) needs more sweeps than the default ten, and
+    // running out of them is not an error the user could act on.
+    GreedyRewriteConfig config;
+    config.setMaxIterations(GreedyRewriteConfig::kNoLimit);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config))) {
+      getOperation().emitError("kiln-fuse did not converge");
       signalPassFailure();
+    }
   }
 };
 
