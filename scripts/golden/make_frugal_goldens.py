@@ -90,6 +90,23 @@ def sign(x):
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
+def update(cfg, s, p, g, m, v, at):
+    """One coordinate's FRUGAL step: decoupled decay, then AdamW or momentum on state slot
+    `at` (bias-correction count s), or the state-free rule when `at` is None."""
+    lr, b1, b2, eps = cfg["lr"], cfg["beta1"], cfg["beta2"], cfg["eps"]
+    p *= 1 - lr * cfg["weight_decay"]
+    if at is None:
+        d = sign(g) if cfg["state_free"] == "sign_sgd" else g
+        return p - lr * cfg["free_lr_scale"] * d
+    if cfg["state_full"] == "adamw":
+        m[at] = b1 * m[at] + (1 - b1) * g
+        v[at] = b2 * v[at] + (1 - b2) * g * g
+        denom = math.sqrt(v[at]) / math.sqrt(1 - b2 ** s) + eps
+        return p - lr / (1 - b1 ** s) * m[at] / denom
+    m[at] = b1 * m[at] + g
+    return p - lr * m[at]
+
+
 def run(cfg):
     rows, cols = cfg["rows"], cfg["cols"]
     n = rows * cols
@@ -104,7 +121,6 @@ def run(cfg):
     step, key = 0, cfg["key"]
     initial = {"param": p[:], "exp_avg": m[:], "exp_avg_sq": v[:], "subspace": sub[:],
                "step": step, "key": key}
-    lr, b1, b2, eps, wd = cfg["lr"], cfg["beta1"], cfg["beta2"], cfg["eps"], cfg["weight_decay"]
     steps = []
     for t in range(cfg["steps"]):
         g = [math.sin(1.3 * i + 2.1 * t + 0.5) * (0.0 if (i + t) % 7 == 0 else 1.0)
@@ -126,20 +142,7 @@ def run(cfg):
                 return sub.index(r) * cols + c if r in sub else None
             return sub.index(i) if i in sub else None
         for i in range(n):
-            p[i] *= 1 - lr * wd
-            at = slot(i)
-            if at is not None:
-                if cfg["state_full"] == "adamw":
-                    m[at] = b1 * m[at] + (1 - b1) * g[i]
-                    v[at] = b2 * v[at] + (1 - b2) * g[i] * g[i]
-                    denom = math.sqrt(v[at]) / math.sqrt(1 - b2 ** s) + eps
-                    p[i] -= lr / (1 - b1 ** s) * m[at] / denom
-                else:
-                    m[at] = b1 * m[at] + g[i]
-                    p[i] -= lr * m[at]
-            else:
-                d = sign(g[i]) if cfg["state_free"] == "sign_sgd" else g[i]
-                p[i] -= lr * cfg["free_lr_scale"] * d
+            p[i] = update(cfg, s, p[i], g[i], m, v, slot(i))
         steps.append({"grad": g, "param": p[:], "exp_avg": m[:], "exp_avg_sq": v[:],
                       "subspace": sub[:], "step": step, "key": key})
     return {"config": cfg, "k": k, "initial": initial, "steps": steps}
@@ -266,7 +269,6 @@ def run_blocks(cfg):
     step, key = 0, cfg["key"]
     initial = {"params": [x[:] for x in ps], "exp_avg": m[:], "exp_avg_sq": v[:],
                "active": active[:], "step": step, "key": key}
-    lr, b1, b2, eps, wd = cfg["lr"], cfg["beta1"], cfg["beta2"], cfg["eps"], cfg["weight_decay"]
     steps = []
     for t in range(cfg["steps"]):
         gs = [[math.sin(1.3 * i + 2.1 * t + 0.5 + 0.8 * j) *
@@ -297,20 +299,7 @@ def run_blocks(cfg):
         for j in range(n):
             p, g = ps[j], gs[j]
             for i in range(sizes[j]):
-                p[i] *= 1 - lr * wd
-                if j in offset:
-                    o = offset[j] + i
-                    if adam:
-                        m[o] = b1 * m[o] + (1 - b1) * g[i]
-                        v[o] = b2 * v[o] + (1 - b2) * g[i] * g[i]
-                        denom = math.sqrt(v[o]) / math.sqrt(1 - b2 ** s) + eps
-                        p[i] -= lr / (1 - b1 ** s) * m[o] / denom
-                    else:
-                        m[o] = b1 * m[o] + g[i]
-                        p[i] -= lr * m[o]
-                else:
-                    d = sign(g[i]) if cfg["state_free"] == "sign_sgd" else g[i]
-                    p[i] -= lr * cfg["free_lr_scale"] * d
+                p[i] = update(cfg, s, p[i], g[i], m, v, offset[j] + i if j in offset else None)
         steps.append({"grads": gs, "params": [x[:] for x in ps], "exp_avg": m[:],
                       "exp_avg_sq": v[:], "active": active[:], "step": step, "key": key})
     return {"config": cfg, "k": k, "pool": pool, "initial": initial, "steps": steps}
