@@ -33,8 +33,6 @@ void report(const std::string &message) { fmt::print(stderr, "kiln-run: error: {
 /// Labels index a logits row in compiled code, which does not check them: one outside
 /// [0, classes) would read another row's memory, so the whole dataset is checked up front.
 bool checkLabels(const Dataset &data, const Function &fn, int labelsInput) {
-  if (labelsInput < 0)
-    return true;
   int64_t classes = labelsInput >= 0 ? fn.inputs()[labelsInput].classes : 0;
   for (int64_t i = 0; i < data.count; ++i) {
     int64_t label = data.label(i);

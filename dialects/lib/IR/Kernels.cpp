@@ -67,6 +67,9 @@ LogicalResult verifyFrugalBlocks(KernelCallOp op, ArrayRef<Value> operands, Type
       int64_t(op.getInputs().size()) != n || int64_t(op.getOutputs().size()) != n + 5)
     return op.emitOpError("kernel \"frugal_blocks\" takes N inputs, N + 5 outputs and ")
            << KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS << " + N params";
+  if (c.k < 0 || c.k > n || c.pool < 0 || c.order < 0 || c.order > 2)
+    return op.emitOpError("a kiln_frugal_blocks_config needs 0 <= k <= N, a pool size and an "
+                          "order in 0..2");
   ArrayRef<int64_t> sizes = params.drop_front(KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS);
   Type i64 = IntegerType::get(op.getContext(), 64);
   for (auto [i, v] : llvm::enumerate(operands)) {
