@@ -3,6 +3,7 @@
 #include "kiln/Target/SharedLibrary.h"
 #include "kiln/Pipelines/Pipelines.h"
 #include "kiln/Transforms/Passes.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -146,6 +147,21 @@ LogicalResult commit(Location loc, TempFile &tmp, StringRef finalPath) {
 
 } // namespace
 
+namespace {
+
+/// Remembers the first pass that failed, so that a failure no diagnostic explains (a
+/// rewrite driver giving up, say) still reaches the user as an error naming the pass.
+struct FirstFailedPass : PassInstrumentation {
+  std::string *name;
+  explicit FirstFailedPass(std::string *name) : name(name) {}
+  void runAfterPassFailed(Pass *pass, Operation *) override {
+    if (name->empty())
+      *name = pass->getArgument().empty() ? pass->getName().str() : pass->getArgument().str();
+  }
+};
+
+} // namespace
+
 LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath,
                                            const CompileOptions &options) {
   Location loc = module.getLoc();
@@ -154,8 +170,23 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
   pipelineOptions.exactMath = options.exactMath;
   pipelineOptions.archCheckpoint = options.archCheckpoint;
   buildKilnToLLVMPipeline(pm, pipelineOptions);
-  if (failed(pm.run(module)))
+  std::string failedPass;
+  pm.addInstrumentation(std::make_unique<FirstFailedPass>(&failedPass));
+  bool reported = false;
+  DiagnosticEngine::HandlerID counter =
+      module.getContext()->getDiagEngine().registerHandler([&](Diagnostic &d) {
+        reported |= d.getSeverity() == DiagnosticSeverity::Error;
+        return failure(); // and on to the tool's own handler, which prints it
+      });
+  LogicalResult ran = pm.run(module);
+  module.getContext()->getDiagEngine().eraseHandler(counter);
+  if (failed(ran)) {
+    if (!reported)
+      return emitError(loc) << "internal error: pass '" << failedPass
+                            << "' failed without a diagnostic; please report it with this "
+                               "program";
     return failure();
+  }
   if (!options.dumpLLVMDialectPath.empty()) {
     std::string error;
     auto file = openOutputFile(options.dumpLLVMDialectPath, &error);
