@@ -3,8 +3,8 @@
 """Retrained accuracy of the architectures DARTS first order and RARTS derive, per seed.
 
 For each seed, examples/search/search.mlir searches for --search-epochs epochs with
-`kiln-run --entry E --seed S --checkpoint` (E = train_step for DARTS first order, rarts_step
-for RARTS, both on the two halves of the training data), then examples/search/retrain.mlir
+`kiln-run --seed S --checkpoint` after `kiln-compile --search M` (M = darts1 for DARTS first
+order, rarts for RARTS, both on the two halves of the training data), then examples/search/retrain.mlir
 retrains the derived architecture from scratch for --retrain-epochs epochs on the whole
 training set with the same seed (`kiln-run --arch CHECKPOINT --seed S`), and the last epoch's
 test accuracy is read back. It prints one row per seed and method with the derived
@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-METHODS = [("darts1", "train_step"), ("rarts", "rarts_step")]
+METHODS = ["darts1", "rarts"]
 CANDIDATES = ["none", "linear_relu", "linear_tanh", "skip_connect"]
 
 
@@ -46,16 +46,17 @@ def main():
     args = parser.parse_args()
     search = os.path.join(ROOT, "examples", "search", "search.mlir")
     retrain = os.path.join(ROOT, "examples", "search", "retrain.mlir")
-    results = {m: [] for m, _ in METHODS}
+    results = {m: [] for m in METHODS}
     with tempfile.TemporaryDirectory() as tmp:
-        lib = os.path.join(tmp, "search.so")
-        kiln(args, "kiln-compile", search, "-o", lib)
+        libs = {m: os.path.join(tmp, f"{m}.so") for m in METHODS}
+        for method, lib in libs.items():
+            kiln(args, "kiln-compile", search, "--search", method, "-o", lib)
         print(f"{'seed':>4} {'method':7} {'edge 1':12} {'edge 2':12} {'search acc.':>11} "
               f"{'retrained acc.':>14}")
         for seed in args.seeds.split(","):
-            for method, entry in METHODS:
+            for method in METHODS:
                 st = os.path.join(tmp, f"{method}-{seed}.st")
-                out = kiln(args, "kiln-run", lib, "--entry", entry, "--seed", seed, "--train",
+                out = kiln(args, "kiln-run", libs[method], "--seed", seed, "--train",
                            args.data, "--epochs", str(args.search_epochs), "--quiet",
                            "--threads", str(args.threads), "--checkpoint", st)
                 searched = float(re.findall(r"test accuracy ([0-9.]+)%", out)[-1])

@@ -2,13 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Cost of a search iteration: RARTS against DARTS first and second order, side by side.
 
-examples/search/search.mlir holds the three search steps over one supernet (@train_step:
-DARTS first order, @darts2_step: second order with the finite-difference Hessian-vector
-product, @rarts_step: RARTS' Gauss-Seidel sweep over w, y and alpha, @rarts_jacobi_step: the
-same with alpha's gradient from the weights' own backward passes). The program is compiled
-once with build/bin/kiln-compile; then each step trains for --epochs epochs in a process of
-its own (`kiln-run LIB --entry E --train fashion-mnist --quiet --threads N`), and this script
-reads back
+examples/search/search.mlir declares its search step once (kiln.search_step); kiln-compile
+--search M writes it for each method M: darts1 (DARTS first order), darts2 (second order with
+the finite-difference Hessian-vector product), rarts (RARTS' Gauss-Seidel sweep over w, y
+and alpha) and rarts_jacobi (the same with alpha's gradient from the weights' own backward
+passes). Each step trains for --epochs epochs in a process of its own
+(`kiln-run LIB --train fashion-mnist --quiet --threads N`), and this script reads back
 
 - the step rate kiln-run prints per epoch (the median over epochs): each step takes one batch
   of each half of the training data and does the whole iteration;
@@ -31,12 +30,11 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STEPS = [("darts1", "train_step"), ("darts2", "darts2_step"), ("rarts", "rarts_step"),
-         ("rarts_j", "rarts_jacobi_step")]
+METHODS = ["darts1", "darts2", "rarts", "rarts_jacobi"]
 
 
-def run_with_rusage(lib, entry, args):
-    cmd = [os.path.join(args.build, "bin", "kiln-run"), lib, "--entry", entry, "--train",
+def run_with_rusage(lib, args):
+    cmd = [os.path.join(args.build, "bin", "kiln-run"), lib, "--train",
            args.data, "--epochs", str(args.epochs), "--quiet", "--threads", str(args.threads)]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
@@ -56,31 +54,31 @@ def main():
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        lib = os.path.join(tmp, "search.so")
-        compiled = subprocess.run([os.path.join(args.build, "bin", "kiln-compile"),
-                                   os.path.join(ROOT, "examples", "search", "search.mlir"),
-                                   "-o", lib])
-        if compiled.returncode != 0:
-            sys.exit("search_cost: kiln-compile failed")
         rows = []
-        for name, entry in STEPS:
-            code, out, err, rss = run_with_rusage(lib, entry, args)
+        for name in METHODS:
+            lib = os.path.join(tmp, f"{name}.so")
+            compiled = subprocess.run([os.path.join(args.build, "bin", "kiln-compile"),
+                                       os.path.join(ROOT, "examples", "search", "search.mlir"),
+                                       "--search", name, "-o", lib])
+            if compiled.returncode != 0:
+                sys.exit(f"search_cost: kiln-compile --search {name} failed")
+            code, out, err, rss = run_with_rusage(lib, args)
             if code != 0:
-                sys.exit(f"search_cost: kiln-run --entry {entry} failed:\n{err}")
+                sys.exit(f"search_cost: kiln-run of --search {name} failed:\n{err}")
             rates = [float(r) for r in re.findall(r"([0-9.]+) step/s", out)]
             state = re.search(r"optimizer state (\d+) bytes", out)
             params = re.search(r": (\d+) parameters", out)
-            rows.append((name, entry, statistics.median(rates), rss,
+            rows.append((name, statistics.median(rates), rss,
                          int(params.group(1)) if params else 0,
                          int(state.group(1)) if state else 0))
     load_after = os.getloadavg()[0]
     darts2 = next(r for r in rows if r[0] == "darts2")
     print(f"search_cost: examples/search/search.mlir, {args.epochs} epochs, {args.threads} "
           f"threads, batch 128 per half")
-    print(f"{'step':8} {'entry':18} {'step/s':>8} {'ms/iter':>8} {'vs darts2':>10} "
+    print(f"{'--search':13} {'step/s':>8} {'ms/iter':>8} {'vs darts2':>10} "
           f"{'peak RSS MB':>12} {'weights+state MB':>17}")
-    for name, entry, rate, rss, params, state in rows:
-        print(f"{name:8} {entry:18} {rate:8.1f} {1e3 / rate:8.3f} {darts2[2] / rate:9.2f}x "
+    for name, rate, rss, params, state in rows:
+        print(f"{name:13} {rate:8.1f} {1e3 / rate:8.3f} {darts2[1] / rate:9.2f}x "
               f"{rss / 2**20:12.1f} {(4 * params + state) / 2**20:17.2f}")
     print(f"load average {load_before:.2f} before, {load_after:.2f} after")
 

@@ -10,8 +10,9 @@ What it produces
     their sum; every edge is a kiln.mixed over DARTS' candidates none, skip_connect,
     max_pool_3x3, avg_pool_3x3, sep_conv_3x3 and dil_conv_3x3; the reduction cell's edges
     from its inputs have stride 2. A global average pool and a linear layer classify.
-    The same four search steps as search.mlir (DARTS first and second order, RARTS
-    Gauss-Seidel and Jacobi), the same optimizers, and @eval_step.
+    A kiln.search_step with the same optimizers as search.mlir, so one program searches
+    with DARTS first or second order or RARTS (Gauss-Seidel or Jacobi; --search), and
+    @eval_step.
     cells-retrain.mlir: the same network whose alphas are kiln.architecture ops reading the
     search's checkpoint, trained with Adam (kiln-run --arch).
 
@@ -172,43 +173,30 @@ def forward():
 
 
 def loss():
-    args = [f"%{n}: {ty}" for (n, _), ty in zip(W, WT)] + [f"%a_{n}: {ty}" for (n, _), ty in zip(A, AT)]
-    return (f"func.func private @loss({', '.join(args)}, %x: {X}, %y: {Y}) -> tensor<f32> {{\n"
+    """The supernet's loss on one batch: the weights carry their initialisers, the data its
+    fields, so that kiln-search-step can write the search step from it."""
+    args = [f"%{n}: {ty} {{kiln.init = \"{INIT[n]}\"}}" for (n, _), ty in zip(W, WT)] + \
+        [f"%a_{n}: {ty}" for (n, _), ty in zip(A, AT)]
+    sep = ",\n    "
+    return (f"func.func private @loss({sep.join(args)},\n    %x: {X} {{kiln.data = \"images\"}}, "
+            f"%y: {Y} {{kiln.data = \"labels\"}}) -> tensor<f32> {{\n"
             f"  %logits = func.call @forward({', '.join(wn + an)}, %x) : ({', '.join(WT + AT + [X])}) -> {t(B, 10)}\n"
             f"  %l = kiln.softmax_cross_entropy %logits, %y : {t(B, 10)}, {Y} -> tensor<f32>\n"
             "  return %l : tensor<f32>\n}\n")
 
 
-def vg(loss_name, grads, ws, as_, x, y, wrt):
-    outs = ["tensor<f32>"] + [(WT + AT)[i] for i in wrt]
-    names = [loss_name or "%unused_" + grads[0][1:]] + grads
-    return (f"  {', '.join(names)} = kiln.value_and_grad @loss({', '.join(ws + as_ + [x, y])}) "
-            f"wrt [{', '.join(map(str, wrt))}]\n      : {LOSS_T} -> ({', '.join(outs)})\n")
-
-
-def sched():
-    return ("  %one = arith.constant dense<1> : tensor<i64>\n"
-            "  %t = arith.addi %step, %one : tensor<i64>\n"
-            "  // Weights: SGD with momentum 0.9, weight decay 3e-4, DARTS' cosine schedule from\n"
-            "  // 0.025 to 0.001 (over 10 epochs of 468 steps), global-norm clipping at 5.\n"
-            "  %lr = kiln.cosine_decay_schedule %step {init_value = 0.025 : f64, decay_steps = 4680 : i64, alpha = 0.04 : f64}\n")
-
-
-def alpha_adam(grads):
-    s = ("  // Architecture: Adam, betas (0.5, 0.999), L2 decay 1e-3 as DARTS; lr 3e-3, ten times\n"
-         "  // DARTS' for a search of 10 epochs rather than 50.\n")
-    for (n, sz), g in zip(A, grads):
-        s += (f"  %na_{n}, %nm_{n}, %nv_{n} = kiln.adam %a_{n}, {g}, %m_{n}, %v_{n} step(%t) "
-              f"{{lr = 3.0e-3 : f64, beta1 = 0.5 : f64, weight_decay = 1.0e-3 : f64}} : {t(*sz)}\n")
-    return s
-
-
-def weight_step(src, grads, out, buf):
-    s = f"  %clip_{out}:{NW} = kiln.clip_by_global_norm {', '.join(grads)} {{max_norm = 5.0 : f64}}\n      : {', '.join(WT)}\n"
-    for i, (n, sz) in enumerate(W):
-        s += (f"  %{out}{n}, %{out}buf_{n} = kiln.momentum %{src}{n}, %clip_{out}#{i}, %{buf}{n} lr(%lr) "
-              f"{{momentum = 0.9 : f64, weight_decay = 3.0e-4 : f64}} : {t(*sz)}\n")
-    return s
+def search_step():
+    """One declaration for every method: kiln-search-step writes @train_step from @loss."""
+    alphas = ", ".join(str(NW + i) for i in range(NA))
+    return ("// DARTS' optimizers: SGD with momentum 0.9, weight decay 3e-4 and global-norm clipping\n"
+            "// at 5 for the weights, on a cosine schedule from 0.025 to 0.001 over 10 epochs of 468\n"
+            "// steps; Adam with betas (0.5, 0.999) and L2 decay 1e-3 for alpha, at 3e-3 (ten times\n"
+            "// DARTS' rate, for 10 epochs rather than 50). RARTS: lambda = 1, beta = 0.1.\n"
+            f"kiln.search_step @train_step(@loss) {{method = \"darts1\", architecture = array<i64: {alphas}>,\n"
+            "    decay_steps = 4680 : i64, lr = 0.025 : f64, lr_min = 0.001 : f64, momentum = 0.9 : f64,\n"
+            "    weight_decay = 3.0e-4 : f64, max_grad_norm = 5.0 : f64, arch_lr = 3.0e-3 : f64,\n"
+            "    arch_beta1 = 0.5 : f64, arch_beta2 = 0.999 : f64, arch_weight_decay = 1.0e-3 : f64,\n"
+            "    lambda = 1.0 : f64, beta = 0.1 : f64}\n")
 
 
 def arg(name, ty, init):
@@ -218,124 +206,12 @@ def arg(name, ty, init):
 DATA = [f'%x: {X} {{kiln.data = "images"}}', f'%y: {Y} {{kiln.data = "labels"}}',
         f'%xv: {X} {{kiln.data = "val_images"}}', f'%yv: {Y} {{kiln.data = "val_labels"}}']
 STATE_W = [arg(n, ty, INIT[n]) for (n, _), ty in zip(W, WT)]
-STATE_A = [arg("a_" + n, ty, "normal:0.001") for (n, _), ty in zip(A, AT)]
-BUF = lambda p: [arg(p + n, ty, "zeros") for (n, _), ty in zip(W, WT)]
-ADAM = [arg("m_" + n, ty, "zeros") for (n, _), ty in zip(A, AT)] + \
-       [arg("v_" + n, ty, "zeros") for (n, _), ty in zip(A, AT)]
 STEP = ['%step: tensor<i64> {kiln.init = "zeros"}']
 
 
 def func(name, comment, args, body, vals, types):
     return (comment + f"func.func @{name}(" + ",\n    ".join(args) + f")\n    -> ({', '.join(types)}) {{\n"
             + body + f"  return {', '.join(vals)}\n      : {', '.join(types)}\n}}\n")
-
-
-def darts_outputs():
-    vals = [f"%nw_{n}" for n, _ in W] + [f"%na_{n}" for n, _ in A] + [f"%nw_buf_{n}" for n, _ in W] + \
-           [f"%nm_{n}" for n, _ in A] + [f"%nv_{n}" for n, _ in A] + ["%t", "%loss"]
-    return vals, WT + AT + WT + AT + AT + ["tensor<i64>", "tensor<f32>"]
-
-
-def darts_finish(name, comment, body, note):
-    """DARTS' end of an iteration: Adam on alpha's gradient %ga_*, then the weight step on
-    the train batch with the updated alphas."""
-    body += alpha_adam([f"%ga_{n}" for n, _ in A]) + note
-    body += vg("%loss", [f"%g_{n}" for n, _ in W], wn, [f"%na_{n}" for n, _ in A], "%x", "%y", list(range(NW)))
-    body += weight_step("", [f"%g_{n}" for n, _ in W], "nw_", "buf_")
-    return func(name, comment, STATE_W + STATE_A + BUF("buf_") + ADAM + STEP + DATA, body,
-                *darts_outputs())
-
-
-def darts1():
-    body = sched() + "  // The architecture step first, at the current weights, on the val batch.\n"
-    body += vg(None, [f"%ga_{n}" for n, _ in A], wn, an, "%xv", "%yv", list(range(NW, NW + NA)))
-    return darts_finish("train_step", "// DARTS, first order (ALGORITHMS.md 1.2).\n", body,
-                        "  // Then the weight step on the train batch, with the updated architecture.\n")
-
-
-def darts2():
-    body = sched() + "  // Unrolled weights w' = w - xi (momentum buf + grad_w L_train + wd w), xi = lr.\n"
-    body += vg("%l_unroll", [f"%gu_{n}" for n, _ in W], wn, an, "%x", "%y", list(range(NW)))
-    for n, sz in W:
-        body += (f"  %u_{n}, %ub_{n} = kiln.momentum %{n}, %gu_{n}, %buf_{n} lr(%lr) "
-                 f"{{momentum = 0.9 : f64, weight_decay = 3.0e-4 : f64}} : {t(*sz)}\n")
-    body += "  // g0 = grad_alpha L_val(w', alpha) and v = grad_w' L_val(w', alpha), one backward.\n"
-    body += vg("%l_val", [f"%v_{n}" for n, _ in W] + [f"%g0_{n}" for n, _ in A],
-               [f"%u_{n}" for n, _ in W], an, "%xv", "%yv", list(range(NW + NA)))
-    body += "  // R = 0.01 / ||v|| over all weights (guarded at ||v|| = 0).\n"
-    acc = None
-    for n, sz in W:
-        body += (f"  %vv_{n} = arith.mulf %v_{n}, %v_{n} : {t(*sz)}\n"
-                 f"  %sv_{n} = kiln.sum %vv_{n} : {t(*sz)} -> tensor<f32>\n")
-        if acc is None:
-            acc = f"%sv_{n}"
-        else:
-            body += f"  %acc_{n} = arith.addf {acc}, %sv_{n} : tensor<f32>\n"
-            acc = f"%acc_{n}"
-    body += (f"  %norm = math.sqrt {acc} : tensor<f32>\n"
-             "  %tiny = arith.constant dense<1.0e-30> : tensor<f32>\n"
-             "  %norm_safe = arith.maximumf %norm, %tiny : tensor<f32>\n"
-             "  %r = arith.constant dense<0.01> : tensor<f32>\n"
-             "  %big_r = arith.divf %r, %norm_safe : tensor<f32>\n")
-    for n, sz in W:
-        ty = t(*sz)
-        body += (f"  %rv_{n} = kiln.mul %big_r, %v_{n} : tensor<f32>, {ty} -> {ty}\n"
-                 f"  %wp_{n} = arith.addf %{n}, %rv_{n} : {ty}\n  %wm_{n} = arith.subf %{n}, %rv_{n} : {ty}\n")
-    body += "  // hvp = (grad_alpha L_train(w+) - grad_alpha L_train(w-)) / 2R; g = g0 - xi hvp.\n"
-    body += vg(None, [f"%gp_{n}" for n, _ in A], [f"%wp_{n}" for n, _ in W], an, "%x", "%y", list(range(NW, NW + NA)))
-    body += vg(None, [f"%gm_{n}" for n, _ in A], [f"%wm_{n}" for n, _ in W], an, "%x", "%y", list(range(NW, NW + NA)))
-    body += ("  %two = arith.constant dense<2.0> : tensor<f32>\n  %two_r = arith.mulf %two, %big_r : tensor<f32>\n"
-             "  %coef = arith.divf %lr, %two_r : tensor<f32>\n")
-    for n, sz in A:
-        ty = t(*sz)
-        body += (f"  %d_{n} = arith.subf %gp_{n}, %gm_{n} : {ty}\n"
-                 f"  %h_{n} = kiln.mul %coef, %d_{n} : tensor<f32>, {ty} -> {ty}\n"
-                 f"  %ga_{n} = arith.subf %g0_{n}, %h_{n} : {ty}\n")
-    return darts_finish("darts2_step", "// DARTS, second order (ALGORITHMS.md 1.2).\n", body,
-                        "  // The weight step, as in first order.\n")
-
-
-def coupled(out, grad, a, b, tag):
-    """RARTS' coupled gradient: %out = %grad + beta (%a - %b), per weight."""
-    s = ""
-    for n, sz in W:
-        ty = t(*sz)
-        s += (f"  %d{tag}_{n} = arith.subf %{a}{n}, %{b}{n} : {ty}\n"
-              f"  %c{tag}_{n} = kiln.mul %beta, %d{tag}_{n} : tensor<f32>, {ty} -> {ty}\n"
-              f"  %{out}{n} = arith.addf %{grad}{n}, %c{tag}_{n} : {ty}\n")
-    return s
-
-
-def rarts(jacobi):
-    yn = [f"%y_{n}" for n, _ in W]
-    body = sched() + ("  // lambda = 1 and beta = 0.1: user hyperparameters (ALGORITHMS.md 1.3).\n"
-                      "  %beta = arith.constant dense<0.1> : tensor<f32>\n")
-    wrt_w = list(range(NW + NA)) if jacobi else list(range(NW))
-    extra_a = [f"%gA_{n}" for n, _ in A] if jacobi else []
-    body += vg("%loss", [f"%g_{n}" for n, _ in W] + extra_a, wn, an, "%x", "%y", wrt_w)
-    body += coupled("G_", "g_", "", "y_", "wy")
-    body += weight_step("", [f"%G_{n}" for n, _ in W], "nw_", "buf_")
-    extra_b = [f"%gb_{n}" for n, _ in A] if jacobi else []
-    body += vg("%loss_b", [f"%gy_{n}" for n, _ in W] + extra_b, yn, an, "%xv", "%yv", wrt_w)
-    body += coupled("Gy_", "gy_", "y_", "nw_", "yw")
-    body += weight_step("y_", [f"%Gy_{n}" for n, _ in W], "ny_", "ybuf_")
-    if not jacobi:
-        body += "  // alpha at the new weights: grad_alpha L_B(y1) + lambda grad_alpha L_A(w1).\n"
-        body += vg(None, [f"%gb_{n}" for n, _ in A], [f"%ny_{n}" for n, _ in W], an, "%xv", "%yv", list(range(NW, NW + NA)))
-        body += vg(None, [f"%gA_{n}" for n, _ in A], [f"%nw_{n}" for n, _ in W], an, "%x", "%y", list(range(NW, NW + NA)))
-    for n, sz in A:
-        body += f"  %ga_{n} = arith.addf %gb_{n}, %gA_{n} : {t(*sz)}\n"
-    body += alpha_adam([f"%ga_{n}" for n, _ in A])
-    vals = [f"%nw_{n}" for n, _ in W] + [f"%na_{n}" for n, _ in A] + [f"%ny_{n}" for n, _ in W] + \
-           [f"%nw_buf_{n}" for n, _ in W] + [f"%ny_buf_{n}" for n, _ in W] + \
-           [f"%nm_{n}" for n, _ in A] + [f"%nv_{n}" for n, _ in A] + ["%t", "%loss"]
-    types = WT + AT + WT + WT + WT + AT + AT + ["tensor<i64>", "tensor<f32>"]
-    args = STATE_W + STATE_A + [arg("y_" + n, ty, INIT[n]) for (n, _), ty in zip(W, WT)] + \
-        BUF("buf_") + BUF("ybuf_") + ADAM + STEP + DATA
-    name = "rarts_jacobi_step" if jacobi else "rarts_step"
-    comment = ("// RARTS, alpha from the weights' own backward passes (Jacobi in alpha).\n" if jacobi
-               else "// RARTS (ALGORITHMS.md 1.3): one Gauss-Seidel sweep over w, y and alpha.\n")
-    return func(name, comment, args, body, vals, types)
 
 
 def eval_step(with_alpha):
@@ -358,14 +234,14 @@ HEADER = """// Generated by examples/search/make_cells.py; edit that, not this.
 """
 
 search = (HEADER + """// A DARTS cell search space on Fashion-MNIST: one normal and one reduction cell, each
-// with two intermediate nodes over DARTS' candidates, searched by DARTS first order
-// (@train_step), second order (@darts2_step) or RARTS (@rarts_step, @rarts_jacobi_step):
+// with two intermediate nodes over DARTS' candidates, searched by DARTS first order, second
+// order or RARTS (Gauss-Seidel or Jacobi in alpha), chosen with --search:
 //
 //     kiln-run examples/search/cells.mlir --train fashion-mnist --epochs 10 \\
-//         [--entry rarts_step] --checkpoint cells.st
+//         [--search rarts] --checkpoint cells.st
 //
 // Batches of 64 from each half of the training data (kiln.data images / val_images).
-""" + forward() + loss() + darts1() + darts2() + rarts(False) + rarts(True) + eval_step(True))
+""" + forward() + loss() + search_step() + eval_step(True))
 open(os.path.join(OUT, "cells.mlir"), "w").write(search)
 
 # The retraining program: the alphas are the search step's inputs #NW.. (after the weights).
@@ -373,7 +249,7 @@ model_args = [f"%{n}: {ty}" for (n, _), ty in zip(W, WT)]
 binds = "".join(f"  %a_{n} = kiln.architecture {{input = {NW + i} : i64}} : {ty}\n"
                 for i, ((n, _), ty) in enumerate(zip(A, AT)))
 model = (f"func.func private @model({', '.join(model_args)}, %x: {X}) -> {t(B, 10)} {{\n"
-         "  // The searched alphas: inputs after the weights in every search step of cells.mlir.\n"
+         "  // The searched alphas: inputs after the weights in the search step of every method.\n"
          + binds + f"  %logits = func.call @forward({', '.join(wn + an)}, %x) : ({', '.join(WT + AT + [X])}) -> {t(B, 10)}\n"
          f"  return %logits : {t(B, 10)}\n}}\n")
 rloss = (f"func.func private @rloss({', '.join(model_args)}, %x: {X}, %y: {Y}) -> tensor<f32> {{\n"

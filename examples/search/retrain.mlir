@@ -10,8 +10,8 @@
 // candidates' computations. Their weights stay in the signature, with zero gradients.
 
 func.func private @forward(%w1: tensor<784x64xf32>, %b1: tensor<64xf32>, %e1_relu: tensor<64x64xf32>, %e1_tanh: tensor<64x64xf32>, %e2_relu: tensor<64x64xf32>, %e2_tanh: tensor<64x64xf32>, %w4: tensor<64x10xf32>, %b4: tensor<10xf32>, %x: tensor<128x784xf32>) -> tensor<128x10xf32> {
-  // The alphas the search learned: inputs #8 and #9 of its step (@train_step, @darts2_step
-  // and @rarts_step of search.mlir all take them there).
+  // The alphas the search learned: inputs #8 and #9 of its step (search.mlir's @train_step
+  // takes them there for every --search method: the loss's parameters come first).
   %a1 = kiln.architecture {input = 8 : i64} : tensor<4xf32>
   %a2 = kiln.architecture {input = 9 : i64} : tensor<4xf32>
   %h0 = kiln.matmul %x, %w1 : tensor<128x784xf32>, tensor<784x64xf32> -> tensor<128x64xf32>

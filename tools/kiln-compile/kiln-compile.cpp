@@ -36,6 +36,10 @@ int main(int argc, char **argv) {
                             cl::desc("A search's checkpoint: compile the architecture derived "
                                      "from its alphas (kiln.architecture)"),
                             cl::cat(category));
+  cl::opt<std::string> search("search",
+                              cl::desc("Expand every kiln.search_step with this method: darts1, "
+                                       "darts2, rarts or rarts_jacobi (default: the op's own)"),
+                              cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Kiln compiler: kiln program -> shared library\n");
 
@@ -49,6 +53,7 @@ int main(int argc, char **argv) {
   options.exactMath = exactMath;
   options.dumpLLVMDialectPath = dumpLLVM;
   options.archCheckpoint = arch;
+  options.searchMethod = search;
   if (header.empty()) {
     llvm::SmallString<128> path(output.getValue());
     llvm::sys::path::replace_extension(path, ".h");

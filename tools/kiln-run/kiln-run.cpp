@@ -291,8 +291,14 @@ int main(int argc, char **argv) {
   app.add_option("--arch", archPath,
                  "A search's checkpoint: compile the .mlir program's architecture derived from "
                  "its alphas (kiln.architecture, kiln-derive-arch)");
+  std::string searchMethod;
+  app.add_option("--search", searchMethod,
+                 "Expand the program's kiln.search_step with this method: darts1, darts2, "
+                 "rarts or rarts_jacobi (default: the op's own)");
   CLI11_PARSE(app, argc, argv);
 
+  if (!searchMethod.empty() && fs::path(program).extension() != ".mlir" && program != "-")
+    fail("--search chooses how a .mlir program is compiled, not " + program);
   if (!archPath.empty() && fs::path(program).extension() != ".mlir" && program != "-")
     fail("--arch derives an architecture while compiling: it needs a .mlir program, not " +
          program);
@@ -307,6 +313,7 @@ int main(int argc, char **argv) {
     library = (tmp.path / "program.so").string();
     kiln::CompileOptions options;
     options.archCheckpoint = archPath;
+    options.searchMethod = searchMethod;
     if (!kiln::compileProgramFile(program, library, options))
       return EXIT_FAILURE;
   }

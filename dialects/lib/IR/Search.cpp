@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln.mixed and its VJP: verifiers (a search space's edges) and the gradient rule.
+// kiln.mixed and its VJP (verifiers of a search space's edges, the gradient rule) and
+// kiln.search_step's verifiers.
 #include "kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -67,4 +69,77 @@ FailureOr<SmallVector<Value>> MixedOp::buildVJP(OpBuilder &b, ValueRange cot) {
   SmallVector<Value> result{grad.getAlphaGrad()};
   llvm::append_range(result, grad.getCandidateGrads());
   return result;
+}
+
+ArrayRef<StringRef> SearchStepOp::getMethods() {
+  static constexpr StringRef methods[] = {"darts1", "darts2", "rarts", "rarts_jacobi"};
+  return methods;
+}
+
+LogicalResult SearchStepOp::verify() {
+  if (!llvm::is_contained(getMethods(), getMethod()))
+    return emitOpError("method must be one of ")
+           << llvm::join(getMethods(), ", ") << ", not \"" << getMethod() << "\"";
+  if (getArchOptimizer() != "adam" && getArchOptimizer() != "sgd")
+    return emitOpError("arch_optimizer must be \"adam\" or \"sgd\", not \"")
+           << getArchOptimizer() << "\"";
+  if (getLrMin().convertToDouble() > getLr().convertToDouble())
+    return emitOpError("lr_min (") << getLrMin().convertToDouble() << ") exceeds lr ("
+                                   << getLr().convertToDouble() << ")";
+  if (getArchitecture().empty())
+    return emitOpError("architecture lists no argument: a search needs alphas");
+  llvm::SmallDenseSet<int64_t> seen;
+  for (int64_t index : getArchitecture())
+    if (!seen.insert(index).second)
+      return emitOpError("architecture lists argument ") << index << " twice";
+  return success();
+}
+
+LogicalResult SearchStepOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto loss = symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, getLossAttr());
+  if (!loss)
+    return emitOpError("'") << getLoss() << "' is not a function";
+  FunctionType type = loss.getFunctionType();
+  for (int64_t index : getArchitecture())
+    if (index < 0 || index >= int64_t(type.getNumInputs()))
+      return emitOpError("architecture argument ")
+             << index << " is out of range: @" << getLoss() << " has " << type.getNumInputs()
+             << " arguments";
+  auto result = type.getNumResults() == 1 ? dyn_cast<RankedTensorType>(type.getResult(0))
+                                          : RankedTensorType();
+  if (!result || result.getRank() != 0 || !result.getElementType().isF32())
+    return emitOpError("@") << getLoss() << " must return one tensor<f32>, the loss";
+  int64_t weights = 0, data = 0;
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    bool isAlpha = llvm::is_contained(getArchitecture(), int64_t(i));
+    if (auto field = loss.getArgAttrOfType<StringAttr>(i, KilnDialect::kDataAttrName)) {
+      if (isAlpha)
+        return emitOpError("architecture argument ") << i << " of @" << getLoss()
+                                                     << " is data (kiln.data)";
+      if (field.getValue().starts_with("val_"))
+        return emitOpError("@") << getLoss() << " argument " << i << " is \"" << field.getValue()
+                                << "\": the loss names one batch (\"images\", \"labels\"); the "
+                                   "step adds split B's";
+      ++data;
+      continue;
+    }
+    auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
+    if (!tensor || !tensor.getElementType().isF32())
+      return emitOpError("@") << getLoss() << " argument " << i << " ("
+                              << (isAlpha ? "an alpha" : "a weight")
+                              << ") must be an f32 tensor, not " << type.getInput(i)
+                              << "; data arguments carry kiln.data";
+    if (isAlpha)
+      continue;
+    ++weights;
+    if (!loss.getArgAttr(i, KilnDialect::kInitAttrName))
+      return emitOpError("weight argument ") << i << " of @" << getLoss()
+                                             << " needs a kiln.init: the step initialises it";
+  }
+  if (!weights)
+    return emitOpError("@") << getLoss() << " has no weights to search with";
+  if (!data)
+    return emitOpError("@") << getLoss()
+                            << " has no data argument (kiln.data \"images\"/\"labels\")";
+  return success();
 }

@@ -22,6 +22,10 @@
 using namespace mlir;
 
 void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &options) {
+  // Search steps first: what they generate is an ordinary training step.
+  KilnSearchStepPassOptions search;
+  search.method = options.searchMethod;
+  pm.addPass(createKilnSearchStepPass(search));
   // A retraining program's searched alphas, then its discrete architecture (ALGORITHMS.md
   // 1.1), before anything differentiates the edges away.
   KilnBindArchPassOptions bind;

@@ -169,6 +169,7 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
   KilnToLLVMOptions pipelineOptions;
   pipelineOptions.exactMath = options.exactMath;
   pipelineOptions.archCheckpoint = options.archCheckpoint;
+  pipelineOptions.searchMethod = options.searchMethod;
   buildKilnToLLVMPipeline(pm, pipelineOptions);
   std::string failedPass;
   pm.addInstrumentation(std::make_unique<FirstFailedPass>(&failedPass));

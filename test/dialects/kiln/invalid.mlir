@@ -958,3 +958,100 @@ func.func @architecture_negative_input() -> tensor<4xf32> {
   %a = kiln.architecture {input = -1 : i64} : tensor<4xf32>
   return %a : tensor<4xf32>
 }
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op method must be one of darts1, darts2, rarts, rarts_jacobi, not "darts3"}}
+kiln.search_step @step(@search_loss) {method = "darts3", architecture = array<i64: 1>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op architecture argument 3 is out of range: @search_loss has 3 arguments}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 3>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op architecture lists no argument: a search needs alphas}}
+kiln.search_step @step(@search_loss) {architecture = array<i64>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32> {kiln.init = "zeros"},
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op architecture argument 2 of @search_loss is data (kiln.data)}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 2>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32>, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op weight argument 0 of @search_loss needs a kiln.init: the step initialises it}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.init = "zeros"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op @search_loss has no data argument (kiln.data "images"/"labels")}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xi64>) -> tensor<f32>
+// expected-error @+1 {{@search_loss argument 2 (a weight) must be an f32 tensor, not 'tensor<4xi64>'; data arguments carry kiln.data}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f64>
+// expected-error @+1 {{'kiln.search_step' op @search_loss must return one tensor<f32>, the loss}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "val_images"}) -> tensor<f32>
+// expected-error @+1 {{argument 2 is "val_images": the loss names one batch ("images", "labels"); the step adds split B's}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64}
+
+// -----
+
+// expected-error @+1 {{'kiln.search_step' op 'missing_loss' is not a function}}
+kiln.search_step @step(@missing_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op lr_min (1.000000e-01) exceeds lr (1.000000e-02)}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64, lr = 0.01 : f64, lr_min = 0.1 : f64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op attribute 'beta' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64, beta = -1.0 : f64}
+
+// -----
+
+func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
+                               %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
+// expected-error @+1 {{'kiln.search_step' op arch_optimizer must be "adam" or "sgd", not "lamb"}}
+kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64, arch_optimizer = "lamb"}
+
+// -----
+
+func.func @search_step_in_function() {
+  // expected-error @+1 {{'kiln.search_step' op expects parent op 'builtin.module'}}
+  kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64}
+  return
+}

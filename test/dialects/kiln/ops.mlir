@@ -353,3 +353,10 @@ func.func @architecture() -> tensor<4xf32> {
   %a = kiln.architecture {input = 8 : i64} : tensor<4xf32>
   return %a : tensor<4xf32>
 }
+
+// A search declaration round-trips; the defaults (DARTS') stay implicit.
+// CHECK:       kiln.search_step @search_train_step(@search_loss) {architecture = array<i64: 1>, decay_steps = 2340 : i64, lambda = 5.000000e-01 : f64, method = "rarts"}
+func.func private @search_loss(%w: tensor<4x3xf32> {kiln.init = "uniform:0.5"}, %a: tensor<2xf32>,
+                               %x: tensor<8x4xf32> {kiln.data = "images"}) -> tensor<f32>
+kiln.search_step @search_train_step(@search_loss) {method = "rarts", architecture = array<i64: 1>,
+                                                   decay_steps = 2340 : i64, lambda = 0.5 : f64}

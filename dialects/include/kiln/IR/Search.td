@@ -6,6 +6,8 @@
 #define KILN_IR_SEARCH_TD
 
 include "kiln/IR/Layers.td"
+include "kiln/IR/Schedules.td"
+include "mlir/IR/SymbolInterfaces.td"
 
 def Kiln_MixedOp : Kiln_LayerOp<"mixed"> {
   let summary = "A supernet edge: the softmax(alpha)-weighted sum of its candidate operations";
@@ -86,6 +88,76 @@ def Kiln_MixedGradOp : Kiln_BackwardOp<"mixed_grad", [AllTypesMatch<["alpha", "a
     `,` `[` type($candidates) `]` `->` type($candidate_grads)
   }];
   let hasVerifier = 1;
+}
+
+def Kiln_SearchStepOp : Kiln_Op<"search_step", [Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "One iteration of an architecture search over a loss: DARTS 1st/2nd order or RARTS";
+  let description = [{
+    Declares the step function `sym_name` of a differentiable architecture search over the
+    supernet loss `loss`; kiln-search-step expands it into that function (ALGORITHMS.md
+    1.2, 1.3), so DARTS first order, DARTS second order and RARTS come from one program,
+    `method` chosen in the text or by the compiler's `--search` flag.
+
+    `@loss` takes the weights, the architecture parameters (the arguments listed in
+    `architecture`) and the data (the arguments with `kiln.data` "images"/"labels"), in any
+    order, and returns a rank-0 loss. Weights and alphas are f32 tensors; weights carry the
+    `kiln.init` of their initialiser, alphas default to DARTS' `normal:0.001`. The step
+    takes a batch of each half of the training data: the loss's data arguments under their
+    own names (split A, DARTS' train half) and again as "val_images"/"val_labels" (split
+    B, DARTS' search half), which kiln-run feeds from the two halves.
+
+    Per iteration, with lr on a cosine schedule from `lr` to `lr_min` over `decay_steps`:
+    - "darts1": g_alpha = grad_alpha L_B(w); alpha steps; then the weights step on A with
+      the new alpha.
+    - "darts2": w' = the weight optimizer's step on A (its momentum and weight decay, its
+      buffer update dropped); g0 and v = grad L_B at w'; R = hessian_r / ||v|| (all weights,
+      guarded at 0); hvp = (grad_alpha L_A(w + R v) - grad_alpha L_A(w - R v)) / 2R;
+      g_alpha = g0 - lr hvp; alpha steps; then the weight step as in "darts1".
+    - "rarts": one Gauss-Seidel sweep over two weight copies w (on A) and y (on B) that
+      share alpha: w by lambda grad_w L_A(w) + beta (w - y), then y by grad_y L_B(y) +
+      beta (y - w_new), then alpha by grad_alpha L_B(y_new) + lambda grad_alpha L_A(w_new).
+    - "rarts_jacobi": w and y as "rarts"; alpha from the gradients of those same two
+      backward passes, at (w, y): two forward/backward passes instead of four.
+    Weights (and y) take SGD with `momentum` and `weight_decay` after clipping their
+    gradients to global norm `max_grad_norm` (0: no clipping); alphas take Adam (betas
+    `arch_beta1`, `arch_beta2`, L2 decay `arch_weight_decay`) or plain SGD
+    (`arch_optimizer = "sgd"`) at `arch_lr`. The defaults are DARTS' (`cnn/train_search.py`);
+    lambda and beta are RARTS' hyperparameters, which its abstracts leave open.
+
+    The step's arguments: the loss's weights and alphas in its order, then (RARTS) y, then
+    the momentum buffers of w (and of y), then alpha's optimizer state (Adam: all m, then
+    all v), then the step counter, then split A's data and split B's. Its results: the same
+    state, updated, and split A's loss.
+
+    ```mlir
+    kiln.search_step @train_step(@loss) {method = "rarts", architecture = array<i64: 8, 9>,
+                                         decay_steps = 2340 : i64, arch_lr = 3.0e-3 : f64}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$loss,
+                       DefaultValuedStrAttr<StrAttr, "darts1">:$method,
+                       DenseI64ArrayAttr:$architecture,
+                       Kiln_PositiveI64Attr:$decay_steps,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "0.025">:$lr,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "0.001">:$lr_min,
+                       DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.9">:$momentum,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "3.0e-4">:$weight_decay,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "5.0">:$max_grad_norm,
+                       DefaultValuedStrAttr<StrAttr, "adam">:$arch_optimizer,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "3.0e-4">:$arch_lr,
+                       DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.5">:$arch_beta1,
+                       DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.999">:$arch_beta2,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0e-3">:$arch_weight_decay,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0">:$lambda,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "0.1">:$beta,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "0.01">:$hessian_r);
+  let assemblyFormat = "$sym_name `(` $loss `)` attr-dict";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The methods `method` may name, in the order the documentation lists them.
+    static ::llvm::ArrayRef<::llvm::StringRef> getMethods();
+  }];
 }
 
 #endif // KILN_IR_SEARCH_TD

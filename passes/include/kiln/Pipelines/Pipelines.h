@@ -17,6 +17,10 @@ struct KilnToLLVMOptions : mlir::PassPipelineOptions<KilnToLLVMOptions> {
                          llvm::cl::desc("IEEE square roots and divisions in update loops "
                                         "(default: refined estimates, within 1e-6 relative)"),
                          llvm::cl::init(false)};
+  Option<std::string> searchMethod{
+      *this, "search",
+      llvm::cl::desc("Expand every kiln.search_step with this method (darts1, darts2, rarts, "
+                     "rarts_jacobi) instead of its own")};
   Option<std::string> archCheckpoint{
       *this, "arch",
       llvm::cl::desc("A search's checkpoint: bind kiln.architecture to its alphas and "

@@ -22,6 +22,9 @@ struct CompileOptions {
   /// A search's checkpoint whose alphas kiln.architecture ops take (kiln-bind-arch); the
   /// derived architecture is compiled. Empty for none.
   std::string archCheckpoint;
+  /// The method every kiln.search_step expands to (darts1, darts2, rarts, rarts_jacobi)
+  /// instead of its own; empty keeps each op's.
+  std::string searchMethod;
 };
 
 } // namespace kiln

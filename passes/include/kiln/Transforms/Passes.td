@@ -91,6 +91,22 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
 
 //===-- Architecture search -------------------------------------------------------------===//
 
+def KilnSearchStepPass : Pass<"kiln-search-step", "::mlir::ModuleOp"> {
+  let summary = "Expand kiln.search_step into its step function (DARTS 1st/2nd order, RARTS)";
+  let description = [{
+    Replaces every `kiln.search_step @name(@loss)` by a public function @name that runs one
+    iteration of its method (ALGORITHMS.md 1.2, 1.3) out of kiln.value_and_grad calls of
+    @loss, kiln.clip_by_global_norm, kiln.momentum for the weights, kiln.adam or kiln.sgd
+    for the alphas and a kiln.cosine_decay_schedule. Its arguments carry the kiln.init and
+    kiln.data attributes kiln-run needs to initialise the state and feed the two halves of
+    the data. A non-empty `method` overrides every op's own: one program, any method.
+  }];
+  let options = [Option<"method", "method", "std::string", /*default=*/"\"\"",
+                        "darts1, darts2, rarts or rarts_jacobi for every kiln.search_step">];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def KilnBindArchPass : Pass<"kiln-bind-arch", "::mlir::ModuleOp"> {
   let summary = "Replace kiln.architecture with the searched alphas of a checkpoint";
   let description = [{
