@@ -40,6 +40,11 @@ int main(int argc, char **argv) {
                               cl::desc("Expand every kiln.search_step with this method: darts1, "
                                        "darts2, rarts or rarts_jacobi (default: the op's own)"),
                               cl::cat(category));
+  cl::opt<bool> recompute("recompute-candidates",
+                          cl::desc("Recompute supernet candidates for the alpha gradient "
+                                   "instead of keeping them (default true; false to measure "
+                                   "what it saves)"),
+                          cl::init(true), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Kiln compiler: kiln program -> shared library\n");
 
@@ -54,6 +59,7 @@ int main(int argc, char **argv) {
   options.dumpLLVMDialectPath = dumpLLVM;
   options.archCheckpoint = arch;
   options.searchMethod = search;
+  options.recomputeCandidates = recompute;
   if (header.empty()) {
     llvm::SmallString<128> path(output.getValue());
     llvm::sys::path::replace_extension(path, ".h");

@@ -3,6 +3,7 @@
 // read from .npy files or generated from a seed, for one or many steps.
 #include "Train.h"
 #include "kiln/Tools/Driver.h"
+#include "kiln/runtime/Heap.h"
 #include "kiln/runtime/InitSpec.h"
 #include "kiln/runtime/Module.h"
 #include "kiln/runtime/Npy.h"
@@ -14,6 +15,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -261,6 +263,11 @@ int main(int argc, char **argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--save-dir", saveDir, "Write every result as result<i>.npy here");
   app.add_flag("--list", list, "List the entry points and their signatures, then exit");
+  bool stats = false;
+  app.add_flag("--stats", stats,
+               "After the calls, print the median time per call (the first, which warms the "
+               "heap, excluded when there are more) and the peak bytes of temporaries the "
+               "compiled code held");
   std::string trainData, metricsPath;
   int epochs = 1;
   bool quiet = false;
@@ -405,8 +412,13 @@ int main(int argc, char **argv) {
 
   if (printEvery == 0)
     printEvery = std::max<int64_t>(1, steps / 10);
+  std::vector<double> callSeconds;
+  kiln::rt::resetHeapPeak();
   for (int64_t step = 1; step <= steps; ++step) {
+    auto start = std::chrono::steady_clock::now();
     orFail(session.call(fn, inputViews, outputViews), "");
+    callSeconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (steps > 1 && (step % printEvery == 0 || step == 1 || step == steps)) {
       std::vector<std::string> scalars;
       for (size_t i = 0; i < fn.results().size(); ++i)
@@ -421,6 +433,14 @@ int main(int argc, char **argv) {
     TensorView v = resultView(i);
     fmt::print("result {}: {} {}\n", i, describe(TensorSpec{v.dtype, v.shape}),
                formatValues(v, printLimit));
+  }
+  if (stats) {
+    std::vector<double> timed(callSeconds.begin() + (callSeconds.size() > 1),
+                              callSeconds.end());
+    std::nth_element(timed.begin(), timed.begin() + timed.size() / 2, timed.end());
+    fmt::print("stats: {} calls, median {:.3f} ms per call, peak temporaries {} bytes\n",
+               callSeconds.size(), 1e3 * timed[timed.size() / 2],
+               kiln::rt::heapStatistics().peakBytes);
   }
   if (!saveDir.empty()) {
     std::error_code ec;

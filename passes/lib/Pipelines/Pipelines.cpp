@@ -45,6 +45,10 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   // The synthesized forward+backward functions are called once each: inlining them lets
   // fusion see the whole step.
   pm.addPass(createInlinerPass());
+  // With forward and backward in one body: supernet edges recompute what their backward
+  // needs rather than keep it.
+  if (options.recomputeCandidates)
+    pm.addPass(createKilnRelaxMixedPass());
   // Label ranges are read off the kiln ops before lowering hides them.
   pm.addPass(createKilnRecordLabelClassesPass());
   // Parameters and optimizer state, for memory accounting, before the optimizers lower.
@@ -81,6 +85,9 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
   pm.addNestedPass<func::FuncOp>(createKilnParallelizeNestsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Once nothing reorders operations any more: temporaries are freed at their last use
+  // rather than where the deallocation pipeline put them, at the end of the step.
+  pm.addNestedPass<func::FuncOp>(createKilnFreeEarlyPass());
   pm.addPass(createKilnOutlineParallelPass());
   // Strided views (tiles, slices) become explicit offset arithmetic, in affine.apply ops
   // that lower-affine then turns into arith.

@@ -170,6 +170,7 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
   pipelineOptions.exactMath = options.exactMath;
   pipelineOptions.archCheckpoint = options.archCheckpoint;
   pipelineOptions.searchMethod = options.searchMethod;
+  pipelineOptions.recomputeCandidates = options.recomputeCandidates;
   buildKilnToLLVMPipeline(pm, pipelineOptions);
   std::string failedPass;
   pm.addInstrumentation(std::make_unique<FirstFailedPass>(&failedPass));

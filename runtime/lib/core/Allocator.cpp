@@ -7,8 +7,13 @@
 // malloc each large one is a fresh mmap (or heap growth trimmed again on free), so every
 // step page-faulted and zeroed its whole working set: a quarter of a small CNN's step time.
 // Blocks freed here wait in per-size free lists for the next step instead, up to a cap.
+//
+// Live and peak bytes are counted for every block (Heap.h): a step's peak of temporaries is
+// how its memory-saving lowerings (recomputation instead of keeping values) are measured.
 #include "kiln/runtime/Abi.h"
+#include "kiln/runtime/Heap.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
@@ -30,6 +35,15 @@ struct Cache {
   size_t cachedBytes = 0;
 };
 
+std::atomic<size_t> liveBytes{0}, peakBytes{0};
+
+void count(size_t size) {
+  size_t live = liveBytes.fetch_add(size, std::memory_order_relaxed) + size;
+  size_t peak = peakBytes.load(std::memory_order_relaxed);
+  while (live > peak && !peakBytes.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
+}
+
 Cache &cache() {
   // Leaked on purpose: modules may free blocks during static destruction.
   static Cache *instance = new Cache;
@@ -37,6 +51,7 @@ Cache &cache() {
 }
 
 void *allocate(size_t size) {
+  count(size);
   if (size >= kMinCached) {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -49,13 +64,23 @@ void *allocate(size_t size) {
     }
   }
   void *block = nullptr;
-  if (posix_memalign(&block, kHeader, kHeader + size) != 0)
+  if (posix_memalign(&block, kHeader, kHeader + size) != 0) {
+    liveBytes.fetch_sub(size, std::memory_order_relaxed);
     return nullptr;
+  }
   *static_cast<size_t *>(block) = size;
   return static_cast<char *>(block) + kHeader;
 }
 
 } // namespace
+
+kiln::rt::HeapStatistics kiln::rt::heapStatistics() {
+  return {liveBytes.load(std::memory_order_relaxed), peakBytes.load(std::memory_order_relaxed)};
+}
+
+void kiln::rt::resetHeapPeak() {
+  peakBytes.store(liveBytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}
 
 extern "C" __attribute__((visibility("default"))) void *_mlir_memref_to_llvm_alloc(size_t size) {
   return allocate(size);
@@ -66,6 +91,7 @@ extern "C" __attribute__((visibility("default"))) void _mlir_memref_to_llvm_free
     return;
   void *block = static_cast<char *>(ptr) - kHeader;
   size_t size = *static_cast<size_t *>(block);
+  liveBytes.fetch_sub(size, std::memory_order_relaxed);
   if (size >= kMinCached) {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);

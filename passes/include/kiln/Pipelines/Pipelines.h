@@ -21,6 +21,11 @@ struct KilnToLLVMOptions : mlir::PassPipelineOptions<KilnToLLVMOptions> {
       *this, "search",
       llvm::cl::desc("Expand every kiln.search_step with this method (darts1, darts2, rarts, "
                      "rarts_jacobi) instead of its own")};
+  Option<bool> recomputeCandidates{
+      *this, "recompute-candidates",
+      llvm::cl::desc("Recompute supernet candidates for the alpha gradient instead of keeping "
+                     "them from the forward pass (kiln-relax-mixed)"),
+      llvm::cl::init(true)};
   Option<std::string> archCheckpoint{
       *this, "arch",
       llvm::cl::desc("A search's checkpoint: bind kiln.architecture to its alphas and "

@@ -25,6 +25,8 @@ struct CompileOptions {
   /// The method every kiln.search_step expands to (darts1, darts2, rarts, rarts_jacobi)
   /// instead of its own; empty keeps each op's.
   std::string searchMethod;
+  /// kiln-relax-mixed: supernet edges recompute candidate outputs for the backward.
+  bool recomputeCandidates = true;
 };
 
 } // namespace kiln

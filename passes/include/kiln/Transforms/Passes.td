@@ -107,6 +107,21 @@ def KilnSearchStepPass : Pass<"kiln-search-step", "::mlir::ModuleOp"> {
                            "::mlir::math::MathDialect"];
 }
 
+def KilnRelaxMixedPass : Pass<"kiln-relax-mixed", "::mlir::ModuleOp"> {
+  let summary = "Recompute supernet candidates for the backward instead of keeping them";
+  let description = [{
+    Runs after differentiation. Each `kiln.mixed_grad` needs every candidate's output for
+    the alpha gradient, which would keep K full-size outputs per edge alive from the forward
+    pass to the backward pass. A candidate output computed by a pure kiln op whose operands
+    are live at the backward anyway (arguments, constants, or values used there or later),
+    and which nothing after the backward uses, is recomputed right before the mixed_grad:
+    the forward copy dies after the mixed sum, and no other value lives longer. A
+    convolution candidate's input is kept for its weight gradient, so its output is
+    recomputed; a max pool whose backward reads its output keeps it.
+  }];
+  let statistics = [Statistic<"numRecomputed", "recomputed", "Candidate outputs recomputed">];
+}
+
 def KilnBindArchPass : Pass<"kiln-bind-arch", "::mlir::ModuleOp"> {
   let summary = "Replace kiln.architecture with the searched alphas of a checkpoint";
   let description = [{
@@ -184,6 +199,22 @@ def KilnLowerStridedCopiesPass : Pass<"kiln-lower-strided-copies", "::mlir::Modu
     `linalg.copy` it becomes an ordinary loop nest in the module itself.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def KilnFreeEarlyPass : Pass<"kiln-free-early", "::mlir::func::FuncOp"> {
+  let summary = "Free each temporary buffer right after its last use";
+  let description = [{
+    Runs on buffers, before parallel loops are outlined. MLIR's ownership-based buffer
+    deallocation places every `memref.dealloc` at the end of the block that allocated the
+    buffer, so a step held all its temporaries until it returned: its peak memory was the
+    sum of every buffer it allocates. This pass moves an unconditional `memref.dealloc` of a
+    `memref.alloc` of the same block up to just after the last operation that uses the
+    buffer or anything derived from it (views, casts, any result of an op taking it, except
+    loaded values, and any buffer its address is stored into, such as the argument array
+    of a runtime kernel call), so the peak is what is live at once. Ops with regions count as uses
+    at their own position; a buffer that reaches the block's terminator is left alone.
+  }];
+  let statistics = [Statistic<"numMoved", "moved", "Deallocations moved to the last use">];
 }
 
 //===-- Fusion and parallelism ----------------------------------------------------------===//
