@@ -31,8 +31,8 @@ kiln.search_step @train_step(@loss) {method = "rarts", architecture = array<i64:
 // D1-SAME:     %[[X:[a-z0-9]+]]: tensor<2x4xf32> {kiln.data = "images"}, %[[L:[a-z0-9]+]]: tensor<2xi64> {kiln.data = "labels"},
 // D1-SAME:     %[[XV:[a-z0-9]+]]: tensor<2x4xf32> {kiln.data = "val_images"}, %[[LV:[a-z0-9]+]]: tensor<2xi64> {kiln.data = "val_labels"})
 // D1-SAME:     -> (tensor<4x3xf32>, tensor<2xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<2xf32>, tensor<2xf32>, tensor<i64>, tensor<f32>)
-// D1:        %[[T:.*]] = arith.addi %[[STEP]]
 // D1:        %[[LR:.*]] = kiln.cosine_decay_schedule %[[STEP]] {alpha = 4.000000e-02 : f64, decay_steps = 100 : i64, init_value = 2.500000e-02 : f64}
+// D1:        %[[T:.*]] = arith.addi %[[STEP]]
 // D1:        %[[GA:.*]]:2 = kiln.value_and_grad @loss(%[[W]], %[[XV]], %[[A]], %[[LV]], %[[B]]) wrt [2]
 // D1:        %[[NA:.*]], %[[NM:.*]], %[[NV:.*]] = kiln.adam %[[A]], %[[GA]]#1, %[[M]], %[[V]] step(%[[T]]) {beta1 = 5.000000e-01 : f64, lr = 3.000000e-04 : f64, weight_decay = 1.000000e-03 : f64}
 // D1:        %[[GW:.*]]:3 = kiln.value_and_grad @loss(%[[W]], %[[X]], %[[NA]], %[[L]], %[[B]]) wrt [0, 4]

@@ -434,7 +434,7 @@ int main(int argc, char **argv) {
     fmt::print("result {}: {} {}\n", i, describe(TensorSpec{v.dtype, v.shape}),
                formatValues(v, printLimit));
   }
-  if (stats) {
+  if (stats && !callSeconds.empty()) {
     std::vector<double> timed(callSeconds.begin() + (callSeconds.size() > 1),
                               callSeconds.end());
     std::nth_element(timed.begin(), timed.begin() + timed.size() / 2, timed.end());

@@ -30,6 +30,10 @@
 // JACOBI: result 1: f32[] [0.465]
 // JACOBI: result 2: f32[] [0.364]
 //
+// The step counter is updated in place, so repeated calls carry it like the weights.
+// RUN: kiln-run %s --search darts1 -e step -i 0=fill:0.2 -i 1=fill:0.5 -i 4=fill:1 -i 5=fill:0 -n 3 | FileCheck %s --check-prefix=COUNT
+// COUNT: result 3: i64[] [3]
+//
 // Without --search the op's own method (darts1) is used; a method it does not know is an error.
 // RUN: kiln-run %s -e step -i 0=fill:0.2 -i 1=fill:0.5 -i 4=fill:1 -i 5=fill:0 | FileCheck %s --check-prefix=D1
 // RUN: not kiln-run %s --search darts3 -e step 2>&1 | FileCheck %s --check-prefix=BAD

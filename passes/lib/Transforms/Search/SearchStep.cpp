@@ -275,14 +275,15 @@ void StepBuilder::build() {
   dataA = take(data.size());
   dataB = take(data.size());
 
-  Value one = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(i64, int64_t(1)));
-  t = arith::AddIOp::create(b, loc, step, one);
   double lr0 = op.getLr().convertToDouble(), lrMin = op.getLrMin().convertToDouble();
   lr = kiln::CosineDecayScheduleOp::create(
       b, loc, TypeRange{f32}, ValueRange{step},
       {b.getNamedAttr("init_value", op.getLrAttr()),
        b.getNamedAttr("decay_steps", op.getDecayStepsAttr()),
        b.getNamedAttr("alpha", b.getF64FloatAttr(lr0 > 0 ? lrMin / lr0 : 0.0))});
+  // After the schedule's last read of the counter, so its increment can take its buffer.
+  Value one = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(i64, int64_t(1)));
+  t = arith::AddIOp::create(b, loc, step, one);
 
   Value lossA;
   SmallVector<Value> newW, newBuf, newA, newY, newYBuf;
