@@ -119,8 +119,8 @@ private:
         newA.push_back(o.getNewParam());
       }
     }
-    results.archState = newM;
-    llvm::append_range(results.archState, newV);
+    newArchState = newM;
+    llvm::append_range(newArchState, newV);
     return newA;
   }
 
@@ -159,9 +159,8 @@ private:
   // The step's arguments.
   SmallVector<Value> w, a, y, buf, ybuf, archM, archV, dataA, dataB;
   Value step, t, lr;
-  struct {
-    SmallVector<Value> archState;
-  } results;
+  // The alphas' new optimizer state (all m, then all v), for the step's results.
+  SmallVector<Value> newArchState;
 };
 
 SmallVector<Value> StepBuilder::dartsSecondOrder() {
@@ -333,7 +332,7 @@ void StepBuilder::build() {
   llvm::append_range(outs, newY);
   llvm::append_range(outs, newBuf);
   llvm::append_range(outs, newYBuf);
-  llvm::append_range(outs, results.archState);
+  llvm::append_range(outs, newArchState);
   outs.push_back(t);
   outs.push_back(lossA);
   func::ReturnOp::create(b, loc, outs);
