@@ -7,6 +7,7 @@
 #include "kiln/runtime/Dataset.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -443,6 +444,20 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   Outputs trainOut;
   if (!makeOutputs(trainFn, trainOut))
     return false;
+  // Training carries the state through the donated inputs the step updates in place; a
+  // result computed elsewhere (bufferization could not reuse its input's buffer, e.g. a
+  // counter still read after its increment) would be dropped silently after every step.
+  for (size_t i = 0, k = 0; i < trainFn.results().size(); ++i) {
+    const ResultSpec &r = trainFn.results()[i];
+    if (r.alias >= 0)
+      continue;
+    if (int(k++) != trainOut.loss)
+      fmt::print(stderr,
+                 "kiln-run: warning: @{} computes result {} ({}) out of place: training keeps "
+                 "only the loss and the results updated in place, so this one is dropped after "
+                 "every step\n",
+                 trainFn.name(), i, fmt::format("{}[{}]", dtypeName(r.dtype), fmt::join(r.shape, "x")));
+  }
 
   // @eval_step shares @train_step's leading (parameter) inputs and has its own batch.
   Batch evalBatch;
