@@ -43,9 +43,9 @@ struct Hyper {
   }
 };
 
-/// A hand-written optimizer step over `count` tensors at the 1-based step `t`: the ALGORITHMS.md /
-/// PyTorch equations in f32 with IEEE sqrt and division, one OpenMP parallel loop per tensor
-/// (what straightforward multi-tensor code does).
+/// A hand-written optimizer step over `count` tensors at the 1-based step `t`: the
+/// docs/algorithms.md §8 / PyTorch equations in f32 with IEEE sqrt and division, one OpenMP
+/// parallel loop per tensor (what straightforward multi-tensor code does).
 using HandStep = void (*)(const Hyper &h, int64_t t, const Slot *slots, size_t count);
 
 void sgdStep(const Hyper &h, int64_t t, const Slot *slots, size_t count);

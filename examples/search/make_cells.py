@@ -4,7 +4,7 @@
 
 What it produces
     cells.mlir: a supernet of one normal cell and one reduction cell in the DARTS layout
-    (ALGORITHMS.md 1.1; Liu et al. 2019, model_search.py), scaled down for Fashion-MNIST on
+    (docs/algorithms.md §1.1; Liu et al. 2019, model_search.py), scaled down for Fashion-MNIST on
     two cores: a 3x3 convolution stem to C = 8 channels; each cell takes the two previous
     states, has two intermediate nodes (node 2 fed by 2 edges, node 3 by 3) and outputs
     their sum; every edge is a kiln.mixed over DARTS' candidates none, skip_connect,

@@ -5,7 +5,7 @@
 //     kiln-run examples/search/search.mlir --train fashion-mnist --epochs 10 [--search rarts]
 //
 // kiln.search_step declares the search; kiln-search-step writes @train_step from @loss for
-// the method (ALGORITHMS.md 1.2, 1.3; the op's description lists the order of updates).
+// the method (docs/algorithms.md §1.2, §1.3; the op's description lists the order of updates).
 // The step takes a batch of each half of the training data: kiln.data "images"/"labels"
 // (split A: DARTS' train half, on which the weights learn) and "val_images"/"val_labels"
 // (split B: DARTS' search half). kiln-run splits the training set in two with the seed
@@ -54,7 +54,7 @@ func.func private @loss(
 // clipping at 5 for the weights, on a cosine schedule from 0.025 to 0.001 over 10 epochs of
 // 234 steps; Adam with betas (0.5, 0.999) and L2 decay 1e-3 for alpha, at 3e-3 (ten times
 // DARTS' rate, for a search of 10 epochs rather than 50). RARTS' lambda = 1 and beta = 0.1
-// are user hyperparameters: ALGORITHMS.md 1.3 does not pin them.
+// are user hyperparameters: docs/algorithms.md §1.3 does not pin them.
 kiln.search_step @train_step(@loss) {method = "darts1", architecture = array<i64: 8, 9>,
     decay_steps = 2340 : i64, lr = 0.025 : f64, lr_min = 0.001 : f64, momentum = 0.9 : f64,
     weight_decay = 3.0e-4 : f64, max_grad_norm = 5.0 : f64, arch_lr = 3.0e-3 : f64,

@@ -13,7 +13,7 @@ What it produces
     with `kiln-frugal-check`, which needs only this file.
 
 The rules
-    ALGORITHMS.md section 2 (the reference FRUGAL code, commit c7ebe4c), written out here
+    docs/algorithms.md §2 (the reference FRUGAL code, commit c7ebe4c), written out here
     element by element in plain Python floats, independently of the C++ kernel:
       - re-selection at the first step and whenever the step counter has reached the gap:
         a new subspace from the key (which then advances), zero state, step counter 0;

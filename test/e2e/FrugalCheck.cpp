@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln.frugal compiled and run through the runtime's fused kernel, against:
-//  - the ALGORITHMS.md 2.7 worked example (columns {1, 3} of a 2x4 matrix, two steps), in
+//  - the docs/algorithms.md §2.7 worked example (columns {1, 3} of a 2x4 matrix, two steps), in
 //    f64 and f32;
 //  - golden steps from scripts/golden/make_frugal_goldens.py (the reference rules in
 //    Python): one case per projection, with re-selection every 2 or 3 steps, checking the
@@ -220,7 +220,7 @@ template <class T> void checkWorked(Session &session, const Module &module, cons
         key[0] == 0;
   char line[256];
   std::snprintf(line, sizeof line,
-                "%s: ALGORITHMS.md 2.7 worked example (parameters within %.2g, state within %.2g "
+                "%s: docs/algorithms.md §2.7 worked example (parameters within %.2g, state within %.2g "
                 "relative; subspace kept, step 2)",
                 name, worst, stateWorst);
   report(ok, line);
@@ -565,7 +565,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (std::string(argv[1]) == "--emit-program") {
-    // The worked example (ALGORITHMS.md 2.7) and the density endpoints, then the goldens.
+    // The worked example (docs/algorithms.md §2.7) and the density endpoints, then the goldens.
     const std::string worked = "lr = 1.0e-3 : f64, density = 0.5 : f64, update_gap = 200 : i64, "
                                "projection = \"columns\", state_full = \"adamw\", state_free = "
                                "\"sign_sgd\", weight_decay = 0.1 : f64";

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Checks every compiled optimizer step against an independent plain C++ implementation of
-// the ALGORITHMS.md / PyTorch equations, and reproduces the ALGORITHMS.md
+// the docs/algorithms.md §8 / PyTorch equations, and reproduces the docs/algorithms.md
 // 2.7 worked example. One table of configurations is the single source of truth: it both
 // emits the kiln program (--emit-program) and checks the library compiled from it.
 #include "kiln/runtime/Module.h"
@@ -283,7 +283,7 @@ void emitProgram() {
       kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize,
       kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize, kMixedSize,
       kMixedSize, kMixedSize, kMixedSize);
-  // ALGORITHMS.md 2.7: the state-full columns {1, 3} of the FRUGAL worked example are plain
+  // docs/algorithms.md §2.7: the state-full columns {1, 3} of the FRUGAL worked example are plain
   // AdamW (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.1).
   std::printf(
       "func.func @adamw_algorithms_2_7(%%p: tensor<2x2xf32>, %%g: tensor<2x2xf32>,\n"
@@ -476,7 +476,7 @@ void checkConfig(Session &session, const Module &module, const Config &c, int64_
   report(ok, c.name + " n=" + std::to_string(n), worst);
 }
 
-/// ALGORITHMS.md 2.7, columns {1, 3}: after two AdamW steps, to the printed digits.
+/// docs/algorithms.md §2.7, columns {1, 3}: after two AdamW steps, to the printed digits.
 void checkWorkedExample(Session &session, const Module &module) {
   auto fn = module.lookup("adamw_algorithms_2_7");
   if (!fn.ok()) {
@@ -513,7 +513,7 @@ void checkWorkedExample(Session &session, const Module &module) {
   for (int i = 0; i < 4; ++i)
     ok &= close(m[i], mWant[i], 5e-4 * std::abs(mWant[i])) &&
           close(v[i], vWant[i], 5e-4 * std::abs(vWant[i]));
-  report(ok, "adamw_algorithms_2_7 (ALGORITHMS.md 2.7 worked example, columns 1 and 3)", worst);
+  report(ok, "adamw_algorithms_2_7 (docs/algorithms.md §2.7 worked example, columns 1 and 3)", worst);
 }
 
 uint16_t toBf16(float x) { // round to nearest even, as LLVM's fptrunc
@@ -598,7 +598,7 @@ void checkSchedules(Session &session, const Module &module) {
   }
 }
 
-/// ALGORITHMS.md 7.4's UBA factor table (max 1, min 0, T = 4, so p = t / 4), as printed.
+/// docs/algorithms.md §7.4's UBA factor table (max 1, min 0, T = 4, so p = t / 4), as printed.
 void checkUbaTable(Session &session, const Module &module) {
   const double phis[] = {0.5, 1, 2, 4};
   const double table[4][5] = {{1, 0.958871, 0.8, 0.406983, 0},
@@ -615,7 +615,7 @@ void checkUbaTable(Session &session, const Module &module) {
       ok &= std::abs(got - table[k][t]) <= 6e-7;
       worst = std::max(worst, std::abs(got - table[k][t]));
     }
-    report(ok, name + " (ALGORITHMS.md 7.4 table, phi = " + std::to_string(phis[k]) + ")", worst);
+    report(ok, name + " (docs/algorithms.md §7.4 table, phi = " + std::to_string(phis[k]) + ")", worst);
   }
 }
 

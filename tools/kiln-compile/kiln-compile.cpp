@@ -25,10 +25,10 @@ int main(int argc, char **argv) {
                            cl::init("native"), cl::cat(category));
   cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level 0-3"), cl::init(3),
                              cl::Prefix, cl::cat(category));
-  cl::opt<bool> exactMath("exact-math",
-                          cl::desc("IEEE square roots and divisions in update loops (default: "
-                                   "hardware estimates refined to within 1e-6 relative)"),
-                          cl::cat(category));
+  // The pipeline's own options (PipelineOptions.def), each a flag of the same name.
+#define KILN_PIPELINE_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                                \
+  cl::opt<TYPE> FIELD##Flag(FLAG, cl::desc(HELP), cl::init(DEFAULT), cl::cat(category));
+#include "kiln/Pipelines/PipelineOptions.def"
   cl::opt<std::string> dumpLLVM("dump-llvm-dialect",
                                 cl::desc("Also write the lowered LLVM-dialect module here"),
                                 cl::cat(category));
@@ -36,15 +36,6 @@ int main(int argc, char **argv) {
                             cl::desc("A search's checkpoint: compile the architecture derived "
                                      "from its alphas (kiln.architecture)"),
                             cl::cat(category));
-  cl::opt<std::string> search("search",
-                              cl::desc("Expand every kiln.search_step with this method: darts1, "
-                                       "darts2, rarts or rarts_jacobi (default: the op's own)"),
-                              cl::cat(category));
-  cl::opt<bool> recompute("recompute-candidates",
-                          cl::desc("Recompute supernet candidates for the alpha gradient "
-                                   "instead of keeping them (default true; false to measure "
-                                   "what it saves)"),
-                          cl::init(true), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Kiln compiler: kiln program -> shared library\n");
 
@@ -55,11 +46,12 @@ int main(int argc, char **argv) {
   kiln::CompileOptions options;
   options.targetCpu = cpu;
   options.optLevel = optLevel;
-  options.exactMath = exactMath;
+#define KILN_PIPELINE_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP) options.pipeline.FIELD = FIELD##Flag;
+#include "kiln/Pipelines/PipelineOptions.def"
   options.dumpLLVMDialectPath = dumpLLVM;
-  options.archCheckpoint = arch;
-  options.searchMethod = search;
-  options.recomputeCandidates = recompute;
+  // Retraining what a search found: its alphas bound, the edges discretized.
+  if (!arch.empty())
+    options.pipeline.deriveArch = true;
   if (header.empty()) {
     llvm::SmallString<128> path(output.getValue());
     llvm::sys::path::replace_extension(path, ".h");
@@ -67,5 +59,5 @@ int main(int argc, char **argv) {
   } else if (header != "none") {
     options.headerPath = header;
   }
-  return kiln::compileProgramFile(input, output, options) ? EXIT_SUCCESS : EXIT_FAILURE;
+  return kiln::compileProgramFile(input, output, options, arch) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -3,8 +3,8 @@
 // place, so the loop only fills the batch inputs and calls it.
 #include "Train.h"
 
-#include "kiln/runtime/Checkpoint.h"
-#include "kiln/runtime/Dataset.h"
+#include "kiln/runtime/io/Checkpoint.h"
+#include "kiln/runtime/io/Dataset.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -15,7 +15,7 @@ namespace kiln::run {
 struct TrainOptions {
   /// The training data: a directory of IDX files (Fashion-MNIST layout:
   /// train-images-idx3-ubyte[.gz], ..., t10k-... for the test set), or a .csv file (label in
-  /// the first column, header detected; kiln/runtime/Dataset.h).
+  /// the first column, header detected; kiln/runtime/io/Dataset.h).
   std::string trainData;
   std::string testData; ///< with a CSV trainData: the test CSV; empty for no test set
   /// Hold out this fraction of the training data (a split seeded by `seed`) and evaluate on

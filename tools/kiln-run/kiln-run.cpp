@@ -6,7 +6,7 @@
 #include "kiln/runtime/Heap.h"
 #include "kiln/runtime/InitSpec.h"
 #include "kiln/runtime/Module.h"
-#include "kiln/runtime/Npy.h"
+#include "kiln/runtime/io/Npy.h"
 #include "kiln/runtime/Random.h"
 #include "kiln/runtime/Session.h"
 
@@ -45,6 +45,17 @@ template <class T> T orFail(StatusOr<T> value, const std::string &context) {
 void orFail(const Status &status, const std::string &context) {
   if (!status.ok())
     fail(context + std::string(status.message()));
+}
+
+CLI::Option *addPipelineOption(CLI::App &app, const std::string &flag, bool &value,
+                               const std::string &help) {
+  // CLI11 takes --flag=false too, so that a default of true can be turned off.
+  return app.add_flag(flag, value, help);
+}
+
+CLI::Option *addPipelineOption(CLI::App &app, const std::string &flag, std::string &value,
+                               const std::string &help) {
+  return app.add_option(flag, value, help);
 }
 
 std::string describe(const TensorSpec &spec) {
@@ -298,30 +309,34 @@ int main(int argc, char **argv) {
   app.add_option("--arch", archPath,
                  "A search's checkpoint: compile the .mlir program's architecture derived from "
                  "its alphas (kiln.architecture, kiln-derive-arch)");
-  std::string searchMethod;
-  app.add_option("--search", searchMethod,
-                 "Expand the program's kiln.search_step with this method: darts1, darts2, "
-                 "rarts or rarts_jacobi (default: the op's own)");
+  // The pipeline's own options (PipelineOptions.def), as kiln-compile has them.
+  kiln::CompileOptions compileOptions;
+  std::vector<CLI::Option *> pipelineFlags;
+#define KILN_PIPELINE_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                                \
+  pipelineFlags.push_back(addPipelineOption(app, "--" FLAG, compileOptions.pipeline.FIELD, HELP));
+#include "kiln/Pipelines/PipelineOptions.def"
   CLI11_PARSE(app, argc, argv);
 
-  if (!searchMethod.empty() && fs::path(program).extension() != ".mlir" && program != "-")
-    fail("--search chooses how a .mlir program is compiled, not " + program);
-  if (!archPath.empty() && fs::path(program).extension() != ".mlir" && program != "-")
+  bool isProgram = fs::path(program).extension() == ".mlir" || program == "-";
+  for (CLI::Option *flag : pipelineFlags)
+    if (flag->count() && !isProgram)
+      fail(flag->get_name() + " chooses how a .mlir program is compiled, not " + program);
+  if (!archPath.empty() && !isProgram)
     fail("--arch derives an architecture while compiling: it needs a .mlir program, not " +
          program);
   // A .mlir program is compiled to a private temporary library first.
   TempDir tmp;
   std::string library = program;
-  if (fs::path(program).extension() == ".mlir" || program == "-") {
+  if (isProgram) {
     std::string pattern = (fs::temp_directory_path() / "kiln-run-XXXXXX").string();
     if (!mkdtemp(pattern.data()))
       fail("cannot create a temporary directory");
     tmp.path = pattern;
     library = (tmp.path / "program.so").string();
-    kiln::CompileOptions options;
-    options.archCheckpoint = archPath;
-    options.searchMethod = searchMethod;
-    if (!kiln::compileProgramFile(program, library, options))
+    // Retraining what a search found: its alphas bound, the edges discretized.
+    if (!archPath.empty())
+      compileOptions.pipeline.deriveArch = true;
+    if (!kiln::compileProgramFile(program, library, compileOptions, archPath))
       return EXIT_FAILURE;
   }
 

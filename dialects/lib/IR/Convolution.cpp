@@ -27,7 +27,7 @@ std::string shapeString(ArrayRef<int64_t> shape) {
 }
 
 /// The geometry of a window op whose input has type `x` and whose output has type `y`.
-FailureOr<kiln_window_geometry> geometryOf(Operation *op, RankedTensorType x, RankedTensorType y,
+FailureOr<WindowGeometry> geometryOf(Operation *op, RankedTensorType x, RankedTensorType y,
                                            const Window &w) {
   for (RankedTensorType t : {x, y})
     if (t.getRank() != 4 || !t.hasStaticShape())
@@ -40,7 +40,7 @@ FailureOr<kiln_window_geometry> geometryOf(Operation *op, RankedTensorType x, Ra
       return op->emitOpError("needs a window of at least 1x1, strides and dilations of at "
                              "least 1 and non-negative padding");
   }
-  kiln_window_geometry g{};
+  WindowGeometry g{};
   g.n = x.getDimSize(0);
   g.c = x.getDimSize(1);
   g.h = x.getDimSize(2);
@@ -78,7 +78,7 @@ FailureOr<kiln_window_geometry> geometryOf(Operation *op, RankedTensorType x, Ra
   return g;
 }
 
-FailureOr<kiln_window_geometry> convGeometry(Operation *op, RankedTensorType x,
+FailureOr<WindowGeometry> convGeometry(Operation *op, RankedTensorType x,
                                              RankedTensorType filter, RankedTensorType y,
                                              ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
                                              ArrayRef<int64_t> dilation, int64_t groups) {
@@ -101,7 +101,7 @@ FailureOr<kiln_window_geometry> convGeometry(Operation *op, RankedTensorType x,
 }
 
 template <typename PoolOp>
-FailureOr<kiln_window_geometry> poolGeometry(PoolOp op, RankedTensorType x, RankedTensorType y,
+FailureOr<WindowGeometry> poolGeometry(PoolOp op, RankedTensorType x, RankedTensorType y,
                                              ArrayRef<int64_t> dilation) {
   Window w;
   w.kernel = op.getKernel();
@@ -113,7 +113,7 @@ FailureOr<kiln_window_geometry> poolGeometry(PoolOp op, RankedTensorType x, Rank
 
 const SmallVector<int64_t> kDense{1, 1};
 
-kiln_window_geometry orDie(FailureOr<kiln_window_geometry> g) {
+WindowGeometry orDie(FailureOr<WindowGeometry> g) {
   assert(succeeded(g) && "getGeometry() on an op that does not verify");
   return *g;
 }
@@ -122,7 +122,7 @@ kiln_window_geometry orDie(FailureOr<kiln_window_geometry> g) {
 
 //===-- Geometry and verifiers ------------------------------------------------------------===//
 
-kiln_window_geometry Conv2dOp::getGeometry() {
+WindowGeometry Conv2dOp::getGeometry() {
   return orDie(convGeometry(*this, rankedType(getInput()), rankedType(getFilter()),
                             rankedType(getResult()), getStride(), getPadding(), getDilation(),
                             getGroups()));
@@ -131,7 +131,7 @@ LogicalResult Conv2dOp::verify() { return success(succeeded(convGeometry(
     *this, rankedType(getInput()), rankedType(getFilter()), rankedType(getResult()), getStride(),
     getPadding(), getDilation(), getGroups()))); }
 
-kiln_window_geometry Conv2dGradInputOp::getGeometry() {
+WindowGeometry Conv2dGradInputOp::getGeometry() {
   return orDie(convGeometry(*this, rankedType(getInputGrad()), rankedType(getFilter()),
                             rankedType(getOutputGrad()), getStride(), getPadding(),
                             getDilation(), getGroups()));
@@ -140,7 +140,7 @@ LogicalResult Conv2dGradInputOp::verify() { return success(succeeded(convGeometr
     *this, rankedType(getInputGrad()), rankedType(getFilter()), rankedType(getOutputGrad()),
     getStride(), getPadding(), getDilation(), getGroups()))); }
 
-kiln_window_geometry Conv2dGradFilterOp::getGeometry() {
+WindowGeometry Conv2dGradFilterOp::getGeometry() {
   return orDie(convGeometry(*this, rankedType(getInput()), rankedType(getFilterGrad()),
                             rankedType(getOutputGrad()), getStride(), getPadding(),
                             getDilation(), getGroups()));
@@ -149,7 +149,7 @@ LogicalResult Conv2dGradFilterOp::verify() { return success(succeeded(convGeomet
     *this, rankedType(getInput()), rankedType(getFilterGrad()), rankedType(getOutputGrad()),
     getStride(), getPadding(), getDilation(), getGroups()))); }
 
-kiln_window_geometry MaxPool2dOp::getGeometry() {
+WindowGeometry MaxPool2dOp::getGeometry() {
   return orDie(poolGeometry(*this, rankedType(getInput()), rankedType(getResult()), getDilation()));
 }
 LogicalResult MaxPool2dOp::verify() {
@@ -157,7 +157,7 @@ LogicalResult MaxPool2dOp::verify() {
       poolGeometry(*this, rankedType(getInput()), rankedType(getResult()), getDilation())));
 }
 
-kiln_window_geometry AvgPool2dOp::getGeometry() {
+WindowGeometry AvgPool2dOp::getGeometry() {
   return orDie(poolGeometry(*this, rankedType(getInput()), rankedType(getResult()), kDense));
 }
 LogicalResult AvgPool2dOp::verify() {
@@ -165,7 +165,7 @@ LogicalResult AvgPool2dOp::verify() {
       succeeded(poolGeometry(*this, rankedType(getInput()), rankedType(getResult()), kDense)));
 }
 
-kiln_window_geometry MaxPool2dGradOp::getGeometry() {
+WindowGeometry MaxPool2dGradOp::getGeometry() {
   return orDie(poolGeometry(*this, rankedType(getInput()), rankedType(getOutputGrad()),
                             getDilation()));
 }
@@ -174,7 +174,7 @@ LogicalResult MaxPool2dGradOp::verify() {
                                         rankedType(getOutputGrad()), getDilation())));
 }
 
-kiln_window_geometry AvgPool2dGradOp::getGeometry() {
+WindowGeometry AvgPool2dGradOp::getGeometry() {
   return orDie(poolGeometry(*this, rankedType(getInputGrad()), rankedType(getOutputGrad()), kDense));
 }
 LogicalResult AvgPool2dGradOp::verify() {

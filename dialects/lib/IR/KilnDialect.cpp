@@ -3,7 +3,6 @@
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnOps.h"
 #include "kiln/runtime/InitSpec.h"
-#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/InliningUtils.h"
 
@@ -27,7 +26,6 @@ void KilnDialect::initialize() {
 #include "kiln/IR/KilnOps.cpp.inc"
       >();
   addInterfaces<KilnInlinerInterface>();
-  declarePromisedInterface<bufferization::BufferizableOpInterface, KernelCallOp>();
 }
 
 LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regionIndex,
@@ -36,8 +34,7 @@ LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
   if (attribute.getName() == kDataAttrName) {
     auto field = dyn_cast<StringAttr>(attribute.getValue());
     // "val_*": the second batch of a bilevel search step, from the other half of the data.
-    if (!field || !llvm::is_contained({"images", "labels", "val_images", "val_labels"},
-                                      field.getValue()))
+    if (!field || !symbolizeDataField(field.getValue()))
       return op->emitError() << "argument #" << argIndex << ": '" << kDataAttrName
                              << "' must be \"images\", \"labels\", \"val_images\" or "
                                 "\"val_labels\", not "
@@ -55,6 +52,24 @@ LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
                            << "' must be a string: zeros, ones, fill:V, normal[:STDDEV] or "
                               "uniform[:BOUND], not "
                            << attribute.getValue();
+  return success();
+}
+
+LogicalResult KilnDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
+  if (attribute.getName() != kSearchedAlphasAttrName)
+    return op->emitError() << "unknown kiln attribute '" << attribute.getName().getValue()
+                           << "'";
+  auto alphas = dyn_cast<DictionaryAttr>(attribute.getValue());
+  if (!isa<ModuleOp>(op) || !alphas)
+    return op->emitError() << "'" << kSearchedAlphasAttrName
+                           << "' belongs on a module: a dictionary of dense float tensors";
+  for (NamedAttribute alpha : alphas) {
+    auto values = dyn_cast<DenseFPElementsAttr>(alpha.getValue());
+    if (!values || !values.getType().hasRank())
+      return op->emitError() << "'" << kSearchedAlphasAttrName << "': \""
+                             << alpha.getName().getValue()
+                             << "\" must be a dense tensor of floats, not " << alpha.getValue();
+  }
   return success();
 }
 

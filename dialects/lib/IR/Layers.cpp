@@ -103,8 +103,6 @@ LogicalResult SoftmaxCrossEntropyOp::verify() {
   if (!compatible(logits.getDimSize(0), labels.getDimSize(0)))
     return emitOpError("has ") << logits.getDimSize(0) << " rows of logits but "
                                << labels.getDimSize(0) << " labels";
-  if (getReduction() != "mean" && getReduction() != "sum")
-    return emitOpError("reduction must be \"mean\" or \"sum\", not \"") << getReduction() << "\"";
   return verifyScalarResult(*this, getLogits(), getResult());
 }
 

@@ -53,12 +53,6 @@ LogicalResult VarianceScalingOp::verify() {
   double scale = getScale().convertToDouble();
   if (!(scale > 0) || !std::isfinite(scale))
     return emitOpError("scale must be positive and finite, not ") << scale;
-  if (getMode() != "fan_in" && getMode() != "fan_out" && getMode() != "fan_avg")
-    return emitOpError("mode must be \"fan_in\", \"fan_out\" or \"fan_avg\", not \"")
-           << getMode() << "\"";
-  if (getDistribution() != "uniform" && getDistribution() != "normal")
-    return emitOpError("distribution must be \"uniform\" or \"normal\", not \"")
-           << getDistribution() << "\"";
   auto f = fans(*this);
   if (failed(f))
     return failure();
@@ -69,7 +63,10 @@ LogicalResult VarianceScalingOp::verify() {
 
 double VarianceScalingOp::getSpread() {
   auto [fanIn, fanOut] = *fans(*this);
-  double n = getMode() == "fan_in" ? fanIn : getMode() == "fan_out" ? fanOut : (fanIn + fanOut) / 2;
+  double n = getMode() == FanMode::FanIn    ? fanIn
+             : getMode() == FanMode::FanOut ? fanOut
+                                            : (fanIn + fanOut) / 2;
   double variance = getScale().convertToDouble() / n;
-  return getDistribution() == "uniform" ? std::sqrt(3 * variance) : std::sqrt(variance);
+  return getDistribution() == InitDistribution::Uniform ? std::sqrt(3 * variance)
+                                                        : std::sqrt(variance);
 }

@@ -71,18 +71,7 @@ FailureOr<SmallVector<Value>> MixedOp::buildVJP(OpBuilder &b, ValueRange cot) {
   return result;
 }
 
-ArrayRef<StringRef> SearchStepOp::getMethods() {
-  static constexpr StringRef methods[] = {"darts1", "darts2", "rarts", "rarts_jacobi"};
-  return methods;
-}
-
 LogicalResult SearchStepOp::verify() {
-  if (!llvm::is_contained(getMethods(), getMethod()))
-    return emitOpError("method must be one of ")
-           << llvm::join(getMethods(), ", ") << ", not \"" << getMethod() << "\"";
-  if (getArchOptimizer() != "adam" && getArchOptimizer() != "sgd")
-    return emitOpError("arch_optimizer must be \"adam\" or \"sgd\", not \"")
-           << getArchOptimizer() << "\"";
   if (getLrMin().convertToDouble() > getLr().convertToDouble())
     return emitOpError("lr_min (") << getLrMin().convertToDouble() << ") exceeds lr ("
                                    << getLr().convertToDouble() << ")";

@@ -4,6 +4,7 @@
 #include "kiln/Conversion/Passes.h"
 #include "kiln/IR/ExternalModels.h"
 #include "kiln/IR/KilnDialect.h"
+#include "kiln/RT/KilnRT.h"
 #include "kiln/Transforms/Passes.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -21,25 +22,25 @@
 
 using namespace mlir;
 
-void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &options) {
+void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // Search steps first: what they generate is an ordinary training step.
   KilnSearchStepPassOptions search;
   search.method = options.searchMethod;
   pm.addPass(createKilnSearchStepPass(search));
-  // A retraining program's searched alphas, then its discrete architecture (ALGORITHMS.md
-  // 1.1), before anything differentiates the edges away.
-  KilnBindArchPassOptions bind;
-  bind.checkpoint = options.archCheckpoint;
-  pm.addPass(createKilnBindArchPass(bind));
-  if (!options.archCheckpoint.empty()) {
-    // Inlined first, so that alphas bound in a caller reach the edges of a callee.
+  // A retraining program's searched alphas (attached to the module by the driver that read
+  // the search's checkpoint; without kiln.architecture ops a no-op), then its discrete
+  // architecture (docs/algorithms.md §1.1), before anything differentiates the edges away.
+  // Inlined first, so that alphas bound in a caller reach the edges of a callee.
+  pm.addPass(createKilnBindArchPass());
+  if (options.deriveArch) {
     pm.addPass(createInlinerPass());
     pm.addPass(createKilnDeriveArchPass());
   }
   // Tensor level: kiln ops and element-wise arith on tensors become destination-passing
   // linalg ops, so every update names the buffer it overwrites.
   // Differentiation sees one function body: helper functions (a model's forward pass
-  // shared by the loss and the evaluation) are inlined first.
+  // shared by the loss and the evaluation) are inlined first (and the candidates a derived
+  // architecture dropped are cleaned away by the inliner's canonicalization).
   pm.addPass(createInlinerPass());
   pm.addPass(createKilnAutodiffPass());
   // The synthesized forward+backward functions are called once each: inlining them lets
@@ -107,11 +108,11 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const KilnToLLVMOptions &o
 }
 
 void kiln::registerKilnDialects(DialectRegistry &registry) {
-  registry.insert<KilnDialect>();
+  registry.insert<KilnDialect, krt::KilnRTDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerDifferentiableExternalModels(registry);
-  registerBufferizationExternalModels(registry);
+  krt::registerBufferizationExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }
@@ -123,6 +124,6 @@ void kiln::registerKilnPassesAndPipelines() {
       "kiln-to-llvm",
       "Lower a kiln program to the LLVM dialect with Kiln's entry-point ABI",
       [](OpPassManager &pm, const KilnToLLVMOptions &options) {
-        buildKilnToLLVMPipeline(pm, options);
+        buildKilnToLLVMPipeline(pm, options.get());
       });
 }

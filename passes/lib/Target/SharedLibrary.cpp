@@ -3,6 +3,8 @@
 #include "kiln/Target/SharedLibrary.h"
 #include "kiln/Pipelines/Pipelines.h"
 #include "kiln/Transforms/Passes.h"
+#include "kiln/runtime/Abi.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -166,12 +168,7 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
                                            const CompileOptions &options) {
   Location loc = module.getLoc();
   PassManager pm(module.getContext());
-  KilnToLLVMOptions pipelineOptions;
-  pipelineOptions.exactMath = options.exactMath;
-  pipelineOptions.archCheckpoint = options.archCheckpoint;
-  pipelineOptions.searchMethod = options.searchMethod;
-  pipelineOptions.recomputeCandidates = options.recomputeCandidates;
-  buildKilnToLLVMPipeline(pm, pipelineOptions);
+  buildKilnToLLVMPipeline(pm, options.pipeline);
   std::string failedPass;
   pm.addInstrumentation(std::make_unique<FirstFailedPass>(&failedPass));
   bool reported = false;
@@ -197,7 +194,14 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
     module.print(file->os());
     file->keep();
   }
-  auto signature = module->getAttrOfType<StringAttr>(kAbiSignatureAttr);
+  // kiln-emit-abi wrote the signature JSON (NUL-terminated) into its global.
+  auto signatureGlobal = module.lookupSymbol<LLVM::GlobalOp>(KILN_ABI_SIGNATURE_SYMBOL);
+  auto signatureText = signatureGlobal
+                           ? dyn_cast_or_null<StringAttr>(signatureGlobal.getValueOrNull())
+                           : StringAttr();
+  if (!signatureText)
+    return emitError(loc) << "internal error: the pipeline emitted no " << KILN_ABI_SIGNATURE_SYMBOL;
+  StringRef signature = signatureText.getValue().drop_back(); // the NUL
 
   FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
       createHostTargetMachine(loc, options);
@@ -219,8 +223,8 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
     return failure();
 
   if (!options.headerPath.empty()) {
-    FailureOr<std::string> text = generateCHeader(
-        signature.getValue(), llvm::sys::path::stem(options.headerPath));
+    FailureOr<std::string> text =
+        generateCHeader(signature, llvm::sys::path::stem(options.headerPath));
     if (failed(text))
       return emitError(loc) << "internal error: unreadable ABI signature";
     if (failed(makeSibling(loc, options.headerPath, ".h", header)))

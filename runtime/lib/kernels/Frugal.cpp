@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln_frugal_f32/_f64 and kiln_frugal_blocks_f32/_f64 (Abi.h): one FRUGAL step (ALGORITHMS.md
+// kiln_frugal_f32/_f64 and kiln_frugal_blocks_f32/_f64 (Abi.h): one FRUGAL step (docs/algorithms.md
 // 2) for one parameter (or, blockwise, a list of them), in a single pass over memory. The state-full subspace is a sorted list of columns, rows or
 // coordinates. Rows are updated whole by the rule they belong to; a row (columns) or a chunk
 // (coordinates) mixing both takes the state-free update in one vectorized pass while in

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln.frugal with projection "svd" (kiln_frugal_config projection 3): the reference's
-// GaloreOptimizer with proj_side "std" (ALGORITHMS.md 2.2). The subspace is spanned by the
+// GaloreOptimizer with proj_side "std" (docs/algorithms.md §2.2). The subspace is spanned by the
 // gradient's top-r singular vectors (LAPACK's divide-and-conquer SVD, every update_gap
 // steps); the projections down and up are matrix products, oneDNN's sgemm for f32 and BLAS
 // for the f64 reference. The projected copies are what GaLore is: they live in per-thread
@@ -100,7 +100,7 @@ template <typename T> void frugalSvd(const int64_t *params, void *const *buffers
   const int64_t rows = c.rows, cols = c.cols, r = c.k, n = rows * cols;
   const bool right = rows >= cols, adam = c.state_full == 0;
   const int64_t stateSize = right ? rows * r : r * cols;
-  // Re-selection (ALGORITHMS.md 2.3, reset_statistics) from the current gradient.
+  // Re-selection (docs/algorithms.md §2.3, reset_statistics) from the current gradient.
   if (*step == 0 || *step >= c.update_gap) {
     if (r > 0)
       project(g, rows, cols, r, right, proj);

@@ -1,4 +1,4 @@
-// The scalar toys of ALGORITHMS.md 1.3 again, now with steps that kiln-search-step writes
+// The scalar toys of docs/algorithms.md §1.3 again, now with steps that kiln-search-step writes
 // from one kiln.search_step: one program, the method chosen by --search. Plain gradient
 // steps (momentum, decay and clipping off, SGD for alpha, constant lr 0.1), lambda = beta = 1,
 // w = 0.2, a = 0.5 (and y = 0.3):

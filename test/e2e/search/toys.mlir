@@ -1,4 +1,4 @@
-// The scalar toy problems of ALGORITHMS.md 1.3, compiled: one RARTS Gauss-Seidel sweep and
+// The scalar toy problems of docs/algorithms.md §1.3, compiled: one RARTS Gauss-Seidel sweep and
 // the DARTS first- and second-order architecture gradients (the latter with the
 // finite-difference Hessian-vector product, R = 0.01 / ||v||), each step one entry point
 // built from kiln.value_and_grad. And the mixed-operation worked example.

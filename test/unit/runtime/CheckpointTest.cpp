@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests for checkpoints: round trip, the safetensors header, corruption and atomic saves.
-#include "kiln/runtime/Checkpoint.h"
+#include "kiln/runtime/io/Checkpoint.h"
 
 #include "TestUtil.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests for the CSV dataset reader: good files with and without a header, the label in any
 // column, the accepted number spellings, and every error with its path:line:column.
-#include "kiln/runtime/Dataset.h"
+#include "kiln/runtime/io/Dataset.h"
 
 #include "TestUtil.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests for datasets: IDX directories, row selection, the seeded train/validation split and
 // the two-way split (sizes, determinism, disjointness, coverage, invalid fractions).
-#include "kiln/runtime/Dataset.h"
+#include "kiln/runtime/io/Dataset.h"
 
 #include "TestUtil.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests for the IDX reader: plain and gzip files written here, every error path, and the
 // Fashion-MNIST files that Debian's dataset-fashion-mnist installs.
-#include "kiln/runtime/Idx.h"
+#include "kiln/runtime/io/Idx.h"
 
 #include "TestUtil.h"
 

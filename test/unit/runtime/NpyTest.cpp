@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests for loadNpy/saveNpy: round trips, hand-written headers, corrupt files, atomic saves.
-#include "kiln/runtime/Npy.h"
+#include "kiln/runtime/io/Npy.h"
 
 #include "TestUtil.h"
 

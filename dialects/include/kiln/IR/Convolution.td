@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Convolution and pooling over NCHW tensors (torch.nn.functional conventions). The heavy
-// work lowers to the runtime's window kernels (kiln.kernel_call, Abi.h): oneDNN for f32
+// work lowers to the runtime's window kernels (kiln_rt.kernel_call, Abi.h): oneDNN for f32
 // convolutions, plain loops for pooling and for the f64 reference.
 #ifndef KILN_IR_CONVOLUTION_TD
 #define KILN_IR_CONVOLUTION_TD
@@ -17,8 +17,8 @@ defvar Kiln_ConvAttrs = (ins DefaultValuedAttr<Kiln_Pair, "{1, 1}">:$stride,
 
 /// Window geometry shared by verifier and lowering (Convolution.cpp).
 defvar Kiln_GeometryDecl = [{
-    /// The geometry of the runtime kernel (Abi.h), valid once the op verifies.
-    ::kiln_window_geometry getGeometry();
+    /// The window geometry, valid once the op verifies.
+    ::kiln::WindowGeometry getGeometry();
   }];
 
 def Kiln_Conv2dOp : Kiln_LayerOp<"conv2d"> {

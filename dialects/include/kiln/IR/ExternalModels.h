@@ -12,9 +12,6 @@ namespace kiln {
 /// tensor.collapse_shape/expand_shape (flatten, reshape) and tensor.concat, so kiln-autodiff
 /// differentiates programs that use them on tensors.
 void registerDifferentiableExternalModels(mlir::DialectRegistry &registry);
-
-/// Registers one-shot bufferization for kiln.kernel_call (the dialect promises it).
-void registerBufferizationExternalModels(mlir::DialectRegistry &registry);
 } // namespace kiln
 
 #endif // KILN_IR_EXTERNALMODELS_H

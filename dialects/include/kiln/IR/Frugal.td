@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// FRUGAL gradient splitting (Zmushko et al., ICML 2025; ALGORITHMS.md 2): a state-full
+// FRUGAL gradient splitting (Zmushko et al., ICML 2025; docs/algorithms.md §2): a state-full
 // optimizer on a subspace of each parameter, a state-free one on the rest.
 #ifndef KILN_IR_FRUGAL_TD
 #define KILN_IR_FRUGAL_TD
@@ -63,7 +63,9 @@ def Kiln_FrugalOp : Kiln_Op<"frugal", [Pure,
                        Kiln_StepTensor:$key,
                        Kiln_NonNegF64Attr:$lr, Kiln_ClosedUnitIntervalF64Attr:$density,
                        ConfinedAttr<I64Attr, [IntPositive]>:$update_gap,
-                       StrAttr:$projection, StrAttr:$state_full, StrAttr:$state_free,
+                       Kiln_StrEnumAttr<Kiln_FrugalProjection>:$projection,
+                       Kiln_StrEnumAttr<Kiln_FrugalStateFull>:$state_full,
+                       Kiln_StrEnumAttr<Kiln_FrugalStateFree>:$state_free,
                        DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.9">:$beta1,
                        DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.999">:$beta2,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0e-8">:$eps,
@@ -79,8 +81,9 @@ def Kiln_FrugalOp : Kiln_Op<"frugal", [Pure,
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    /// The runtime kernel's configuration (Abi.h), valid once the op verifies.
-    ::kiln_frugal_config getConfig();
+    /// The subspace size and the state and subspace shapes the projection implies, valid
+    /// once the op verifies.
+    ::kiln::FrugalLayout getLayout();
   }];
 }
 
@@ -121,7 +124,9 @@ def Kiln_FrugalBlocksOp : Kiln_Op<"frugal_blocks", [Pure, SameVariadicOperandSiz
                        Kiln_StepTensor:$key,
                        Kiln_NonNegF64Attr:$lr, Kiln_ClosedUnitIntervalF64Attr:$density,
                        ConfinedAttr<I64Attr, [IntPositive]>:$update_gap,
-                       StrAttr:$block_order, StrAttr:$state_full, StrAttr:$state_free,
+                       Kiln_StrEnumAttr<Kiln_FrugalBlockOrder>:$block_order,
+                       Kiln_StrEnumAttr<Kiln_FrugalStateFull>:$state_full,
+                       Kiln_StrEnumAttr<Kiln_FrugalStateFree>:$state_free,
                        DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.9">:$beta1,
                        DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.999">:$beta2,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0e-8">:$eps,
@@ -137,9 +142,9 @@ def Kiln_FrugalBlocksOp : Kiln_Op<"frugal_blocks", [Pure, SameVariadicOperandSiz
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    /// The runtime kernel's parameters (Abi.h: a kiln_frugal_blocks_config, then the
-    /// tensors' element counts), valid once the op verifies.
-    ::llvm::SmallVector<int64_t> getKernelParams();
+    /// How many tensors are state-full at a time, the pool size and the tensors' element
+    /// counts, valid once the op verifies.
+    ::kiln::FrugalBlocksLayout getLayout();
   }];
 }
 

@@ -3,6 +3,7 @@
 #ifndef KILN_IR_KILNDIALECT_TD
 #define KILN_IR_KILNDIALECT_TD
 
+include "kiln/Enums/KilnEnums.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/AttrTypeBase.td"
 
@@ -20,11 +21,18 @@ def Kiln_Dialect : Dialect {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
   // `kiln.init` on an entry point's argument says how drivers fill it when not given.
   let hasRegionArgAttrVerify = 1;
+  // `kiln.searched_alphas` on a module: the alphas a search learned, for kiln-bind-arch.
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     static constexpr ::llvm::StringLiteral kInitAttrName = "kiln.init";
     /// On a training step's argument: which field of the dataset a driver feeds it
     /// ("images" or "labels"), one batch per call.
     static constexpr ::llvm::StringLiteral kDataAttrName = "kiln.data";
+    /// On a module: the architecture parameters a search learned, by the name of their
+    /// tensor in the search's checkpoint ("input8" = dense<...>), which kiln-bind-arch
+    /// substitutes for kiln.architecture. Drivers read the checkpoint and attach them
+    /// (`--arch CHECKPOINT`), so the compiler never reads files of the runtime.
+    static constexpr ::llvm::StringLiteral kSearchedAlphasAttrName = "kiln.searched_alphas";
   }];
 }
 
@@ -32,6 +40,23 @@ class Kiln_Op<string mnemonic, list<Trait> traits = []>
     : Op<Kiln_Dialect, mnemonic, traits>;
 
 //===-- Shared constraints -----------------------------------------------------------------===//
+
+/// An attribute that takes one of an enumeration's cases, written as a string
+/// (`projection = "rows"`) so programs read naturally, verified by ODS against the cases and
+/// read in C++ as the enum (`getProjection()` returns `kiln::FrugalProjection`). An EnumAttr
+/// proper would be printed `#kiln<projection rows>` in an attribute dictionary.
+class Kiln_StrEnumAttr<EnumInfo info> : Attr<
+    And<[CPred<"::llvm::isa<::mlir::StringAttr>($_self)">,
+         CPred<info.cppNamespace # "::" # info.stringToSymbolFnName #
+               "(::llvm::cast<::mlir::StringAttr>($_self).getValue()).has_value()">]>,
+    info.summary> {
+  let storageType = "::mlir::StringAttr";
+  let returnType = info.cppType;
+  let convertFromStorage =
+      "*" # info.cppNamespace # "::" # info.stringToSymbolFnName # "($_self.getValue())";
+  let constBuilderCall = "$_builder.getStringAttr(" # info.cppNamespace # "::" #
+                         info.symbolToStringFnName # "($0))";
+}
 
 // Predicates are written so NaN fails them: every comparison with NaN is false.
 def Kiln_NonNegativeF64 : AttrConstraint<

@@ -5,7 +5,7 @@
 
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnInterfaces.h"
-#include "kiln/runtime/Abi.h"
+#include "kiln/IR/Layouts.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"

@@ -211,7 +211,8 @@ def Kiln_SoftmaxCrossEntropyOp : Kiln_LayerOp<"softmax_cross_entropy"> {
     ```
   }];
   let arguments = (ins Kiln_FloatTensor:$logits, Kiln_LabelTensor:$labels,
-                       DefaultValuedAttr<StrAttr, "\"mean\"">:$reduction);
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_LossReduction>,
+                                         "::kiln::LossReduction::Mean">:$reduction);
   let results = (outs Kiln_FloatTensor:$result);
   let assemblyFormat = [{
     $logits `,` $labels attr-dict `:` type($logits) `,` type($labels) `->` type($result)
@@ -461,7 +462,8 @@ def Kiln_SoftmaxCrossEntropyGradOp : Kiln_BackwardOp<"softmax_cross_entropy_grad
   }];
   let arguments = (ins Kiln_FloatTensor:$logits, Kiln_LabelTensor:$labels,
                        Kiln_FloatTensor:$loss_grad,
-                       DefaultValuedAttr<StrAttr, "\"mean\"">:$reduction);
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_LossReduction>,
+                                         "::kiln::LossReduction::Mean">:$reduction);
   let results = (outs Kiln_FloatTensor:$logits_grad);
   let assemblyFormat = [{
     $logits `,` $labels `,` $loss_grad attr-dict `:` type($logits) `,` type($labels) `,`

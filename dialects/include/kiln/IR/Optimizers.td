@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Optimizer-update ops: the exact update equations of ALGORITHMS.md / PyTorch, on one tensor.
+// Optimizer-update ops: the exact update equations of docs/algorithms.md §8 / PyTorch, on one tensor.
 #ifndef KILN_IR_OPTIMIZERS_TD
 #define KILN_IR_OPTIMIZERS_TD
 

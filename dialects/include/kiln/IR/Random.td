@@ -70,8 +70,9 @@ def Kiln_VarianceScalingOp : Kiln_RandomOp<"variance_scaling"> {
         distribution = "normal", in_axis = 1 : i64, out_axis = 0 : i64} : tensor<32x1x3x3xf32>
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$key, F64Attr:$scale, StrAttr:$mode,
-                       StrAttr:$distribution,
+  let arguments = (ins Kiln_StepTensor:$key, F64Attr:$scale,
+                       Kiln_StrEnumAttr<Kiln_FanMode>:$mode,
+                       Kiln_StrEnumAttr<Kiln_InitDistribution>:$distribution,
                        DefaultValuedAttr<I64Attr, "-2">:$in_axis,
                        DefaultValuedAttr<I64Attr, "-1">:$out_axis);
   let extraClassDeclaration = [{

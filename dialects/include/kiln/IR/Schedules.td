@@ -86,9 +86,9 @@ def Kiln_StepDecayScheduleOp : Kiln_ScheduleOp<"step_decay_schedule"> {
 }
 
 def Kiln_UbaScheduleOp : Kiln_ScheduleOp<"uba_schedule"> {
-  let summary = "Unified budget-aware schedule (UBA, ALGORITHMS.md 7.4)";
+  let summary = "Unified budget-aware schedule (UBA, docs/algorithms.md §7.4)";
   let description = [{
-    Tang et al. 2025, as in the third-party implementation that ALGORITHMS.md 7.4 quotes
+    Tang et al. 2025, as in the third-party implementation that docs/algorithms.md §7.4 quotes
     (the paper's own formula is unverified). Linear warm-up from 0 to max_value over
     warmup_steps, then with p = clip((c - warmup_steps) / (total_steps - warmup_steps), 0, 1)
     and s = 1 + cos(pi p):

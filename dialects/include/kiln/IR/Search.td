@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Differentiable architecture search (DARTS, RARTS; ALGORITHMS.md 1): the relaxed mixed
+// Differentiable architecture search (DARTS, RARTS; docs/algorithms.md §1): the relaxed mixed
 // operation of a supernet edge, differentiable in its candidates and in its architecture
 // parameters.
 #ifndef KILN_IR_SEARCH_TD
@@ -12,7 +12,7 @@ include "mlir/IR/SymbolInterfaces.td"
 def Kiln_MixedOp : Kiln_LayerOp<"mixed"> {
   let summary = "A supernet edge: the softmax(alpha)-weighted sum of its candidate operations";
   let description = [{
-    DARTS' continuous relaxation of one edge (ALGORITHMS.md 1.1): with p = softmax(alpha)
+    DARTS' continuous relaxation of one edge (docs/algorithms.md §1.1): with p = softmax(alpha)
     over the candidates named in `ops` (in order), `y = sum_o p_o * x_o`, where x_o is the
     output of candidate o, computed by ordinary kiln ops and passed as an operand, except
     for "none" (the zero operation), which has no operand and contributes nothing (its
@@ -95,7 +95,7 @@ def Kiln_SearchStepOp : Kiln_Op<"search_step", [Symbol, HasParent<"::mlir::Modul
   let summary = "One iteration of an architecture search over a loss: DARTS 1st/2nd order or RARTS";
   let description = [{
     Declares the step function `sym_name` of a differentiable architecture search over the
-    supernet loss `loss`; kiln-search-step expands it into that function (ALGORITHMS.md
+    supernet loss `loss`; kiln-search-step expands it into that function (docs/algorithms.md
     1.2, 1.3), so DARTS first order, DARTS second order and RARTS come from one program,
     `method` chosen in the text or by the compiler's `--search` flag.
 
@@ -136,7 +136,8 @@ def Kiln_SearchStepOp : Kiln_Op<"search_step", [Symbol, HasParent<"::mlir::Modul
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$loss,
-                       DefaultValuedStrAttr<StrAttr, "darts1">:$method,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_SearchMethod>,
+                                         "::kiln::SearchMethod::Darts1">:$method,
                        DenseI64ArrayAttr:$architecture,
                        Kiln_PositiveI64Attr:$decay_steps,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "0.025">:$lr,
@@ -144,7 +145,8 @@ def Kiln_SearchStepOp : Kiln_Op<"search_step", [Symbol, HasParent<"::mlir::Modul
                        DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.9">:$momentum,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "3.0e-4">:$weight_decay,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "5.0">:$max_grad_norm,
-                       DefaultValuedStrAttr<StrAttr, "adam">:$arch_optimizer,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_ArchOptimizer>,
+                                         "::kiln::ArchOptimizer::Adam">:$arch_optimizer,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "3.0e-4">:$arch_lr,
                        DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.5">:$arch_beta1,
                        DefaultValuedAttr<Kiln_UnitIntervalF64Attr, "0.999">:$arch_beta2,
@@ -154,10 +156,6 @@ def Kiln_SearchStepOp : Kiln_Op<"search_step", [Symbol, HasParent<"::mlir::Modul
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "0.01">:$hessian_r);
   let assemblyFormat = "$sym_name `(` $loss `)` attr-dict";
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The methods `method` may name, in the order the documentation lists them.
-    static ::llvm::ArrayRef<::llvm::StringRef> getMethods();
-  }];
 }
 
 #endif // KILN_IR_SEARCH_TD

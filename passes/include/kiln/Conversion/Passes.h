@@ -4,6 +4,7 @@
 #define KILN_CONVERSION_PASSES_H
 
 #include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "kiln/RT/KilnRT.h"
 #include "mlir/Pass/Pass.h"
 
 namespace kiln {

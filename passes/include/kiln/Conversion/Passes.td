@@ -20,7 +20,8 @@ def ConvertKilnToLinalgPass : Pass<"convert-kiln-to-linalg"> {
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
+    "::kiln::krt::KilnRTDialect"
   ];
 }
 

@@ -13,25 +13,28 @@ def KilnRecordLabelClassesPass
     Runs on kiln ops, before they are lowered. A label tensor indexes the class axis of the
     logits it is scored against (`kiln.softmax_cross_entropy`, `kiln.count_correct` and the
     gradient op), so an entry point's labels input holds values in [0, C) where C is that
-    axis's static extent. The pass records C per input in `kiln.abi.classes` (0 where it
-    is unknown); the signature carries it as "classes", and a driver refuses data with a
-    label outside the range instead of letting compiled code read past a logits row.
-    Two consumers that disagree on C are an error located at the second one.
+    axis's static extent. The pass records C as the input's `classes` in the entry point's
+    `kiln_rt.entry_point` contract (declaring it if no pass has yet); the signature carries
+    it as "classes", and the runtime refuses a label outside the range instead of letting
+    compiled code read past a logits row. Two consumers that disagree on C are an error
+    located at the second one.
   }];
+  let dependentDialects = ["::kiln::krt::KilnRTDialect"];
 }
 
 def KilnRecordRolesPass : Pass<"kiln-record-roles", "::mlir::ModuleOp"> {
   let summary = "Record which entry-point inputs are parameters and which optimizer state";
   let description = [{
     Runs on kiln ops, before they are lowered. An input that an optimizer update consumes
-    as its parameter (OptimizerUpdateOpInterface, kiln.frugal) is a "parameter"; one it
-    consumes as state (moments, buffers, FRUGAL's subspace, step and key) is
-    "optimizer_state"; the alpha of a `kiln.mixed` edge is "architecture", and its edge's
-    candidate names go into `kiln.abi.candidates`. The roles go into `kiln.abi.roles` and
+    as its parameter (OptimizerUpdateOpInterface, kiln.frugal) has the role `parameter`;
+    one it consumes as state (moments, buffers, FRUGAL's subspace, step and key)
+    `optimizer_state`; the alpha of a `kiln.mixed` edge `architecture`, with its edge's
+    candidate names. The roles go into the entry point's `kiln_rt.entry_point` contract and
     the signature's "role" (and "candidates"), from which the runtime reports
     optimizer-state bytes per parameter of a compiled step and a trainer reports the state
     of an architecture search.
   }];
+  let dependentDialects = ["::kiln::krt::KilnRTDialect"];
 }
 
 def KilnPrepareEntryPointsPass
@@ -40,33 +43,39 @@ def KilnPrepareEntryPointsPass
   let description = [{
     Runs on tensors, before one-shot bufferization. Every public function with a body is an
     entry point: its arguments and results must be ranked tensors of an ABI element type.
-    The pass records the tensor signature (`kiln.abi.function_type`), requests a C interface
-    wrapper, and marks each argument `bufferization.writable` (and records it as donated) only if some result is written
-    into it through destination-passing ops (an updated parameter or optimizer state). Those
-    are the donated inputs; bufferization may then update them in place, and leaves every
-    other input untouched.
+    The pass completes its `kiln_rt.entry_point` contract (declared from the tensor
+    signature and the arguments' `kiln.init` and `kiln.data`, which it then removes),
+    requests a C interface wrapper, and marks each argument `bufferization.writable` (and
+    `donated` in the contract) only if some result is written into it through
+    destination-passing ops (an updated parameter or optimizer state). Those are the
+    donated inputs; bufferization may then update them in place, and leaves every other
+    input untouched.
   }];
+  let dependentDialects = ["::kiln::krt::KilnRTDialect"];
 }
 
 def KilnFinalizeEntryPointsPass
     : Pass<"kiln-finalize-entry-points", "::mlir::ModuleOp"> {
-  let summary = "Record each entry point's ABI signature and drop results computed in place";
+  let summary = "Record which input each entry-point result is computed in, and drop those";
   let description = [{
     Runs right after one-shot bufferization. A result whose buffer is an argument (the
-    in-place update succeeded) becomes an alias of that input and is dropped from the
-    function, as `drop-equivalent-buffer-results` does for private functions (which it limits
-    itself to); call sites inside the module are updated. Every other result will be a
-    caller-allocated output buffer (`buffer-results-to-out-params`) and must have a static
-    shape. The JSON of Abi.h goes into the `kiln.abi.signature` module attribute.
+    in-place update succeeded) gets that input as its `alias` in the `kiln_rt.entry_point`
+    contract and is dropped from the function, as `drop-equivalent-buffer-results` does for
+    private functions (which it limits itself to); call sites inside the module are
+    updated. Every other result will be a caller-allocated output buffer
+    (`buffer-results-to-out-params`) and must have a static shape.
   }];
 }
 
 def KilnEmitAbiPass : Pass<"kiln-emit-abi", "::mlir::ModuleOp"> {
   let summary = "Emit the ABI version, the signature and kiln_call_ wrappers in LLVM IR";
   let description = [{
-    Runs on the LLVM dialect. For each entry point it adds `kiln_call_<name>(void **args)`
-    forwarding to `_mlir_ciface_<name>`, so the runtime calls any entry the same way, and it
-    emits the `kiln_module_abi_version` and `kiln_module_signature` globals.
+    Runs on the LLVM dialect. For each entry point (an `llvm.func` carrying its
+    `kiln_rt.entry_point` contract) it adds `kiln_call_<name>(void **args)` forwarding to
+    `_mlir_ciface_<name>`, so the runtime calls any entry the same way; it writes the
+    contracts as the signature JSON of Abi.h into the `kiln_module_signature` global (the
+    only place the JSON is made), emits `kiln_module_abi_version`, and removes the
+    contracts.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
@@ -95,7 +104,7 @@ def KilnSearchStepPass : Pass<"kiln-search-step", "::mlir::ModuleOp"> {
   let summary = "Expand kiln.search_step into its step function (DARTS 1st/2nd order, RARTS)";
   let description = [{
     Replaces every `kiln.search_step @name(@loss)` by a public function @name that runs one
-    iteration of its method (ALGORITHMS.md 1.2, 1.3) out of kiln.value_and_grad calls of
+    iteration of its method (docs/algorithms.md §1.2, §1.3) out of kiln.value_and_grad calls of
     @loss, kiln.clip_by_global_norm, kiln.momentum for the weights, kiln.adam or kiln.sgd
     for the alphas and a kiln.cosine_decay_schedule. Its arguments carry the kiln.init and
     kiln.data attributes kiln-run needs to initialise the state and feed the two halves of
@@ -123,22 +132,28 @@ def KilnRelaxMixedPass : Pass<"kiln-relax-mixed", "::mlir::ModuleOp"> {
 }
 
 def KilnBindArchPass : Pass<"kiln-bind-arch", "::mlir::ModuleOp"> {
-  let summary = "Replace kiln.architecture with the searched alphas of a checkpoint";
+  let summary = "Replace kiln.architecture with the searched alphas attached to the module";
   let description = [{
-    Reads `checkpoint` (a kiln-run checkpoint of a search step) and replaces every
-    `kiln.architecture {input = i}` with a constant holding its tensor "input<i>", which must
-    have the op's shape and element type. With no checkpoint, any kiln.architecture is an
-    error that says how to give one. kiln-derive-arch then discretizes the edges.
+    Replaces every `kiln.architecture {input = i}` with a constant holding the module's
+    `kiln.searched_alphas` entry "input<i>", which must have the op's type. Drivers attach
+    that dictionary after reading a search's checkpoint (`--arch CHECKPOINT` on kiln-run and
+    kiln-compile), so the compiler itself reads no files. Without it, any
+    kiln.architecture is an error that says how to give one. kiln-derive-arch then
+    discretizes the edges.
+
+    ```mlir
+    module attributes {kiln.searched_alphas = {input8 = dense<[0.1, 0.9]> : tensor<2xf32>}} {
+      ... kiln.architecture {input = 8 : i64} : tensor<2xf32>   // becomes the constant
+    }
+    ```
   }];
-  let options = [Option<"checkpoint", "checkpoint", "std::string", /*default=*/"\"\"",
-                        "The search's checkpoint (safetensors, from kiln-run --checkpoint)">];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def KilnDeriveArchPass : Pass<"kiln-derive-arch", "::mlir::ModuleOp"> {
   let summary = "Discretize a searched supernet: each kiln.mixed edge becomes one operation";
   let description = [{
-    DARTS' genotype rule (ALGORITHMS.md 1.1, `model_search.py::genotype`) applied to every
+    DARTS' genotype rule (docs/algorithms.md §1.1, `model_search.py::genotype`) applied to every
     `kiln.mixed` whose alpha is a constant (the searched architecture parameters, substituted
     for the alpha arguments): with p = softmax(alpha), an edge's strength is its largest p
     over candidates other than "none", and its operation the candidate holding it (strict
@@ -155,7 +170,7 @@ def KilnDeriveArchPass : Pass<"kiln-derive-arch", "::mlir::ModuleOp"> {
 def KilnLowerFrugalPass : Pass<"kiln-lower-frugal", "::mlir::ModuleOp"> {
   let summary = "Lower kiln.frugal and kiln.frugal_blocks to the runtime's fused FRUGAL kernels";
   let description = [{
-    Runs on tensors. Each `kiln.frugal` becomes a `kiln.kernel_call "frugal"` whose outputs
+    Runs on tensors. Each `kiln.frugal` becomes a `kiln_rt.kernel_call frugal` whose outputs
     are the parameter, its two state tensors, the subspace, the step and the key, all
     updated in place (they are the op's operands, so bufferization writes the donated
     buffers directly). The kernel (Abi.h, runtime/lib/kernels/Frugal.cpp) makes one pass
@@ -163,10 +178,11 @@ def KilnLowerFrugalPass : Pass<"kiln-lower-frugal", "::mlir::ModuleOp"> {
     coordinates together without a mask or a projected copy, and the state it reads exists
     only for the subspace. The "svd" projection is GaLore's: its kernel
     (FrugalSvd.cpp) needs the projected copy, which is three oneDNN matrix products.
-    Each `kiln.frugal_blocks` becomes one `kiln.kernel_call "frugal_blocks"` over all its
+    Each `kiln.frugal_blocks` becomes one `kiln_rt.kernel_call frugal_blocks` over all its
     tensors (N gradients in; N parameters, the state pools, the active list, step and key
-    out), with the tensors' sizes appended to its parameters.
+    out). The parameters travel as `#kiln_rt.frugal` and `#kiln_rt.frugal_blocks`.
   }];
+  let dependentDialects = ["::kiln::krt::KilnRTDialect"];
 }
 
 //===-- Library kernels -------------------------------------------------------------------===//
@@ -179,10 +195,11 @@ def KilnUseLibraryKernelsPass : Pass<"kiln-use-library-kernels", "::mlir::Module
     shared thread pool: hand-tuned AVX-512 GEMM instead of generated loops (about 100x
     faster here). Other element types and strided views keep the generated loops.
 
-    Each `kiln.kernel_call` (convolution, pooling and their gradients, FRUGAL) becomes a call
-    `kiln_<kernel>_<f32|f64>(params, buffers)`: its parameters live in a constant global
-    shared by the calls with the same parameters, and its buffer addresses (inputs, then
-    outputs) in a stack array. Strided buffers are staged through dense copies, which the
+    Each `kiln_rt.kernel_call` (convolution, pooling and their gradients, FRUGAL) becomes a
+    call `kiln_<kernel>_<f32|f64>(params, buffers)`: its parameter attribute is packed into
+    the kernel's C struct of Abi.h (the only place Kiln does so), which lives in a constant
+    global shared by the calls with the same parameters, and its buffer addresses (inputs,
+    then outputs) in a stack array. Strided buffers are staged through dense copies, which the
     kernels require (copied back for outputs).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",

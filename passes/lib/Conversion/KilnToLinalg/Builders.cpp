@@ -10,20 +10,75 @@ using namespace mlir;
 
 namespace kiln::detail {
 
+RankedTensorType rankedType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+Value emptyOf(ImplicitLocOpBuilder &b, RankedTensorType type, function_ref<Value(int64_t)> sizeOf) {
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(sizeOf(d));
+  return tensor::EmptyOp::create(b, type.getShape(), type.getElementType(), dynamicSizes);
+}
+
+Value filled(ImplicitLocOpBuilder &b, Value empty, double value) {
+  Type element = rankedType(empty).getElementType();
+  Value c = arith::ConstantOp::create(b, b.getFloatAttr(element, value));
+  return linalg::FillOp::create(b, ValueRange{c}, ValueRange{empty}).getResult(0);
+}
+
+Value dim(ImplicitLocOpBuilder &b, Value t, int64_t d) { return tensor::DimOp::create(b, t, d); }
+
+Value floatConst(ImplicitLocOpBuilder &b, Type element, double v) {
+  return arith::ConstantOp::create(b, b.getFloatAttr(element, v));
+}
+
+AffineMap identity(ImplicitLocOpBuilder &b, int64_t rank) { return b.getMultiDimIdentityMap(rank); }
+AffineMap toScalar(ImplicitLocOpBuilder &b, int64_t rank) {
+  return AffineMap::get(rank, 0, b.getContext());
+}
+AffineMap lastDim(ImplicitLocOpBuilder &b, int64_t rank) {
+  return AffineMap::get(rank, 0, b.getAffineDimExpr(rank - 1));
+}
+AffineMap firstDim(ImplicitLocOpBuilder &b, int64_t rank) {
+  return AffineMap::get(rank, 0, b.getAffineDimExpr(0));
+}
+SmallVector<utils::IteratorType> iterators(int64_t rank, utils::IteratorType kind) {
+  return SmallVector<utils::IteratorType>(rank, kind);
+}
+
+UnitDims unitDims(RankedTensorType type, ArrayRef<bool> drop) {
+  UnitDims u;
+  ReassociationIndices leading; // dropped dimensions before the first kept one
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!drop[d]) {
+      u.kept.push_back(d);
+      u.shape.push_back(type.getDimSize(d));
+      u.groups.push_back(leading);
+      u.groups.back().push_back(d);
+      leading.clear();
+    } else if (u.groups.empty()) {
+      leading.push_back(d);
+    } else {
+      u.groups.back().push_back(d);
+    }
+  }
+  return u; // all dropped: no groups, a rank-0 shape
+}
+
 SmallVector<Value> buildElementwise(ImplicitLocOpBuilder &b, ValueRange ins, ValueRange outs,
                                     BodyFn body) {
   auto type = cast<RankedTensorType>(outs.front().getType());
   int64_t rank = type.getRank();
   SmallVector<AffineMap> maps(ins.size() + outs.size(), b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      b, b.getLoc(), TypeRange(outs), ins, outs, maps, iterators,
-      [&](OpBuilder &nested, Location loc, ValueRange args) {
-        ImplicitLocOpBuilder nb(loc, nested);
-        SmallVector<Value> yielded =
-            body(nb, args.take_front(ins.size()), args.drop_front(ins.size()));
-        linalg::YieldOp::create(nb, yielded);
-      });
+  auto generic =
+      linalg::GenericOp::create(b, b.getLoc(), TypeRange(outs), ins, outs, maps, iterators,
+                                [&](OpBuilder &nested, Location loc, ValueRange args) {
+                                  ImplicitLocOpBuilder nb(loc, nested);
+                                  SmallVector<Value> yielded = body(nb, args.take_front(ins.size()),
+                                                                    args.drop_front(ins.size()));
+                                  linalg::YieldOp::create(nb, yielded);
+                                });
   return SmallVector<Value>(generic.getResults());
 }
 
@@ -123,7 +178,9 @@ Value sign(ImplicitLocOpBuilder &b, Value x) {
 std::array<Value, 4> philox4x32(ImplicitLocOpBuilder &b, Value block64, Value key64,
                                 uint32_t stream) {
   auto i32 = b.getI32Type();
-  auto c32 = [&](uint32_t v) { return arith::ConstantOp::create(b, b.getI32IntegerAttr(int32_t(v))).getResult(); };
+  auto c32 = [&](uint32_t v) {
+    return arith::ConstantOp::create(b, b.getI32IntegerAttr(int32_t(v))).getResult();
+  };
   Value shift = arith::ConstantOp::create(b, b.getI64IntegerAttr(32));
   auto low = [&](Value v) { return arith::TruncIOp::create(b, i32, v).getResult(); };
   auto high = [&](Value v) {
@@ -148,12 +205,12 @@ std::array<Value, 4> philox4x32(ImplicitLocOpBuilder &b, Value block64, Value ke
 Value generic(ImplicitLocOpBuilder &b, ValueRange ins, Value init, ArrayRef<AffineMap> maps,
               ArrayRef<utils::IteratorType> iterators,
               function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
-  return linalg::GenericOp::create(
-             b, b.getLoc(), TypeRange{init.getType()}, ins, ValueRange{init}, maps, iterators,
-             [&](OpBuilder &nested, Location loc, ValueRange args) {
-               ImplicitLocOpBuilder nb(loc, nested);
-               linalg::YieldOp::create(nb, body(nb, args));
-             })
+  return linalg::GenericOp::create(b, b.getLoc(), TypeRange{init.getType()}, ins, ValueRange{init},
+                                   maps, iterators,
+                                   [&](OpBuilder &nested, Location loc, ValueRange args) {
+                                     ImplicitLocOpBuilder nb(loc, nested);
+                                     linalg::YieldOp::create(nb, body(nb, args));
+                                   })
       .getResult(0);
 }
 

@@ -4,8 +4,10 @@
 #define KILN_CONVERSION_KILNTOLINALG_BUILDERS_H
 
 #include "kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 #include <array>
 
@@ -17,19 +19,17 @@ using BodyFn = llvm::function_ref<llvm::SmallVector<mlir::Value>(
 /// One parallel loop nest over the shape of `outs` that reads `ins` and overwrites `outs`
 /// element by element. Outs that are the tensors being replaced let bufferization reuse
 /// their buffers; pass a fresh tensor.empty for a new value.
-llvm::SmallVector<mlir::Value> buildElementwise(mlir::ImplicitLocOpBuilder &b,
-                                                mlir::ValueRange ins, mlir::ValueRange outs,
-                                                BodyFn body);
+llvm::SmallVector<mlir::Value> buildElementwise(mlir::ImplicitLocOpBuilder &b, mlir::ValueRange ins,
+                                                mlir::ValueRange outs, BodyFn body);
 
 /// A tensor.empty shaped like `like` (dynamic sizes taken from it).
 mlir::Value emptyLike(mlir::ImplicitLocOpBuilder &b, mlir::Value like);
 
 /// Sum over every element of `tensor` of `term(element)`, accumulated in f64 (one pass),
 /// starting from the rank-0 f64 tensor `init`; returns the new rank-0 accumulator.
-mlir::Value sumOverElements(mlir::ImplicitLocOpBuilder &b, mlir::Value tensor, mlir::Value init,
-                            llvm::function_ref<mlir::Value(mlir::ImplicitLocOpBuilder &,
-                                                           mlir::Value)>
-                                term);
+mlir::Value
+sumOverElements(mlir::ImplicitLocOpBuilder &b, mlir::Value tensor, mlir::Value init,
+                llvm::function_ref<mlir::Value(mlir::ImplicitLocOpBuilder &, mlir::Value)> term);
 
 /// The element count of a ranked tensor, as an index.
 mlir::Value numElements(mlir::ImplicitLocOpBuilder &b, mlir::Value tensor);
@@ -71,14 +71,70 @@ std::array<mlir::Value, 4> philox4x32(mlir::ImplicitLocOpBuilder &b, mlir::Value
 
 /// One linalg.generic writing `init` (a fresh tensor) with explicit maps and iterators;
 /// `body` gets the builder and the block arguments and returns the yielded value.
-mlir::Value generic(mlir::ImplicitLocOpBuilder &b, mlir::ValueRange ins, mlir::Value init,
-                    llvm::ArrayRef<mlir::AffineMap> maps,
-                    llvm::ArrayRef<mlir::utils::IteratorType> iterators,
-                    llvm::function_ref<mlir::Value(mlir::ImplicitLocOpBuilder &, mlir::ValueRange)>
-                        body);
+mlir::Value
+generic(mlir::ImplicitLocOpBuilder &b, mlir::ValueRange ins, mlir::Value init,
+        llvm::ArrayRef<mlir::AffineMap> maps, llvm::ArrayRef<mlir::utils::IteratorType> iterators,
+        llvm::function_ref<mlir::Value(mlir::ImplicitLocOpBuilder &, mlir::ValueRange)> body);
 
 /// torch.sign: -1, 0 or 1 (and NaN for NaN).
 mlir::Value sign(mlir::ImplicitLocOpBuilder &b, mlir::Value x);
+
+/// The ranked tensor type of `v`.
+mlir::RankedTensorType rankedType(mlir::Value v);
+
+/// A tensor.empty of `type` whose dynamic sizes come from `sizeOf(dim)`.
+mlir::Value emptyOf(mlir::ImplicitLocOpBuilder &b, mlir::RankedTensorType type,
+                    llvm::function_ref<mlir::Value(int64_t)> sizeOf);
+
+/// `empty` filled with `value`.
+mlir::Value filled(mlir::ImplicitLocOpBuilder &b, mlir::Value empty, double value);
+
+/// The extent of dimension `d` of tensor `t`.
+mlir::Value dim(mlir::ImplicitLocOpBuilder &b, mlir::Value t, int64_t d);
+
+/// A scalar constant of float type `element`.
+mlir::Value floatConst(mlir::ImplicitLocOpBuilder &b, mlir::Type element, double v);
+
+/// Indexing maps of a rank-`rank` loop nest: all of it, none of it (a scalar), its last or
+/// its first dimension.
+mlir::AffineMap identity(mlir::ImplicitLocOpBuilder &b, int64_t rank);
+mlir::AffineMap toScalar(mlir::ImplicitLocOpBuilder &b, int64_t rank);
+mlir::AffineMap lastDim(mlir::ImplicitLocOpBuilder &b, int64_t rank);
+mlir::AffineMap firstDim(mlir::ImplicitLocOpBuilder &b, int64_t rank);
+
+/// `rank` iterators of one kind.
+llvm::SmallVector<mlir::utils::IteratorType> iterators(int64_t rank,
+                                                       mlir::utils::IteratorType kind);
+
+/// The dimensions of a static shape left when those marked in `drop` (of size 1) are
+/// folded into a neighbour, and the reassociation that folds them.
+struct UnitDims {
+  llvm::SmallVector<int64_t> kept, shape;
+  llvm::SmallVector<mlir::ReassociationIndices> groups;
+};
+UnitDims unitDims(mlir::RankedTensorType type, llvm::ArrayRef<bool> drop);
+
+/// A conversion pattern replacing each OpTy by the values one lowering function builds: the
+/// kiln-to-linalg files write a function per op and register it with this.
+template <typename OpTy> struct FunctionLowering : mlir::OpConversionPattern<OpTy> {
+  using OneResult = mlir::Value (*)(mlir::ImplicitLocOpBuilder &, OpTy);
+  using Results = llvm::SmallVector<mlir::Value> (*)(mlir::ImplicitLocOpBuilder &, OpTy);
+  FunctionLowering(mlir::MLIRContext *ctx, OneResult lower)
+      : mlir::OpConversionPattern<OpTy>(ctx), one(lower) {}
+  FunctionLowering(mlir::MLIRContext *ctx, Results lower)
+      : mlir::OpConversionPattern<OpTy>(ctx), many(lower) {}
+  mlir::LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor,
+                                      mlir::ConversionPatternRewriter &rewriter) const override {
+    mlir::ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    if (one)
+      rewriter.replaceOp(op, one(b, op));
+    else
+      rewriter.replaceOp(op, many(b, op));
+    return mlir::success();
+  }
+  OneResult one = nullptr;
+  Results many = nullptr;
+};
 
 } // namespace kiln::detail
 

@@ -3,6 +3,7 @@
 #include "kiln/Conversion/Passes.h"
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnOps.h"
+#include "kiln/RT/KilnRT.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -18,6 +19,8 @@ using namespace mlir;
 
 void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, bool exactMath) {
   populateLayersToLinalgPatterns(patterns);
+  populateLossesToLinalgPatterns(patterns);
+  populateBackwardToLinalgPatterns(patterns);
   populateConvolutionToLinalgPatterns(patterns);
   populateRandomToLinalgPatterns(patterns);
   populateSearchToLinalgPatterns(patterns);
@@ -33,8 +36,6 @@ struct ConvertKilnToLinalgPass
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addIllegalDialect<kiln::KilnDialect>();
-    // Library calls stay until bufferization has given them buffers.
-    target.addLegalOp<kiln::KernelCallOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     kiln::populateKilnToLinalgConversionPatterns(patterns, exactMath);

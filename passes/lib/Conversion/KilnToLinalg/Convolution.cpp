@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Lowers convolution and pooling: the window ops become kiln.kernel_call (the runtime's
+// Lowers convolution and pooling: the window ops become kiln_rt.kernel_call (the runtime's
 // oneDNN and plain-loop kernels, after bufferization), while the per-channel bias, its
 // gradient and global pooling become linalg generics that fuse with their neighbours.
 #include "Builders.h"
@@ -11,6 +11,7 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include "kiln/IR/KilnOps.h"
+#include "kiln/RT/KilnRT.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -23,23 +24,23 @@ RankedTensorType rankedType(Value v) { return cast<RankedTensorType>(v.getType()
 /// A window op becomes one kernel call writing a fresh (uninitialised) tensor.
 template <typename OpTy>
 struct WindowLowering : OpConversionPattern<OpTy> {
-  WindowLowering(MLIRContext *ctx, StringRef kernel)
-      : OpConversionPattern<OpTy>(ctx), kernel(kernel.str()) {}
+  WindowLowering(MLIRContext *ctx, krt::Kernel kernel)
+      : OpConversionPattern<OpTy>(ctx), kernel(kernel) {}
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto type = rankedType(op->getResult(0));
     Value init = tensor::EmptyOp::create(b, type.getShape(), type.getElementType());
-    kiln_window_geometry g = op.getGeometry();
-    ArrayRef<int64_t> fields(reinterpret_cast<const int64_t *>(&g),
-                             KILN_ABI_WINDOW_GEOMETRY_FIELDS);
-    auto call = KernelCallOp::create(b, TypeRange{type}, b.getStringAttr(kernel),
-                                     adaptor.getOperands(), ValueRange{init},
-                                     b.getDenseI64ArrayAttr(fields));
+    WindowGeometry g = op.getGeometry();
+    auto window = krt::WindowAttr::get(b.getContext(), g.n, g.c, g.h, g.w, g.o, g.kh, g.kw,
+                                       g.oh, g.ow, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups);
+    auto call = krt::KernelCallOp::create(b, TypeRange{type},
+                                          krt::KernelAttr::get(b.getContext(), kernel),
+                                          adaptor.getOperands(), ValueRange{init}, window);
     rewriter.replaceOp(op, call.getResults());
     return success();
   }
-  std::string kernel;
+  krt::Kernel kernel;
 };
 
 AffineMap channelMap(MLIRContext *ctx) {
@@ -124,13 +125,13 @@ struct GenericLowering : OpConversionPattern<OpTy> {
 
 void kiln::populateConvolutionToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<WindowLowering<Conv2dOp>>(ctx, "conv2d");
-  patterns.add<WindowLowering<Conv2dGradInputOp>>(ctx, "conv2d_grad_input");
-  patterns.add<WindowLowering<Conv2dGradFilterOp>>(ctx, "conv2d_grad_filter");
-  patterns.add<WindowLowering<MaxPool2dOp>>(ctx, "max_pool2d");
-  patterns.add<WindowLowering<MaxPool2dGradOp>>(ctx, "max_pool2d_grad");
-  patterns.add<WindowLowering<AvgPool2dOp>>(ctx, "avg_pool2d");
-  patterns.add<WindowLowering<AvgPool2dGradOp>>(ctx, "avg_pool2d_grad");
+  patterns.add<WindowLowering<Conv2dOp>>(ctx, krt::Kernel::Conv2d);
+  patterns.add<WindowLowering<Conv2dGradInputOp>>(ctx, krt::Kernel::Conv2dGradInput);
+  patterns.add<WindowLowering<Conv2dGradFilterOp>>(ctx, krt::Kernel::Conv2dGradFilter);
+  patterns.add<WindowLowering<MaxPool2dOp>>(ctx, krt::Kernel::MaxPool2d);
+  patterns.add<WindowLowering<MaxPool2dGradOp>>(ctx, krt::Kernel::MaxPool2dGrad);
+  patterns.add<WindowLowering<AvgPool2dOp>>(ctx, krt::Kernel::AvgPool2d);
+  patterns.add<WindowLowering<AvgPool2dGradOp>>(ctx, krt::Kernel::AvgPool2dGrad);
   patterns.add<GenericLowering<ChannelBiasOp>, GenericLowering<ChannelSumOp>,
                GenericLowering<GlobalAvgPoolOp>, GenericLowering<GlobalAvgPoolGradOp>>(ctx);
 }

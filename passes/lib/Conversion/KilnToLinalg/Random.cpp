@@ -181,7 +181,7 @@ struct RandomLowering : OpConversionPattern<OpTy> {
   }
   static Value lower(ImplicitLocOpBuilder &b, VarianceScalingOp op, RankedTensorType t, Value key) {
     double spread = op.getSpread();
-    return op.getDistribution() == "uniform" ? uniform(b, t, key, -spread, spread)
+    return op.getDistribution() == InitDistribution::Uniform ? uniform(b, t, key, -spread, spread)
                                              : normal(b, t, key, 0.0, spread);
   }
 };

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln-emit-abi: the symbols of Abi.h, emitted in the LLVM dialect.
+// kiln-emit-abi: the symbols of Abi.h, emitted in the LLVM dialect, with the signature JSON
+// written from the entry points' kiln_rt.entry_point contracts.
+#include "EntryPoints.h"
 #include "kiln/Transforms/Passes.h"
 #include "kiln/runtime/Abi.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -12,7 +14,60 @@ namespace kiln {
 
 using namespace mlir;
 
+namespace json = llvm::json;
+
 namespace {
+
+std::string dtypeName(Type t) {
+  if (t.isF32()) return "f32";
+  if (t.isF64()) return "f64";
+  if (t.isF16()) return "f16";
+  if (t.isBF16()) return "bf16";
+  if (t.isInteger(1)) return "i1";
+  if (t.isInteger(8)) return "i8";
+  if (t.isInteger(32)) return "i32";
+  return "i64";
+}
+
+json::Object tensorSpec(RankedTensorType t) {
+  json::Array shape;
+  for (int64_t d : t.getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? int64_t(-1) : d);
+  return json::Object{{"dtype", dtypeName(t.getElementType())}, {"shape", std::move(shape)}};
+}
+
+/// One entry of the signature JSON (Abi.h) from an entry point's contract.
+json::Object entrySignature(StringRef name, kiln::krt::EntryPointAttr contract) {
+  json::Array inputs, results;
+  for (kiln::krt::InputAttr in : contract.getInputs()) {
+    json::Object spec = tensorSpec(in.getType());
+    spec["donated"] = in.getDonated();
+    if (!in.getInit().empty())
+      spec["init"] = in.getInit();
+    if (in.getData())
+      spec["data"] = kiln::stringifyDataField(*in.getData());
+    if (in.getClasses() > 0)
+      spec["classes"] = in.getClasses();
+    if (in.getRole())
+      spec["role"] = kiln::krt::stringifyRole(*in.getRole());
+    if (in.getCandidates() && !in.getCandidates().empty()) {
+      json::Array names;
+      for (Attribute candidate : in.getCandidates())
+        names.push_back(cast<StringAttr>(candidate).getValue());
+      spec["candidates"] = std::move(names);
+    }
+    inputs.push_back(std::move(spec));
+  }
+  for (kiln::krt::ResultAttr result : contract.getResults()) {
+    json::Object spec = tensorSpec(result.getType());
+    spec["alias"] = result.getAlias();
+    results.push_back(std::move(spec));
+  }
+  return json::Object{{"name", name},
+                      {"symbol", (llvm::Twine(KILN_ABI_ENTRY_PREFIX) + name).str()},
+                      {"inputs", std::move(inputs)},
+                      {"results", std::move(results)}};
+}
 
 /// kiln_call_<name>(void **args) { _mlir_ciface_<name>(args[0], ..., args[n-1]); }
 /// The runtime then needs one calling convention for every entry, whatever its arity.
@@ -52,30 +107,28 @@ struct KilnEmitAbiPass : kiln::impl::KilnEmitAbiPassBase<KilnEmitAbiPass> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto signatureAttr = module->getAttrOfType<StringAttr>(kiln::kAbiSignatureAttr);
-    if (!signatureAttr) {
-      module.emitError() << "missing " << kiln::kAbiSignatureAttr
-                         << "; run kiln-finalize-entry-points after bufferization";
-      return signalPassFailure();
-    }
-    llvm::Expected<llvm::json::Value> signature = llvm::json::parse(signatureAttr.getValue());
-    if (!signature) {
-      module.emitError() << "corrupt " << kiln::kAbiSignatureAttr << ": "
-                         << llvm::toString(signature.takeError());
-      return signalPassFailure();
-    }
+    // The entry points, in module order. FuncToLLVM copies the contract onto the
+    // _mlir_ciface_ wrapper too; the function of the entry's own name is the one it names.
+    SmallVector<std::pair<LLVM::LLVMFuncOp, kiln::krt::EntryPointAttr>> entries;
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+      if (kiln::krt::EntryPointAttr contract = kiln::detail::getEntryPoint(fn))
+        if (!fn.getName().starts_with("_mlir_ciface_"))
+          entries.push_back({fn, contract});
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    for (const llvm::json::Value &entry :
-         *signature->getAsObject()->getArray("entry_points")) {
-      const llvm::json::Object &e = *entry.getAsObject();
-      size_t outputs = 0;
-      for (const llvm::json::Value &r : *e.getArray("results"))
-        outputs += *r.getAsObject()->getInteger("alias") < 0;
-      size_t args = e.getArray("inputs")->size() + outputs;
-      if (failed(emitCallWrapper(b, module, *e.getString("name"), args)))
+    json::Array signatures;
+    for (auto [fn, contract] : entries) {
+      size_t outputs = llvm::count_if(contract.getResults(), [](kiln::krt::ResultAttr r) {
+        return r.getAlias() < 0;
+      });
+      size_t args = contract.getInputs().size() + outputs;
+      if (failed(emitCallWrapper(b, module, fn.getName(), args)))
         return signalPassFailure();
+      signatures.push_back(entrySignature(fn.getName(), contract));
     }
+    // The contracts are consumed: what the runtime needs is in the JSON now.
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+      fn->removeAttr(kiln::krt::KilnRTDialect::kEntryPointAttrName);
 
     // Only the ABI symbols leave the library. A program's own function names (an entry
     // called `step`, say) would otherwise interpose with, or be interposed by, symbols of the
@@ -91,7 +144,10 @@ struct KilnEmitAbiPass : kiln::impl::KilnEmitAbiPassBase<KilnEmitAbiPass> {
     auto i32 = b.getI32Type();
     LLVM::GlobalOp::create(b, loc, i32, /*isConstant=*/true, LLVM::Linkage::External,
                            KILN_ABI_VERSION_SYMBOL, b.getI32IntegerAttr(KILN_ABI_VERSION));
-    std::string text = signatureAttr.getValue().str();
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << json::Value(json::Object{{"abi_version", KILN_ABI_VERSION},
+                                   {"entry_points", std::move(signatures)}});
     text.push_back('\0');
     auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
     LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::External,

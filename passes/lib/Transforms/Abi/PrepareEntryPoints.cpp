@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-prepare-entry-points: tensor-level checks and donation decisions for entry points.
+#include "EntryPoints.h"
 #include "kiln/Transforms/Passes.h"
 #include "kiln/IR/KilnDialect.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -49,7 +50,7 @@ struct KilnPrepareEntryPointsPass
   void runOnOperation() override {
     bool failedAny = false;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (func.isExternal() || !func.isPublic())
+      if (!kiln::detail::isEntryPoint(func))
         continue;
       FunctionType type = func.getFunctionType();
       for (auto [i, t] : llvm::enumerate(type.getInputs()))
@@ -70,30 +71,20 @@ struct KilnPrepareEntryPointsPass
         if (BlockArgument arg = destinationArgument(v, entry))
           donated.set(arg.getArgNumber());
 
+      // The contract (declared here unless an earlier pass did) keeps what the signature
+      // needs on the function itself: bufferization rewrites argument attributes.
       OpBuilder b(func);
-      func->setAttr(kiln::kAbiFunctionTypeAttr, TypeAttr::get(type));
+      kiln::krt::EntryPointAttr contract = kiln::detail::getOrDeclareEntryPoint(func);
       func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-      SmallVector<bool> donatedFlags;
-      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      for (unsigned i = 0; i < func.getNumArguments(); ++i) {
         func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
                         b.getBoolAttr(donated.test(i)));
-      for (unsigned i = 0; i < func.getNumArguments(); ++i)
-        donatedFlags.push_back(donated.test(i));
-      // Bufferization rewrites argument attributes, so what the signature needs is kept on
-      // the function itself.
-      func->setAttr(kiln::kAbiDonatedAttr, b.getDenseBoolArrayAttr(donatedFlags));
-      // Only the signature needs these; LLVM would warn about unknown parameter attributes.
-      auto collect = [&](StringRef argAttr, StringRef funcAttr) {
-        SmallVector<StringRef> values;
-        for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-          auto value = func.getArgAttrOfType<StringAttr>(i, argAttr);
-          values.push_back(value ? value.getValue() : StringRef());
-          func.removeArgAttr(i, argAttr);
-        }
-        func->setAttr(funcAttr, b.getStrArrayAttr(values));
-      };
-      collect(kiln::KilnDialect::kInitAttrName, kiln::kAbiInitAttr);
-      collect(kiln::KilnDialect::kDataAttrName, kiln::kAbiDataAttr);
+        contract = contract.withInput(i, contract.getInputs()[i].withDonated(donated.test(i)));
+        // The contract holds them now; LLVM would warn about unknown parameter attributes.
+        func.removeArgAttr(i, kiln::KilnDialect::kInitAttrName);
+        func.removeArgAttr(i, kiln::KilnDialect::kDataAttrName);
+      }
+      kiln::detail::setEntryPoint(func, contract);
     }
     if (failedAny)
       signalPassFailure();

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-record-label-classes: the class count each labels input of an entry point indexes.
+#include "EntryPoints.h"
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Transforms/Passes.h"
 
@@ -36,7 +37,7 @@ struct KilnRecordLabelClassesPass
   void runOnOperation() override {
     bool failedAny = false;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (func.isExternal() || !func.isPublic())
+      if (!kiln::detail::isEntryPoint(func))
         continue;
       SmallVector<int64_t> classes(func.getNumArguments(), 0);
       bool any = false;
@@ -62,9 +63,13 @@ struct KilnRecordLabelClassesPass
           any = true;
         }
       });
-      if (any)
-        func->setAttr(kiln::kAbiClassesAttr,
-                      DenseI64ArrayAttr::get(func.getContext(), classes));
+      kiln::krt::EntryPointAttr contract;
+      if (any && (contract = kiln::detail::getOrDeclareEntryPoint(func))) {
+        for (auto [i, c] : llvm::enumerate(classes))
+          if (c > 0)
+            contract = contract.withInput(i, contract.getInputs()[i].withClasses(c));
+        kiln::detail::setEntryPoint(func, contract);
+      }
     }
     if (failedAny)
       signalPassFailure();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-record-roles: which entry-point inputs are parameters and which optimizer state, read
 // off the optimizer ops that consume them, for the runtime's memory accounting.
+#include "EntryPoints.h"
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Transforms/Passes.h"
@@ -14,63 +15,63 @@ using namespace mlir;
 
 namespace {
 
-/// The role `use` gives its value: "parameter", "optimizer_state", "architecture" (the
-/// alpha of a kiln.mixed edge), or empty.
-StringRef roleOf(OpOperand &use) {
+using kiln::krt::Role;
+
+/// The role `use` gives its value: a parameter, optimizer state, an architecture parameter
+/// (the alpha of a kiln.mixed edge), or none.
+std::optional<Role> roleOf(OpOperand &use) {
   Operation *user = use.getOwner();
   Value v = use.get();
   if (auto op = dyn_cast<kiln::MixedOp>(user))
-    return op.getAlpha() == v ? "architecture" : "";
+    return op.getAlpha() == v ? std::optional(Role::Architecture) : std::nullopt;
   if (auto op = dyn_cast<kiln::OptimizerUpdateOpInterface>(user)) {
     if (op.getParam() == v)
-      return "parameter";
+      return Role::Parameter;
     if (llvm::is_contained(op.getState(), v))
-      return "optimizer_state";
-    return {};
+      return Role::OptimizerState;
+    return std::nullopt;
   }
   if (auto op = dyn_cast<kiln::FrugalOp>(user)) {
     if (op.getParam() == v)
-      return "parameter";
+      return Role::Parameter;
     if (v == op.getExpAvg() || v == op.getExpAvgSq() || v == op.getSubspace() ||
         v == op.getStep() || v == op.getKey())
-      return "optimizer_state";
+      return Role::OptimizerState;
   }
   if (auto op = dyn_cast<kiln::FrugalBlocksOp>(user)) {
     if (llvm::is_contained(op.getParams(), v))
-      return "parameter";
+      return Role::Parameter;
     if (v == op.getExpAvg() || v == op.getExpAvgSq() || v == op.getActive() ||
         v == op.getStep() || v == op.getKey())
-      return "optimizer_state";
+      return Role::OptimizerState;
   }
-  return {};
+  return std::nullopt;
 }
 
 struct KilnRecordRolesPass : kiln::impl::KilnRecordRolesPassBase<KilnRecordRolesPass> {
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (func.isExternal() || !func.isPublic())
+      if (!kiln::detail::isEntryPoint(func))
         continue;
-      SmallVector<Attribute> roles, candidates;
-      bool any = false, anyEdge = false;
+      kiln::krt::EntryPointAttr contract;
       for (BlockArgument arg : func.getArguments()) {
-        StringRef role;
-        Attribute ops = ArrayAttr::get(&getContext(), {});
+        std::optional<Role> role;
+        ArrayAttr ops;
         for (OpOperand &use : arg.getUses()) {
-          StringRef r = roleOf(use);
+          std::optional<Role> r = roleOf(use);
           // An edge's alpha is also updated by an optimizer: "architecture" wins.
-          if (!r.empty() && role != "architecture")
+          if (r && role != Role::Architecture)
             role = r;
-          if (r == "architecture")
-            ops = cast<kiln::MixedOp>(use.getOwner()).getOps(), anyEdge = true;
+          if (r == Role::Architecture)
+            ops = cast<kiln::MixedOp>(use.getOwner()).getOps();
         }
-        any |= !role.empty();
-        roles.push_back(StringAttr::get(&getContext(), role));
-        candidates.push_back(ops);
+        if (!role || !(contract = contract ? contract : kiln::detail::getOrDeclareEntryPoint(func)))
+          continue;
+        unsigned i = arg.getArgNumber();
+        contract = contract.withInput(i, contract.getInputs()[i].withRole(role, ops));
       }
-      if (any)
-        func->setAttr(kiln::kAbiRolesAttr, ArrayAttr::get(&getContext(), roles));
-      if (anyEdge)
-        func->setAttr(kiln::kAbiCandidatesAttr, ArrayAttr::get(&getContext(), candidates));
+      if (contract)
+        kiln::detail::setEntryPoint(func, contract);
     }
   }
 };

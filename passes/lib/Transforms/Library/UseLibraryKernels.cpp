@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-use-library-kernels: f32 linalg.matmul on buffers -> kiln_matmul_f32 (oneDNN), and
-// kiln.kernel_call on buffers -> kiln_<kernel>_<f32|f64> (convolution, pooling).
-#include "kiln/IR/KilnOps.h"
+// kiln_rt.kernel_call on buffers -> kiln_<kernel>_<f32|f64> (convolution, pooling, FRUGAL),
+// its parameters packed into the kernel's C struct of Abi.h: the one place they are.
+#include "kiln/RT/KilnRT.h"
 #include "kiln/Transforms/Passes.h"
 #include "kiln/runtime/Abi.h"
+
+#include <cstring>
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNUSELIBRARYKERNELSPASS
@@ -13,6 +16,63 @@ namespace kiln {
 using namespace mlir;
 
 namespace {
+
+/// The words of a C struct of int64_t and double fields (doubles as their bit patterns), as
+/// the kernels read their `params` argument.
+template <typename Struct> SmallVector<int64_t> wordsOf(const Struct &value) {
+  static_assert(sizeof(Struct) % sizeof(int64_t) == 0, "kernel parameters are 64-bit words");
+  SmallVector<int64_t> words(sizeof(Struct) / sizeof(int64_t));
+  std::memcpy(words.data(), &value, sizeof(Struct));
+  return words;
+}
+
+/// The fields kiln_frugal_config and kiln_frugal_blocks_config share: the rules and their
+/// hyperparameters (the enums as Abi.h numbers them, the same as KilnEnums.td).
+template <typename Config, typename Attr> void packRules(Config &c, Attr f) {
+  c.update_gap = f.getUpdateGap();
+  c.state_full = static_cast<int64_t>(f.getStateFull());
+  c.state_free = static_cast<int64_t>(f.getStateFree());
+  c.lr = f.getLr().convertToDouble();
+  c.beta1 = f.getBeta1().convertToDouble();
+  c.beta2 = f.getBeta2().convertToDouble();
+  c.eps = f.getEps().convertToDouble();
+  c.weight_decay = f.getWeightDecay().convertToDouble();
+  c.free_lr_scale = f.getFreeLrScale().convertToDouble();
+}
+
+/// Abi.h's kiln_window_geometry, kiln_frugal_config or kiln_frugal_blocks_config (followed by
+/// the tensors' sizes) of a kernel call's parameter attribute.
+SmallVector<int64_t> packParams(Attribute params) {
+  using namespace kiln::krt;
+  if (auto g = dyn_cast<WindowAttr>(params)) {
+    kiln_window_geometry c{g.getN(),  g.getC(),  g.getH(),  g.getW(),  g.getO(),  g.getKh(),
+                           g.getKw(), g.getOh(), g.getOw(), g.getSh(), g.getSw(), g.getPh(),
+                           g.getPw(), g.getDh(), g.getDw(), g.getGroups()};
+    static_assert(sizeof(c) == KILN_ABI_WINDOW_GEOMETRY_FIELDS * sizeof(int64_t));
+    return wordsOf(c);
+  }
+  if (auto f = dyn_cast<FrugalAttr>(params)) {
+    kiln_frugal_config c{};
+    c.rows = f.getRows();
+    c.cols = f.getCols();
+    c.projection = static_cast<int64_t>(f.getProjection());
+    c.k = f.getK();
+    packRules(c, f);
+    static_assert(sizeof(c) == KILN_ABI_FRUGAL_CONFIG_FIELDS * sizeof(int64_t));
+    return wordsOf(c);
+  }
+  auto f = cast<FrugalBlocksAttr>(params);
+  kiln_frugal_blocks_config c{};
+  c.tensors = f.getSizes().size();
+  c.k = f.getK();
+  c.order = static_cast<int64_t>(f.getOrder());
+  c.pool = f.getPool();
+  packRules(c, f);
+  static_assert(sizeof(c) == KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS * sizeof(int64_t));
+  SmallVector<int64_t> words = wordsOf(c);
+  llvm::append_range(words, f.getSizes());
+  return words;
+}
 
 bool isContiguousF32Matrix(Value v) {
   auto type = dyn_cast<MemRefType>(v.getType());
@@ -65,19 +125,19 @@ struct KilnUseLibraryKernelsPass
 
   LogicalResult replaceKernelCalls() {
     ModuleOp module = getOperation();
-    SmallVector<kiln::KernelCallOp> calls;
-    module.walk([&](kiln::KernelCallOp op) { calls.push_back(op); });
+    SmallVector<kiln::krt::KernelCallOp> calls;
+    module.walk([&](kiln::krt::KernelCallOp op) { calls.push_back(op); });
     MLIRContext *ctx = &getContext();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto i64 = IntegerType::get(ctx, 64);
     auto type = FunctionType::get(ctx, {ptr, ptr}, {});
-    for (kiln::KernelCallOp op : calls) {
+    for (kiln::krt::KernelCallOp op : calls) {
       if (op.getNumResults() != 0)
         return op.emitOpError("must be bufferized before kiln-use-library-kernels");
       func::FuncOp kernel = declare(module, op.getSymbolName(), type);
       OpBuilder b(op);
       Location loc = op.getLoc();
-      memref::GlobalOp global = paramsGlobal(module, op.getParams());
+      memref::GlobalOp global = paramsGlobal(module, packParams(op.getParams()));
       Value params = memref::GetGlobalOp::create(b, loc, global.getType(), global.getSymName());
       // Kernels take dense row-major arrays: a strided view is staged through a copy.
       SmallVector<std::pair<Value, Value>> staged; // (original, dense copy)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-search-step: kiln.search_step -> the step function of DARTS (1st, 2nd order) or RARTS
-// (ALGORITHMS.md 1.2, 1.3), written with the same kiln ops a hand-written step would use, so
+// (docs/algorithms.md §1.2, §1.3), written with the same kiln ops a hand-written step would use, so
 // autodiff, fusion and the runtime treat it like any other training step.
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Transforms/Passes.h"
@@ -21,7 +21,7 @@ namespace {
 /// or a perturbation of them) and alphas it is evaluated at, and one split's data.
 class StepBuilder {
 public:
-  StepBuilder(kiln::SearchStepOp op, func::FuncOp loss, StringRef method)
+  StepBuilder(kiln::SearchStepOp op, func::FuncOp loss, kiln::SearchMethod method)
       : op(op), loss(loss), method(method), b(op), loc(op.getLoc()) {
     FunctionType type = loss.getFunctionType();
     for (unsigned i = 0; i < type.getNumInputs(); ++i) {
@@ -37,8 +37,10 @@ public:
   void build();
 
 private:
-  bool rarts() const { return method.starts_with("rarts"); }
-  bool adam() { return op.getArchOptimizer() == "adam"; }
+  bool rarts() const {
+    return method == kiln::SearchMethod::Rarts || method == kiln::SearchMethod::RartsJacobi;
+  }
+  bool adam() { return op.getArchOptimizer() == kiln::ArchOptimizer::Adam; }
   Type argType(unsigned i) { return loss.getFunctionType().getInput(i); }
   Value scalar(double v) {
     auto type = RankedTensorType::get({}, b.getF32Type());
@@ -147,12 +149,12 @@ private:
     return out;
   }
 
-  /// DARTS 2nd order's alpha gradient: g0 - lr hvp (ALGORITHMS.md 1.2 a-d).
+  /// DARTS 2nd order's alpha gradient: g0 - lr hvp (docs/algorithms.md §1.2 a-d).
   SmallVector<Value> dartsSecondOrder();
 
   kiln::SearchStepOp op;
   func::FuncOp loss;
-  StringRef method;
+  kiln::SearchMethod method;
   OpBuilder b;
   Location loc;
   SmallVector<unsigned> weights, alphas, data;
@@ -287,16 +289,16 @@ void StepBuilder::build() {
   Value lossA;
   SmallVector<Value> newW, newBuf, newA, newY, newYBuf;
   if (!rarts()) {
-    // DARTS: the architecture step first, at the current weights (ALGORITHMS.md 1.2).
+    // DARTS: the architecture step first, at the current weights (docs/algorithms.md §1.2).
     SmallVector<Value> ga =
-        method == "darts1" ? grad(point(w, a, dataB), alphas).second : dartsSecondOrder();
+        method == kiln::SearchMethod::Darts1 ? grad(point(w, a, dataB), alphas).second : dartsSecondOrder();
     newA = archStep(a, ga);
     // Then the weight step on A, with the new alphas.
     auto [l, gw] = grad(point(w, newA, dataA), weights);
     lossA = l;
     std::tie(newW, newBuf) = weightStep(w, gw, buf);
   } else {
-    bool jacobi = method == "rarts_jacobi";
+    bool jacobi = method == kiln::SearchMethod::RartsJacobi;
     SmallVector<unsigned> wrt(weights);
     if (jacobi)
       llvm::append_range(wrt, alphas);
@@ -344,10 +346,14 @@ struct KilnSearchStepPass : kiln::impl::KilnSearchStepPassBase<KilnSearchStepPas
   void runOnOperation() override {
     SmallVector<kiln::SearchStepOp> ops;
     getOperation().walk([&](kiln::SearchStepOp op) { ops.push_back(op); });
-    if (!method.empty() && !llvm::is_contained(kiln::SearchStepOp::getMethods(), method)) {
+    std::optional<kiln::SearchMethod> override;
+    if (!method.empty() && !(override = kiln::symbolizeSearchMethod(method))) {
+      SmallVector<StringRef> names;
+      for (uint32_t i = 0; i <= kiln::getMaxEnumValForSearchMethod(); ++i)
+        names.push_back(kiln::stringifySearchMethod(*kiln::symbolizeSearchMethod(i)));
       emitError(ops.empty() ? getOperation().getLoc() : ops.front().getLoc())
-          << "--search must be one of " << llvm::join(kiln::SearchStepOp::getMethods(), ", ")
-          << ", not \"" << method << "\"";
+          << "--search must be one of " << llvm::join(names, ", ") << ", not \"" << method
+          << "\"";
       return signalPassFailure();
     }
     if (!method.empty() && ops.empty()) {
@@ -359,7 +365,7 @@ struct KilnSearchStepPass : kiln::impl::KilnSearchStepPassBase<KilnSearchStepPas
     for (kiln::SearchStepOp op : ops) {
       // The verifier has checked @loss and the op's hyperparameters.
       auto loss = symbols.lookup<func::FuncOp>(op.getLoss());
-      StringRef chosen = method.empty() ? op.getMethod() : StringRef(method);
+      kiln::SearchMethod chosen = override.value_or(op.getMethod());
       StepBuilder(op, loss, chosen).build();
       op->erase();
     }

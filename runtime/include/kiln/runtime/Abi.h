@@ -98,7 +98,7 @@ void _mlir_memref_to_llvm_free(void *ptr);
 }
 #endif
 
-/* Library kernels called through kiln.kernel_call (convolution, pooling, FRUGAL). Every one
+/* Library kernels called through kiln_rt.kernel_call (convolution, pooling, FRUGAL). Every one
  * has the same signature: its parameters, a kernel-specific array of int64 fields (doubles
  * stored as their bit patterns), and its buffers, the inputs and then the outputs, each a
  * contiguous row-major array. The symbol is kiln_<name>_f32 or kiln_<name>_f64, after the
@@ -148,7 +148,7 @@ typedef struct kiln_window_geometry {
 } kiln_window_geometry;
 #define KILN_ABI_WINDOW_GEOMETRY_FIELDS 16
 
-/* FRUGAL (ALGORITHMS.md 2): a [rows, cols] parameter (rank 1: rows = 1) whose state-full
+/* FRUGAL (docs/algorithms.md §2): a [rows, cols] parameter (rank 1: rows = 1) whose state-full
  * part is `k` columns, rows or single coordinates (projection 0, 1, 2) listed in
  * `subspace` (ascending; -1 in its first entry before the first selection), with Adam(W)
  * (state_full 0: m, v of shape [rows, k], [k, cols] or [k]) or heavy-ball momentum (1: m

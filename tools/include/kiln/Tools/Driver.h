@@ -11,10 +11,12 @@
 namespace kiln {
 
 /// Parses, verifies and compiles the kiln program at `inputPath` into the shared library
-/// `outputPath`. Diagnostics (file:line:col) go to stderr. Returns false on any error, and
-/// then leaves no file at `outputPath`.
+/// `outputPath`. With `archCheckpoint`, the alphas that the program's kiln.architecture ops
+/// stand for are read from that search checkpoint first and attached to the program
+/// (`kiln.searched_alphas`, which kiln-bind-arch consumes). Diagnostics (file:line:col) go
+/// to stderr. Returns false on any error, and then leaves no file at `outputPath`.
 bool compileProgramFile(const std::string &inputPath, const std::string &outputPath,
-                        const CompileOptions &options);
+                        const CompileOptions &options, const std::string &archCheckpoint = "");
 
 } // namespace kiln
 

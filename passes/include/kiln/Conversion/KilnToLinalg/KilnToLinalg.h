@@ -20,10 +20,16 @@ void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns, bool e
 /// Optax-style gradient transforms (kiln.clip, kiln.clip_by_global_norm, kiln.scale, ...).
 void populateTransformsToLinalgPatterns(mlir::RewritePatternSet &patterns, bool exactMath);
 
-/// Model ops (matmul, bias_add, relu, losses) and their backward building blocks.
+/// Forward model ops (matmul, bias_add, relu, softmax, normalization, dropout, ...).
 void populateLayersToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
-/// Convolution and pooling (kiln.kernel_call into the runtime), per-channel bias, global
+/// Losses (kiln.sum, kiln.mse, kiln.softmax_cross_entropy) and kiln.count_correct.
+void populateLossesToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// The backward building blocks kiln-autodiff emits for the model ops and losses.
+void populateBackwardToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Convolution and pooling (kiln_rt.kernel_call into the runtime), per-channel bias, global
 /// pooling, and their backward building blocks.
 void populateConvolutionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// The enumerations of the kiln dialect's attributes, which the kiln_rt dialect shares where
+// they reach the runtime (FRUGAL's configuration, the dataset fields of the entry-point
+// contract): one definition each, as C++ enums with stringify/symbolize functions
+// (-gen-enum-decls).
+#ifndef KILN_ENUMS_KILNENUMS_TD
+#define KILN_ENUMS_KILNENUMS_TD
+
+include "mlir/IR/EnumAttr.td"
+
+class Kiln_Enum<string name, string summary, list<I32EnumCase> cases>
+    : I32Enum<name, summary, cases> {
+  let cppNamespace = "::kiln";
+}
+
+// FRUGAL (docs/algorithms.md §2). The values are the runtime kernels' (Abi.h).
+def Kiln_FrugalProjection : Kiln_Enum<"FrugalProjection",
+    "a FRUGAL projection: columns, rows, coordinates or svd", [
+  I32EnumCase<"Columns", 0, "columns">,
+  I32EnumCase<"Rows", 1, "rows">,
+  I32EnumCase<"Coordinates", 2, "coordinates">,
+  I32EnumCase<"Svd", 3, "svd">]>;
+
+def Kiln_FrugalStateFull : Kiln_Enum<"FrugalStateFull",
+    "a state-full FRUGAL rule: adamw or momentum", [
+  I32EnumCase<"AdamW", 0, "adamw">,
+  I32EnumCase<"Momentum", 1, "momentum">]>;
+
+def Kiln_FrugalStateFree : Kiln_Enum<"FrugalStateFree",
+    "a state-free FRUGAL rule: sign_sgd or sgd", [
+  I32EnumCase<"SignSgd", 0, "sign_sgd">,
+  I32EnumCase<"Sgd", 1, "sgd">]>;
+
+def Kiln_FrugalBlockOrder : Kiln_Enum<"FrugalBlockOrder",
+    "an order of blockwise FRUGAL: ascending, descending or random (the "
+    "reference's mirror is not supported)", [
+  I32EnumCase<"Ascending", 0, "ascending">,
+  I32EnumCase<"Descending", 1, "descending">,
+  I32EnumCase<"Random", 2, "random">]>;
+
+// The dataset field a training driver feeds an entry-point input (`kiln.data`); "val_*" is
+// the second batch of a bilevel search step, from the other half of the training data.
+def Kiln_DataField : Kiln_Enum<"DataField",
+    "a dataset field: images, labels, val_images or val_labels", [
+  I32EnumCase<"Images", 0, "images">,
+  I32EnumCase<"Labels", 1, "labels">,
+  I32EnumCase<"ValImages", 2, "val_images">,
+  I32EnumCase<"ValLabels", 3, "val_labels">]>;
+
+// Losses (kiln.mse, kiln.softmax_cross_entropy).
+def Kiln_LossReduction : Kiln_Enum<"LossReduction", "a loss reduction: mean or sum", [
+  I32EnumCase<"Mean", 0, "mean">,
+  I32EnumCase<"Sum", 1, "sum">]>;
+
+// kiln.variance_scaling (jax.nn.initializers.variance_scaling).
+def Kiln_FanMode : Kiln_Enum<"FanMode", "a fan mode: fan_in, fan_out or fan_avg", [
+  I32EnumCase<"FanIn", 0, "fan_in">,
+  I32EnumCase<"FanOut", 1, "fan_out">,
+  I32EnumCase<"FanAvg", 2, "fan_avg">]>;
+
+def Kiln_InitDistribution : Kiln_Enum<"InitDistribution",
+    "an initializer distribution: uniform or normal", [
+  I32EnumCase<"Uniform", 0, "uniform">,
+  I32EnumCase<"Normal", 1, "normal">]>;
+
+// kiln.search_step (docs/algorithms.md §1).
+def Kiln_SearchMethod : Kiln_Enum<"SearchMethod",
+    "a search method: darts1, darts2, rarts or rarts_jacobi", [
+  I32EnumCase<"Darts1", 0, "darts1">,
+  I32EnumCase<"Darts2", 1, "darts2">,
+  I32EnumCase<"Rarts", 2, "rarts">,
+  I32EnumCase<"RartsJacobi", 3, "rarts_jacobi">]>;
+
+def Kiln_ArchOptimizer : Kiln_Enum<"ArchOptimizer",
+    "an architecture optimizer: adam or sgd", [
+  I32EnumCase<"Adam", 0, "adam">,
+  I32EnumCase<"Sgd", 1, "sgd">]>;
+
+#endif // KILN_ENUMS_KILNENUMS_TD

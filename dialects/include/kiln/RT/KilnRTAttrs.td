@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+// Attributes of the kiln_rt dialect: the parameter blocks of the runtime's library kernels
+// and the entry-point contract, as typed attributes with named fields.
+#ifndef KILN_RT_KILNRTATTRS_TD
+#define KILN_RT_KILNRTATTRS_TD
+
+include "kiln/Enums/KilnEnums.td"
+include "kiln/RT/KilnRTBase.td"
+include "kiln/RT/KilnRTEnums.td"
+
+def KilnRT_KernelAttr : EnumAttr<KilnRT_Dialect, KilnRT_Kernel, "kernel">;
+
+//===-- Kernel parameter blocks -------------------------------------------------------------===//
+
+def KilnRT_WindowAttr : KilnRT_Attr<"Window", "window"> {
+  let summary = "The geometry of a window kernel: convolution, pooling and their gradients";
+  let description = [{
+    Follows torch.nn.functional.conv2d on NCHW tensors: input [n, c, h, w]; filter
+    [o, c / groups, kh, kw] (pooling: o = c, groups = 1); output [n, o, oh, ow]; strides
+    (sh, sw), zero padding on both sides (ph, pw; pooling pads with -inf or leaves padding
+    out of the average) and dilations (dh, dw; 1 is dense). kiln-use-library-kernels packs
+    it into Abi.h's `kiln_window_geometry`, in this order.
+
+    ```mlir
+    #kiln_rt.window<n = 8, c = 1, h = 28, w = 28, o = 4, kh = 3, kw = 3, oh = 26, ow = 26,
+                    sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+    ```
+  }];
+  let parameters = (ins "int64_t":$n, "int64_t":$c, "int64_t":$h, "int64_t":$w,
+                        "int64_t":$o, "int64_t":$kh, "int64_t":$kw, "int64_t":$oh,
+                        "int64_t":$ow, "int64_t":$sh, "int64_t":$sw, "int64_t":$ph,
+                        "int64_t":$pw, "int64_t":$dh, "int64_t":$dw, "int64_t":$groups);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The shapes of the kernel's operands, inputs then outputs.
+    ::llvm::SmallVector<::llvm::SmallVector<int64_t>> getOperandShapes(Kernel kernel) const;
+  }];
+}
+
+def KilnRT_FrugalAttr : KilnRT_Attr<"Frugal", "frugal"> {
+  let summary = "The configuration of one FRUGAL step on one parameter (kiln.frugal)";
+  let description = [{
+    A [rows, cols] parameter (rank 1 and "coordinates": rows = 1) whose state-full part is
+    `k` columns, rows or coordinates, or GaLore's rank-k SVD subspace (`projection`), moved
+    by `state_full` (Adam(W) or heavy-ball momentum) at `lr`; the rest moves by
+    `state_free` (signSGD or SGD) at lr * free_lr_scale; a new subspace every `update_gap`
+    steps (docs/algorithms.md §2). kiln-use-library-kernels packs it into Abi.h's
+    `kiln_frugal_config`.
+
+    ```mlir
+    #kiln_rt.frugal<rows = 784, cols = 256, projection = rows, k = 196, update_gap = 200,
+                    state_full = adamw, state_free = sign_sgd, lr = 1.000000e-03,
+                    beta1 = 9.000000e-01, beta2 = 9.990000e-01, eps = 1.000000e-08,
+                    weight_decay = 0.000000e+00, free_lr_scale = 1.000000e+00>
+    ```
+  }];
+  let parameters = (ins "int64_t":$rows, "int64_t":$cols,
+                        EnumParameter<Kiln_FrugalProjection>:$projection, "int64_t":$k,
+                        "int64_t":$update_gap, EnumParameter<Kiln_FrugalStateFull>:$state_full,
+                        EnumParameter<Kiln_FrugalStateFree>:$state_free,
+                        KilnRT_F64Parameter:$lr, KilnRT_F64Parameter:$beta1,
+                        KilnRT_F64Parameter:$beta2, KilnRT_F64Parameter:$eps,
+                        KilnRT_F64Parameter:$weight_decay, KilnRT_F64Parameter:$free_lr_scale);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The element counts of the kernel's operands: g, then p, m, v, subspace, step, key.
+    ::llvm::SmallVector<int64_t> getOperandCounts() const;
+  }];
+}
+
+def KilnRT_FrugalBlocksAttr : KilnRT_Attr<"FrugalBlocks", "frugal_blocks"> {
+  let summary = "The configuration of one blockwise FRUGAL step (kiln.frugal_blocks)";
+  let description = [{
+    N parameter tensors of `sizes` elements, of which `k` are state-full at a time, chosen
+    in `order`; their state is packed into pools of `pool` elements. The rules and
+    hyperparameters are #kiln_rt.frugal's. kiln-use-library-kernels packs it into Abi.h's
+    `kiln_frugal_blocks_config` followed by the sizes.
+
+    ```mlir
+    #kiln_rt.frugal_blocks<sizes = [100352, 1280], k = 1, order = ascending,
+                           update_gap = 200, pool = 100352, state_full = adamw,
+                           state_free = sign_sgd, lr = 1.000000e-03, beta1 = 9.000000e-01,
+                           beta2 = 9.990000e-01, eps = 1.000000e-08,
+                           weight_decay = 0.000000e+00, free_lr_scale = 1.000000e+00>
+    ```
+  }];
+  let parameters = (ins KilnRT_ListParameter<"int64_t", "element counts">:$sizes,
+                        "int64_t":$k, EnumParameter<Kiln_FrugalBlockOrder>:$order,
+                        "int64_t":$update_gap, "int64_t":$pool,
+                        EnumParameter<Kiln_FrugalStateFull>:$state_full,
+                        EnumParameter<Kiln_FrugalStateFree>:$state_free,
+                        KilnRT_F64Parameter:$lr, KilnRT_F64Parameter:$beta1,
+                        KilnRT_F64Parameter:$beta2, KilnRT_F64Parameter:$eps,
+                        KilnRT_F64Parameter:$weight_decay, KilnRT_F64Parameter:$free_lr_scale);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+//===-- The entry-point contract ------------------------------------------------------------===//
+
+def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {
+  let summary = "One input of an entry point, as the runtime sees it";
+  let description = [{
+    `type` is the input's tensor type (a dynamic extent is taken from the caller's
+    tensor). `donated`: the step may overwrite the buffer (a result is computed in it).
+    `init`: how a driver fills the input when the caller gives none (the grammar of
+    runtime/include/kiln/runtime/InitSpec.h, from `kiln.init`). `data`: the dataset field a
+    training driver feeds it (`kiln.data`). `classes`: for labels, the class count of the
+    logits they index, so labels must lie in [0, classes). `role` and `candidates`: how the
+    step's optimizers use it (and, for an architecture parameter, its edge's candidate
+    operations). Omitted fields take their defaults.
+
+    ```mlir
+    #kiln_rt.input<type = tensor<784x256xf32>, donated = true, init = "normal:0.05",
+                   role = parameter>
+    #kiln_rt.input<type = tensor<128xi64>, data = labels, classes = 10>
+    ```
+  }];
+  let parameters = (ins "::mlir::RankedTensorType":$type,
+                        KilnRT_FlagParameter:$donated,
+                        StringRefParameter<"an initialiser (InitSpec.h)", "\"\"">:$init,
+                        OptionalParameter<"std::optional<::kiln::DataField>">:$data,
+                        DefaultValuedParameter<"int64_t", "0">:$classes,
+                        OptionalParameter<"std::optional<::kiln::krt::Role>">:$role,
+                        OptionalParameter<"::mlir::ArrayAttr">:$candidates);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilderWithInferredContext<(ins "::mlir::RankedTensorType":$type), [{
+      return $_get(type.getContext(), type, false, "", std::nullopt, 0, std::nullopt,
+                   ::mlir::ArrayAttr());
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    InputAttr withDonated(bool donated) const;
+    InputAttr withInit(::llvm::StringRef init) const;
+    InputAttr withData(std::optional<::kiln::DataField> data) const;
+    InputAttr withClasses(int64_t classes) const;
+    InputAttr withRole(std::optional<Role> role, ::mlir::ArrayAttr candidates) const;
+  }];
+}
+
+def KilnRT_ResultAttr : KilnRT_Attr<"Result", "result"> {
+  let summary = "One result of an entry point, as the runtime sees it";
+  let description = [{
+    `alias` is the input whose buffer the result is computed in (the in-place update of a
+    donated parameter or state), or -1 for a result the caller allocates an output buffer
+    for, which then has a static shape.
+
+    ```mlir
+    #kiln_rt.result<type = tensor<784x256xf32>, alias = 0>
+    #kiln_rt.result<type = tensor<f32>>
+    ```
+  }];
+  let parameters = (ins "::mlir::RankedTensorType":$type,
+                        DefaultValuedParameter<"int64_t", "-1">:$alias);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def KilnRT_EntryPointAttr : KilnRT_Attr<"EntryPoint", "entry_point"> {
+  let summary = "The contract between the runtime and one entry point of a module";
+  let description = [{
+    Every public function with a body is an entry point, which the runtime calls through
+    `kiln_call_<name>` (Abi.h). Its contract travels through the pipeline on the function
+    as `kiln_rt.entry_point`: declared from the tensor signature, completed by the passes
+    that know each part (kiln-record-label-classes, kiln-record-roles,
+    kiln-prepare-entry-points for donation, kiln-finalize-entry-points for the results'
+    aliases after bufferization), and written as the signature JSON of Abi.h by
+    kiln-emit-abi.
+
+    ```mlir
+    func.func @step(%p: tensor<4xf32>, %g: tensor<4xf32>) -> tensor<4xf32> attributes {
+      kiln_rt.entry_point = #kiln_rt.entry_point<
+          inputs = [#kiln_rt.input<type = tensor<4xf32>, donated = true, role = parameter>,
+                    #kiln_rt.input<type = tensor<4xf32>>],
+          results = [#kiln_rt.result<type = tensor<4xf32>, alias = 0>]>} { ... }
+    ```
+  }];
+  let parameters = (ins KilnRT_ListParameter<"::kiln::krt::InputAttr", "inputs">:$inputs,
+                        KilnRT_ListParameter<"::kiln::krt::ResultAttr", "results">:$results);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// This contract with input `index` replaced.
+    EntryPointAttr withInput(unsigned index, InputAttr input) const;
+    /// This contract with new results.
+    EntryPointAttr withResults(::llvm::ArrayRef<ResultAttr> results) const;
+  }];
+}
+
+#endif // KILN_RT_KILNRTATTRS_TD

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln_rt.kernel_call: the verifier (the ABI's kernel table and the operand shapes each
+// kernel's parameters imply), memory effects on buffers, and one-shot bufferization.
+#include "kiln/RT/KilnRT.h"
+#include "kiln/runtime/Abi.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
+
+using namespace mlir;
+using namespace kiln::krt;
+
+namespace {
+
+/// A row of Abi.h's kernel table: the kernel's arities and whether it reads its outputs.
+struct KernelInfo {
+  const char *name;
+  int inputs, outputs, params;
+  bool readsOutputs;
+};
+
+constexpr KernelInfo kKernels[] = {
+#define KILN_KERNEL_INFO(name, inputs, outputs, params, reads) {#name, inputs, outputs, params, reads},
+    KILN_ABI_KERNELS(KILN_KERNEL_INFO)
+#undef KILN_KERNEL_INFO
+};
+
+const KernelInfo *lookupKernel(Kernel kernel) {
+  StringRef name = stringifyKernel(kernel);
+  for (const KernelInfo &k : kKernels)
+    if (name == k.name)
+      return &k;
+  return nullptr;
+}
+
+bool isWindowKernel(Kernel kernel) {
+  return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks;
+}
+
+/// frugal_blocks: N gradients in; N parameters, the two pools, active, step and key out.
+LogicalResult verifyFrugalBlocks(KernelCallOp op, FrugalBlocksAttr c, ArrayRef<Value> operands,
+                                 Type element) {
+  int64_t n = c.getSizes().size();
+  if (n < 1 || int64_t(op.getInputs().size()) != n || int64_t(op.getOutputs().size()) != n + 5)
+    return op.emitOpError("kernel frugal_blocks takes N inputs and N + 5 outputs for its N = ")
+           << n << " tensors";
+  Type i64 = IntegerType::get(op.getContext(), 64);
+  bool adam = c.getStateFull() == kiln::FrugalStateFull::AdamW;
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    int64_t at = i;
+    int64_t count = at < 2 * n        ? c.getSizes()[at % n]
+                    : at == 2 * n     ? c.getPool()
+                    : at == 2 * n + 1 ? (adam ? c.getPool() : 0)
+                    : at == 2 * n + 2 ? c.getK()
+                                      : 1;
+    auto type = cast<ShapedType>(v.getType());
+    if (type.getElementType() != (at < 2 * n + 2 ? element : i64) ||
+        type.getNumElements() != count)
+      return op.emitOpError("operand #") << i << " of type " << v.getType()
+                                         << " does not match the blockwise FRUGAL configuration";
+  }
+  return success();
+}
+
+struct KernelCallBufferization
+    : bufferization::DstBufferizableOpInterfaceExternalModel<KernelCallBufferization,
+                                                             KernelCallOp> {
+  /// Window kernels overwrite their outputs whole, so bufferization need not copy anything
+  /// in; state-updating kernels read them.
+  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
+                              const bufferization::AnalysisState &) const {
+    return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand) ||
+           cast<KernelCallOp>(op).readsOutputs();
+  }
+
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const bufferization::BufferizationOptions &options,
+                          bufferization::BufferizationState &state) const {
+    auto call = cast<KernelCallOp>(op);
+    SmallVector<Value> ins, outs;
+    for (auto [values, buffers] : {std::pair{call.getInputs(), &ins},
+                                   std::pair{call.getOutputs(), &outs}})
+      for (Value v : values) {
+        FailureOr<Value> buffer = bufferization::getBuffer(rewriter, v, options, state);
+        if (failed(buffer))
+          return failure();
+        buffers->push_back(*buffer);
+      }
+    rewriter.setInsertionPoint(op);
+    KernelCallOp::create(rewriter, op->getLoc(), TypeRange{}, call.getKernelAttr(), ins, outs,
+                         call.getParams());
+    bufferization::replaceOpWithBufferizedValues(rewriter, op, outs);
+    return success();
+  }
+};
+
+/// The kernel as a bare keyword: `kernel_call conv2d ins(...)`.
+ParseResult parseKernelName(OpAsmParser &parser, KernelAttr &kernel) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef name;
+  if (parser.parseKeyword(&name))
+    return failure();
+  std::optional<Kernel> value = symbolizeKernel(name);
+  if (!value)
+    return parser.emitError(loc) << "unknown kernel '" << name << "'";
+  kernel = KernelAttr::get(parser.getContext(), *value);
+  return success();
+}
+
+void printKernelName(OpAsmPrinter &printer, Operation *, KernelAttr kernel) {
+  printer << stringifyKernel(kernel.getValue());
+}
+
+} // namespace
+
+//===-- Parameter blocks --------------------------------------------------------------------===//
+
+LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t n,
+                                 int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh,
+                                 int64_t kw, int64_t oh, int64_t ow, int64_t sh, int64_t sw,
+                                 int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t groups) {
+  if (n < 0 || c < 1 || h < 1 || w < 1 || o < 1 || kh < 1 || kw < 1 || oh < 1 || ow < 1)
+    return emitError() << "a window needs positive extents (and a non-negative batch)";
+  if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || ph < 0 || pw < 0)
+    return emitError() << "a window needs strides and dilations of at least 1 and "
+                          "non-negative padding";
+  if (groups < 1 || c % groups != 0 || o % groups != 0)
+    return emitError() << "groups (" << groups << ") must divide the " << c << " input and "
+                       << o << " output channels";
+  return success();
+}
+
+SmallVector<SmallVector<int64_t>> WindowAttr::getOperandShapes(Kernel kernel) const {
+  SmallVector<int64_t> x{getN(), getC(), getH(), getW()}, y{getN(), getO(), getOh(), getOw()};
+  SmallVector<int64_t> filter{getO(), getC() / getGroups(), getKh(), getKw()};
+  switch (kernel) {
+  case Kernel::Conv2d:
+    return {x, filter, y};
+  case Kernel::Conv2dGradInput:
+    return {y, filter, x};
+  case Kernel::Conv2dGradFilter:
+    return {x, y, filter};
+  case Kernel::MaxPool2d:
+  case Kernel::AvgPool2d:
+    return {x, y};
+  case Kernel::MaxPool2dGrad:
+    return {x, y, x};
+  case Kernel::AvgPool2dGrad:
+    return {y, x};
+  case Kernel::Frugal:
+  case Kernel::FrugalBlocks:
+    break;
+  }
+  return {};
+}
+
+LogicalResult FrugalAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t rows,
+                                 int64_t cols, kiln::FrugalProjection, int64_t k,
+                                 int64_t updateGap, kiln::FrugalStateFull,
+                                 kiln::FrugalStateFree, APFloat, APFloat, APFloat, APFloat,
+                                 APFloat, APFloat) {
+  if (rows < 1 || cols < 1 || k < 0 || updateGap < 1)
+    return emitError() << "a FRUGAL configuration needs rows, cols and update_gap of at "
+                          "least 1 and k >= 0";
+  return success();
+}
+
+SmallVector<int64_t> FrugalAttr::getOperandCounts() const {
+  using kiln::FrugalProjection;
+  bool svd = getProjection() == FrugalProjection::Svd;
+  bool svdRight = svd && getRows() >= getCols();
+  int64_t state = getProjection() == FrugalProjection::Columns || svdRight ? getRows() * getK()
+                  : getProjection() == FrugalProjection::Rows || svd       ? getK() * getCols()
+                                                                           : getK();
+  int64_t subspace = !svd ? getK() : svdRight ? getK() * getCols() : getRows() * getK();
+  int64_t n = getRows() * getCols();
+  bool adam = getStateFull() == kiln::FrugalStateFull::AdamW;
+  return {n, n, state, adam ? state : 0, subspace, 1, 1};
+}
+
+LogicalResult FrugalBlocksAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                       ArrayRef<int64_t> sizes, int64_t k,
+                                       kiln::FrugalBlockOrder, int64_t updateGap, int64_t pool,
+                                       kiln::FrugalStateFull, kiln::FrugalStateFree, APFloat,
+                                       APFloat, APFloat, APFloat, APFloat, APFloat) {
+  if (sizes.empty() || llvm::any_of(sizes, [](int64_t s) { return s < 1; }))
+    return emitError() << "blockwise FRUGAL needs at least one tensor, each with elements";
+  if (k < 0 || k > int64_t(sizes.size()) || pool < 0 || updateGap < 1)
+    return emitError() << "blockwise FRUGAL needs 0 <= k <= N, a pool size and an update_gap "
+                          "of at least 1";
+  return success();
+}
+
+//===-- kiln_rt.kernel_call -----------------------------------------------------------------===//
+
+std::string KernelCallOp::getSymbolName() {
+  Type element = cast<ShapedType>(getOutputs().front().getType()).getElementType();
+  return "kiln_" + stringifyKernel(getKernel()).str() + (element.isF32() ? "_f32" : "_f64");
+}
+
+bool KernelCallOp::readsOutputs() {
+  const KernelInfo *info = lookupKernel(getKernel());
+  return info && info->readsOutputs;
+}
+
+LogicalResult KernelCallOp::verify() {
+  Kernel kernel = getKernel();
+  const KernelInfo *info = lookupKernel(kernel);
+  if (!info)
+    return emitOpError("kernel ") << stringifyKernel(kernel)
+                                  << " is not in this runtime's ABI table (Abi.h)";
+  Attribute params = getParams();
+  bool matches = isWindowKernel(kernel) ? isa<WindowAttr>(params)
+                 : kernel == Kernel::Frugal ? isa<FrugalAttr>(params)
+                                            : isa<FrugalBlocksAttr>(params);
+  if (!matches)
+    return emitOpError("kernel ") << stringifyKernel(kernel) << " does not take " << params;
+  if (getOutputs().empty())
+    return emitOpError("needs at least one output");
+  bool variadic = info->inputs < 0;
+  if (!variadic && (int64_t(getInputs().size()) != info->inputs ||
+                    int64_t(getOutputs().size()) != info->outputs))
+    return emitOpError("kernel ") << stringifyKernel(kernel) << " takes " << info->inputs
+                                  << " inputs and " << info->outputs << " outputs";
+  bool tensors = isa<RankedTensorType>(getOutputs().front().getType());
+  if (tensors ? TypeRange(getResults()) != TypeRange(getOutputs()) : !getResults().empty())
+    return emitOpError("returns its outputs' new values on tensors and nothing on buffers");
+  Type element = cast<ShapedType>(getOutputs().front().getType()).getElementType();
+  if (!element.isF32() && !element.isF64())
+    return emitOpError("runs on f32 or f64, not ") << element;
+  SmallVector<Value> operands(getInputs());
+  operands.append(getOutputs().begin(), getOutputs().end());
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    auto type = dyn_cast<ShapedType>(v.getType());
+    if (!type || !type.hasStaticShape() || isa<RankedTensorType>(type) != tensors)
+      return emitOpError("operand #") << i << " must be a static " << (tensors ? "tensor" : "buffer");
+  }
+  if (auto blocks = dyn_cast<FrugalBlocksAttr>(params))
+    return verifyFrugalBlocks(*this, blocks, operands, element);
+  if (auto frugal = dyn_cast<FrugalAttr>(params)) {
+    SmallVector<int64_t> counts = frugal.getOperandCounts();
+    for (auto [i, v] : llvm::enumerate(operands)) {
+      auto type = cast<ShapedType>(v.getType());
+      bool svd = frugal.getProjection() == kiln::FrugalProjection::Svd;
+      Type expected = i < 4 || (i == 4 && svd) ? element
+                                               : Type(IntegerType::get(getContext(), 64));
+      if (type.getElementType() != expected || type.getNumElements() != counts[i])
+        return emitOpError("operand #") << i << " of type " << v.getType()
+                                        << " does not match the FRUGAL configuration";
+    }
+    return success();
+  }
+  SmallVector<SmallVector<int64_t>> expected = cast<WindowAttr>(params).getOperandShapes(kernel);
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    auto type = cast<ShapedType>(v.getType());
+    if (type.getElementType() != element)
+      return emitOpError("operand #") << i << " must hold " << element;
+    if (type.getShape() != ArrayRef<int64_t>(expected[i]))
+      return emitOpError("operand #") << i << " of shape " << v.getType()
+                                      << " does not match the geometry";
+  }
+  return success();
+}
+
+void KernelCallOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  for (OpOperand &operand : getInputsMutable())
+    if (isa<MemRefType>(operand.get().getType()))
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  for (OpOperand &operand : getOutputsMutable())
+    if (isa<MemRefType>(operand.get().getType()))
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+}
+
+void kiln::krt::registerBufferizationExternalModels(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, KilnRTDialect *) {
+    KernelCallOp::attachInterface<KernelCallBufferization>(*ctx);
+  });
+}
+
+#define GET_OP_CLASSES
+#include "kiln/RT/KilnRTOps.cpp.inc"

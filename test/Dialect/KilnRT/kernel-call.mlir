@@ -1,0 +1,151 @@
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics --allow-unregistered-dialect | kiln-opt -split-input-file --allow-unregistered-dialect | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics --allow-unregistered-dialect --mlir-print-op-generic | kiln-opt -split-input-file --allow-unregistered-dialect | FileCheck %s
+
+// Round trips and verifier errors of kiln_rt.kernel_call and its parameter attributes.
+
+/// On tensors the call returns its outputs' new values; on buffers it returns nothing.
+// CHECK-LABEL: func.func @window_kernel
+// CHECK:         kiln_rt.kernel_call avg_pool2d ins(%{{.*}} : tensor<1x1x4x4xf32>) outs(%{{.*}} : tensor<1x1x2x2xf32>) params #kiln_rt.window<n = 1, c = 1, h = 4, w = 4, o = 1, kh = 2, kw = 2, oh = 2, ow = 2, sh = 2, sw = 2, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1> -> tensor<1x1x2x2xf32>
+// CHECK:         kiln_rt.kernel_call avg_pool2d ins(%{{.*}} : memref<1x1x4x4xf32>) outs(%{{.*}} : memref<1x1x2x2xf32>) params #kiln_rt.window<{{.*}}>{{$}}
+func.func @window_kernel(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>,
+                         %xb: memref<1x1x4x4xf32>, %yb: memref<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %y = kiln_rt.kernel_call avg_pool2d ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
+      params #kiln_rt.window<n = 1, c = 1, h = 4, w = 4, o = 1, kh = 2, kw = 2, oh = 2, ow = 2,
+                             sh = 2, sw = 2, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+      -> tensor<1x1x2x2xf32>
+  kiln_rt.kernel_call avg_pool2d ins(%xb : memref<1x1x4x4xf32>) outs(%yb : memref<1x1x2x2xf32>)
+      params #kiln_rt.window<n = 1, c = 1, h = 4, w = 4, o = 1, kh = 2, kw = 2, oh = 2, ow = 2,
+                             sh = 2, sw = 2, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+  return %y : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+/// The FRUGAL configurations: named fields, enums by name, doubles as float literals.
+// CHECK-LABEL: func.func @frugal_kernels
+// CHECK:         kiln_rt.kernel_call frugal {{.*}} params #kiln_rt.frugal<rows = 8, cols = 4, projection = columns, k = 2, update_gap = 200, state_full = adamw, state_free = sign_sgd, lr = 1.000000e-03, beta1 = 9.000000e-01, beta2 = 0.99899999999999999, eps = 1.000000e-08, weight_decay = 0.000000e+00, free_lr_scale = 1.000000e+00>
+// CHECK:         kiln_rt.kernel_call frugal_blocks {{.*}} params #kiln_rt.frugal_blocks<sizes = [32, 4], k = 1, order = descending, update_gap = 5, pool = 32, state_full = momentum, state_free = sgd, lr = 1.000000e-02,
+func.func @frugal_kernels(%g: tensor<8x4xf32>, %p: tensor<8x4xf32>, %m: tensor<8x2xf32>,
+                          %s: tensor<2xi64>, %n: tensor<i64>, %b: tensor<4xf32>,
+                          %pool: tensor<32xf32>, %empty: tensor<0xf32>, %active: tensor<1xi64>) {
+  %0:6 = kiln_rt.kernel_call frugal ins(%g : tensor<8x4xf32>)
+      outs(%p, %m, %m, %s, %n, %n : tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>, tensor<i64>, tensor<i64>)
+      params #kiln_rt.frugal<rows = 8, cols = 4, projection = columns, k = 2, update_gap = 200,
+                             state_full = adamw, state_free = sign_sgd, lr = 1.0e-3, beta1 = 0.9,
+                             beta2 = 0.999, eps = 1.0e-8, weight_decay = 0.0, free_lr_scale = 1.0>
+      -> tensor<8x4xf32>, tensor<8x2xf32>, tensor<8x2xf32>, tensor<2xi64>, tensor<i64>, tensor<i64>
+  %1:7 = kiln_rt.kernel_call frugal_blocks ins(%g, %b : tensor<8x4xf32>, tensor<4xf32>)
+      outs(%p, %b, %pool, %empty, %active, %n, %n : tensor<8x4xf32>, tensor<4xf32>, tensor<32xf32>, tensor<0xf32>, tensor<1xi64>, tensor<i64>, tensor<i64>)
+      params #kiln_rt.frugal_blocks<sizes = [32, 4], k = 1, order = descending, update_gap = 5,
+                                    pool = 32, state_full = momentum, state_free = sgd,
+                                    lr = 1.0e-2, beta1 = 0.9, beta2 = 0.999, eps = 1.0e-8,
+                                    weight_decay = 0.0, free_lr_scale = 1.0>
+      -> tensor<8x4xf32>, tensor<4xf32>, tensor<32xf32>, tensor<0xf32>, tensor<1xi64>, tensor<i64>, tensor<i64>
+  return
+}
+
+// -----
+
+func.func @unknown_kernel(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+1 {{unknown kernel 'median_pool2d'}}
+  %y = kiln_rt.kernel_call median_pool2d ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
+      params #kiln_rt.window<n = 1, c = 1, h = 4, w = 4, o = 1, kh = 2, kw = 2, oh = 2, ow = 2,
+                             sh = 2, sw = 2, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+      -> tensor<1x1x2x2xf32>
+  return %y : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+func.func @kernel_shape_mismatch(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32> {
+  // expected-error @+1 {{operand #1 of shape 'tensor<1x1x3x3xf32>' does not match the geometry}}
+  %y = kiln_rt.kernel_call avg_pool2d ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x3x3xf32>)
+      params #kiln_rt.window<n = 1, c = 1, h = 4, w = 4, o = 1, kh = 2, kw = 2, oh = 2, ow = 2,
+                             sh = 2, sw = 2, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+      -> tensor<1x1x3x3xf32>
+  return %y : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+func.func @kernel_arity(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+1 {{kernel conv2d takes 2 inputs and 1 outputs}}
+  %y = kiln_rt.kernel_call conv2d ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
+      params #kiln_rt.window<n = 1, c = 1, h = 4, w = 4, o = 1, kh = 2, kw = 2, oh = 2, ow = 2,
+                             sh = 2, sw = 2, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+      -> tensor<1x1x2x2xf32>
+  return %y : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+/// A window kernel takes a window, not a FRUGAL configuration.
+func.func @kernel_params_kind(%x: tensor<1x1x4x4xf32>, %init: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+1 {{kernel avg_pool2d does not take #kiln_rt.frugal}}
+  %y = kiln_rt.kernel_call avg_pool2d ins(%x : tensor<1x1x4x4xf32>) outs(%init : tensor<1x1x2x2xf32>)
+      params #kiln_rt.frugal<rows = 8, cols = 4, projection = columns, k = 2, update_gap = 200,
+                             state_full = adamw, state_free = sign_sgd, lr = 1.0e-3, beta1 = 0.9,
+                             beta2 = 0.999, eps = 1.0e-8, weight_decay = 0.0, free_lr_scale = 1.0>
+      -> tensor<1x1x2x2xf32>
+  return %y : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+func.func @frugal_state_mismatch(%g: tensor<8x4xf32>, %m: tensor<8x3xf32>, %s: tensor<2xi64>, %n: tensor<i64>) {
+  // expected-error @+1 {{operand #2 of type 'tensor<8x3xf32>' does not match the FRUGAL configuration}}
+  %0:6 = kiln_rt.kernel_call frugal ins(%g : tensor<8x4xf32>)
+      outs(%g, %m, %m, %s, %n, %n : tensor<8x4xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<2xi64>, tensor<i64>, tensor<i64>)
+      params #kiln_rt.frugal<rows = 8, cols = 4, projection = columns, k = 2, update_gap = 200,
+                             state_full = adamw, state_free = sign_sgd, lr = 1.0e-3, beta1 = 0.9,
+                             beta2 = 0.999, eps = 1.0e-8, weight_decay = 0.0, free_lr_scale = 1.0>
+      -> tensor<8x4xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<2xi64>, tensor<i64>, tensor<i64>
+  return
+}
+
+// -----
+
+func.func @frugal_blocks_pool_mismatch(%g: tensor<8x4xf32>, %pool: tensor<16xf32>, %a: tensor<1xi64>, %n: tensor<i64>) {
+  // expected-error @+1 {{operand #2 of type 'tensor<16xf32>' does not match the blockwise FRUGAL configuration}}
+  %0:6 = kiln_rt.kernel_call frugal_blocks ins(%g : tensor<8x4xf32>)
+      outs(%g, %pool, %pool, %a, %n, %n : tensor<8x4xf32>, tensor<16xf32>, tensor<16xf32>, tensor<1xi64>, tensor<i64>, tensor<i64>)
+      params #kiln_rt.frugal_blocks<sizes = [32], k = 1, order = ascending, update_gap = 5,
+                                    pool = 32, state_full = adamw, state_free = sgd,
+                                    lr = 1.0e-2, beta1 = 0.9, beta2 = 0.999, eps = 1.0e-8,
+                                    weight_decay = 0.0, free_lr_scale = 1.0>
+      -> tensor<8x4xf32>, tensor<16xf32>, tensor<16xf32>, tensor<1xi64>, tensor<i64>, tensor<i64>
+  return
+}
+
+// -----
+
+func.func @window_groups(%x: tensor<1x3x4x4xf32>, %w: tensor<2x3x1x1xf32>, %init: tensor<1x2x4x4xf32>) {
+  // expected-error @+3 {{groups (2) must divide the 3 input and 2 output channels}}
+  %y = kiln_rt.kernel_call conv2d ins(%x, %w : tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>)
+      outs(%init : tensor<1x2x4x4xf32>)
+      params #kiln_rt.window<n = 1, c = 3, h = 4, w = 4, o = 2, kh = 1, kw = 1, oh = 4, ow = 4,
+                             sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 2>
+      -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @frugal_bad_gap(%g: tensor<8x4xf32>) {
+  // expected-error @+1 {{a FRUGAL configuration needs rows, cols and update_gap of at least 1 and k >= 0}}
+  "test.use"() {config = #kiln_rt.frugal<rows = 8, cols = 4, projection = columns, k = 2, update_gap = 0,
+                             state_full = adamw, state_free = sign_sgd, lr = 1.0e-3, beta1 = 0.9,
+                             beta2 = 0.999, eps = 1.0e-8, weight_decay = 0.0, free_lr_scale = 1.0>} : () -> ()
+  return
+}
+
+// -----
+
+func.func @frugal_blocks_k(%g: tensor<8x4xf32>) {
+  // expected-error @+1 {{blockwise FRUGAL needs 0 <= k <= N}}
+  "test.use"() {config = #kiln_rt.frugal_blocks<sizes = [32], k = 2, order = ascending, update_gap = 5,
+                                    pool = 32, state_full = adamw, state_free = sgd,
+                                    lr = 1.0e-2, beta1 = 0.9, beta2 = 0.999, eps = 1.0e-8,
+                                    weight_decay = 0.0, free_lr_scale = 1.0>} : () -> ()
+  return
+}

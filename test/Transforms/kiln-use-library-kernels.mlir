@@ -1,0 +1,102 @@
+// RUN: kiln-opt %s --kiln-use-library-kernels | FileCheck %s
+// RUN: kiln-opt %s --kiln-use-library-kernels | FileCheck %s --check-prefix=GLOBALS
+
+/// A contiguous f32 product becomes a oneDNN sgemm call with row-major leading dimensions.
+// CHECK-LABEL: func.func @f32_product
+// CHECK-SAME:    (%[[A:.*]]: memref<8x4xf32>, %[[B:.*]]: memref<4x3xf32>, %[[C:.*]]: memref<8x3xf32>)
+// CHECK-DAG:     %[[PA:.*]] = memref.extract_aligned_pointer_as_index %[[A]]
+// CHECK-DAG:     %[[PB:.*]] = memref.extract_aligned_pointer_as_index %[[B]]
+// CHECK-DAG:     %[[PC:.*]] = memref.extract_aligned_pointer_as_index %[[C]]
+// CHECK:         call @kiln_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64) -> ()
+// CHECK-NOT:     linalg.matmul
+// CHECK:         return
+func.func @f32_product(%a: memref<8x4xf32>, %b: memref<4x3xf32>, %c: memref<8x3xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
+  return
+}
+
+/// f64 (gradient checks) keeps the generated loops.
+// CHECK-LABEL: func.func @negative_f64_stays
+// CHECK:         linalg.matmul
+func.func @negative_f64_stays(%a: memref<8x4xf64>, %b: memref<4x3xf64>, %c: memref<8x3xf64>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf64>, memref<4x3xf64>) outs(%c : memref<8x3xf64>)
+  return
+}
+
+/// A strided view is not a plain row-major matrix for sgemm's leading dimension.
+// CHECK-LABEL: func.func @negative_strided_view
+// CHECK:         linalg.matmul
+func.func @negative_strided_view(%a: memref<8x4xf32, strided<[8, 1]>>, %b: memref<4x3xf32>, %c: memref<8x3xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32, strided<[8, 1]>>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
+  return
+}
+
+/// A kernel call on buffers becomes kiln_<kernel>_<type>(params, buffers): the parameters
+/// packed into the kernel's struct (kiln_window_geometry, in field order) in a constant
+/// global, the buffer addresses (inputs, then outputs) in a stack array.
+// CHECK-LABEL: func.func @conv_call
+// CHECK-SAME:    (%[[X:.*]]: memref<2x1x8x8xf32>, %[[W:.*]]: memref<4x1x3x3xf32>, %[[Y:.*]]: memref<2x4x6x6xf32>)
+// CHECK:         %[[G:.*]] = memref.get_global @__kiln_params_0 : memref<16xi64>
+// CHECK:         %[[A:.*]] = memref.alloca() : memref<3xi64>
+// CHECK:         memref.extract_aligned_pointer_as_index %[[X]]
+// CHECK:         memref.store %{{.*}}, %[[A]][%c0]
+// CHECK:         memref.extract_aligned_pointer_as_index %[[W]]
+// CHECK:         memref.store %{{.*}}, %[[A]][%c1]
+// CHECK:         memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK:         memref.store %{{.*}}, %[[A]][%c2]
+// CHECK:         call @kiln_conv2d_f32(%{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr) -> ()
+// CHECK-NOT:     kiln_rt.kernel_call
+func.func @conv_call(%x: memref<2x1x8x8xf32>, %w: memref<4x1x3x3xf32>, %y: memref<2x4x6x6xf32>) {
+  kiln_rt.kernel_call conv2d ins(%x, %w : memref<2x1x8x8xf32>, memref<4x1x3x3xf32>) outs(%y : memref<2x4x6x6xf32>)
+      params #kiln_rt.window<n = 2, c = 1, h = 8, w = 8, o = 4, kh = 3, kw = 3, oh = 6, ow = 6,
+                             sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+  return
+}
+
+/// f64 calls the reference kernel; the same parameters share one global. A strided input
+/// is staged through a dense copy, freed after the call.
+// CHECK-LABEL: func.func @pool_calls
+// CHECK:         memref.alloca() : memref<2xi64>
+// CHECK:         call @kiln_avg_pool2d_f64(%{{.*}}, %{{.*}})
+// CHECK:         %[[TMP:.*]] = memref.alloc() : memref<1x1x4x4xf64>
+// CHECK:         memref.copy %{{.*}}, %[[TMP]]
+// CHECK:         call @kiln_max_pool2d_f64
+// CHECK:         memref.dealloc %[[TMP]]
+// GLOBALS-DAG: memref.global "private" constant @__kiln_params_0 : memref<16xi64> = dense<[2, 1, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 1]>
+// GLOBALS-DAG: memref.global "private" constant @__kiln_params_1 : memref<16xi64> = dense<[1, 1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 1]>
+/// A kiln_frugal_config: the enums as Abi.h numbers them, the doubles as their bit patterns
+/// (lr 1e-3, beta1 0.9, beta2 and eps as given, weight decay 0, scale 1).
+// GLOBALS-DAG: memref.global "private" constant @__kiln_params_2 : memref<13xi64> = dense<[4, 8, 0, 4, 200, 0, 0, 4562254508917369340, 4606281698874543309, 4607173411218089181, 4486051092506501181, 0, 4607182418800017408]>
+// GLOBALS-NOT: memref.global
+func.func @pool_calls(%x: memref<1x1x4x4xf64>, %xs: memref<1x1x4x4xf64, strided<[32, 32, 8, 1]>>, %y: memref<1x1x2x2xf64>) {
+  kiln_rt.kernel_call avg_pool2d ins(%x : memref<1x1x4x4xf64>) outs(%y : memref<1x1x2x2xf64>)
+      params #kiln_rt.window<n = 1, c = 1, h = 4, w = 4, o = 1, kh = 2, kw = 2, oh = 2, ow = 2,
+                             sh = 2, sw = 2, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+  kiln_rt.kernel_call max_pool2d ins(%xs : memref<1x1x4x4xf64, strided<[32, 32, 8, 1]>>) outs(%y : memref<1x1x2x2xf64>)
+      params #kiln_rt.window<n = 1, c = 1, h = 4, w = 4, o = 1, kh = 2, kw = 2, oh = 2, ow = 2,
+                             sh = 2, sw = 2, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1>
+  return
+}
+
+/// A kernel that reads its outputs (frugal) gets a strided output copied in and back.
+// CHECK-LABEL: func.func @state_update
+// CHECK:         %[[TMP:.*]] = memref.alloc() : memref<4xi64>
+// CHECK:         memref.copy %[[SUB:.*]], %[[TMP]]
+// CHECK:         call @kiln_frugal_f32
+// CHECK:         memref.copy %[[TMP]], %[[SUB]]
+// CHECK:         memref.dealloc %[[TMP]]
+/// Each kernel is declared once, for the runtime to provide.
+// CHECK:       func.func private @kiln_matmul_f32(i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64)
+// CHECK:       func.func private @kiln_conv2d_f32(!llvm.ptr, !llvm.ptr)
+// CHECK:       func.func private @kiln_avg_pool2d_f64(!llvm.ptr, !llvm.ptr)
+func.func @state_update(%g: memref<4x8xf32>, %p: memref<4x8xf32>, %m: memref<4x4xf32>, %v: memref<4x4xf32>,
+                        %big: memref<8xi64>, %n: memref<i64>, %k: memref<i64>) {
+  %sub = memref.subview %big[0] [4] [2] : memref<8xi64> to memref<4xi64, strided<[2]>>
+  kiln_rt.kernel_call frugal ins(%g : memref<4x8xf32>)
+      outs(%p, %m, %v, %sub, %n, %k : memref<4x8xf32>, memref<4x4xf32>, memref<4x4xf32>, memref<4xi64, strided<[2]>>, memref<i64>, memref<i64>)
+      params #kiln_rt.frugal<rows = 4, cols = 8, projection = columns, k = 4, update_gap = 200,
+                             state_full = adamw, state_free = sign_sgd, lr = 1.0e-3, beta1 = 0.9,
+                             beta2 = 0.9989999575147085, eps = 8.221287348204347e-09,
+                             weight_decay = 0.0, free_lr_scale = 1.0>
+  return
+}
