@@ -71,3 +71,18 @@ func.func @needs_sin(%x: tensor<5xf32>) -> tensor<5xf32> {
   %g = kiln.grad @no_rule(%x) wrt [0] : (tensor<5xf32>) -> tensor<5xf32>
   return %g : tensor<5xf32>
 }
+
+// -----
+
+/// The gradient of a full sum broadcasts the cotangent to the input's shape, which must be
+/// static (it was a crash of convert-kiln-to-linalg).
+func.func private @dynamic_sum(%w: tensor<?x3xf32>) -> tensor<f32> {
+  %a = kiln.relu %w : tensor<?x3xf32>
+  // expected-error @+1 {{'kiln.sum' op needs a static shape to be differentiated}}
+  %l = kiln.sum %a : tensor<?x3xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+func.func @grad_dynamic_sum(%w: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %g = kiln.grad @dynamic_sum(%w) wrt [0] : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %g : tensor<?x3xf32>
+}

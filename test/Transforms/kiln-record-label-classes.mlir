@@ -12,9 +12,10 @@ func.func @classifier(%z: tensor<4x7xf32>, %y: tensor<4xi64> {kiln.data = "label
 
 // -----
 
-/// Labels not marked as a data field, and private helpers, get nothing.
+/// Labels not marked as a data field are checked too (a direct call indexes logits with them
+/// all the same); private helpers get nothing.
 // CHECK-LABEL: func.func @unmarked
-// CHECK-NOT:     kiln_rt.entry_point
+// CHECK-SAME:    #kiln_rt.input<type = tensor<4xi64>, classes = 7>
 // CHECK-LABEL: func.func private @helper
 // CHECK-NOT:     kiln_rt.entry_point
 func.func @unmarked(%z: tensor<4x7xf32>, %y: tensor<4xi64>) -> tensor<i64> {

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Replays golden optimizer steps and schedule values recorded from PyTorch and Optax
-// (test/e2e/golden/optimizers.json, written by scripts/golden/make_optimizer_goldens.py)
-// through compiled kiln programs. The golden file is the single source of truth: it both
-// emits the kiln program (--emit-program) and checks the library compiled from it.
+// (test/e2e/golden/optimizers.json, and the extreme values of test/e2e/golden/extreme.json,
+// both written by scripts/golden/make_optimizer_goldens.py) through compiled kiln programs.
+// The golden file is the single source of truth: it both emits the kiln program
+// (--emit-program) and checks the library compiled from it.
+//
+// Non-finite golden values are the JSON strings "inf", "-inf" and "nan" (JSON numbers have
+// none) and must match exactly: NaN any NaN, +inf only +inf, -inf only -inf. Finite ones
+// are checked to the relative tolerance described at Comparison; -0 and +0 are equal.
 //
 //   kiln-golden-check --emit-program GOLDEN.json     prints the program
 //   kiln-golden-check LIBRARY.so GOLDEN.json         replays and compares
@@ -23,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -196,18 +202,29 @@ void report(bool ok, const std::string &what, double worst, const std::string &d
 ///    magnitude of the element in any step so far, initial value included. Without that,
 ///    a cancellation in step 2 followed by a zero gradient in step 3 reports the step-2
 ///    rounding (1 ulp of the old, larger value) as a 1e-6 relative error of the small one.
+///
+/// A non-finite golden value is compared exactly (NaN with NaN, an infinity with the same
+/// infinity) and is neither in a scale nor in the worst relative error: only finite golden
+/// magnitudes make a scale, so an infinity before the step cannot excuse a finite result.
 struct Comparison {
   double worst = 0;
   int bad = 0;
   std::string worstAt, firstBad;
 
   void check(double got, double want, double scale, const std::string &where) {
-    double err = std::abs(got - want);
-    if (scale > 0 && err / scale > worst) {
-      worst = err / scale;
-      worstAt = where;
+    bool ok;
+    if (std::isnan(want)) {
+      ok = std::isnan(got);
+    } else if (std::isinf(want)) {
+      ok = got == want;
+    } else {
+      double err = std::abs(got - want);
+      if (scale > 0 && err / scale > worst) {
+        worst = err / scale;
+        worstAt = where;
+      }
+      ok = std::isfinite(got) && err <= 1e-6 * scale + FLT_MIN;
     }
-    bool ok = std::isfinite(got) && err <= 1e-6 * scale + FLT_MIN;
     if (!ok && bad++ == 0) {
       char buf[256];
       std::snprintf(buf, sizeof buf, "%s got %.9g want %.9g (scale %.9g)", where.c_str(), got,
@@ -217,13 +234,31 @@ struct Comparison {
   }
 };
 
+/// A golden float: a JSON number, or one of the strings "inf", "-inf", "nan".
+float goldenFloat(const json &x) {
+  if (x.is_string()) {
+    const std::string &s = x.get_ref<const std::string &>();
+    if (s == "inf")
+      return INFINITY;
+    if (s == "-inf")
+      return -INFINITY;
+    if (s == "nan")
+      return NAN;
+    throw std::runtime_error("unknown golden value \"" + s + "\"");
+  }
+  return static_cast<float>(x.get<double>());
+}
+
 std::vector<float> floats(const json &a) {
   std::vector<float> v;
   v.reserve(a.size());
   for (const json &x : a)
-    v.push_back(static_cast<float>(x.get<double>()));
+    v.push_back(goldenFloat(x));
   return v;
 }
+
+/// |x| for a finite x, else 0: what a golden value contributes to a scale.
+double magnitude(double x) { return std::isfinite(x) ? std::abs(x) : 0.0; }
 
 /// Per tensor and value (parameter, then each state): [tensor][value][element].
 using Values = std::vector<std::vector<std::vector<float>>>;
@@ -304,7 +339,8 @@ void checkConfig(Session &session, const Module &module, const json &c) {
   for (auto &tensor : largest)
     for (auto &value : tensor)
       for (float &x : value)
-        x = std::abs(x);
+        x = static_cast<float>(magnitude(x));
+  int nonFinite = 0; // golden values after the steps that are inf or NaN (compared exactly)
 
   Comparison perStep, trajectory;
   for (const json &st : c.at("steps")) {
@@ -324,9 +360,10 @@ void checkConfig(Session &session, const Module &module, const json &c) {
                               std::to_string(e) + "]";
           double w = want[i][n][e];
           float &big = largest[i][n][e];
-          big = std::max(big, std::abs(want[i][n][e]));
+          big = std::max(big, static_cast<float>(magnitude(w)));
+          nonFinite += !std::isfinite(w);
           perStep.check(fromGolden[i][n][e], w,
-                        std::max(std::abs(w), std::abs(double(goldBefore[i][n][e]))), where);
+                        std::max(magnitude(w), magnitude(goldBefore[i][n][e])), where);
           trajectory.check(fromCarried[i][n][e], w, big, where);
         }
     goldBefore = want;
@@ -339,8 +376,10 @@ void checkConfig(Session &session, const Module &module, const json &c) {
   if (trajectory.bad)
     detail += (detail.empty() ? "" : "; ") + std::to_string(trajectory.bad) +
               " elements off along the carried trajectory, first: " + trajectory.firstBad;
-  report(perStep.bad == 0 && trajectory.bad == 0,
-         name + " (" + std::to_string(c.at("steps").size()) + " steps)", perStep.worst, detail,
+  std::string what = name + " (" + std::to_string(c.at("steps").size()) + " steps";
+  if (nonFinite)
+    what += ", " + std::to_string(nonFinite) + " golden inf/NaN";
+  report(perStep.bad == 0 && trajectory.bad == 0, what + ")", perStep.worst, detail,
          perStep.worstAt + "; carried " + fmt(trajectory.worst) + " at " + trajectory.worstAt);
 }
 
@@ -423,7 +462,7 @@ int main(int argc, char **argv) {
       checkConfig(*session, *module, c);
     for (const json &s : golden.at("schedules"))
       checkSchedule(*session, *module, s);
-  } catch (const json::exception &e) {
+  } catch (const std::exception &e) { // json::exception, or an unknown golden string
     std::fprintf(stderr, "kiln-golden-check: %s: %s\n", argv[2], e.what());
     return EXIT_FAILURE;
   }

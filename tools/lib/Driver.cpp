@@ -61,6 +61,9 @@ bool kiln::compileProgramFile(const std::string &inputPath, const std::string &o
   DialectRegistry registry;
   registerKilnDialects(registry);
   MLIRContext context(registry);
+  // A diagnostic names its location in the user's program; the generic form of the op it
+  // comes from, mid-pipeline, means nothing to its author.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 

@@ -240,6 +240,8 @@ LogicalResult BatchNormGradOp::verify() {
 LogicalResult BroadcastOp::verify() {
   if (rankedType(getInput()).getRank() != 0)
     return emitOpError("broadcasts a rank-0 tensor");
+  if (!rankedType(getResult()).hasStaticShape())
+    return emitOpError("broadcasts to a static shape, not ") << getResult().getType();
   return sameElementType(*this, {getInput(), getResult()});
 }
 
@@ -390,6 +392,9 @@ FailureOr<SmallVector<Value>> LayerNormOp::buildVJP(OpBuilder &b, ValueRange cot
 }
 
 FailureOr<SmallVector<Value>> SumOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  // The cotangent is broadcast to the input's shape, which kiln.broadcast takes statically.
+  if (!rankedType(getInput()).hasStaticShape())
+    return emitOpError("needs a static shape to be differentiated");
   return SmallVector<Value>{BroadcastOp::create(b, getLoc(), getInput().getType(), cot[0])};
 }
 

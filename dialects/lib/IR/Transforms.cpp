@@ -11,8 +11,3 @@ LogicalResult ClipByGlobalNormOp::verify() {
   return success();
 }
 
-LogicalResult ScaleOp::verify() {
-  if (!std::isfinite(getFactor().convertToDouble()))
-    return emitOpError("factor must be finite");
-  return success();
-}

@@ -62,7 +62,8 @@ LogicalResult KilnRTDialect::verifyOperationAttribute(Operation *op, NamedAttrib
 LogicalResult InputAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 RankedTensorType type, bool, StringRef,
                                 std::optional<kiln::DataField>, int64_t classes,
-                                std::optional<Role> role, ArrayAttr candidates) {
+                                std::optional<Role> role, ArrayAttr candidates,
+                                ArrayRef<int64_t> dims) {
   if (classes < 0 || (classes > 0 && !type.getElementType().isSignlessInteger()))
     return emitError() << "classes (" << classes
                        << ") counts the classes an integer labels input indexes";
@@ -70,28 +71,39 @@ LogicalResult InputAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "candidates name the operations of an architecture input's edge";
   if (candidates && !llvm::all_of(candidates, [](Attribute a) { return isa<StringAttr>(a); }))
     return emitError() << "candidates must be strings";
+  if (!dims.empty() && int64_t(dims.size()) != type.getRank())
+    return emitError() << "dims names " << dims.size() << " extent variables for a rank-"
+                       << type.getRank() << " input";
+  for (auto [d, var] : llvm::enumerate(dims))
+    if (var < -1 || (var >= 0 && !type.isDynamicDim(d)))
+      return emitError() << "dims[" << d << "] is " << var
+                         << ": only a dynamic dimension has an extent variable (or -1)";
   return success();
 }
 
 InputAttr InputAttr::withDonated(bool donated) const {
   return get(getContext(), getType(), donated, getInit(), getData(), getClasses(), getRole(),
-             getCandidates());
+             getCandidates(), getDims());
 }
 InputAttr InputAttr::withInit(StringRef init) const {
   return get(getContext(), getType(), getDonated(), init, getData(), getClasses(), getRole(),
-             getCandidates());
+             getCandidates(), getDims());
 }
 InputAttr InputAttr::withData(std::optional<kiln::DataField> data) const {
   return get(getContext(), getType(), getDonated(), getInit(), data, getClasses(), getRole(),
-             getCandidates());
+             getCandidates(), getDims());
 }
 InputAttr InputAttr::withClasses(int64_t classes) const {
   return get(getContext(), getType(), getDonated(), getInit(), getData(), classes, getRole(),
-             getCandidates());
+             getCandidates(), getDims());
+}
+InputAttr InputAttr::withDims(ArrayRef<int64_t> dims) const {
+  return get(getContext(), getType(), getDonated(), getInit(), getData(), getClasses(), getRole(),
+             getCandidates(), dims);
 }
 InputAttr InputAttr::withRole(std::optional<Role> role, ArrayAttr candidates) const {
   return get(getContext(), getType(), getDonated(), getInit(), getData(), getClasses(), role,
-             candidates);
+             candidates, getDims());
 }
 
 LogicalResult ResultAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -102,7 +114,16 @@ LogicalResult ResultAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult EntryPointAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                     ArrayRef<InputAttr> inputs, ArrayRef<ResultAttr> results) {
+                                     ArrayRef<InputAttr> inputs, ArrayRef<ResultAttr> results,
+                                     ArrayRef<int64_t> extents) {
+  for (auto [i, input] : llvm::enumerate(inputs))
+    for (int64_t var : input.getDims())
+      if (var >= int64_t(extents.size()))
+        return emitError() << "input #" << i << " names extent variable " << var << " of "
+                           << extents.size();
+  for (int64_t extent : extents)
+    if (extent < -1)
+      return emitError() << "an extent variable's value is an extent or -1, not " << extent;
   llvm::SmallSet<int64_t, 8> aliased;
   for (auto [i, result] : llvm::enumerate(results)) {
     int64_t alias = result.getAlias();
@@ -126,9 +147,13 @@ LogicalResult EntryPointAttr::verify(function_ref<InFlightDiagnostic()> emitErro
 EntryPointAttr EntryPointAttr::withInput(unsigned index, InputAttr input) const {
   SmallVector<InputAttr> inputs(getInputs());
   inputs[index] = input;
-  return get(getContext(), inputs, getResults());
+  return get(getContext(), inputs, getResults(), getExtents());
 }
 
 EntryPointAttr EntryPointAttr::withResults(ArrayRef<ResultAttr> results) const {
-  return get(getContext(), getInputs(), results);
+  return get(getContext(), getInputs(), results, getExtents());
+}
+
+EntryPointAttr EntryPointAttr::withExtents(ArrayRef<int64_t> extents) const {
+  return get(getContext(), getInputs(), getResults(), extents);
 }

@@ -61,6 +61,8 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createKilnFusePass());
   pm.addPass(createCanonicalizerPass());
+  // Which dynamic extents the program requires to be equal, read off the linalg ops.
+  pm.addPass(createKilnRecordExtentTiesPass());
   pm.addPass(createKilnPrepareEntryPointsPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -9,7 +9,10 @@
 #include <cerrno>
 #include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <link.h>
+#include <unistd.h>
 #include <omp.h>
 #include <sys/stat.h>
 
@@ -40,6 +43,61 @@ size_t symbolSize(const void *address) {
     return 0;
   return static_cast<const ElfW(Sym) *>(entry)->st_size;
 }
+// The loader maps a library's segments from the file: one that ends past the end of the file
+// (a truncated or corrupt library) is mapped anyway, and touching it kills the process with
+// SIGBUS. So the ELF headers are read with read(2) and every segment and table checked
+// against the file's size before dlopen sees the file.
+Status checkElfFile(int fd, size_t size, const std::string &context) {
+  auto fail = [&](const std::string &why) {
+    return Status::error(StatusCode::kInvalidArgument, context + ": " + why);
+  };
+  auto readAt = [&](void *buffer, size_t bytes, uint64_t offset) {
+    size_t done = 0;
+    while (done < bytes) {
+      ssize_t got = ::pread(fd, static_cast<char *>(buffer) + done, bytes - done,
+                            static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0)
+        return false;
+      done += static_cast<size_t>(got);
+    }
+    return true;
+  };
+  // Within the file: [offset, offset + bytes), without overflow.
+  auto within = [&](uint64_t offset, uint64_t bytes) {
+    return offset <= size && bytes <= size - offset;
+  };
+  Elf64_Ehdr header;
+  if (size < sizeof(header) || !readAt(&header, sizeof(header), 0))
+    return fail("not a shared library (" + std::to_string(size) + " bytes, too short for an ELF "
+                "header)");
+  if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+    return fail("not a shared library (no ELF header)");
+  if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB)
+    return fail("not a 64-bit little-endian ELF file, which this runtime loads");
+  if (header.e_type != ET_DYN)
+    return fail("an ELF file, but not a shared library");
+  if (header.e_phentsize != sizeof(Elf64_Phdr) ||
+      !within(header.e_phoff, uint64_t(header.e_phnum) * sizeof(Elf64_Phdr)))
+    return fail("truncated or corrupt: its program headers lie outside its " +
+                std::to_string(size) + " bytes");
+  if (header.e_shoff != 0 &&
+      (header.e_shentsize != sizeof(Elf64_Shdr) ||
+       !within(header.e_shoff, uint64_t(header.e_shnum) * sizeof(Elf64_Shdr))))
+    return fail("truncated or corrupt: its section headers lie outside its " +
+                std::to_string(size) + " bytes");
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment;
+    if (!readAt(&segment, sizeof(segment), header.e_phoff + uint64_t(i) * sizeof(segment)))
+      return fail("cannot read its program header " + std::to_string(i));
+    if (segment.p_filesz > 0 && !within(segment.p_offset, segment.p_filesz))
+      return fail("truncated or corrupt: segment " + std::to_string(i) + " ends at byte " +
+                  std::to_string(segment.p_offset + segment.p_filesz) + " of a file of " +
+                  std::to_string(size) + " bytes");
+  }
+  return Status();
+}
 } // namespace
 
 struct Module::State {
@@ -65,6 +123,16 @@ StatusOr<Module> Module::load(const std::string &soPath) {
     return detail::sysError(errno, context);
   if (S_ISDIR(info.st_mode))
     return fail(StatusCode::kInvalidArgument, "it is a directory");
+  if (!S_ISREG(info.st_mode))
+    return fail(StatusCode::kInvalidArgument, "not a regular file");
+  {
+    int fd = ::open(soPath.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return detail::sysError(errno, context);
+    Status elf = checkElfFile(fd, static_cast<size_t>(info.st_size), context);
+    ::close(fd);
+    KILN_RETURN_IF_ERROR(elf);
+  }
   // Without a slash, dlopen would search the library path instead of opening the file we saw.
   std::string loadPath = soPath.find('/') == std::string::npos ? "./" + soPath : soPath;
 
@@ -122,6 +190,7 @@ StatusOr<Module> Module::load(const std::string &soPath) {
     fn.name_ = std::move(entry.name);
     fn.inputs_ = std::move(entry.inputs);
     fn.results_ = std::move(entry.results);
+    fn.extents_ = std::move(entry.extents);
     for (const ResultSpec &result : fn.results_)
       fn.numOutputBuffers_ += result.alias == -1;
     // POSIX guarantees that a dlsym'd function address survives this cast.

@@ -3,6 +3,7 @@
 #include "kiln/runtime/Session.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace kiln::rt {
@@ -106,6 +107,71 @@ Status checkNoWrittenOverlap(const Function &fn, const std::vector<TensorView> &
   return Status();
 }
 
+// Extents the program uses together (Abi.h "dims", "extents"): every dimension naming a
+// variable must have the variable's static extent, or the extent its first dimension has.
+Status checkExtentTies(const Function &fn, const std::vector<TensorView> &inputs,
+                       std::vector<std::pair<size_t, size_t>> &firstSeen) {
+  const std::vector<int64_t> &extents = fn.extents();
+  if (extents.empty())
+    return Status();
+  firstSeen.assign(extents.size(), {SIZE_MAX, 0});
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::vector<int> &dims = fn.inputs()[i].dims;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      if (dims[d] < 0)
+        continue;
+      int64_t extent = inputs[i].shape[d];
+      int64_t required = extents[dims[d]];
+      if (required >= 0 && extent != required)
+        return badArgument(fn, i, "dim " + std::to_string(d) + " is " + std::to_string(extent) +
+                                      ", but the program uses it with an extent of " +
+                                      std::to_string(required));
+      auto &[input, dim] = firstSeen[dims[d]];
+      if (input == SIZE_MAX) {
+        input = i;
+        dim = d;
+      } else if (inputs[input].shape[dim] != extent) {
+        return badArgument(fn, i, "dim " + std::to_string(d) + " is " + std::to_string(extent) +
+                                      ", but " + argLabel(fn, input) + " dim " +
+                                      std::to_string(dim) + " is " +
+                                      std::to_string(inputs[input].shape[dim]) +
+                                      ": the program uses them together, so they must agree");
+      }
+    }
+  }
+  return Status();
+}
+
+template <typename T> Status checkLabelRange(const Function &fn, size_t index, const T *labels,
+                                             int64_t count, int64_t classes) {
+  for (int64_t k = 0; k < count; ++k)
+    if (labels[k] < 0 || labels[k] >= classes)
+      return badArgument(fn, index, "label " + std::to_string(static_cast<int64_t>(labels[k])) +
+                                        " at element " + std::to_string(k) +
+                                        " is outside [0, " + std::to_string(classes) +
+                                        "): the program indexes " + std::to_string(classes) +
+                                        " classes with it");
+  return Status();
+}
+
+// Labels index a row of logits (Abi.h "classes"): one outside [0, classes) would make the
+// step read out of bounds, so every call checks them (a pass over the labels, not the batch).
+Status checkLabels(const Function &fn, const std::vector<TensorView> &inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    int64_t classes = fn.inputs()[i].classes;
+    if (classes <= 0)
+      continue;
+    const TensorView &view = inputs[i];
+    if (view.dtype == DType::I64)
+      KILN_RETURN_IF_ERROR(checkLabelRange(fn, i, static_cast<const int64_t *>(view.data),
+                                           view.numel(), classes));
+    else if (view.dtype == DType::I32)
+      KILN_RETURN_IF_ERROR(checkLabelRange(fn, i, static_cast<const int32_t *>(view.data),
+                                           view.numel(), classes));
+  }
+  return Status();
+}
+
 size_t descriptorWords(const TensorView &view) { return 3 + 2 * view.shape.size(); }
 
 // Writes {allocated, aligned, offset, sizes[rank], strides[rank]} as Abi.h lays it out.
@@ -157,6 +223,8 @@ Status Session::call(const Function &fn, const std::vector<TensorView> &inputs,
       ++output;
     }
   KILN_RETURN_IF_ERROR(checkNoWrittenOverlap(fn, inputs, outputs));
+  KILN_RETURN_IF_ERROR(checkExtentTies(fn, inputs, extentScratch_));
+  KILN_RETURN_IF_ERROR(checkLabels(fn, inputs));
 
   size_t numWords = 0;
   for (const TensorView &view : inputs)

@@ -134,9 +134,48 @@ Status parseInputs(const json &entry, const std::string &where, EntrySignature &
         spec.candidates.push_back(std::move(name));
       }
     }
+    KILN_ASSIGN_OR_RETURN(const json *dims, member(item, at, "dims", /*required=*/false));
+    if (dims) {
+      if (!dims->is_array() || dims->size() != spec.shape.size())
+        return invalid(at + ".dims", "expected one extent variable (or -1) per dimension, got " +
+                                         dims->dump());
+      for (size_t d = 0; d < dims->size(); ++d) {
+        std::string dimWhere = at + ".dims[" + std::to_string(d) + "]";
+        KILN_ASSIGN_OR_RETURN(int64_t var, getInt((*dims)[d], dimWhere));
+        if (var < -1 || var > std::numeric_limits<int>::max())
+          return invalid(dimWhere, std::to_string(var) + " is not an extent variable or -1");
+        if (var >= 0 && spec.shape[d] != -1)
+          return invalid(dimWhere, "only a dynamic dimension has an extent variable");
+        spec.dims.push_back(static_cast<int>(var));
+      }
+    }
     sig.inputs.push_back(std::move(spec));
     return Status();
   });
+}
+
+// The values of the extent variables the inputs' dims name; every name must be in range.
+Status parseExtents(const json &entry, const std::string &where, EntrySignature &sig) {
+  KILN_ASSIGN_OR_RETURN(const json *extents, member(entry, where, "extents", /*required=*/false));
+  if (extents) {
+    if (!extents->is_array())
+      return wrongType(where + ".extents", "an array", *extents);
+    for (size_t v = 0; v < extents->size(); ++v) {
+      std::string at = where + ".extents[" + std::to_string(v) + "]";
+      KILN_ASSIGN_OR_RETURN(int64_t extent, getInt((*extents)[v], at));
+      if (extent < -1)
+        return invalid(at, std::to_string(extent) + " is not an extent (>= 0) or -1 (any)");
+      sig.extents.push_back(extent);
+    }
+  }
+  for (size_t i = 0; i < sig.inputs.size(); ++i)
+    for (size_t d = 0; d < sig.inputs[i].dims.size(); ++d)
+      if (sig.inputs[i].dims[d] >= static_cast<int>(sig.extents.size()))
+        return invalid(where + ".inputs[" + std::to_string(i) + "].dims[" + std::to_string(d) +
+                           "]",
+                       "extent variable " + std::to_string(sig.inputs[i].dims[d]) +
+                           " is not one of the entry's " + std::to_string(sig.extents.size()));
+  return Status();
 }
 
 // `result.alias` is already known to be -1 or a valid input index.
@@ -198,6 +237,7 @@ StatusOr<EntrySignature> parseEntry(const json &entry, const std::string &where)
     sig.symbol = KILN_ABI_ENTRY_PREFIX + sig.name;
   }
   KILN_RETURN_IF_ERROR(parseInputs(entry, where, sig));
+  KILN_RETURN_IF_ERROR(parseExtents(entry, where, sig));
   KILN_RETURN_IF_ERROR(parseResults(entry, where, sig));
   return sig;
 }

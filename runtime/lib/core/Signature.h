@@ -18,6 +18,7 @@ struct EntrySignature {
   std::string symbol;
   std::vector<InputSpec> inputs;
   std::vector<ResultSpec> results;
+  std::vector<int64_t> extents;
 };
 
 /// Parses `json` (the kiln_module_signature text) and checks it against the schema in Abi.h.

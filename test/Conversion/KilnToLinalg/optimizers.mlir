@@ -73,8 +73,16 @@ func.func @momentum_nesterov_dynamic_lr(%p: tensor<8xf32>, %g: tensor<8xf32>, %b
 // CHECK-SAME:      iterator_types = ["parallel", "parallel"]
 // CHECK-SAME:      ins(%[[G]] : tensor<3x5xf32>) outs(%[[P]], %[[M]], %[[V]] : tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>)
 // CHECK-NOT:       math.powf
-// CHECK:           math.sqrt %{{.*}} fastmath<ninf,arcp,afn> : f32
-// CHECK:           arith.divf {{.*}} fastmath<ninf,arcp,afn> : f32
+/// The estimates see only finite operands: +inf is selected around them (the update is then
+/// 0, as IEEE and PyTorch have it), and the bias correction is a reciprocal computed once.
+// CHECK:           %[[INF:.*]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT:      %[[ISINF:.*]] = arith.cmpf oeq, %[[NV:.*]], %[[INF]] : f32
+// CHECK:           %[[FIN:.*]] = arith.select %[[ISINF]], %{{.*}}, %[[NV]] : f32
+// CHECK-NEXT:      %[[EST:.*]] = math.sqrt %[[FIN]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[RT:.*]] = arith.select %[[ISINF]], %[[INF]], %[[EST]] : f32
+// CHECK-NEXT:      arith.mulf %[[RT]], %{{.*}} : f32
+// CHECK:           %[[REC:.*]] = arith.divf %{{.*}}, %{{.*}} fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      arith.mulf %{{.*}}, %[[REC]] : f32
 // CHECK:           linalg.yield
 /// With exact-math the same loop uses IEEE square root and division.
 // EXACT-LABEL: func.func @adam_bias_correction_outside_loop
@@ -162,6 +170,7 @@ func.func @lion(%p: tensor<16xf32>, %g: tensor<16xf32>, %m: tensor<16xf32>) -> (
 // CHECK:         %[[NEGSTEP:.*]] = arith.truncf %[[NSS]] : f64 to f32
 // CHECK:         %[[RBC2:.*]] = math.sqrt %[[BC2]] : f64
 // CHECK:         %[[SQBC2:.*]] = arith.truncf %[[RBC2]] : f64 to f32
+// CHECK:         %[[RSQBC2:.*]] = arith.divf %{{.*}}, %[[SQBC2]] : f32
 // CHECK:         %[[LRWD:.*]] = arith.mulf %{{.*}}, %{{.*}} : f64
 // CHECK:         %[[KEEP:.*]] = arith.subf %{{.*}}, %[[LRWD]] : f64
 // CHECK:         %[[DECAY:.*]] = arith.truncf %[[KEEP]] : f64 to f32
@@ -177,11 +186,24 @@ func.func @lion(%p: tensor<16xf32>, %g: tensor<16xf32>, %m: tensor<16xf32>) -> (
 // CHECK-DAG:       %[[VB:.*]] = arith.mulf %[[VI]], %{{.*}} : f32
 // CHECK:           %[[NV:.*]] = arith.addf %[[VB]], %[[CGG]] : f32
 // CHECK-NEXT:      %[[NX:.*]] = arith.maximumf %[[XI]], %[[NV]] : f32
-// CHECK-NEXT:      %[[RT:.*]] = math.sqrt %[[NX]] fastmath<ninf,arcp,afn> : f32
-// CHECK-NEXT:      %[[Q:.*]] = arith.divf %[[RT]], %[[SQBC2]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[INF_RT:.*]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT:      %[[ISINF_RT:.*]] = arith.cmpf oeq, %[[NX]], %[[INF_RT]] : f32
+// CHECK-NEXT:      %[[ONE_RT:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[FIN_RT:.*]] = arith.select %[[ISINF_RT]], %[[ONE_RT]], %[[NX]] : f32
+// CHECK-NEXT:      %[[EST_RT:.*]] = math.sqrt %[[FIN_RT]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[RT:.*]] = arith.select %[[ISINF_RT]], %[[INF_RT]], %[[EST_RT]] : f32
+// CHECK-NEXT:      %[[Q:.*]] = arith.mulf %[[RT]], %[[RSQBC2]] : f32
 // CHECK-NEXT:      %[[DEN:.*]] = arith.addf %[[Q]], %[[EPS]] : f32
 // CHECK-NEXT:      %[[NUM:.*]] = arith.mulf %[[NEGSTEP]], %[[NM]] : f32
-// CHECK-NEXT:      %[[UPD:.*]] = arith.divf %[[NUM]], %[[DEN]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[INF_UPD:.*]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT:      %[[ISINF_UPD:.*]] = arith.cmpf oeq, %[[DEN]], %[[INF_UPD]] : f32
+// CHECK-NEXT:      %[[ONE_UPD:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[FIN_UPD:.*]] = arith.select %[[ISINF_UPD]], %[[ONE_UPD]], %[[DEN]] : f32
+// CHECK-NEXT:      %[[REC_UPD:.*]] = arith.divf %[[ONE_UPD]], %[[FIN_UPD]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[EST_UPD:.*]] = arith.mulf %[[NUM]], %[[REC_UPD]] : f32
+// CHECK-NEXT:      %[[ZERO_UPD:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[BYINF_UPD:.*]] = arith.mulf %[[NUM]], %[[ZERO_UPD]] : f32
+// CHECK-NEXT:      %[[UPD:.*]] = arith.select %[[ISINF_UPD]], %[[BYINF_UPD]], %[[EST_UPD]] : f32
 // CHECK-NEXT:      %[[NP:.*]] = arith.addf %[[PD]], %[[UPD]] : f32
 // CHECK-NEXT:      linalg.yield %[[NP]], %[[NM]], %[[NV]], %[[NX]] : f32, f32, f32, f32
 // CHECK:         return %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[R]]#3
@@ -218,10 +240,23 @@ func.func @amsgrad_decoupled_running_max(%p: tensor<64xf32>, %g: tensor<64xf32>,
 // CHECK-NEXT:      %[[GD:.*]] = arith.addf %[[GI]], %[[D]] : f32
 // CHECK-NEXT:      %[[GG:.*]] = arith.mulf %[[GD]], %[[GD]] : f32
 // CHECK-NEXT:      %[[NS:.*]] = arith.addf %[[SI]], %[[GG]] : f32
-// CHECK-NEXT:      %[[RT:.*]] = math.sqrt %[[NS]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[INF_RT:.*]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT:      %[[ISINF_RT:.*]] = arith.cmpf oeq, %[[NS]], %[[INF_RT]] : f32
+// CHECK-NEXT:      %[[ONE_RT:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[FIN_RT:.*]] = arith.select %[[ISINF_RT]], %[[ONE_RT]], %[[NS]] : f32
+// CHECK-NEXT:      %[[EST_RT:.*]] = math.sqrt %[[FIN_RT]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[RT:.*]] = arith.select %[[ISINF_RT]], %[[INF_RT]], %[[EST_RT]] : f32
 // CHECK-NEXT:      %[[STD:.*]] = arith.addf %[[RT]], %[[EPS]] : f32
 // CHECK-NEXT:      %[[NUM:.*]] = arith.mulf %[[NEGLR]], %[[GD]] : f32
-// CHECK-NEXT:      %[[STEP:.*]] = arith.divf %[[NUM]], %[[STD]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[INF_STEP:.*]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT:      %[[ISINF_STEP:.*]] = arith.cmpf oeq, %[[STD]], %[[INF_STEP]] : f32
+// CHECK-NEXT:      %[[ONE_STEP:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[FIN_STEP:.*]] = arith.select %[[ISINF_STEP]], %[[ONE_STEP]], %[[STD]] : f32
+// CHECK-NEXT:      %[[REC_STEP:.*]] = arith.divf %[[ONE_STEP]], %[[FIN_STEP]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[EST_STEP:.*]] = arith.mulf %[[NUM]], %[[REC_STEP]] : f32
+// CHECK-NEXT:      %[[ZERO_STEP:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[BYINF_STEP:.*]] = arith.mulf %[[NUM]], %[[ZERO_STEP]] : f32
+// CHECK-NEXT:      %[[STEP:.*]] = arith.select %[[ISINF_STEP]], %[[BYINF_STEP]], %[[EST_STEP]] : f32
 // CHECK-NEXT:      %[[NP:.*]] = arith.addf %[[PI]], %[[STEP]] : f32
 // CHECK-NEXT:      linalg.yield %[[NP]], %[[NS]] : f32, f32
 // CHECK:         return %[[R]]#0, %[[R]]#1
@@ -251,10 +286,23 @@ func.func @adagrad_lr_decay(%p: tensor<64xf32>, %g: tensor<64xf32>, %s: tensor<6
 // CHECK-DAG:       %[[CGG:.*]] = arith.mulf %[[CG]], %[[GI]] : f32
 // CHECK-DAG:       %[[AS:.*]] = arith.mulf %[[SI]], %[[ALPHA]] : f32
 // CHECK:           %[[NS:.*]] = arith.addf %[[AS]], %[[CGG]] : f32
-// CHECK-NEXT:      %[[RT:.*]] = math.sqrt %[[NS]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[INF_RT:.*]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT:      %[[ISINF_RT:.*]] = arith.cmpf oeq, %[[NS]], %[[INF_RT]] : f32
+// CHECK-NEXT:      %[[ONE_RT:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[FIN_RT:.*]] = arith.select %[[ISINF_RT]], %[[ONE_RT]], %[[NS]] : f32
+// CHECK-NEXT:      %[[EST_RT:.*]] = math.sqrt %[[FIN_RT]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[RT:.*]] = arith.select %[[ISINF_RT]], %[[INF_RT]], %[[EST_RT]] : f32
 // CHECK-NEXT:      %[[AVG:.*]] = arith.addf %[[RT]], %[[EPS]] : f32
 // CHECK-NEXT:      %[[NUM:.*]] = arith.mulf %[[NEGLR]], %[[GI]] : f32
-// CHECK-NEXT:      %[[STEP:.*]] = arith.divf %[[NUM]], %[[AVG]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[INF_STEP:.*]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT:      %[[ISINF_STEP:.*]] = arith.cmpf oeq, %[[AVG]], %[[INF_STEP]] : f32
+// CHECK-NEXT:      %[[ONE_STEP:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[FIN_STEP:.*]] = arith.select %[[ISINF_STEP]], %[[ONE_STEP]], %[[AVG]] : f32
+// CHECK-NEXT:      %[[REC_STEP:.*]] = arith.divf %[[ONE_STEP]], %[[FIN_STEP]] fastmath<ninf,arcp,afn> : f32
+// CHECK-NEXT:      %[[EST_STEP:.*]] = arith.mulf %[[NUM]], %[[REC_STEP]] : f32
+// CHECK-NEXT:      %[[ZERO_STEP:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[BYINF_STEP:.*]] = arith.mulf %[[NUM]], %[[ZERO_STEP]] : f32
+// CHECK-NEXT:      %[[STEP:.*]] = arith.select %[[ISINF_STEP]], %[[BYINF_STEP]], %[[EST_STEP]] : f32
 // CHECK-NEXT:      %[[NP:.*]] = arith.addf %[[PI]], %[[STEP]] : f32
 // CHECK-NEXT:      linalg.yield %[[NP]], %[[NS]] : f32, f32
 // CHECK:         return %[[R]]#0, %[[R]]#1
@@ -271,4 +319,35 @@ func.func @rmsprop_dynamic_lr(%p: tensor<64xf32>, %g: tensor<64xf32>, %sq: tenso
     -> (tensor<64xf32>, tensor<64xf32>) {
   %p1, %sq1 = kiln.rmsprop %p, %g, %sq lr(%lr) {alpha = 0.9 : f64} : tensor<64xf32>
   return %p1, %sq1 : tensor<64xf32>, tensor<64xf32>
+}
+
+// -----
+
+/// With eps = 0 the denominator may be 0 or denormal: the reciprocal's estimate sees |y|
+/// scaled into the normal range (by 2^64 when below 2^-64) and the IEEE results of 0 and
+/// infinity (signed by y's sign bit) are selected around it.
+// CHECK-LABEL: func.func @adam_eps_zero_any_denominator
+// CHECK:         linalg.generic
+// CHECK:           %[[MAG:.*]] = math.absf %[[DEN:.*]] : f32
+// CHECK-DAG:       %[[ISZERO:.*]] = arith.cmpf oeq, %[[MAG]], %{{.*}} : f32
+// CHECK-DAG:       %[[ISINF:.*]] = arith.cmpf oeq, %[[MAG]], %{{.*}} : f32
+// CHECK-DAG:       %[[TINY:.*]] = arith.cmpf olt, %[[MAG]], %{{.*}} : f32
+// CHECK:           %[[SCALE:.*]] = arith.select %[[TINY]], %{{.*}}, %{{.*}} : f32
+// CHECK:           %[[SPECIAL:.*]] = arith.ori %[[ISZERO]], %[[ISINF]] : i1
+// CHECK:           %[[SCALED:.*]] = arith.mulf %[[DEN]], %[[SCALE]] : f32
+// CHECK:           %[[OPND:.*]] = arith.select %[[SPECIAL]], %{{.*}}, %[[SCALED]] : f32
+// CHECK:           %[[REC:.*]] = arith.divf %{{.*}}, %[[OPND]] fastmath<ninf,arcp,afn> : f32
+// CHECK:           %[[RS:.*]] = arith.mulf %[[REC]], %[[SCALE]] : f32
+// CHECK:           %[[Q:.*]] = arith.mulf %[[NUM:.*]], %[[RS]] : f32
+// CHECK:           %[[BITS:.*]] = arith.bitcast %[[DEN]] : f32 to i32
+// CHECK:           %[[NEG:.*]] = arith.cmpi slt, %[[BITS]], %{{.*}} : i32
+// CHECK:           %[[BYINF:.*]] = arith.mulf %[[NUM]], %{{.*}} : f32
+// CHECK:           %[[BYZERO:.*]] = arith.mulf %[[NUM]], %{{.*}} : f32
+// CHECK:           %[[Z:.*]] = arith.select %[[ISZERO]], %[[BYZERO]], %[[Q]] : f32
+// CHECK:           arith.select %[[ISINF]], %[[BYINF]], %[[Z]] : f32
+func.func @adam_eps_zero_any_denominator(%p: tensor<8xf32>, %g: tensor<8xf32>, %m: tensor<8xf32>,
+                                         %v: tensor<8xf32>, %t: tensor<i64>)
+    -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %p1, %m1, %v1 = kiln.adam %p, %g, %m, %v step(%t) {lr = 1.0e-3 : f64, eps = 0.0 : f64} : tensor<8xf32>
+  return %p1, %m1, %v1 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
 }

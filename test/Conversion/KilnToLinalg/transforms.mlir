@@ -71,9 +71,11 @@ func.func @clip_by_global_norm_one_norm_for_all(%a: tensor<4x3xf32>, %b: tensor<
 // CHECK:         %[[PW1:.*]] = math.powf %{{.*}}, %[[TF]] : f64
 // CHECK:         %[[BC1D:.*]] = arith.subf %{{.*}}, %[[PW1]] : f64
 // CHECK:         %[[BC1:.*]] = arith.truncf %[[BC1D]] : f64 to f32
+// CHECK:         %[[RBC1:.*]] = arith.divf %{{.*}}, %[[BC1]] : f32
 // CHECK:         %[[PW2:.*]] = math.powf %{{.*}}, %[[TF]] : f64
 // CHECK:         %[[BC2D:.*]] = arith.subf %{{.*}}, %[[PW2]] : f64
 // CHECK:         %[[BC2:.*]] = arith.truncf %[[BC2D]] : f64 to f32
+// CHECK:         %[[RBC2:.*]] = arith.divf %{{.*}}, %[[BC2]] : f32
 // CHECK-DAG:     %[[B1:.*]] = arith.constant 0.899999976 : f32
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1.000000e-01 : f32
 // CHECK-DAG:     %[[B2:.*]] = arith.constant 9.990000e-01 : f32
@@ -89,11 +91,16 @@ func.func @clip_by_global_norm_one_norm_for_all(%a: tensor<4x3xf32>, %b: tensor<
 // CHECK-DAG:       %[[GG:.*]] = arith.mulf %[[GI]], %[[GI]] : f32
 // CHECK-DAG:       %[[VG:.*]] = arith.mulf %[[C2]], %[[GG]] : f32
 // CHECK:           %[[NV:.*]] = arith.addf %[[VG]], %[[VB]] : f32
-// CHECK:           %[[MH:.*]] = arith.divf %[[NM]], %[[BC1]] {{.*}}: f32
-// CHECK:           %[[VH:.*]] = arith.divf %[[NV]], %[[BC2]] {{.*}}: f32
-// CHECK:           %[[RT:.*]] = math.sqrt %[[VH]] {{.*}}: f32
+// CHECK:           %[[MH:.*]] = arith.mulf %[[NM]], %[[RBC1]] : f32
+// CHECK:           %[[VH:.*]] = arith.mulf %[[NV]], %[[RBC2]] : f32
+// CHECK:           %[[FV:.*]] = arith.select %{{.*}}, %{{.*}}, %[[VH]] : f32
+// CHECK:           %[[EST:.*]] = math.sqrt %[[FV]] {{.*}}: f32
+// CHECK:           %[[RT:.*]] = arith.select %{{.*}}, %{{.*}}, %[[EST]] : f32
 // CHECK:           %[[DEN:.*]] = arith.addf %[[RT]], %[[EPS]] : f32
-// CHECK:           %[[UPD:.*]] = arith.divf %[[MH]], %[[DEN]] {{.*}}: f32
+// CHECK:           %[[FD:.*]] = arith.select %{{.*}}, %{{.*}}, %[[DEN]] : f32
+// CHECK:           %[[REC:.*]] = arith.divf %{{.*}}, %[[FD]] {{.*}}: f32
+// CHECK:           %[[Q:.*]] = arith.mulf %[[MH]], %[[REC]] : f32
+// CHECK:           %[[UPD:.*]] = arith.select %{{.*}}, %{{.*}}, %[[Q]] : f32
 // CHECK:           linalg.yield %[[UPD]], %[[NM]], %[[NV]] : f32, f32, f32
 // CHECK:         return %[[R]]#0, %[[R]]#1, %[[R]]#2
 func.func @scale_by_adam_moments_in_place(%g: tensor<64xf32>, %m: tensor<64xf32>, %v: tensor<64xf32>,

@@ -298,3 +298,13 @@ func.func @batch_norm_grad_dynamic(%x: tensor<?x3xf32>, %g: tensor<3xf32>) -> te
   %d:3 = kiln.batch_norm_grad %x, %g, %g, %g, %x {training = true} : tensor<?x3xf32>, tensor<3xf32>
   return %d#0 : tensor<?x3xf32>
 }
+
+// -----
+
+/// A dynamic result would leave the lowering without a size (found by a lowering test:
+/// the gradient of kiln.sum over a dynamic input crashed the compiler).
+func.func @broadcast_dynamic(%x: tensor<f32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{broadcasts to a static shape, not 'tensor<?x3xf32>'}}
+  %0 = kiln.broadcast %x : tensor<f32> -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}

@@ -93,7 +93,7 @@ func.func @more_optimizers(%p: tensor<8xf32>, %g: tensor<8xf32>, %a: tensor<8xf3
 // -----
 
 func.func @negative_lr(%p: tensor<4xf32>, %g: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{attribute 'lr' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  // expected-error @+1 {{attribute 'lr' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
   %0 = kiln.sgd %p, %g {lr = -0.1 : f64} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -109,7 +109,7 @@ func.func @nan_lr(%p: tensor<4xf32>, %g: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @negative_weight_decay(%p: tensor<4xf32>, %g: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{attribute 'weight_decay' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  // expected-error @+1 {{attribute 'weight_decay' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
   %0 = kiln.sgd %p, %g {lr = 0.1 : f64, weight_decay = -1.0 : f64} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -207,7 +207,7 @@ func.func @beta2_negative(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32
 
 func.func @negative_eps(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>,
                         %t: tensor<i64>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
-  // expected-error @+1 {{attribute 'eps' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  // expected-error @+1 {{attribute 'eps' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
   %p1, %m1, %v1 = kiln.adam %p, %g, %m, %v step(%t) {lr = 0.1 : f64, eps = -1.0e-8 : f64}
       : tensor<4xf32>
   return %p1, %m1, %v1 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
@@ -270,7 +270,7 @@ func.func @rmsprop_alpha_one(%p: tensor<4xf32>, %g: tensor<4xf32>, %s: tensor<4x
 
 func.func @lion_negative_lr(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>)
     -> (tensor<4xf32>, tensor<4xf32>) {
-  // expected-error @+1 {{attribute 'lr' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  // expected-error @+1 {{attribute 'lr' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
   %p1, %m1 = kiln.lion %p, %g, %m {lr = -1.0e-4 : f64} : tensor<4xf32>
   return %p1, %m1 : tensor<4xf32>, tensor<4xf32>
 }
@@ -284,4 +284,21 @@ func.func @amsgrad_vmax_shape(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4
       : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<5xf32>, tensor<i64>)
       -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<5xf32>)
   return
+}
+
+// -----
+
+/// No hyperparameter is infinite (and NaN fails every range).
+func.func @infinite_lr(%p: tensor<4xf32>, %g: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{attribute 'lr' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
+  %0 = kiln.sgd %p, %g {lr = 0x7FF0000000000000 : f64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @nan_weight_decay(%p: tensor<4xf32>, %g: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{attribute 'weight_decay' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
+  %0 = kiln.sgd %p, %g {lr = 0.1 : f64, weight_decay = 0x7FF8000000000000 : f64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
 }

@@ -39,7 +39,7 @@ func.func @warmup_longer_than_decay(%t: tensor<i64>) -> tensor<f32> {
 // -----
 
 func.func @uba_negative_phi(%t: tensor<i64>) -> tensor<f32> {
-  // expected-error @+1 {{attribute 'phi' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  // expected-error @+1 {{attribute 'phi' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
   %0 = kiln.uba_schedule %t {max_value = 1.0 : f64, min_value = 0.0 : f64, total_steps = 10 : i64, phi = -1.0 : f64}
   return %0 : tensor<f32>
 }
@@ -49,5 +49,22 @@ func.func @uba_negative_phi(%t: tensor<i64>) -> tensor<f32> {
 func.func @schedule_count_type(%t: tensor<i32>) -> tensor<f32> {
   // expected-error @+1 {{operand #0 must be 0D tensor of 64-bit signless integer values}}
   %0 = "kiln.step_decay_schedule"(%t) {init_value = 0.1 : f64, step_size = 3 : i64, gamma = 0.5 : f64} : (tensor<i32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @infinite_init_value(%t: tensor<i64>) -> tensor<f32> {
+  // expected-error @+1 {{attribute 'init_value' failed to satisfy constraint: 64-bit float attribute whose value is finite}}
+  %0 = kiln.cosine_decay_schedule %t {init_value = 0xFFF0000000000000 : f64, decay_steps = 10 : i64}
+  return %0 : tensor<f32>
+}
+
+// -----
+
+/// phi = 0 makes the end of the schedule 0 / 0.
+func.func @uba_phi_zero(%t: tensor<i64>) -> tensor<f32> {
+  // expected-error @+1 {{phi must be positive (2 is cosine annealing), not 0}}
+  %0 = kiln.uba_schedule %t {max_value = 0.1 : f64, min_value = 0.0 : f64, total_steps = 100 : i64, phi = 0.0 : f64}
   return %0 : tensor<f32>
 }

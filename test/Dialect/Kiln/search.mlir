@@ -164,7 +164,7 @@ kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps 
 
 func.func private @search_loss(%w: tensor<4xf32> {kiln.init = "zeros"}, %a: tensor<2xf32>,
                                %x: tensor<4xf32> {kiln.data = "images"}) -> tensor<f32>
-// expected-error @+1 {{'kiln.search_step' op attribute 'beta' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+// expected-error @+1 {{'kiln.search_step' op attribute 'beta' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
 kiln.search_step @step(@search_loss) {architecture = array<i64: 1>, decay_steps = 10 : i64, beta = -1.0 : f64}
 
 // -----

@@ -24,7 +24,7 @@ func.func @optax_chain(%p: tensor<8xf32>, %g: tensor<8xf32>, %h: tensor<3xf32>, 
 // -----
 
 func.func @clip_negative_delta(%g: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{attribute 'max_delta' failed to satisfy constraint: 64-bit float attribute whose value is non-negative}}
+  // expected-error @+1 {{attribute 'max_delta' failed to satisfy constraint: 64-bit float attribute whose value is finite and non-negative}}
   %0 = kiln.clip %g {max_delta = -1.0 : f64} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -56,7 +56,7 @@ func.func @scale_by_adam_beta(%g: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4
 // -----
 
 func.func @scale_infinite(%u: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{factor must be finite}}
+  // expected-error @+1 {{attribute 'factor' failed to satisfy constraint: 64-bit float attribute whose value is finite}}
   %0 = kiln.scale %u {factor = 0x7FF0000000000000 : f64} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }

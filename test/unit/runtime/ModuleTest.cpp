@@ -5,6 +5,7 @@
 #include "TestUtil.h"
 
 #include <fstream>
+#include <iterator>
 
 namespace kiln::rt {
 namespace {
@@ -14,7 +15,7 @@ TEST(Module, LoadsGoodModule) {
   StatusOr<Module> module = Module::load(KILN_TEST_MODULE_GOOD);
   ASSERT_TRUE(module.ok()) << module.status().toString();
   EXPECT_EQ(module->path(), KILN_TEST_MODULE_GOOD);
-  EXPECT_EQ(module->entryPoints(), (std::vector<std::string>{"axpy", "sum", "layout", "drain"}));
+  EXPECT_EQ(module->entryPoints(), (std::vector<std::string>{"axpy", "sum", "layout", "drain", "tied"}));
 
   StatusOr<const Function *> axpy = module->lookup("axpy");
   ASSERT_TRUE(axpy.ok());
@@ -76,8 +77,27 @@ TEST(Module, NotASharedLibrary) {
   std::string path = dir.file("fake.so");
   std::ofstream(path) << "this is not an ELF file\n";
   expectError(Module::load(path).status(), StatusCode::kInvalidArgument, path,
-              "not a loadable shared library");
+              "not a shared library");
   expectError(Module::load(dir.path()).status(), StatusCode::kInvalidArgument, "directory");
+}
+
+/// A library cut short is refused before dlopen, which would map its missing pages and die
+/// with SIGBUS on the first touch (every size from the ELF header to one byte short).
+TEST(Module, TruncatedLibraryIsRefused) {
+  test::TempDir dir;
+  std::ifstream in(KILN_TEST_MODULE_GOOD, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000u);
+  std::string path = dir.file("cut.so");
+  for (size_t size : {size_t(10), size_t(64), bytes.size() / 10, bytes.size() / 4,
+                      bytes.size() / 2, bytes.size() * 3 / 4, bytes.size() - 1}) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), size);
+    Status status = Module::load(path).status();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << size << ": " << status.toString();
+    EXPECT_NE(std::string(status.message()).find(path), std::string::npos) << status.toString();
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size());
+  EXPECT_TRUE(Module::load(path).ok());
 }
 
 struct BadModuleCase {
@@ -125,6 +145,14 @@ INSTANTIATE_TEST_SUITE_P(
                       {"inputs[0].classes", "expected a positive integer, got 0"}},
         BadModuleCase{"BadRole", KILN_TEST_MODULE_BAD_ROLE, StatusCode::kInvalidArgument,
                       {"inputs[0].role", "got \"weights\""}},
+        BadModuleCase{"DimsRank", KILN_TEST_MODULE_DIMS_RANK, StatusCode::kInvalidArgument,
+                      {"inputs[0].dims", "one extent variable (or -1) per dimension"}},
+        BadModuleCase{"DimsStatic", KILN_TEST_MODULE_DIMS_STATIC, StatusCode::kInvalidArgument,
+                      {"inputs[0].dims[0]", "only a dynamic dimension has an extent variable"}},
+        BadModuleCase{"DimsRange", KILN_TEST_MODULE_DIMS_RANGE, StatusCode::kInvalidArgument,
+                      {"inputs[0].dims[0]", "extent variable 1 is not one of the entry's 1"}},
+        BadModuleCase{"BadExtent", KILN_TEST_MODULE_BAD_EXTENT, StatusCode::kInvalidArgument,
+                      {"extents[0]", "-3 is not an extent"}},
         BadModuleCase{"WrongType", KILN_TEST_MODULE_WRONG_TYPE, StatusCode::kInvalidArgument,
                       {"results[0].shape", "expected an array, got string"}},
         BadModuleCase{"Unterminated", KILN_TEST_MODULE_UNTERMINATED, StatusCode::kInvalidArgument,

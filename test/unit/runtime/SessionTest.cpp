@@ -49,6 +49,38 @@ TEST_F(SessionTest, AxpyUpdatesTheAliasedInputInPlace) {
   EXPECT_EQ(y, (std::vector<float>{14, 28, 42}));
 }
 
+/// Dynamic extents the program uses together must agree, and match a static extent the
+/// program gives them; labels lie within the classes they index. Compiled code checks
+/// neither, so the session does, before every call.
+TEST_F(SessionTest, TiedExtentsAndLabelsAreChecked) {
+  std::vector<float> x = {1, 2}, y = {10, 20}, z(6, 0.0f), z4(8, 0.0f), x3 = {1, 2, 3};
+  std::vector<int64_t> labels = {0, 3}, labels3 = {0, 1, 2}, bad = {0, 4}, negative = {-1, 0};
+  auto i64 = [](std::vector<int64_t> &data, std::vector<int64_t> shape) {
+    return TensorView{data.data(), DType::I64, std::move(shape)};
+  };
+  const Function &tied = fn("tied");
+  ASSERT_EQ(tied.extents(), (std::vector<int64_t>{-1, 3}));
+  ASSERT_EQ(tied.inputs()[3].dims, (std::vector<int>{1, -1}));
+  Status ok = session->call(tied, {f32(x, {2}), f32(y, {2}), i64(labels, {2}), f32(z, {3, 2})}, {});
+  ASSERT_TRUE(ok.ok()) << ok.toString();
+  EXPECT_EQ(y, (std::vector<float>{11, 22}));
+
+  expectError(session->call(tied, {f32(x3, {3}), f32(y, {2}), i64(labels, {2}), f32(z, {3, 2})}, {}),
+              StatusCode::kInvalidArgument, "tied: input 1", "dim 0 is 2, but input 0 dim 0 is 3",
+              "the program uses them together");
+  expectError(session->call(tied, {f32(x, {2}), f32(y, {2}), i64(labels3, {3}), f32(z, {3, 2})}, {}),
+              StatusCode::kInvalidArgument, "input 2", "dim 0 is 3, but input 0 dim 0 is 2");
+  expectError(session->call(tied, {f32(x, {2}), f32(y, {2}), i64(labels, {2}), f32(z4, {4, 2})}, {}),
+              StatusCode::kInvalidArgument, "input 3", "dim 0 is 4",
+              "the program uses it with an extent of 3");
+  expectError(session->call(tied, {f32(x, {2}), f32(y, {2}), i64(bad, {2}), f32(z, {3, 2})}, {}),
+              StatusCode::kInvalidArgument, "input 2", "label 4 at element 1 is outside [0, 4)");
+  expectError(session->call(tied, {f32(x, {2}), f32(y, {2}), i64(negative, {2}), f32(z, {3, 2})}, {}),
+              StatusCode::kInvalidArgument, "label -1 at element 0");
+  // Nothing ran for the refused calls.
+  EXPECT_EQ(y, (std::vector<float>{11, 22}));
+}
+
 TEST_F(SessionTest, DynamicDimsAcceptAnyExtentIncludingZero) {
   std::vector<float> a = {1}, x(1000, 1.0f), y(1000, 0.0f);
   ASSERT_TRUE(session->call(fn("axpy"), {f32(a, {}), f32(x, {1000}), f32(y, {1000})}, {}).ok());

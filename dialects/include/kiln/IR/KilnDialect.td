@@ -58,10 +58,16 @@ class Kiln_StrEnumAttr<EnumInfo info> : Attr<
                          info.symbolToStringFnName # "($0))";
 }
 
-// Predicates are written so NaN fails them: every comparison with NaN is false.
+// Predicates are written so NaN fails them: every comparison with NaN is false. No
+// hyperparameter is infinite: an infinite learning rate or clip norm is a typo, not a choice.
+def Kiln_Finite : AttrConstraint<
+    CPred<"[](double x) { return x - x == 0.0; }("
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
+    "whose value is finite">;
 def Kiln_NonNegativeF64 : AttrConstraint<
-    CPred<"::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble() >= 0.0">,
-    "whose value is non-negative">;
+    CPred<"[](double x) { return x >= 0.0 && x - x == 0.0; }("
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
+    "whose value is finite and non-negative">;
 def Kiln_InUnitInterval : AttrConstraint<
     CPred<"[](double x) { return x >= 0.0 && x < 1.0; }("
           "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
@@ -72,6 +78,7 @@ def Kiln_InClosedUnitInterval : AttrConstraint<
           "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
     "whose value is in [0, 1]">;
 
+def Kiln_FiniteF64Attr : ConfinedAttr<F64Attr, [Kiln_Finite]>;
 def Kiln_NonNegF64Attr : ConfinedAttr<F64Attr, [Kiln_NonNegativeF64]>;
 def Kiln_ClosedUnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InClosedUnitInterval]>;
 def Kiln_UnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InUnitInterval]>;

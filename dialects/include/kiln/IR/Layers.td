@@ -376,6 +376,9 @@ class Kiln_BackwardOp<string mnemonic, list<Trait> traits = []>
 def Kiln_BroadcastOp : Kiln_BackwardOp<"broadcast"> {
   let summary = "A rank-0 tensor repeated to a shape";
   let description = [{
+    The backward of a full reduction (kiln.sum, kiln.mse): the cotangent of the scalar loss,
+    repeated to the shape of the reduced tensor, which must be static.
+
     ```mlir
     %g = kiln.broadcast %dy : tensor<f32> -> tensor<4x3xf32>
     ```

@@ -26,7 +26,7 @@ def Kiln_RandomUniformOp : Kiln_RandomOp<"random_uniform"> {
     %b, %k1 = kiln.random_uniform %k0 {low = -0.0625 : f64, high = 0.0625 : f64} : tensor<256xf32>
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$key, F64Attr:$low, F64Attr:$high);
+  let arguments = (ins Kiln_StepTensor:$key, Kiln_FiniteF64Attr:$low, Kiln_FiniteF64Attr:$high);
 }
 
 def Kiln_RandomNormalOp : Kiln_RandomOp<"random_normal"> {
@@ -40,7 +40,7 @@ def Kiln_RandomNormalOp : Kiln_RandomOp<"random_normal"> {
     %w, %k1 = kiln.random_normal %k0 {stddev = 0.02 : f64} : tensor<784x256xf32>
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$key, DefaultValuedAttr<F64Attr, "0.0">:$mean,
+  let arguments = (ins Kiln_StepTensor:$key, DefaultValuedAttr<Kiln_FiniteF64Attr, "0.0">:$mean,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "1.0">:$stddev);
 }
 
@@ -70,7 +70,7 @@ def Kiln_VarianceScalingOp : Kiln_RandomOp<"variance_scaling"> {
         distribution = "normal", in_axis = 1 : i64, out_axis = 0 : i64} : tensor<32x1x3x3xf32>
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$key, F64Attr:$scale,
+  let arguments = (ins Kiln_StepTensor:$key, Kiln_FiniteF64Attr:$scale,
                        Kiln_StrEnumAttr<Kiln_FanMode>:$mode,
                        Kiln_StrEnumAttr<Kiln_InitDistribution>:$distribution,
                        DefaultValuedAttr<I64Attr, "-2">:$in_axis,

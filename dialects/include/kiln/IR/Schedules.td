@@ -31,7 +31,7 @@ def Kiln_LinearScheduleOp : Kiln_ScheduleOp<"linear_schedule"> {
                                    transition_steps = 1000 : i64}
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$count, F64Attr:$init_value, F64Attr:$end_value,
+  let arguments = (ins Kiln_StepTensor:$count, Kiln_FiniteF64Attr:$init_value, Kiln_FiniteF64Attr:$end_value,
                        Kiln_PositiveI64Attr:$transition_steps,
                        DefaultValuedAttr<Kiln_NonNegI64Attr, "0">:$transition_begin);
 }
@@ -47,10 +47,10 @@ def Kiln_CosineDecayScheduleOp : Kiln_ScheduleOp<"cosine_decay_schedule"> {
                                          alpha = 0.04 : f64}
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$count, F64Attr:$init_value,
+  let arguments = (ins Kiln_StepTensor:$count, Kiln_FiniteF64Attr:$init_value,
                        Kiln_PositiveI64Attr:$decay_steps,
-                       DefaultValuedAttr<F64Attr, "0.0">:$alpha,
-                       DefaultValuedAttr<F64Attr, "1.0">:$exponent);
+                       DefaultValuedAttr<Kiln_FiniteF64Attr, "0.0">:$alpha,
+                       DefaultValuedAttr<Kiln_FiniteF64Attr, "1.0">:$exponent);
 }
 
 def Kiln_WarmupCosineDecayScheduleOp : Kiln_ScheduleOp<"warmup_cosine_decay_schedule"> {
@@ -64,10 +64,10 @@ def Kiln_WarmupCosineDecayScheduleOp : Kiln_ScheduleOp<"warmup_cosine_decay_sche
         warmup_steps = 100 : i64, decay_steps = 1000 : i64, end_value = 1.0e-5 : f64}
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$count, F64Attr:$init_value, F64Attr:$peak_value,
+  let arguments = (ins Kiln_StepTensor:$count, Kiln_FiniteF64Attr:$init_value, Kiln_FiniteF64Attr:$peak_value,
                        Kiln_NonNegI64Attr:$warmup_steps, Kiln_PositiveI64Attr:$decay_steps,
-                       DefaultValuedAttr<F64Attr, "0.0">:$end_value,
-                       DefaultValuedAttr<F64Attr, "1.0">:$exponent);
+                       DefaultValuedAttr<Kiln_FiniteF64Attr, "0.0">:$end_value,
+                       DefaultValuedAttr<Kiln_FiniteF64Attr, "1.0">:$exponent);
   let hasVerifier = 1;
 }
 
@@ -81,7 +81,7 @@ def Kiln_StepDecayScheduleOp : Kiln_ScheduleOp<"step_decay_schedule"> {
                                        gamma = 0.1 : f64}
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$count, F64Attr:$init_value,
+  let arguments = (ins Kiln_StepTensor:$count, Kiln_FiniteF64Attr:$init_value,
                        Kiln_PositiveI64Attr:$step_size, Kiln_NonNegF64Attr:$gamma);
 }
 
@@ -95,14 +95,14 @@ def Kiln_UbaScheduleOp : Kiln_ScheduleOp<"uba_schedule"> {
 
         value = min_value + (max_value - min_value) * 2 s / (2 phi + (2 - phi) s)
 
-    phi = 2 is cosine annealing; a smaller phi keeps the rate high longer.
+    phi > 0: 2 is cosine annealing; a smaller phi keeps the rate high longer.
 
     ```mlir
     %lr = kiln.uba_schedule %t {max_value = 0.1 : f64, min_value = 0.0 : f64,
                                 total_steps = 1000 : i64, phi = 1.0 : f64}
     ```
   }];
-  let arguments = (ins Kiln_StepTensor:$count, F64Attr:$max_value, F64Attr:$min_value,
+  let arguments = (ins Kiln_StepTensor:$count, Kiln_FiniteF64Attr:$max_value, Kiln_FiniteF64Attr:$min_value,
                        Kiln_PositiveI64Attr:$total_steps, Kiln_NonNegF64Attr:$phi,
                        DefaultValuedAttr<Kiln_NonNegI64Attr, "0">:$warmup_steps);
   let hasVerifier = 1;

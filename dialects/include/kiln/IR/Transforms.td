@@ -101,10 +101,9 @@ def Kiln_ScaleOp : Kiln_Op<"scale", [Pure, AllTypesMatch<["updates", "result"]>]
     ```
   }];
   let arguments = (ins Kiln_ParamTensor:$updates, Optional<Kiln_ScalarF32Tensor>:$scalar,
-                       F64Attr:$factor);
+                       Kiln_FiniteF64Attr:$factor);
   let results = (outs Kiln_ParamTensor:$result);
   let assemblyFormat = "$updates (`by` `(` $scalar^ `)`)? attr-dict `:` type($updates)";
-  let hasVerifier = 1;
 }
 
 def Kiln_ApplyUpdatesOp : Kiln_Op<"apply_updates",

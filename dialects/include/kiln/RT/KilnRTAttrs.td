@@ -104,7 +104,10 @@ def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {
   let summary = "One input of an entry point, as the runtime sees it";
   let description = [{
     `type` is the input's tensor type (a dynamic extent is taken from the caller's
-    tensor). `donated`: the step may overwrite the buffer (a result is computed in it).
+    tensor). `dims`, when given, names for each dimension the extent variable of the entry
+    point that it must equal (-1: none): dynamic extents that the program uses together
+    (added, multiplied element-wise, updated in place) share a variable, which the runtime
+    checks on every call. `donated`: the step may overwrite the buffer (a result is computed in it).
     `init`: how a driver fills the input when the caller gives none (the grammar of
     runtime/include/kiln/runtime/InitSpec.h, from `kiln.init`). `data`: the dataset field a
     training driver feeds it (`kiln.data`). `classes`: for labels, the class count of the
@@ -116,6 +119,7 @@ def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {
     #kiln_rt.input<type = tensor<784x256xf32>, donated = true, init = "normal:0.05",
                    role = parameter>
     #kiln_rt.input<type = tensor<128xi64>, data = labels, classes = 10>
+    #kiln_rt.input<type = tensor<?x784xf32>, data = images, dims = [0, -1]>
     ```
   }];
   let parameters = (ins "::mlir::RankedTensorType":$type,
@@ -124,13 +128,14 @@ def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {
                         OptionalParameter<"std::optional<::kiln::DataField>">:$data,
                         DefaultValuedParameter<"int64_t", "0">:$classes,
                         OptionalParameter<"std::optional<::kiln::krt::Role>">:$role,
-                        OptionalParameter<"::mlir::ArrayAttr">:$candidates);
+                        OptionalParameter<"::mlir::ArrayAttr">:$candidates,
+                        KilnRT_OptionalListParameter<"int64_t", "extent variables">:$dims);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let builders = [
     AttrBuilderWithInferredContext<(ins "::mlir::RankedTensorType":$type), [{
       return $_get(type.getContext(), type, false, "", std::nullopt, 0, std::nullopt,
-                   ::mlir::ArrayAttr());
+                   ::mlir::ArrayAttr(), ::llvm::ArrayRef<int64_t>());
     }]>
   ];
   let extraClassDeclaration = [{
@@ -139,6 +144,7 @@ def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {
     InputAttr withData(std::optional<::kiln::DataField> data) const;
     InputAttr withClasses(int64_t classes) const;
     InputAttr withRole(std::optional<Role> role, ::mlir::ArrayAttr candidates) const;
+    InputAttr withDims(::llvm::ArrayRef<int64_t> dims) const;
   }];
 }
 
@@ -169,7 +175,9 @@ def KilnRT_EntryPointAttr : KilnRT_Attr<"EntryPoint", "entry_point"> {
     that know each part (kiln-record-label-classes, kiln-record-roles,
     kiln-prepare-entry-points for donation, kiln-finalize-entry-points for the results'
     aliases after bufferization), and written as the signature JSON of Abi.h by
-    kiln-emit-abi.
+    kiln-emit-abi. `extents` lists, for each extent variable the inputs' `dims` name, the
+    static extent it must have, or -1 where any extent will do as long as all the
+    dimensions that share it agree (kiln-record-extent-ties).
 
     ```mlir
     func.func @step(%p: tensor<4xf32>, %g: tensor<4xf32>) -> tensor<4xf32> attributes {
@@ -180,7 +188,8 @@ def KilnRT_EntryPointAttr : KilnRT_Attr<"EntryPoint", "entry_point"> {
     ```
   }];
   let parameters = (ins KilnRT_ListParameter<"::kiln::krt::InputAttr", "inputs">:$inputs,
-                        KilnRT_ListParameter<"::kiln::krt::ResultAttr", "results">:$results);
+                        KilnRT_ListParameter<"::kiln::krt::ResultAttr", "results">:$results,
+                        KilnRT_OptionalListParameter<"int64_t", "extent values">:$extents);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -188,6 +197,8 @@ def KilnRT_EntryPointAttr : KilnRT_Attr<"EntryPoint", "entry_point"> {
     EntryPointAttr withInput(unsigned index, InputAttr input) const;
     /// This contract with new results.
     EntryPointAttr withResults(::llvm::ArrayRef<ResultAttr> results) const;
+    /// This contract with new extent variables.
+    EntryPointAttr withExtents(::llvm::ArrayRef<int64_t> extents) const;
   }];
 }
 

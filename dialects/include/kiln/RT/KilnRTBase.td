@@ -92,4 +92,11 @@ class KilnRT_ListParameter<string element, string desc>
   }];
 }
 
+/// A list that may be left out, meaning empty.
+class KilnRT_OptionalListParameter<string element, string desc>
+    : KilnRT_ListParameter<element, desc> {
+  let defaultValue = "::llvm::SmallVector<" # element # ">()";
+  let comparator = cppType # "($_lhs) == " # cppType # "($_rhs)";
+}
+
 #endif // KILN_RT_KILNRTBASE_TD

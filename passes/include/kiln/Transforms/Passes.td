@@ -8,12 +8,12 @@ include "mlir/Pass/PassBase.td"
 
 def KilnRecordLabelClassesPass
     : Pass<"kiln-record-label-classes", "::mlir::ModuleOp"> {
-  let summary = "Record how many classes each `kiln.data = \"labels\"` input indexes";
+  let summary = "Record how many classes each labels input of an entry point indexes";
   let description = [{
     Runs on kiln ops, before they are lowered. A label tensor indexes the class axis of the
     logits it is scored against (`kiln.softmax_cross_entropy`, `kiln.count_correct` and the
-    gradient op), so an entry point's labels input holds values in [0, C) where C is that
-    axis's static extent. The pass records C as the input's `classes` in the entry point's
+    gradient op), so an entry-point input used as labels (`kiln.data = "labels"` or not)
+    holds values in [0, C) where C is that axis's static extent. The pass records C as the input's `classes` in the entry point's
     `kiln_rt.entry_point` contract (declaring it if no pass has yet); the signature carries
     it as "classes", and the runtime refuses a label outside the range instead of letting
     compiled code read past a logits row. Two consumers that disagree on C are an error
@@ -33,6 +33,29 @@ def KilnRecordRolesPass : Pass<"kiln-record-roles", "::mlir::ModuleOp"> {
     the signature's "role" (and "candidates"), from which the runtime reports
     optimizer-state bytes per parameter of a compiled step and a trainer reports the state
     of an architecture search.
+  }];
+  let dependentDialects = ["::kiln::krt::KilnRTDialect"];
+}
+
+def KilnRecordExtentTiesPass : Pass<"kiln-record-extent-ties", "::mlir::ModuleOp"> {
+  let summary = "Record which dynamic extents of entry-point inputs must be equal";
+  let description = [{
+    Runs on linalg on tensors, before bufferization. A program that adds two
+    `tensor<?xf32>` inputs, updates a dynamic parameter with a gradient, or multiplies a
+    batch of images by a weight requires extents of different inputs to be equal (or equal
+    to a static extent), and reads out of bounds when a caller breaks that. The pass joins
+    the dimensions the program makes equal (the loop dimensions of linalg ops and the operand
+    dimensions their indexing maps read, destinations and their results, tensor.empty sizes
+    taken with tensor.dim, casts) and gives every group holding a dynamic input dimension
+    and another input dimension or a static extent an extent variable: the inputs' `dims`
+    and the contract's `extents` in `kiln_rt.entry_point`, and the signature's "dims" and
+    "extents", which the runtime checks before every call.
+
+    ```mlir
+    // %a: tensor<?xf32>, %b: tensor<?xf32> added element-wise:
+    // inputs = [#kiln_rt.input<type = tensor<?xf32>, dims = [0]>,
+    //           #kiln_rt.input<type = tensor<?xf32>, dims = [0]>], extents = [-1]
+    ```
   }];
   let dependentDialects = ["::kiln::krt::KilnRTDialect"];
 }

@@ -193,8 +193,8 @@ Value lowerReluGrad(ImplicitLocOpBuilder &b, ReluGradOp op) {
 Value lowerBroadcast(ImplicitLocOpBuilder &b, BroadcastOp op) {
   auto type = rankedType(op.getResult());
   int64_t rank = type.getRank();
-  // Dynamic result sizes have no source here; the verifier-valid uses are static.
-  Value init = emptyOf(b, type, [&](int64_t) -> Value { return Value(); });
+  // The verifier allows only static results: a dynamic size would have no source here.
+  Value init = tensor::EmptyOp::create(b, type.getShape(), type.getElementType());
   return generic(b, {op.getInput()}, init, {toScalar(b, rank), identity(b, rank)},
                  iterators(rank, utils::IteratorType::parallel),
                  [](ImplicitLocOpBuilder &, ValueRange a) -> Value { return a[0]; });

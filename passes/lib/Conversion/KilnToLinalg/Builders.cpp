@@ -6,6 +6,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 
 namespace kiln::detail {
@@ -153,18 +156,100 @@ Value withL2Decay(ImplicitLocOpBuilder &b, Value g, Value p, double weightDecay)
   return addScaled(b, g, f32(b, weightDecay), p);
 }
 
-static arith::FastMathFlagsAttr approximate(ImplicitLocOpBuilder &b, bool exact) {
+// The hardware estimates (rsqrt and rcp, refined by one Newton step) are what LLVM emits for
+// sqrt and 1/y only under `ninf`: it assumes no infinity reaches them, since x * rsqrt(x)
+// maps +inf to NaN and a refined reciprocal of 0 or inf is NaN. An infinity is poison there,
+// so the estimates only ever see finite (and, for the reciprocal, normal nonzero) operands,
+// and the IEEE results of the special cases are selected around them. That costs a few
+// compares and selects per element, far less than IEEE sqrt and division.
+static arith::FastMathFlagsAttr estimated(ImplicitLocOpBuilder &b) {
   using F = arith::FastMathFlags;
-  return arith::FastMathFlagsAttr::get(b.getContext(),
-                                       exact ? F::none : F::afn | F::arcp | F::ninf);
+  return arith::FastMathFlagsAttr::get(b.getContext(), F::afn | F::arcp | F::ninf);
+}
+
+static Value floatLike(ImplicitLocOpBuilder &b, Value like, double v) {
+  return arith::ConstantOp::create(b, b.getFloatAttr(like.getType(), v));
 }
 
 Value Numerics::sqrt(ImplicitLocOpBuilder &b, Value x) const {
-  return math::SqrtOp::create(b, x, approximate(b, exact));
+  if (exact)
+    return math::SqrtOp::create(b, x);
+  // +inf is estimated as sqrt(1) and selected back; NaN passes (ninf says nothing of NaN).
+  // LLVM's expansion already maps 0 and denormals to 0.
+  Value inf = floatLike(b, x, std::numeric_limits<double>::infinity());
+  Value isInf = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x, inf);
+  Value finite = arith::SelectOp::create(b, isInf, floatLike(b, x, 1.0), x);
+  Value estimate = math::SqrtOp::create(b, finite, estimated(b));
+  return arith::SelectOp::create(b, isInf, inf, estimate);
+}
+
+Value Numerics::divByPositive(ImplicitLocOpBuilder &b, Value x, Value y) const {
+  if (exact)
+    return arith::DivFOp::create(b, x, y);
+  // x / +inf is x * 0 (0 for a finite x, NaN for an infinite one); the estimate sees 1 then.
+  Value inf = floatLike(b, y, std::numeric_limits<double>::infinity());
+  Value isInf = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, y, inf);
+  Value one = floatLike(b, y, 1.0);
+  Value finite = arith::SelectOp::create(b, isInf, one, y);
+  // The reciprocal is estimated and refined, then multiplied: LLVM's expansion of x / y
+  // refines the quotient through the residual x - y * q, which rounds to 0 for a denormal x
+  // and leaves the raw estimate (1e-4 relative) in place.
+  Value reciprocal = arith::DivFOp::create(b, one, finite, estimated(b));
+  Value quotient = arith::MulFOp::create(b, x, reciprocal);
+  return arith::SelectOp::create(
+      b, isInf, arith::MulFOp::create(b, x, floatLike(b, y, 0.0)), quotient);
+}
+
+Value Numerics::divAtLeast(ImplicitLocOpBuilder &b, Value x, Value y, double atLeast) const {
+  const llvm::fltSemantics &semantics = cast<FloatType>(y.getType()).getFloatSemantics();
+  if (atLeast >= APFloat::getSmallestNormalized(semantics).convertToDouble())
+    return divByPositive(b, x, y);
+  return div(b, x, y);
+}
+
+Numerics::Divisor Numerics::divisor(ImplicitLocOpBuilder &b, Value y) const {
+  if (exact)
+    return {y, Value()};
+  return {y, arith::DivFOp::create(b, floatLike(b, y, 1.0), y)};
+}
+
+Value Numerics::div(ImplicitLocOpBuilder &b, Value x, const Divisor &y) const {
+  if (exact)
+    return arith::DivFOp::create(b, x, y.value);
+  return arith::MulFOp::create(b, x, y.reciprocal);
 }
 
 Value Numerics::div(ImplicitLocOpBuilder &b, Value x, Value y) const {
-  return arith::DivFOp::create(b, x, y, approximate(b, exact));
+  if (exact)
+    return arith::DivFOp::create(b, x, y);
+  // Any y: a tiny |y| (denormals included) is scaled by 2^64 into the normal range for the
+  // estimate of 1 / y, and the reciprocal scaled back, exactly (powers of two).
+  using P = arith::CmpFPredicate;
+  Value magnitude = math::AbsFOp::create(b, y);
+  Value zero = floatLike(b, y, 0.0), one = floatLike(b, y, 1.0);
+  Value inf = floatLike(b, y, std::numeric_limits<double>::infinity());
+  Value isZero = arith::CmpFOp::create(b, P::OEQ, magnitude, zero);
+  Value isInf = arith::CmpFOp::create(b, P::OEQ, magnitude, inf);
+  Value tiny = arith::CmpFOp::create(b, P::OLT, magnitude, floatLike(b, y, 0x1p-64));
+  Value scale = arith::SelectOp::create(b, tiny, floatLike(b, y, 0x1p64), one);
+  Value special = arith::OrIOp::create(b, isZero, isInf);
+  Value operand = arith::SelectOp::create(b, special, one,
+                                          arith::MulFOp::create(b, y, scale));
+  Value reciprocal = arith::MulFOp::create(
+      b, arith::DivFOp::create(b, one, operand, estimated(b)), scale);
+  Value quotient = arith::MulFOp::create(b, x, reciprocal);
+  // IEEE: x / +-inf is a signed zero (NaN for an infinite x), x / +-0 a signed infinity (NaN
+  // for x = 0). The sign bit of y tells -0 from +0.
+  auto bits = IntegerType::get(b.getContext(), y.getType().getIntOrFloatBitWidth());
+  Value negative = arith::CmpIOp::create(b, arith::CmpIPredicate::slt,
+                                         arith::BitcastOp::create(b, bits, y),
+                                         arith::ConstantOp::create(b, IntegerAttr::get(bits, 0)));
+  Value byInf = arith::MulFOp::create(
+      b, x, arith::SelectOp::create(b, negative, floatLike(b, y, -0.0), zero));
+  Value byZero = arith::MulFOp::create(
+      b, x, arith::SelectOp::create(b, negative, floatLike(b, y, -INFINITY), inf));
+  return arith::SelectOp::create(b, isInf, byInf,
+                                 arith::SelectOp::create(b, isZero, byZero, quotient));
 }
 
 Value sign(ImplicitLocOpBuilder &b, Value x) {

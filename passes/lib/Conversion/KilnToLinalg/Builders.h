@@ -53,15 +53,33 @@ mlir::Value addScaled(mlir::ImplicitLocOpBuilder &b, mlir::Value x, mlir::Value 
 mlir::Value withL2Decay(mlir::ImplicitLocOpBuilder &b, mlir::Value g, mlir::Value p,
                         double weightDecay);
 
-/// Square roots and divisions inside optimizer loops. Unless `exact`, they carry fast-math
-/// flags (afn, arcp, ninf) that let the back end use the hardware reciprocal and
-/// reciprocal-square-root estimates, refined by one Newton-Raphson step (the
+/// Square roots and divisions inside optimizer loops. Unless `exact`, they use the hardware
+/// reciprocal and reciprocal-square-root estimates, refined by one Newton-Raphson step (the
 /// "reciprocal-estimates" setting in Target/SharedLibrary.cpp): a few ulps from IEEE, well
-/// within 1e-6 relative, and roughly twice the element rate of IEEE sqrt and division.
+/// within 1e-6 relative, and roughly twice the element rate of IEEE sqrt and division. Zeros,
+/// infinities, denormals and NaN give what IEEE gives (Adam's update with v = inf is 0, as in
+/// PyTorch): the estimates see only the operands they are exact enough for.
 struct Numerics {
   bool exact = false;
   mlir::Value sqrt(mlir::ImplicitLocOpBuilder &b, mlir::Value x) const;
+  /// x / y for any y.
   mlir::Value div(mlir::ImplicitLocOpBuilder &b, mlir::Value x, mlir::Value y) const;
+  /// x / y where y is positive and normal, +inf or NaN: cheaper than div, since only +inf
+  /// needs its IEEE result selected.
+  mlir::Value divByPositive(mlir::ImplicitLocOpBuilder &b, mlir::Value x, mlir::Value y) const;
+  /// x / y for a denominator known to be at least `atLeast` (a sqrt(...) + eps), or +inf or
+  /// NaN: divByPositive when that bound is a positive normal number, else div.
+  mlir::Value divAtLeast(mlir::ImplicitLocOpBuilder &b, mlir::Value x, mlir::Value y,
+                         double atLeast) const;
+
+  /// A divisor shared by every element of a loop (a bias correction), prepared outside it:
+  /// with estimates allowed, its IEEE reciprocal, computed once, which the loop multiplies
+  /// by (within an ulp of the quotient, and IEEE's result for 0, infinities and denormals).
+  struct Divisor {
+    mlir::Value value, reciprocal;
+  };
+  Divisor divisor(mlir::ImplicitLocOpBuilder &b, mlir::Value y) const;
+  mlir::Value div(mlir::ImplicitLocOpBuilder &b, mlir::Value x, const Divisor &y) const;
 };
 
 /// The four words of Philox4x32-10 for counter {block, block >> 32, stream, 0} and a 64-bit

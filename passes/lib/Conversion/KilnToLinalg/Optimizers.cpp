@@ -79,7 +79,7 @@ SmallVector<Value> lowerAdam(ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface
   Value bc1 = arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, c.beta1), t));
   Value bc2 = arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, c.beta2), t));
   Value negStepSize = toF32(b, arith::NegFOp::create(b, arith::DivFOp::create(b, lr, bc1)));
-  Value bc2Sqrt = toF32(b, math::SqrtOp::create(b, bc2));
+  Numerics::Divisor bc2Sqrt = num.divisor(b, toF32(b, math::SqrtOp::create(b, bc2)));
   Value decayFactor;
   if (c.decoupled && c.weightDecay != 0.0)
     decayFactor = toF32(
@@ -112,7 +112,8 @@ SmallVector<Value> lowerAdam(ImplicitLocOpBuilder &b, OptimizerUpdateOpInterface
           second = newMax = arith::MaximumFOp::create(nb, o[3], newV);
         Value denom =
             arith::AddFOp::create(nb, num.div(nb, num.sqrt(nb, second), bc2Sqrt), eps);
-        Value update = num.div(nb, arith::MulFOp::create(nb, negStepSize, newM), denom);
+        Value update =
+            num.divAtLeast(nb, arith::MulFOp::create(nb, negStepSize, newM), denom, c.eps);
         SmallVector<Value> yielded = {arith::AddFOp::create(nb, p, update), newM, newV};
         if (amsgrad)
           yielded.push_back(newMax);
@@ -168,7 +169,8 @@ struct AdagradLowering : UpdateLowering<AdagradOp> {
           Value g = withL2Decay(nb, ins[0], outs[0], wd);
           Value sum = arith::AddFOp::create(nb, outs[1], arith::MulFOp::create(nb, g, g));
           Value std = arith::AddFOp::create(nb, num.sqrt(nb, sum), eps);
-          Value step = num.div(nb, arith::MulFOp::create(nb, negLr, g), std);
+          Value step = num.divAtLeast(nb, arith::MulFOp::create(nb, negLr, g), std,
+                                      op.getEps().convertToDouble());
           return {arith::AddFOp::create(nb, outs[0], step), sum};
         });
     rewriter.replaceOp(op, results);
@@ -194,7 +196,8 @@ struct RmspropLowering : UpdateLowering<RmspropOp> {
               nb, arith::MulFOp::create(nb, outs[1], a),
               arith::MulFOp::create(nb, arith::MulFOp::create(nb, oneMinusA, g), g));
           Value avg = arith::AddFOp::create(nb, num.sqrt(nb, sq), eps);
-          Value step = num.div(nb, arith::MulFOp::create(nb, negLr, g), avg);
+          Value step = num.divAtLeast(nb, arith::MulFOp::create(nb, negLr, g), avg,
+                                      op.getEps().convertToDouble());
           return {arith::AddFOp::create(nb, outs[0], step), sq};
         });
     rewriter.replaceOp(op, results);

@@ -76,8 +76,10 @@ struct ScaleByAdamLowering : OpConversionPattern<ScaleByAdamOp> {
     Value t = arith::SIToFPOp::create(b, b.getF64Type(), extractScalar(b, op.getStep()));
     Value one = f64(b, 1.0);
     // Optax divides by the bias corrections: mu / (1 - b1^t), nu / (1 - b2^t).
-    Value bc1 = toF32(b, arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, beta1), t)));
-    Value bc2 = toF32(b, arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, beta2), t)));
+    Numerics::Divisor bc1 = num.divisor(
+        b, toF32(b, arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, beta1), t))));
+    Numerics::Divisor bc2 = num.divisor(
+        b, toF32(b, arith::SubFOp::create(b, one, math::PowFOp::create(b, f64(b, beta2), t))));
     Value b1 = f32(b, beta1), c1 = f32(b, 1.0 - beta1);
     Value b2 = f32(b, beta2), c2 = f32(b, 1.0 - beta2);
     Value eps = f32(b, op.getEps().convertToDouble());
@@ -92,7 +94,8 @@ struct ScaleByAdamLowering : OpConversionPattern<ScaleByAdamOp> {
               arith::MulFOp::create(nb, b2, outs[2]));
           Value mHat = num.div(nb, m, bc1);
           Value vHat = num.div(nb, v, bc2);
-          Value u = num.div(nb, mHat, arith::AddFOp::create(nb, num.sqrt(nb, vHat), eps));
+          Value u = num.divAtLeast(nb, mHat, arith::AddFOp::create(nb, num.sqrt(nb, vHat), eps),
+                                   op.getEps().convertToDouble());
           return {u, m, v};
         });
     rewriter.replaceOp(op, results);

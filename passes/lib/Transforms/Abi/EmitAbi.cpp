@@ -56,6 +56,8 @@ json::Object entrySignature(StringRef name, kiln::krt::EntryPointAttr contract) 
         names.push_back(cast<StringAttr>(candidate).getValue());
       spec["candidates"] = std::move(names);
     }
+    if (!in.getDims().empty())
+      spec["dims"] = json::Array(in.getDims());
     inputs.push_back(std::move(spec));
   }
   for (kiln::krt::ResultAttr result : contract.getResults()) {
@@ -63,10 +65,13 @@ json::Object entrySignature(StringRef name, kiln::krt::EntryPointAttr contract) 
     spec["alias"] = result.getAlias();
     results.push_back(std::move(spec));
   }
-  return json::Object{{"name", name},
-                      {"symbol", (llvm::Twine(KILN_ABI_ENTRY_PREFIX) + name).str()},
-                      {"inputs", std::move(inputs)},
-                      {"results", std::move(results)}};
+  json::Object entry{{"name", name},
+                     {"symbol", (llvm::Twine(KILN_ABI_ENTRY_PREFIX) + name).str()},
+                     {"inputs", std::move(inputs)},
+                     {"results", std::move(results)}};
+  if (!contract.getExtents().empty())
+    entry["extents"] = json::Array(contract.getExtents());
+  return entry;
 }
 
 /// kiln_call_<name>(void **args) { _mlir_ciface_<name>(args[0], ..., args[n-1]); }

@@ -37,7 +37,7 @@ krt::EntryPointAttr kiln::detail::getOrDeclareEntryPoint(func::FuncOp func) {
   SmallVector<krt::ResultAttr> results;
   for (Type t : type.getResults())
     results.push_back(krt::ResultAttr::get(func.getContext(), cast<RankedTensorType>(t), -1));
-  auto contract = krt::EntryPointAttr::get(func.getContext(), inputs, results);
+  auto contract = krt::EntryPointAttr::get(func.getContext(), inputs, results, {});
   setEntryPoint(func, contract);
   return contract;
 }

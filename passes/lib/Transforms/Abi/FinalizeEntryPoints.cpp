@@ -70,10 +70,23 @@ struct KilnFinalizeEntryPointsPass
       auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
       SmallVector<kiln::krt::ResultAttr> results;
       SmallVector<int64_t> aliases;
+      llvm::SmallDenseMap<int64_t, unsigned> aliasedBy;
       for (auto [i, result] : llvm::enumerate(contract.getResults())) {
         int64_t alias = aliasedArgument(ret.getOperand(i), func);
-        aliases.push_back(alias);
-        if (alias < 0 && !result.getType().hasStaticShape()) {
+        // An input's buffer holds one result. A second result that is the same buffer (a
+        // step returning one value twice) gets an output of its own, which
+        // buffer-results-to-out-params fills with a copy.
+        if (alias >= 0 && !aliasedBy.try_emplace(alias, i).second) {
+          if (!result.getType().hasStaticShape()) {
+            func.emitError() << "entry point @" << func.getSymName() << ": result #" << i
+                             << " (" << result.getType() << ") is the same tensor as result #"
+                             << aliasedBy[alias]
+                             << ", and its dynamic shape leaves the runtime no way to "
+                                "allocate a copy; return it once";
+            failedAny = true;
+          }
+          alias = -1;
+        } else if (alias < 0 && !result.getType().hasStaticShape()) {
           func.emitError() << "entry point @" << func.getSymName() << ": result #" << i
                            << " (" << result.getType()
                            << ") has a dynamic shape and is not computed in place in an "
@@ -81,6 +94,7 @@ struct KilnFinalizeEntryPointsPass
                            << KILN_ABI_VERSION << ")";
           failedAny = true;
         }
+        aliases.push_back(alias);
         results.push_back(
             kiln::krt::ResultAttr::get(&getContext(), result.getType(), alias));
       }

@@ -44,10 +44,6 @@ struct KilnRecordLabelClassesPass
       // A walk, not the use list, so that a conflict is reported at the later op.
       func.walk([&](Operation *op) {
         for (BlockArgument arg : func.getArguments()) {
-          auto field = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                         kiln::KilnDialect::kDataAttrName);
-          if (!field || (field.getValue() != "labels" && field.getValue() != "val_labels"))
-            continue;
           int64_t c = classesIndexedBy(op, arg);
           if (c == 0)
             continue;

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bump on any change to the symbols, the entry-point calling convention or the signature JSON. */
+/* Bump on any incompatible change to the symbols, the entry-point calling convention or the
+ * signature JSON. New optional keys are compatible: a runtime ignores the keys it does not
+ * know. */
 #define KILN_ABI_VERSION 1
 
 /* Every library that kiln-compile writes exports these three kinds of symbols:
@@ -48,7 +50,13 @@
  * search step also takes "val_images" and "val_labels": a batch of the other half of the
  * training data (DARTS' search split, RARTS' split B).
  * "classes" is optional, on a labels input: labels must lie in [0, classes), the class axis
- * of the logits the program scores them against (compiled code does not check them).
+ * of the logits the program scores them against. Compiled code does not check them; the
+ * runtime's Session does, on every call.
+ * "dims" is optional, on an input: per dimension, the index of an extent variable of the
+ * entry point, or -1. Dimensions sharing a variable must have equal extents: the program uses
+ * them together (an element-wise op, an in-place update, a matrix product) and would read
+ * out of bounds otherwise. The entry's "extents" gives each variable's required extent, or
+ * -1 for any extent; the Session checks both on every call.
  * "role" is optional: "parameter" or "optimizer_state", as the optimizer ops of the step use
  * the input, for memory accounting, or "architecture" for the alpha of a supernet edge,
  * whose candidate operations "candidates" names in order.

@@ -39,6 +39,9 @@ struct InputSpec : TensorSpec {
   std::string role;
   /// For an "architecture" input: the names of its edge's candidate operations, in order.
   std::vector<std::string> candidates;
+  /// For each dimension, the extent variable of the entry point it must equal (an index into
+  /// Function::extents()), or -1; empty when no dimension has one.
+  std::vector<int> dims;
 };
 
 /// An entry-point result. `alias` is -1 when the result goes to its own output buffer, or the
@@ -66,6 +69,9 @@ public:
   const std::string &name() const { return name_; }
   const std::vector<InputSpec> &inputs() const { return inputs_; }
   const std::vector<ResultSpec> &results() const { return results_; }
+  /// The extent variables the inputs' `dims` name: for each, the static extent the program
+  /// requires, or -1 where any extent will do as long as every dimension naming it agrees.
+  const std::vector<int64_t> &extents() const { return extents_; }
   /// How many caller-allocated output buffers a call takes: the results with alias -1.
   size_t numOutputBuffers() const { return numOutputBuffers_; }
   /// The kiln_call_<name> symbol. Calling it directly skips every check Session::call makes.
@@ -79,6 +85,7 @@ private:
   std::string name_;
   std::vector<InputSpec> inputs_;
   std::vector<ResultSpec> results_;
+  std::vector<int64_t> extents_;
   size_t numOutputBuffers_ = 0;
   kiln_entry_fn entry_ = nullptr;
 };

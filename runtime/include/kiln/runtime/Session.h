@@ -37,8 +37,10 @@ public:
   /// a message naming the entry point and argument) that `fn` belongs to this session's
   /// module; the input and output counts; each argument's dtype, rank and static extents
   /// (dynamic extents accept any size >= 0); that no argument with elements has a null data
-  /// pointer; and that no argument the call writes (a donated or aliased input, an output)
-  /// overlaps another argument.
+  /// pointer; that no argument the call writes (a donated or aliased input, an output)
+  /// overlaps another argument; that dynamic extents the program uses together agree (the
+  /// signature's extent variables); and that every label of a labels input lies in
+  /// [0, classes). Whatever passes these checks, compiled code runs within its buffers.
   Status call(const Function &fn, const std::vector<TensorView> &inputs,
               const std::vector<TensorView> &outputs);
 
@@ -59,6 +61,7 @@ private:
   // Reused across calls so the steady-state call path does not allocate.
   std::vector<int64_t> descriptorWords_;
   std::vector<void *> argPointers_;
+  std::vector<std::pair<size_t, size_t>> extentScratch_;
 };
 
 } // namespace kiln::rt
