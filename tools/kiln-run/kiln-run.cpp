@@ -260,6 +260,11 @@ int main(int argc, char **argv) {
                  "normal@1000x3) for dynamic dimensions. Inputs not given use the program's "
                  "kiln.init, else normal (floats) or zeros");
   app.add_option("--seed", seed, "Seed of the generated inputs");
+  bool deterministic = true;
+  app.add_flag("--deterministic", deterministic,
+               "Library kernels give the same bits for any --threads (default; "
+               "--deterministic=false lets oneDNN split the convolution filter gradient's batch "
+               "sum over its threads)");
   int threads = 0;
   app.add_option("--threads", threads,
                  "Threads of the runtime's pool (compiled loops and oneDNN); 0 keeps "
@@ -342,6 +347,7 @@ int main(int argc, char **argv) {
 
   RuntimeOptions runtimeOptions;
   runtimeOptions.threads = threads;
+  runtimeOptions.deterministic = deterministic;
   auto runtime = orFail(Runtime::create(runtimeOptions), "");
   Module module = orFail(runtime->loadModule(library), "");
   if (list) {

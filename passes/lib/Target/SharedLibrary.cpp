@@ -202,6 +202,13 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
   if (!signatureText)
     return emitError(loc) << "internal error: the pipeline emitted no " << KILN_ABI_SIGNATURE_SYMBOL;
   StringRef signature = signatureText.getValue().drop_back(); // the NUL
+  // A library without entry points loads, and nothing can call it: say so rather than write it.
+  if (!llvm::any_of(module.getOps<LLVM::LLVMFuncOp>(), [](LLVM::LLVMFuncOp fn) {
+        return fn.getName().starts_with(KILN_ABI_ENTRY_PREFIX);
+      }))
+    return emitError(loc) << "the program has no entry point: the runtime calls public "
+                             "func.func ops with a body (or what a kiln.search_step writes), "
+                             "and it has none";
 
   FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
       createHostTargetMachine(loc, options);

@@ -2,6 +2,7 @@
 // Loading a kiln-compile shared library, checking its ABI, and resolving its entry points.
 #include "kiln/runtime/Module.h"
 
+#include "Determinism.h"
 #include "Signature.h"
 #include "SysError.h"
 
@@ -239,6 +240,7 @@ StatusOr<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions &options
   // the hardware concurrency.
   if (options.threads > 0)
     omp_set_num_threads(options.threads);
+  detail::setDeterministic(options.deterministic);
   return std::unique_ptr<Runtime>(new Runtime(options));
 }
 

@@ -6,10 +6,13 @@
 // than im2col GEMM on plain NCHW); cached reorders move data between them and the plain
 // layouts of compiled code.
 #include "kiln/runtime/Abi.h"
+#include "../core/Determinism.h"
 #include "../kernels/Window.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -22,7 +25,9 @@
 namespace {
 
 using dnnl::memory;
-enum class Pass { Forward, GradInput, GradFilter };
+/// GradFilterChunk is GradFilter on a slice of the batch, its primitive built for one
+/// thread (see gradFilterInChunks).
+enum class Pass { Forward, GradInput, GradFilter, GradFilterChunk };
 
 struct Key {
   Pass pass;
@@ -42,6 +47,9 @@ struct Operand {
 
 struct Cached {
   dnnl::primitive primitive;
+  /// The scratchpad the primitive needs where the caller provides it (chunk passes, which
+  /// run concurrently: a library-managed scratchpad is shared); empty otherwise.
+  memory::desc scratchpad;
   int args[3];          ///< DNNL_ARG_* of input a, input b and the output
   Operand operands[3];  ///< in the same order
   /// Buffers for operands in the primitive's layout, reused by the next call; a concurrent
@@ -82,13 +90,17 @@ Descs descsOf(const kiln_window_geometry &g) {
   return d;
 }
 
-Operand operand(const memory::desc &user, const memory::desc &internal, bool input) {
+Operand operand(const memory::desc &user, const memory::desc &internal, bool input,
+                const dnnl::primitive_attr &attr) {
   Operand o{user, internal, {}, {}};
   if (!o.same()) {
-    if (input)
-      o.toInternal = dnnl::reorder(dnnl::reorder::primitive_desc(cpu(), user, cpu(), internal));
-    else
-      o.toUser = dnnl::reorder(dnnl::reorder::primitive_desc(cpu(), internal, cpu(), user));
+    dnnl::reorder::primitive_desc pd = input
+        ? dnnl::reorder::primitive_desc(cpu(), user, cpu(), internal, attr)
+        : dnnl::reorder::primitive_desc(cpu(), internal, cpu(), user, attr);
+    // Layout reorders need no scratchpad; one that did would need it passed at execution.
+    if (pd.scratchpad_desc().get_size() != 0)
+      throw dnnl::error(dnnl_unimplemented, "a layout reorder that needs a scratchpad");
+    (input ? o.toInternal : o.toUser) = dnnl::reorder(pd);
   }
   return o;
 }
@@ -102,6 +114,21 @@ Cached &primitiveFor(Pass pass, const kiln_window_geometry &g) {
   std::unique_ptr<Cached> &slot = cache[key];
   if (slot)
     return *slot;
+  // oneDNN partitions a pass for the threads it sees when the primitive is created; a chunk's
+  // primitive runs on one thread (inside the caller's parallel loop), so it is built for one.
+  struct Threads {
+    int saved = omp_get_max_threads();
+    explicit Threads(bool one) {
+      if (one)
+        omp_set_num_threads(1);
+    }
+    ~Threads() { omp_set_num_threads(saved); }
+  } threads(pass == Pass::GradFilterChunk);
+  // oneDNN's own scratchpad is one per primitive, so a primitive executed by several threads
+  // at once (the chunks) needs a scratchpad per execution, which the caller then provides.
+  dnnl::primitive_attr attr;
+  if (pass == Pass::GradFilterChunk)
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   Descs d = descsOf(g);
   dnnl::convolution_forward::desc forwardDesc(
       dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, d.anyX,
@@ -113,9 +140,9 @@ Cached &primitiveFor(Pass pass, const kiln_window_geometry &g) {
     cached->primitive = dnnl::convolution_forward(forward);
     cached->args[0] = DNNL_ARG_SRC, cached->args[1] = DNNL_ARG_WEIGHTS;
     cached->args[2] = DNNL_ARG_DST;
-    cached->operands[0] = operand(d.x, forward.src_desc(), true);
-    cached->operands[1] = operand(d.filter, forward.weights_desc(), true);
-    cached->operands[2] = operand(d.y, forward.dst_desc(), false);
+    cached->operands[0] = operand(d.x, forward.src_desc(), true, attr);
+    cached->operands[1] = operand(d.filter, forward.weights_desc(), true, attr);
+    cached->operands[2] = operand(d.y, forward.dst_desc(), false, attr);
     break;
   case Pass::GradInput: {
     dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.anyX,
@@ -125,22 +152,25 @@ Cached &primitiveFor(Pass pass, const kiln_window_geometry &g) {
     cached->primitive = dnnl::convolution_backward_data(pd);
     cached->args[0] = DNNL_ARG_DIFF_DST, cached->args[1] = DNNL_ARG_WEIGHTS;
     cached->args[2] = DNNL_ARG_DIFF_SRC;
-    cached->operands[0] = operand(d.y, pd.diff_dst_desc(), true);
-    cached->operands[1] = operand(d.filter, pd.weights_desc(), true);
-    cached->operands[2] = operand(d.x, pd.diff_src_desc(), false);
+    cached->operands[0] = operand(d.y, pd.diff_dst_desc(), true, attr);
+    cached->operands[1] = operand(d.filter, pd.weights_desc(), true, attr);
+    cached->operands[2] = operand(d.x, pd.diff_src_desc(), false, attr);
     break;
   }
-  case Pass::GradFilter: {
+  case Pass::GradFilter:
+  case Pass::GradFilterChunk: {
     dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.anyX,
                                                   d.anyFilter, d.anyY, d.strides, d.dilation,
                                                   d.padding, d.padding);
-    dnnl::convolution_backward_weights::primitive_desc pd(desc, cpu(), forward);
+    dnnl::convolution_backward_weights::primitive_desc pd(desc, attr, cpu(), forward);
     cached->primitive = dnnl::convolution_backward_weights(pd);
+    if (pass == Pass::GradFilterChunk)
+      cached->scratchpad = pd.scratchpad_desc();
     cached->args[0] = DNNL_ARG_SRC, cached->args[1] = DNNL_ARG_DIFF_DST;
     cached->args[2] = DNNL_ARG_DIFF_WEIGHTS;
-    cached->operands[0] = operand(d.x, pd.src_desc(), true);
-    cached->operands[1] = operand(d.y, pd.diff_dst_desc(), true);
-    cached->operands[2] = operand(d.filter, pd.diff_weights_desc(), false);
+    cached->operands[0] = operand(d.x, pd.src_desc(), true, attr);
+    cached->operands[1] = operand(d.y, pd.diff_dst_desc(), true, attr);
+    cached->operands[2] = operand(d.filter, pd.diff_weights_desc(), false, attr);
     break;
   }
   }
@@ -150,6 +180,45 @@ Cached &primitiveFor(Pass pass, const kiln_window_geometry &g) {
 
 /// Runs one pass on oneDNN, or on the plain loops if oneDNN refuses the geometry (it
 /// accepts every one the compiler emits; a refusal must not abort the host process).
+/// Executes a cached pass on plain-layout buffers, through its layouts' reorders; `scratch`
+/// holds the operands in the primitive's layouts (allocated on first use).
+void execute(Cached &c, const void *a, const void *b, void *out, std::vector<memory> &scratch) {
+  if (scratch.empty()) {
+    for (const Operand &o : c.operands)
+      scratch.push_back(o.same() ? memory() : memory(o.internal, cpu()));
+    scratch.push_back(c.scratchpad.get_size() ? memory(c.scratchpad, cpu()) : memory());
+  }
+  dnnl::stream stream(cpu());
+  const void *data[3] = {a, b, out};
+  std::unordered_map<int, memory> args;
+  memory user[3];
+  for (int i = 0; i < 3; ++i) {
+    const Operand &o = c.operands[i];
+    user[i] = memory(o.user, cpu(), const_cast<void *>(data[i]));
+    if (o.same()) {
+      args[c.args[i]] = user[i];
+      continue;
+    }
+    if (i < 2)
+      o.toInternal.execute(stream, user[i], scratch[i]);
+    args[c.args[i]] = scratch[i];
+  }
+  if (c.scratchpad.get_size())
+    args[DNNL_ARG_SCRATCHPAD] = scratch[3];
+  c.primitive.execute(stream, args);
+  if (!c.operands[2].same())
+    c.operands[2].toUser.execute(stream, scratch[2], user[2]);
+  stream.wait();
+}
+
+void warnRefused(const dnnl::error &e) {
+  static std::once_flag warned;
+  std::call_once(warned, [&] {
+    std::fprintf(stderr, "kiln: oneDNN refused a convolution (%s); using plain loops\n",
+                 e.what());
+  });
+}
+
 template <typename Fallback>
 void run(Pass pass, const kiln_window_geometry &g, const void *a, const void *b, void *out,
          Fallback fallback) {
@@ -157,36 +226,62 @@ void run(Pass pass, const kiln_window_geometry &g, const void *a, const void *b,
     Cached &c = primitiveFor(pass, g);
     std::unique_lock<std::mutex> scratchLock(c.scratchMutex, std::try_to_lock);
     std::vector<memory> local, &scratch = scratchLock.owns_lock() ? c.scratch : local;
-    if (scratch.empty())
-      for (const Operand &o : c.operands)
-        scratch.push_back(o.same() ? memory() : memory(o.internal, cpu()));
-    dnnl::stream stream(cpu());
-    const void *data[3] = {a, b, out};
-    std::unordered_map<int, memory> args;
-    memory user[3];
-    for (int i = 0; i < 3; ++i) {
-      const Operand &o = c.operands[i];
-      user[i] = memory(o.user, cpu(), const_cast<void *>(data[i]));
-      if (o.same()) {
-        args[c.args[i]] = user[i];
-        continue;
-      }
-      if (i < 2)
-        o.toInternal.execute(stream, user[i], scratch[i]);
-      args[c.args[i]] = scratch[i];
-    }
-    c.primitive.execute(stream, args);
-    if (!c.operands[2].same())
-      c.operands[2].toUser.execute(stream, scratch[2], user[2]);
-    stream.wait();
+    execute(c, a, b, out, scratch);
   } catch (const dnnl::error &e) {
-    static std::once_flag warned;
-    std::call_once(warned, [&] {
-      std::fprintf(stderr, "kiln: oneDNN refused a convolution (%s); using plain loops\n",
-                   e.what());
-    });
+    warnRefused(e);
     fallback();
   }
+}
+
+/// Images per chunk of the deterministic filter gradient: small enough that a batch of 128
+/// gives every thread of a wide machine work, large enough that oneDNN's kernels run on
+/// whole vectors of the batch.
+constexpr int64_t kGradFilterChunk = 8;
+
+/// The filter gradient is a sum over the batch, and oneDNN splits that sum over the threads
+/// it finds, so its result depends on their number. Here the batch is cut into fixed chunks of
+/// kGradFilterChunk images, each chunk's gradient computed by oneDNN on one thread, and the
+/// partial gradients added in chunk order: the same bits for any number of threads.
+bool gradFilterInChunks(const kiln_window_geometry &g, const float *x, const float *dy,
+                        float *dfilter) {
+  int64_t chunks = (g.n + kGradFilterChunk - 1) / kGradFilterChunk;
+  int64_t filterSize = g.o * (g.c / g.groups) * g.kh * g.kw;
+  int64_t xImage = g.c * g.h * g.w, yImage = g.o * g.oh * g.ow;
+  kiln_window_geometry full = g, last = g;
+  full.n = std::min(g.n, kGradFilterChunk);
+  last.n = g.n - (chunks - 1) * kGradFilterChunk;
+  Cached *fullPass, *lastPass;
+  try {
+    fullPass = &primitiveFor(Pass::GradFilterChunk, full);
+    lastPass = &primitiveFor(Pass::GradFilterChunk, last);
+  } catch (const dnnl::error &e) {
+    warnRefused(e);
+    return false;
+  }
+  std::vector<float> partial(static_cast<size_t>(chunks * filterSize));
+  bool refused = false;
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < chunks; ++k) {
+    // Each chunk has scratch of its own: chunks run concurrently.
+    std::vector<memory> scratch;
+    try {
+      execute(k == chunks - 1 ? *lastPass : *fullPass, x + k * kGradFilterChunk * xImage,
+              dy + k * kGradFilterChunk * yImage, partial.data() + k * filterSize, scratch);
+    } catch (const dnnl::error &) {
+#pragma omp atomic write
+      refused = true;
+    }
+  }
+  if (refused)
+    return false;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < filterSize; ++i) {
+    float sum = partial[i];
+    for (int64_t k = 1; k < chunks; ++k)
+      sum += partial[k * filterSize + i];
+    dfilter[i] = sum;
+  }
+  return true;
 }
 
 } // namespace
@@ -217,8 +312,10 @@ KILN_EXPORT void kiln_conv2d_grad_input_f32(const int64_t *params, void *const *
 }
 KILN_EXPORT void kiln_conv2d_grad_filter_f32(const int64_t *params, void *const *b) {
   const kiln_window_geometry &g = geometry(params);
-  run(Pass::GradFilter, g, b[0], b[1], b[2], [&] {
-    kernels::conv2dGradFilter(g, static_cast<const float *>(b[0]),
-                              static_cast<const float *>(b[1]), static_cast<float *>(b[2]));
-  });
+  auto x = static_cast<const float *>(b[0]), dy = static_cast<const float *>(b[1]);
+  auto dfilter = static_cast<float *>(b[2]);
+  if (kiln::rt::detail::deterministic() && g.n > 0 && gradFilterInChunks(g, x, dy, dfilter))
+    return;
+  run(Pass::GradFilter, g, b[0], b[1], b[2],
+      [&] { kernels::conv2dGradFilter(g, x, dy, dfilter); });
 }

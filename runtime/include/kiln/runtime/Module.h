@@ -123,6 +123,11 @@ struct RuntimeOptions {
   /// Threads of the process-wide pool that compiled parallel loops run on (OpenMP's, shared
   /// with oneDNN); 0 keeps OMP_NUM_THREADS, or else the hardware concurrency.
   int threads = 0;
+  /// Library kernels give the same bits for any number of threads. The one kernel that costs
+  /// something for it is the convolution filter gradient, whose batch sum oneDNN would split
+  /// over its threads: it runs in fixed chunks of the batch, summed in order
+  /// (bench/README.md measures the cost). Process-wide, like the thread pool.
+  bool deterministic = true;
 };
 
 /// The process-wide root object: backends and allocators hang off it, and it loads modules.
