@@ -65,7 +65,7 @@ bool kiln::compileProgramFile(const std::string &inputPath, const std::string &o
   // comes from, mid-pipeline, means nothing to its author.
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  kiln::ProgramDiagnostics diagnostics(sourceMgr, context);
 
   OwningOpRef<ModuleOp> module = loadTextProgram(inputPath, context, sourceMgr);
   if (!module)

@@ -4,6 +4,10 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <optional>
+#include <vector>
 
 using namespace mlir;
 
@@ -18,4 +22,108 @@ OwningOpRef<ModuleOp> kiln::loadTextProgram(StringRef path, MLIRContext &context
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   // parseSourceFile verifies the module, so verifier errors carry source locations too.
   return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+}
+
+//===-- Diagnostics -------------------------------------------------------------------------===//
+
+namespace {
+
+/// The first file location inside `loc` (call sites, fused and named locations nest them).
+std::optional<FileLineColLoc> fileLocation(Location loc) {
+  std::optional<FileLineColLoc> found;
+  loc->walk([&](Location inner) {
+    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
+      found = file;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+} // namespace
+
+kiln::ProgramDiagnostics::ProgramDiagnostics(llvm::SourceMgr &sourceMgr, MLIRContext &context,
+                                             llvm::raw_ostream &os)
+    : sourceMgr(sourceMgr), context(context), os(os) {
+  handler = context.getDiagEngine().registerHandler([this](Diagnostic &d) {
+    StringRef severity = d.getSeverity() == DiagnosticSeverity::Error     ? "error"
+                         : d.getSeverity() == DiagnosticSeverity::Warning ? "warning"
+                         : d.getSeverity() == DiagnosticSeverity::Remark  ? "remark"
+                                                                          : "note";
+    print(d, severity);
+    for (Diagnostic &note : d.getNotes())
+      print(note, "note");
+    return success();
+  });
+}
+
+kiln::ProgramDiagnostics::~ProgramDiagnostics() {
+  context.getDiagEngine().eraseHandler(handler);
+}
+
+std::string kiln::ProgramDiagnostics::excerpt(StringRef line, unsigned column, unsigned &caret,
+                                              unsigned width) {
+  // Escaped text, and where each byte of the line starts in it.
+  std::string text;
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < line.size();) {
+    starts.push_back(text.size());
+    unsigned char c = line[i];
+    unsigned length = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    bool utf8 = length > 1 && i + length <= line.size() &&
+                llvm::all_of(line.substr(i + 1, length - 1),
+                             [](char b) { return (static_cast<unsigned char>(b) & 0xC0) == 0x80; });
+    if (utf8) {
+      text += line.substr(i, length).str();
+      for (unsigned k = 1; k < length; ++k)
+        starts.push_back(text.size());
+      i += length;
+    } else if (c == '\t') {
+      text += ' ';
+      ++i;
+    } else if (c < 0x20 || c >= 0x7F) {
+      text += llvm::formatv("\\x{0:x-2}", unsigned(c)).str();
+      ++i;
+    } else {
+      text += static_cast<char>(c);
+      ++i;
+    }
+  }
+  starts.push_back(text.size());
+  size_t at = starts[std::min<size_t>(column ? column - 1 : 0, starts.size() - 1)];
+  // Columns count bytes of text here, close enough to display columns for a window.
+  size_t begin = at > width / 2 ? at - width / 2 : 0;
+  size_t end = std::min(text.size(), begin + width);
+  std::string window = (begin > 0 ? "..." : "") + text.substr(begin, end - begin) +
+                       (end < text.size() ? "..." : "");
+  caret = static_cast<unsigned>(at - begin + (begin > 0 ? 3 : 0));
+  return window;
+}
+
+void kiln::ProgramDiagnostics::print(Diagnostic &d, StringRef severity) {
+  std::optional<FileLineColLoc> loc = fileLocation(d.getLocation());
+  if (loc)
+    os << loc->getFilename().getValue() << ":" << loc->getLine() << ":" << loc->getColumn()
+       << ": ";
+  // A message may quote the program (a token, an attribute): escaped and bounded too.
+  unsigned unused = 0;
+  std::string message = d.str();
+  os << severity << ": " << excerpt(message, 1, unused, 400) << "\n";
+  if (!loc)
+    return;
+  // The line of the location, when its file is the program being read.
+  for (unsigned id = 1; id <= sourceMgr.getNumBuffers(); ++id) {
+    const llvm::MemoryBuffer *buffer = sourceMgr.getMemoryBuffer(id);
+    if (buffer->getBufferIdentifier() != loc->getFilename().getValue())
+      continue;
+    SMLoc start = sourceMgr.FindLocForLineAndColumn(id, loc->getLine(), 1);
+    if (!start.isValid())
+      return;
+    StringRef rest(start.getPointer(), buffer->getBufferEnd() - start.getPointer());
+    StringRef line = rest.take_until([](char c) { return c == '\n' || c == '\r'; });
+    unsigned caret = 0;
+    os << excerpt(line, loc->getColumn(), caret) << "\n" << std::string(caret, ' ') << "^\n";
+    return;
+  }
 }

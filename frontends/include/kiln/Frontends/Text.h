@@ -4,8 +4,10 @@
 #define KILN_FRONTENDS_TEXT_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace kiln {
 
@@ -15,6 +17,32 @@ namespace kiln {
 mlir::OwningOpRef<mlir::ModuleOp> loadTextProgram(llvm::StringRef path,
                                                   mlir::MLIRContext &context,
                                                   llvm::SourceMgr &sourceMgr);
+
+/// Prints the context's diagnostics while alive, as `file:line:col: error: message`, then the
+/// source line and a caret. Unlike MLIR's SourceMgrDiagnosticHandler it quotes at most ~100
+/// columns of the line around the location and escapes bytes that are not printable text, so
+/// a binary file or a 100 KB line given as a program yields a readable message.
+class ProgramDiagnostics {
+public:
+  ProgramDiagnostics(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
+                     llvm::raw_ostream &os = llvm::errs());
+  ~ProgramDiagnostics();
+  ProgramDiagnostics(const ProgramDiagnostics &) = delete;
+  ProgramDiagnostics &operator=(const ProgramDiagnostics &) = delete;
+
+  /// The source line `line` (1-based) of `excerpt`'s caret column `column`, escaped and
+  /// windowed to about `width` columns; `caret` gets the caret's column in the result.
+  static std::string excerpt(llvm::StringRef line, unsigned column, unsigned &caret,
+                             unsigned width = 100);
+
+private:
+  void print(mlir::Diagnostic &diagnostic, llvm::StringRef severity);
+
+  llvm::SourceMgr &sourceMgr;
+  mlir::MLIRContext &context;
+  llvm::raw_ostream &os;
+  mlir::DiagnosticEngine::HandlerID handler;
+};
 
 } // namespace kiln
 
