@@ -36,3 +36,25 @@ func.func @dynamic_fresh_result(%n: memref<?xf32>) -> memref<?xf32>
   %0 = memref.alloc(%d) : memref<?xf32>
   return %0 : memref<?xf32>
 }
+
+// -----
+
+/// The new value of input 0 (prepare found it written there) ended up in a buffer of its
+/// own: it is copied into the input's buffer before the return, with a remark, and aliases it.
+// CHECK-LABEL: func.func @copied_home
+// CHECK-SAME:    (%[[S:.*]]: memref<i64>) -> memref<i64>
+// CHECK-SAME:    results = [#kiln_rt.result<type = tensor<i64>, alias = 0>, #kiln_rt.result<type = tensor<i64>>]
+// CHECK:         %[[NEW:.*]] = memref.alloc() : memref<i64>
+// CHECK:         %[[OLD:.*]] = memref.alloc() : memref<i64>
+// CHECK:         memref.copy %[[NEW]], %[[S]] : memref<i64> to memref<i64>
+// CHECK:         return %[[OLD]] : memref<i64>
+func.func @copied_home(%s: memref<i64>) -> (memref<i64>, memref<i64>)
+    attributes {kiln_rt.entry_point = #kiln_rt.entry_point<
+        inputs = [#kiln_rt.input<type = tensor<i64>, donated = true>],
+        results = [#kiln_rt.result<type = tensor<i64>, alias = 0>, #kiln_rt.result<type = tensor<i64>>]>} {
+  // expected-remark @+1 {{the new value of input #0 of @copied_home is computed out of place (an operation reads the old value after it) and copied into the input's buffer at the end of the step}}
+  %new = memref.alloc() : memref<i64>
+  %old = memref.alloc() : memref<i64>
+  memref.copy %s, %old : memref<i64> to memref<i64>
+  return %new, %old : memref<i64>, memref<i64>
+}

@@ -5,7 +5,7 @@
 // CHECK-SAME:    (%{{.*}}: tensor<4xf32> {bufferization.writable = true}, %{{.*}}: tensor<4xf32> {bufferization.writable = false})
 // CHECK-SAME:    attributes {kiln_rt.entry_point = #kiln_rt.entry_point<
 // CHECK-SAME:      inputs = [#kiln_rt.input<type = tensor<4xf32>, donated = true, init = "normal:0.1">, #kiln_rt.input<type = tensor<4xf32>>],
-// CHECK-SAME:      results = [#kiln_rt.result<type = tensor<4xf32>>, #kiln_rt.result<type = tensor<f32>>]>, llvm.emit_c_interface}
+// CHECK-SAME:      results = [#kiln_rt.result<type = tensor<4xf32>, alias = 0>, #kiln_rt.result<type = tensor<f32>>]>, llvm.emit_c_interface}
 #map = affine_map<(d0) -> (d0)>
 func.func @donates_param_not_grad(%p: tensor<4xf32> {kiln.init = "normal:0.1"}, %g: tensor<4xf32>) -> (tensor<4xf32>, tensor<f32>) {
   %0 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}

@@ -73,6 +73,26 @@ struct KilnFinalizeEntryPointsPass
       llvm::SmallDenseMap<int64_t, unsigned> aliasedBy;
       for (auto [i, result] : llvm::enumerate(contract.getResults())) {
         int64_t alias = aliasedArgument(ret.getOperand(i), func);
+        // The new value of an input (kiln-prepare-entry-points found it written into the
+        // input through destination-passing ops) lives in that input's buffer, whatever
+        // bufferization managed: where an op still read the old value after the new one was
+        // computed, it went to a buffer of its own, and is copied home here, when nothing
+        // reads the input any more. A training step that silently dropped its counter's
+        // update was the alternative.
+        int64_t input = result.getAlias();
+        if (input >= 0 && alias != input && !aliasedBy.count(input)) {
+          Value buffer = ret.getOperand(i);
+          Value home = func.getArgument(input);
+          OpBuilder b(ret);
+          memref::CopyOp::create(b, ret.getLoc(), buffer, home);
+          ret.setOperand(i, home);
+          alias = input;
+          Location at = buffer.getDefiningOp() ? buffer.getDefiningOp()->getLoc() : ret.getLoc();
+          emitRemark(at) << "the new value of input #" << input << " of @" << func.getSymName()
+                         << " is computed out of place (an operation reads the old value "
+                            "after it) and copied into the input's buffer at the end of the "
+                            "step";
+        }
         // An input's buffer holds one result. A second result that is the same buffer (a
         // step returning one value twice) gets an output of its own, which
         // buffer-results-to-out-params fills with a copy.

@@ -65,11 +65,18 @@ struct KilnPrepareEntryPointsPass
       if (failedAny)
         continue;
 
+      // A result written into an input through destination-passing ops is that input's new
+      // value: the input is donated, and the result is to be computed in its buffer (its
+      // alias in the contract, which kiln-finalize-entry-points enforces).
       Block &entry = func.getBody().front();
       llvm::SmallBitVector donated(func.getNumArguments());
-      for (Value v : entry.getTerminator()->getOperands())
-        if (BlockArgument arg = destinationArgument(v, entry))
+      SmallVector<int64_t> updates;
+      for (Value v : entry.getTerminator()->getOperands()) {
+        BlockArgument arg = destinationArgument(v, entry);
+        updates.push_back(arg ? int64_t(arg.getArgNumber()) : -1);
+        if (arg)
           donated.set(arg.getArgNumber());
+      }
 
       // The contract (declared here unless an earlier pass did) keeps what the signature
       // needs on the function itself: bufferization rewrites argument attributes.
@@ -84,7 +91,11 @@ struct KilnPrepareEntryPointsPass
         func.removeArgAttr(i, kiln::KilnDialect::kInitAttrName);
         func.removeArgAttr(i, kiln::KilnDialect::kDataAttrName);
       }
-      kiln::detail::setEntryPoint(func, contract);
+      SmallVector<kiln::krt::ResultAttr> results;
+      for (auto [result, input] : llvm::zip(contract.getResults(), updates))
+        results.push_back(
+            kiln::krt::ResultAttr::get(func.getContext(), result.getType(), input));
+      kiln::detail::setEntryPoint(func, contract.withResults(results));
     }
     if (failedAny)
       signalPassFailure();
