@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A C++ application embedding libkiln_runtime: it loads a training step that kiln-compile
-// built, fills every input as the program's signature says, and runs the step in its own loop.
-#include <kiln/runtime/Module.h>
-#include <kiln/runtime/Random.h>
-#include <kiln/runtime/Session.h>
+// built, sets every input up as the program's signature says, and runs the step in its own
+// loop.
+#include <kiln/runtime/Runtime.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -35,39 +34,29 @@ int main(int argc, char **argv) {
     return die(fn.status());
   const Function &step = **fn;
 
-  // Parameters, targets and optimizer state live in the application's own tensors. The step
-  // updates the donated ones in place, so the loop just calls it again.
-  std::vector<Tensor> inputs;
-  std::vector<TensorView> inputViews;
-  for (size_t i = 0; i < step.inputs().size(); ++i) {
-    const InputSpec &spec = step.inputs()[i];
-    auto tensor = Tensor::allocate(spec.dtype, spec.shape);
-    if (!tensor.ok())
-      return die(tensor.status());
-    auto init = parseInitSpec(spec.init.empty() ? "zeros" : spec.init);
-    if (Status s = fillInit(tensor->view(), *init, /*seed=*/42 + i); !s.ok())
-      return die(s);
-    inputViews.push_back(tensor->view());
-    inputs.push_back(std::move(*tensor));
-  }
-
+  // Parameters, targets and optimizer state live in the application's own tensors, set up as
+  // the signature says (each input's "init"). The step updates the donated ones in place, so
+  // the loop just calls it again.
+  auto inputs = initializeInputs(step, /*seed=*/42);
+  if (!inputs.ok())
+    return die(inputs.status());
+  std::vector<TensorView> inputViews = viewsOf(*inputs);
   // One caller-owned buffer per result that is not computed in place: here, the loss.
-  std::vector<Tensor> outputs;
-  std::vector<TensorView> outputViews;
-  for (const ResultSpec &r : step.results()) {
-    if (r.alias >= 0)
-      continue;
-    auto tensor = Tensor::allocate(r.dtype, r.shape);
-    if (!tensor.ok())
-      return die(tensor.status());
-    outputViews.push_back(tensor->view());
-    outputs.push_back(std::move(*tensor));
-  }
-  if (outputs.empty() || outputs.back().dtype() != DType::F32 || outputs.back().numel() != 1) {
+  auto outputs = allocateOutputs(step);
+  if (!outputs.ok())
+    return die(outputs.status());
+  std::vector<TensorView> outputViews = viewsOf(*outputs);
+  if (outputs->empty() || outputs->back().dtype() != DType::F32 || outputs->back().numel() != 1) {
     std::fprintf(stderr, "embed-train: expected the step to return a scalar f32 loss last\n");
     return EXIT_FAILURE;
   }
-  const float *loss = outputs.back().data<float>();
+  const float *loss = outputs->back().data<float>();
+  // Inputs are found by the names the program gave them.
+  auto w1 = step.inputIndex("w1");
+  if (!w1.ok())
+    return die(w1.status());
+  const float *w1First = (*inputs)[*w1].data<float>();
+  float w1Before = *w1First;
 
   auto session = Session::create(**runtime, *module);
   if (!session.ok())
@@ -83,5 +72,6 @@ int main(int argc, char **argv) {
   }
   std::printf("loss %s from %.6g to %.6g\n", *loss < first ? "decreased" : "did not decrease",
               first, *loss);
+  std::printf("w1[0] moved from %.6g to %.6g\n", w1Before, *w1First);
   return *loss < first ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -244,12 +244,13 @@ search = (HEADER + """// A DARTS cell search space on Fashion-MNIST: one normal 
 """ + forward() + loss() + search_step() + eval_step(True))
 open(os.path.join(OUT, "cells.mlir"), "w").write(search)
 
-# The retraining program: the alphas are the search step's inputs #NW.. (after the weights).
+# The retraining program: the alphas are the search checkpoint's tensors named after the
+# loss's alpha arguments.
 model_args = [f"%{n}: {ty}" for (n, _), ty in zip(W, WT)]
-binds = "".join(f"  %a_{n} = kiln.architecture {{input = {NW + i} : i64}} : {ty}\n"
-                for i, ((n, _), ty) in enumerate(zip(A, AT)))
+binds = "".join(f"  %a_{n} = kiln.architecture \"a_{n}\" : {ty}\n"
+                for (n, _), ty in zip(A, AT))
 model = (f"func.func private @model({', '.join(model_args)}, %x: {X}) -> {t(B, 10)} {{\n"
-         "  // The searched alphas: inputs after the weights in the search step of every method.\n"
+         "  // The searched alphas, by the names of the search loss's arguments.\n"
          + binds + f"  %logits = func.call @forward({', '.join(wn + an)}, %x) : ({', '.join(WT + AT + [X])}) -> {t(B, 10)}\n"
          f"  return %logits : {t(B, 10)}\n}}\n")
 rloss = (f"func.func private @rloss({', '.join(model_args)}, %x: {X}, %y: {Y}) -> tensor<f32> {{\n"

@@ -10,10 +10,10 @@
 // candidates' computations. Their weights stay in the signature, with zero gradients.
 
 func.func private @forward(%w1: tensor<784x64xf32>, %b1: tensor<64xf32>, %e1_relu: tensor<64x64xf32>, %e1_tanh: tensor<64x64xf32>, %e2_relu: tensor<64x64xf32>, %e2_tanh: tensor<64x64xf32>, %w4: tensor<64x10xf32>, %b4: tensor<10xf32>, %x: tensor<128x784xf32>) -> tensor<128x10xf32> {
-  // The alphas the search learned: inputs #8 and #9 of its step (search.mlir's @train_step
-  // takes them there for every --search method: the loss's parameters come first).
-  %a1 = kiln.architecture {input = 8 : i64} : tensor<4xf32>
-  %a2 = kiln.architecture {input = 9 : i64} : tensor<4xf32>
+  // The alphas the search learned: the checkpoint tensors named after search.mlir's loss
+  // arguments %a1 and %a2, whatever the --search method.
+  %a1 = kiln.architecture "a1" : tensor<4xf32>
+  %a2 = kiln.architecture "a2" : tensor<4xf32>
   %h0 = kiln.matmul %x, %w1 : tensor<128x784xf32>, tensor<784x64xf32> -> tensor<128x64xf32>
   %h1 = kiln.bias_add %h0, %b1 : tensor<128x64xf32>, tensor<64xf32>
   %h = kiln.relu %h1 : tensor<128x64xf32>

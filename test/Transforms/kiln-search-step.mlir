@@ -5,12 +5,14 @@
 // RUN: kiln-opt %s --kiln-search-step | FileCheck %s --check-prefix=OWN
 
 // A loss over a weight, an alpha between two data arguments, and a bias: the step keeps the
-// loss's order for its parameters and moves the data to the end, twice (splits A and B).
-func.func private @loss(%w: tensor<4x3xf32> {kiln.init = "uniform:0.5"},
-                        %x: tensor<2x4xf32> {kiln.data = "images"},
-                        %alpha: tensor<2xf32>,
-                        %labels: tensor<2xi64> {kiln.data = "labels"},
-                        %b: tensor<3xf32> {kiln.init = "zeros"}) -> tensor<f32> {
+// loss's order for its parameters and moves the data to the end, twice (splits A and B). Its
+// arguments are named after the loss's (as the text frontend names them), the state after the
+// role it plays for one of them, split B's data "val_<name>".
+func.func private @loss(%w: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "w"},
+                        %x: tensor<2x4xf32> {kiln.data = "images", kiln.name = "x"},
+                        %alpha: tensor<2xf32> {kiln.name = "alpha"},
+                        %labels: tensor<2xi64> {kiln.data = "labels", kiln.name = "labels"},
+                        %b: tensor<3xf32> {kiln.init = "zeros", kiln.name = "b"}) -> tensor<f32> {
   %h = kiln.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
   %hb = kiln.bias_add %h, %b : tensor<2x3xf32>, tensor<3xf32>
   %r = kiln.relu %hb : tensor<2x3xf32>
@@ -25,11 +27,11 @@ kiln.search_step @train_step(@loss) {method = "rarts", architecture = array<i64:
 // DARTS first order: alpha's gradient on split B at w, Adam on it, then the weights' on A at
 // the new alpha, clipped, SGD with momentum on the cosine schedule.
 // D1-LABEL: func.func @train_step(
-// D1-SAME:     %[[W:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "uniform:0.5"}, %[[A:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "normal:0.001"}, %[[B:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros"},
-// D1-SAME:     %[[BW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "zeros"}, %[[BB:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros"},
-// D1-SAME:     %[[M:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "zeros"}, %[[V:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "zeros"}, %[[STEP:[a-z0-9]+]]: tensor<i64> {kiln.init = "zeros"},
-// D1-SAME:     %[[X:[a-z0-9]+]]: tensor<2x4xf32> {kiln.data = "images"}, %[[L:[a-z0-9]+]]: tensor<2xi64> {kiln.data = "labels"},
-// D1-SAME:     %[[XV:[a-z0-9]+]]: tensor<2x4xf32> {kiln.data = "val_images"}, %[[LV:[a-z0-9]+]]: tensor<2xi64> {kiln.data = "val_labels"})
+// D1-SAME:     %[[W:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "w"}, %[[A:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "normal:0.001", kiln.name = "alpha"}, %[[B:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "b"},
+// D1-SAME:     %[[BW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "zeros", kiln.name = "sgd.momentum.w"}, %[[BB:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "sgd.momentum.b"},
+// D1-SAME:     %[[M:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "zeros", kiln.name = "adam.m.alpha"}, %[[V:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "zeros", kiln.name = "adam.v.alpha"}, %[[STEP:[a-z0-9]+]]: tensor<i64> {kiln.init = "zeros", kiln.name = "step"},
+// D1-SAME:     %[[X:[a-z0-9]+]]: tensor<2x4xf32> {kiln.data = "images", kiln.name = "x"}, %[[L:[a-z0-9]+]]: tensor<2xi64> {kiln.data = "labels", kiln.name = "labels"},
+// D1-SAME:     %[[XV:[a-z0-9]+]]: tensor<2x4xf32> {kiln.data = "val_images", kiln.name = "val_x"}, %[[LV:[a-z0-9]+]]: tensor<2xi64> {kiln.data = "val_labels", kiln.name = "val_labels"})
 // D1-SAME:     -> (tensor<4x3xf32>, tensor<2xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<2xf32>, tensor<2xf32>, tensor<i64>, tensor<f32>)
 // D1:        %[[LR:.*]] = kiln.cosine_decay_schedule %[[STEP]] {alpha = 4.000000e-02 : f64, decay_steps = 100 : i64, init_value = 2.500000e-02 : f64}
 // D1:        %[[T:.*]] = arith.addi %[[STEP]]
@@ -45,7 +47,7 @@ kiln.search_step @train_step(@loss) {method = "rarts", architecture = array<i64:
 // DARTS second order: the unrolled step (unclipped, its buffer dropped), g0 and v on B at w',
 // R = 0.01 / ||v||, the two perturbed alpha gradients on A, g = g0 - lr (gp - gm) / 2R.
 // D2-LABEL: func.func @train_step(
-// D2-SAME:     %[[W:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "uniform:0.5"}, %[[A:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "normal:0.001"}, %[[B:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros"}, %[[BW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "zeros"}, %[[BB:[a-z0-9]+]]: tensor<3xf32>
+// D2-SAME:     %[[W:[a-z0-9]+]]: tensor<4x3xf32> {{{.*}}}, %[[A:[a-z0-9]+]]: tensor<2xf32> {{{.*}}}, %[[B:[a-z0-9]+]]: tensor<3xf32> {{{.*}}}, %[[BW:[a-z0-9]+]]: tensor<4x3xf32> {{{.*}}}, %[[BB:[a-z0-9]+]]: tensor<3xf32>
 // D2:        %[[LR:.*]] = kiln.cosine_decay_schedule
 // D2:        %[[GU:.*]]:3 = kiln.value_and_grad @loss(%[[W]], %{{.*}}, %[[A]], %{{.*}}, %[[B]]) wrt [0, 4]
 // D2-NOT:    kiln.clip_by_global_norm
@@ -70,9 +72,9 @@ kiln.search_step @train_step(@loss) {method = "rarts", architecture = array<i64:
 // The RARTS sweep: w and y (with their buffers) in the state; w's gradient is lambda g + beta (w - y),
 // y's g + beta (y - w_new); alpha's from B at y_new plus lambda times A's at w_new.
 // RARTS-LABEL: func.func @train_step(
-// RARTS-SAME:     %[[W:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "uniform:0.5"}, %[[A:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "normal:0.001"}, %[[B:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros"},
-// RARTS-SAME:     %[[YW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "uniform:0.5"}, %[[YB:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros"},
-// RARTS-SAME:     %[[BW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "zeros"}, %[[BB:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros"}, %[[YBW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "zeros"}, %[[YBB:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros"},
+// RARTS-SAME:     %[[W:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "w"}, %[[A:[a-z0-9]+]]: tensor<2xf32> {kiln.init = "normal:0.001", kiln.name = "alpha"}, %[[B:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "b"},
+// RARTS-SAME:     %[[YW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "rarts.y.w"}, %[[YB:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "rarts.y.b"},
+// RARTS-SAME:     %[[BW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "zeros", kiln.name = "sgd.momentum.w"}, %[[BB:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "sgd.momentum.b"}, %[[YBW:[a-z0-9]+]]: tensor<4x3xf32> {kiln.init = "zeros", kiln.name = "rarts.y.sgd.momentum.w"}, %[[YBB:[a-z0-9]+]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "rarts.y.sgd.momentum.b"},
 // RARTS-SAME:     -> (tensor<4x3xf32>, tensor<2xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<2xf32>, tensor<2xf32>, tensor<i64>, tensor<f32>)
 // RARTS:        %[[GW:.*]]:3 = kiln.value_and_grad @loss(%[[W]], %{{.*}}, %[[A]], %{{.*}}, %[[B]]) wrt [0, 4]
 // RARTS:        %[[BETA:.*]] = arith.constant dense<1.000000e-01> : tensor<f32>

@@ -245,13 +245,21 @@ std::string svgChart(const std::vector<EpochMetrics> &rows, const std::vector<Ev
   return svg + "</svg>\n";
 }
 
+/// A state tensor's name in checkpoints: its argument's ("w1", "adam.m.w1"), or "input<i>"
+/// for an unnamed one, the only name checkpoints of earlier Kiln versions used.
+std::string indexName(size_t i) { return "input" + std::to_string(i); }
+std::string stateName(const Function &fn, size_t i) {
+  const std::string &name = fn.inputs()[i].name;
+  return name.empty() ? indexName(i) : name;
+}
+
 /// The training state a checkpoint holds: every input of @train_step but the batch.
 std::vector<std::pair<std::string, TensorView>> stateViews(const Function &fn,
                                                            const std::vector<TensorView> &views) {
   std::vector<std::pair<std::string, TensorView>> named;
   for (size_t i = 0; i < fn.inputs().size(); ++i)
     if (fn.inputs()[i].data.empty())
-      named.push_back({"input" + std::to_string(i), views[i]});
+      named.push_back({stateName(fn, i), views[i]});
   return named;
 }
 
@@ -263,10 +271,20 @@ bool resume(const std::string &path, const Function &fn, const std::string &spli
   auto checkpoint = loadCheckpoint(path);
   if (!checkpoint.ok())
     return report(std::string(checkpoint.status().message())), false;
-  std::map<std::string, Tensor *> byName;
+  std::map<std::string, Tensor *> byName, byIndex;
   for (size_t i = 0; i < fn.inputs().size(); ++i)
-    if (fn.inputs()[i].data.empty())
-      byName["input" + std::to_string(i)] = &state[i];
+    if (fn.inputs()[i].data.empty()) {
+      byName[stateName(fn, i)] = &state[i];
+      byIndex[indexName(i)] = &state[i];
+    }
+  // A checkpoint names its tensors one way: after the arguments, or (written before Kiln
+  // named them) after their indices.
+  bool legacy = !checkpoint->tensors.empty() &&
+                std::all_of(checkpoint->tensors.begin(), checkpoint->tensors.end(), [&](const auto &entry) {
+                  return !byName.count(entry.first) && byIndex.count(entry.first);
+                });
+  if (legacy)
+    byName.swap(byIndex);
   if (checkpoint->metadata["kiln_entry"] != fn.name() || checkpoint->tensors.size() != byName.size())
     return report(fmt::format("{} holds {} state tensors of @{}; this program's @{} has {}",
                               path, checkpoint->tensors.size(),

@@ -5,6 +5,7 @@
 #include "kiln/Tools/Driver.h"
 #include "kiln/runtime/Heap.h"
 #include "kiln/runtime/InitSpec.h"
+#include "kiln/runtime/State.h"
 #include "kiln/runtime/Module.h"
 #include "kiln/runtime/io/Npy.h"
 #include "kiln/runtime/Random.h"
@@ -68,7 +69,9 @@ std::string describe(const TensorSpec &spec) {
 void printSignature(const Function &fn) {
   fmt::print("@{}\n", fn.name());
   for (size_t i = 0; i < fn.inputs().size(); ++i)
-    fmt::print("  input  {}: {}{}{}{}{}{}\n", i, describe(fn.inputs()[i]),
+    fmt::print("  input  {}{}: {}{}{}{}{}{}\n", i,
+               fn.inputs()[i].name.empty() ? "" : " (" + fn.inputs()[i].name + ")",
+               describe(fn.inputs()[i]),
                fn.inputs()[i].donated ? " (donated)" : "",
                fn.inputs()[i].role.empty() ? "" : " " + fn.inputs()[i].role,
                fn.inputs()[i].init.empty() ? "" : " init " + fn.inputs()[i].init,
@@ -157,7 +160,7 @@ Tensor makeInput(const InputSpec &spec, const InputRecipe &recipe, uint64_t seed
   }
   Tensor t = orFail(Tensor::allocate(spec.dtype, shape), where);
   // Each input gets its own stream, so adding an input does not change the others.
-  orFail(fillInit(t.view(), *recipe.init, seed * 0x9E3779B97F4A7C15ull + index), where);
+  orFail(fillInit(t.view(), *recipe.init, inputSeed(seed, index)), where);
   return t;
 }
 

@@ -15,7 +15,7 @@ using namespace mlir;
 
 namespace {
 
-/// Reads the tensors that `module`'s kiln.architecture ops stand for ("input<i>") from the
+/// Reads the tensors that `module`'s kiln.architecture ops stand for (by name) from the
 /// search checkpoint at `path` and attaches them as `kiln.searched_alphas`; kiln-bind-arch
 /// checks them against the ops. Only those tensors: a checkpoint also holds every weight.
 LogicalResult attachSearchedAlphas(ModuleOp module, const std::string &path) {
@@ -29,7 +29,7 @@ LogicalResult attachSearchedAlphas(ModuleOp module, const std::string &path) {
   Builder b(module.getContext());
   SmallVector<NamedAttribute> alphas;
   for (kiln::ArchitectureOp op : ops) {
-    std::string name = "input" + std::to_string(op.getInput());
+    StringRef name = op.getTensor();
     if (llvm::any_of(alphas, [&](NamedAttribute a) { return a.getName() == name; }))
       continue;
     for (const auto &[tensorName, tensor] : loaded->tensors) {

@@ -41,6 +41,24 @@ LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
                              << attribute.getValue();
     return success();
   }
+  if (attribute.getName() == kNameAttrName) {
+    auto name = dyn_cast<StringAttr>(attribute.getValue());
+    if (!name || name.getValue().empty() ||
+        !llvm::all_of(name.getValue(), [](char c) {
+          return llvm::isAlnum(c) || c == '_' || c == '.' || c == '$' || c == '-';
+        }))
+      return op->emitError() << "argument #" << argIndex << ": '" << kNameAttrName
+                             << "' must be a non-empty name of letters, digits, '_', '.', '$' "
+                                "or '-', not "
+                             << attribute.getValue();
+    // Drivers checkpoint and bind arguments by name: two of one name would collide.
+    if (auto fn = dyn_cast<FunctionOpInterface>(op))
+      for (unsigned j = 0; j < argIndex; ++j)
+        if (fn.getArgAttr(j, kNameAttrName) == name)
+          return op->emitError() << "arguments #" << j << " and #" << argIndex
+                                 << " are both named " << name;
+    return success();
+  }
   if (attribute.getName() != kInitAttrName)
     return op->emitError() << "unknown kiln argument attribute '" << attribute.getName().getValue()
                            << "'";

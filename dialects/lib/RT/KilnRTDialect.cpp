@@ -7,6 +7,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -60,7 +61,7 @@ LogicalResult KilnRTDialect::verifyOperationAttribute(Operation *op, NamedAttrib
 //===-- Entry points ------------------------------------------------------------------------===//
 
 LogicalResult InputAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                RankedTensorType type, bool, StringRef,
+                                RankedTensorType type, StringRef, bool, StringRef,
                                 std::optional<kiln::DataField>, int64_t classes,
                                 std::optional<Role> role, ArrayAttr candidates,
                                 ArrayRef<int64_t> dims) {
@@ -81,28 +82,32 @@ LogicalResult InputAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+InputAttr InputAttr::withName(StringRef name) const {
+  return get(getContext(), getType(), name, getDonated(), getInit(), getData(), getClasses(),
+             getRole(), getCandidates(), getDims());
+}
 InputAttr InputAttr::withDonated(bool donated) const {
-  return get(getContext(), getType(), donated, getInit(), getData(), getClasses(), getRole(),
+  return get(getContext(), getType(), getName(), donated, getInit(), getData(), getClasses(), getRole(),
              getCandidates(), getDims());
 }
 InputAttr InputAttr::withInit(StringRef init) const {
-  return get(getContext(), getType(), getDonated(), init, getData(), getClasses(), getRole(),
+  return get(getContext(), getType(), getName(), getDonated(), init, getData(), getClasses(), getRole(),
              getCandidates(), getDims());
 }
 InputAttr InputAttr::withData(std::optional<kiln::DataField> data) const {
-  return get(getContext(), getType(), getDonated(), getInit(), data, getClasses(), getRole(),
+  return get(getContext(), getType(), getName(), getDonated(), getInit(), data, getClasses(), getRole(),
              getCandidates(), getDims());
 }
 InputAttr InputAttr::withClasses(int64_t classes) const {
-  return get(getContext(), getType(), getDonated(), getInit(), getData(), classes, getRole(),
+  return get(getContext(), getType(), getName(), getDonated(), getInit(), getData(), classes, getRole(),
              getCandidates(), getDims());
 }
 InputAttr InputAttr::withDims(ArrayRef<int64_t> dims) const {
-  return get(getContext(), getType(), getDonated(), getInit(), getData(), getClasses(), getRole(),
+  return get(getContext(), getType(), getName(), getDonated(), getInit(), getData(), getClasses(), getRole(),
              getCandidates(), dims);
 }
 InputAttr InputAttr::withRole(std::optional<Role> role, ArrayAttr candidates) const {
-  return get(getContext(), getType(), getDonated(), getInit(), getData(), getClasses(), role,
+  return get(getContext(), getType(), getName(), getDonated(), getInit(), getData(), getClasses(), role,
              candidates, getDims());
 }
 
@@ -121,6 +126,15 @@ LogicalResult EntryPointAttr::verify(function_ref<InFlightDiagnostic()> emitErro
       if (var >= int64_t(extents.size()))
         return emitError() << "input #" << i << " names extent variable " << var << " of "
                            << extents.size();
+  // Drivers checkpoint and bind inputs by name: two of one name would overwrite each other.
+  llvm::StringMap<size_t> named;
+  for (auto [i, input] : llvm::enumerate(inputs))
+    if (!input.getName().empty()) {
+      auto [it, inserted] = named.try_emplace(input.getName(), i);
+      if (!inserted)
+        return emitError() << "inputs #" << it->second << " and #" << i << " are both named \""
+                           << input.getName() << "\"";
+    }
   for (int64_t extent : extents)
     if (extent < -1)
       return emitError() << "an extent variable's value is an extent or -1, not " << extent;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Loading kiln programs from text, with located diagnostics.
 #include "kiln/Frontends/Text.h"
+#include "kiln/IR/KilnDialect.h"
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/AsmParser/AsmParserState.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
@@ -11,6 +15,33 @@
 
 using namespace mlir;
 
+namespace {
+
+/// Names each argument of a function with a body after its SSA name in the source (`%w1`
+/// is "w1"), as `kiln.name`, unless it has one or its name is a number: MLIR keeps no SSA
+/// names, and the runtime reports, checkpoints and binds arguments by these.
+void nameArguments(ModuleOp module, const AsmParserState &state) {
+  MLIRContext *context = module.getContext();
+  module.walk([&](func::FuncOp func) {
+    if (func.isExternal())
+      return;
+    const AsmParserState::BlockDefinition *def = state.getBlockDef(&func.front());
+    if (!def || def->arguments.size() != func.getNumArguments())
+      return;
+    for (auto [i, arg] : llvm::enumerate(def->arguments)) {
+      StringRef text(arg.loc.Start.getPointer(),
+                     arg.loc.End.getPointer() - arg.loc.Start.getPointer());
+      if (!text.consume_front("%") || text.empty() ||
+          llvm::all_of(text, [](char c) { return llvm::isDigit(c); }) ||
+          func.getArgAttr(i, kiln::KilnDialect::kNameAttrName))
+        continue;
+      func.setArgAttr(i, kiln::KilnDialect::kNameAttrName, StringAttr::get(context, text));
+    }
+  });
+}
+
+} // namespace
+
 OwningOpRef<ModuleOp> kiln::loadTextProgram(StringRef path, MLIRContext &context,
                                             llvm::SourceMgr &sourceMgr) {
   std::string error;
@@ -19,9 +50,21 @@ OwningOpRef<ModuleOp> kiln::loadTextProgram(StringRef path, MLIRContext &context
     emitError(UnknownLoc::get(&context)) << error;
     return nullptr;
   }
+  StringRef name = buffer->getBufferIdentifier();
+  Location fileLoc = FileLineColLoc::get(&context, name, 0, 0);
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
-  // parseSourceFile verifies the module, so verifier errors carry source locations too.
-  return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  // The parser verifies what it parses, so verifier errors carry source locations too; its
+  // state keeps the SSA names the arguments were written with.
+  Block block;
+  AsmParserState state;
+  if (failed(parseAsmSourceFile(sourceMgr, &block, ParserConfig(&context), &state)))
+    return nullptr;
+  OwningOpRef<ModuleOp> module =
+      mlir::detail::constructContainerOpForParserIfNecessary<ModuleOp>(&block, &context,
+                                                                        fileLoc);
+  if (module)
+    nameArguments(*module, state);
+  return module;
 }
 
 //===-- Diagnostics -------------------------------------------------------------------------===//

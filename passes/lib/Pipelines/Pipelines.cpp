@@ -23,7 +23,8 @@
 using namespace mlir;
 
 void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  // Search steps first: what they generate is an ordinary training step.
+  // Generated steps first: what they expand to is an ordinary training step.
+  pm.addPass(createKilnTrainStepPass());
   KilnSearchStepPassOptions search;
   search.method = options.searchMethod;
   pm.addPass(createKilnSearchStepPass(search));

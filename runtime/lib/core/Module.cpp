@@ -265,4 +265,17 @@ StateAccount Function::stateAccount() const {
   return account;
 }
 
+StatusOr<size_t> Function::inputIndex(std::string_view name) const {
+  std::string names;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (inputs_[i].name == name)
+      return i;
+    if (!inputs_[i].name.empty())
+      names += (names.empty() ? "" : ", ") + inputs_[i].name;
+  }
+  return Status::error(StatusCode::kNotFound,
+                       "@" + name_ + " has no input named '" + std::string(name) + "'" +
+                           (names.empty() ? " (its inputs have no names)" : " (it has " + names + ")"));
+}
+
 } // namespace kiln::rt

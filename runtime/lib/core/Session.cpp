@@ -12,10 +12,13 @@ static_assert(sizeof(void *) == sizeof(int64_t),
               "descriptors are packed as 64-bit words, which matches MLIR's layout only where "
               "pointers are 64 bits wide");
 
+// "input 3 (w1)": the index the C API uses and the name the program gave the argument.
 std::string argLabel(const Function &fn, size_t index) {
   size_t numInputs = fn.inputs().size();
-  return index < numInputs ? "input " + std::to_string(index)
-                           : "output " + std::to_string(index - numInputs);
+  if (index >= numInputs)
+    return "output " + std::to_string(index - numInputs);
+  const std::string &name = fn.inputs()[index].name;
+  return "input " + std::to_string(index) + (name.empty() ? "" : " (" + name + ")");
 }
 
 Status badArgument(const Function &fn, size_t index, const std::string &what) {

@@ -93,6 +93,10 @@ Status parseInputs(const json &entry, const std::string &where, EntrySignature &
   return forEachElement(entry, where, "inputs", [&](const json &item, const std::string &at) {
     InputSpec spec;
     KILN_RETURN_IF_ERROR(parseTensorSpec(item, at, spec));
+    KILN_ASSIGN_OR_RETURN(const json *name, member(item, at, "name", /*required=*/false));
+    if (name) {
+      KILN_ASSIGN_OR_RETURN(spec.name, getString(*name, at + ".name"));
+    }
     KILN_ASSIGN_OR_RETURN(const json *donated, member(item, at, "donated", /*required=*/false));
     if (donated) {
       if (!donated->is_boolean())

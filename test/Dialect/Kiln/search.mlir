@@ -19,9 +19,9 @@ func.func @supernet_edge(%alpha: tensor<3xf32>, %pool: tensor<8x16x14x14xf32>, %
 // -----
 
 // CHECK-LABEL: func.func @architecture
-// CHECK:         kiln.architecture {input = 8 : i64} : tensor<4xf32>
+// CHECK:         kiln.architecture "a1" : tensor<4xf32>
 func.func @architecture() -> tensor<4xf32> {
-  %a = kiln.architecture {input = 8 : i64} : tensor<4xf32>
+  %a = kiln.architecture "a1" : tensor<4xf32>
   return %a : tensor<4xf32>
 }
 
@@ -79,9 +79,9 @@ func.func @cell_with_cycle(%alpha: tensor<2xf32>, %x: tensor<4xf32>) -> tensor<4
 
 // -----
 
-func.func @architecture_negative_input() -> tensor<4xf32> {
-  // expected-error @+1 {{'kiln.architecture' op attribute 'input' failed to satisfy constraint: 64-bit signless integer attribute whose value is non-negative}}
-  %a = kiln.architecture {input = -1 : i64} : tensor<4xf32>
+func.func @architecture_empty_name() -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.architecture' op attribute 'tensor' failed to satisfy constraint: string attribute non-empty}}
+  %a = kiln.architecture "" : tensor<4xf32>
   return %a : tensor<4xf32>
 }
 

@@ -76,4 +76,27 @@ def Kiln_ArchOptimizer : Kiln_Enum<"ArchOptimizer",
   I32EnumCase<"Adam", 0, "adam">,
   I32EnumCase<"Sgd", 1, "sgd">]>;
 
+// kiln.train_step: the optimizers and schedules a generated step can use, by their ops' names.
+def Kiln_TrainOptimizer : Kiln_Enum<"TrainOptimizer",
+    "an optimizer: sgd, momentum, adam, adamw, amsgrad, adagrad, rmsprop, lion or sign_sgd", [
+  I32EnumCase<"Sgd", 0, "sgd">,
+  I32EnumCase<"Momentum", 1, "momentum">,
+  I32EnumCase<"Adam", 2, "adam">,
+  I32EnumCase<"AdamW", 3, "adamw">,
+  I32EnumCase<"Amsgrad", 4, "amsgrad">,
+  I32EnumCase<"Adagrad", 5, "adagrad">,
+  I32EnumCase<"Rmsprop", 6, "rmsprop">,
+  I32EnumCase<"Lion", 7, "lion">,
+  I32EnumCase<"SignSgd", 8, "sign_sgd">]>;
+
+def Kiln_TrainSchedule : Kiln_Enum<"TrainSchedule",
+    "a learning-rate schedule: constant, linear, cosine_decay, warmup_cosine_decay, "
+    "step_decay or uba", [
+  I32EnumCase<"Constant", 0, "constant">,
+  I32EnumCase<"Linear", 1, "linear">,
+  I32EnumCase<"CosineDecay", 2, "cosine_decay">,
+  I32EnumCase<"WarmupCosineDecay", 3, "warmup_cosine_decay">,
+  I32EnumCase<"StepDecay", 4, "step_decay">,
+  I32EnumCase<"Uba", 5, "uba">]>;
+
 #endif // KILN_ENUMS_KILNENUMS_TD

@@ -28,8 +28,11 @@ def Kiln_Dialect : Dialect {
     /// On a training step's argument: which field of the dataset a driver feeds it
     /// ("images" or "labels"), one batch per call.
     static constexpr ::llvm::StringLiteral kDataAttrName = "kiln.data";
+    /// On a function's argument: its name, which the runtime reports, checkpoints and binds
+    /// it by. The text frontend sets it from the argument's SSA name (`%w1` is "w1").
+    static constexpr ::llvm::StringLiteral kNameAttrName = "kiln.name";
     /// On a module: the architecture parameters a search learned, by the name of their
-    /// tensor in the search's checkpoint ("input8" = dense<...>), which kiln-bind-arch
+    /// tensor in the search's checkpoint ("a1" = dense<...>), which kiln-bind-arch
     /// substitutes for kiln.architecture. Drivers read the checkpoint and attach them
     /// (`--arch CHECKPOINT`), so the compiler never reads files of the runtime.
     static constexpr ::llvm::StringLiteral kSearchedAlphasAttrName = "kiln.searched_alphas";
@@ -82,6 +85,9 @@ def Kiln_FiniteF64Attr : ConfinedAttr<F64Attr, [Kiln_Finite]>;
 def Kiln_NonNegF64Attr : ConfinedAttr<F64Attr, [Kiln_NonNegativeF64]>;
 def Kiln_ClosedUnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InClosedUnitInterval]>;
 def Kiln_UnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InUnitInterval]>;
+def Kiln_NonEmptyStringAttr : ConfinedAttr<StrAttr, [
+    AttrConstraint<CPred<"!::llvm::cast<::mlir::StringAttr>($_self).getValue().empty()">,
+                   "non-empty">]>;
 
 /// Parameters, gradients and optimizer state: ranked f32 tensors (static or dynamic shape).
 def Kiln_ParamTensor : RankedTensorOf<[F32]>;

@@ -13,6 +13,7 @@ include "kiln/IR/Search.td"
 include "kiln/IR/Layers.td"
 include "kiln/IR/Optimizers.td"
 include "kiln/IR/Schedules.td"
+include "kiln/IR/Training.td"
 include "kiln/IR/Transforms.td"
 
 #endif // KILN_IR_KILNOPS_TD

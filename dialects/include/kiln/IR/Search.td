@@ -51,20 +51,22 @@ def Kiln_ArchitectureOp : Kiln_Op<"architecture", [Pure]> {
   let summary = "A searched architecture parameter, read from a search's checkpoint";
   let description = [{
     Stands for the alpha a search learned, in a program that retrains the derived
-    architecture: the tensor `input` of the search step's checkpoint (kiln-run names a
-    step's state tensors "input<i>" after their argument index). Compiling with
-    `--arch CHECKPOINT` (kiln-run, kiln-compile) runs `kiln-bind-arch`, which replaces the
-    op with the checkpoint's values, and then `kiln-derive-arch`, which discretizes the
-    edges it feeds. Without a checkpoint the op is an error: there is nothing to retrain.
+    architecture: the tensor `tensor` of the search step's checkpoint, which is the name of
+    the alpha's argument in the search's loss (`%a1` is "a1"; checkpoints of programs
+    without argument names call their tensors "input<i>" after the step's argument index).
+    Compiling with `--arch CHECKPOINT` (kiln-run, kiln-compile) runs `kiln-bind-arch`,
+    which replaces the op with the checkpoint's values, and then `kiln-derive-arch`, which
+    discretizes the edges it feeds. Without a checkpoint the op is an error: there is
+    nothing to retrain.
 
     ```mlir
-    // Input #8 of the search step (its first edge's alpha).
-    %a1 = kiln.architecture {input = 8 : i64} : tensor<4xf32>
+    // The alpha the search's loss called %a1.
+    %a1 = kiln.architecture "a1" : tensor<4xf32>
     ```
   }];
-  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$input);
+  let arguments = (ins Kiln_NonEmptyStringAttr:$tensor);
   let results = (outs Kiln_FloatTensor:$result);
-  let assemblyFormat = "attr-dict `:` type($result)";
+  let assemblyFormat = "$tensor attr-dict `:` type($result)";
 }
 
 def Kiln_MixedGradOp : Kiln_BackwardOp<"mixed_grad", [AllTypesMatch<["alpha", "alpha_grad"]>]> {

@@ -104,7 +104,8 @@ def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {
   let summary = "One input of an entry point, as the runtime sees it";
   let description = [{
     `type` is the input's tensor type (a dynamic extent is taken from the caller's
-    tensor). `dims`, when given, names for each dimension the extent variable of the entry
+    tensor). `name` is the argument's name (`kiln.name`), by which the runtime reports,
+    checkpoints and binds it. `dims`, when given, names for each dimension the extent variable of the entry
     point that it must equal (-1: none): dynamic extents that the program uses together
     (added, multiplied element-wise, updated in place) share a variable, which the runtime
     checks on every call. `donated`: the step may overwrite the buffer (a result is computed in it).
@@ -116,13 +117,14 @@ def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {
     operations). Omitted fields take their defaults.
 
     ```mlir
-    #kiln_rt.input<type = tensor<784x256xf32>, donated = true, init = "normal:0.05",
-                   role = parameter>
+    #kiln_rt.input<type = tensor<784x256xf32>, name = "w1", donated = true,
+                   init = "normal:0.05", role = parameter>
     #kiln_rt.input<type = tensor<128xi64>, data = labels, classes = 10>
     #kiln_rt.input<type = tensor<?x784xf32>, data = images, dims = [0, -1]>
     ```
   }];
   let parameters = (ins "::mlir::RankedTensorType":$type,
+                        StringRefParameter<"the argument's name", "\"\"">:$name,
                         KilnRT_FlagParameter:$donated,
                         StringRefParameter<"an initialiser (InitSpec.h)", "\"\"">:$init,
                         OptionalParameter<"std::optional<::kiln::DataField>">:$data,
@@ -134,11 +136,12 @@ def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {
   let genVerifyDecl = 1;
   let builders = [
     AttrBuilderWithInferredContext<(ins "::mlir::RankedTensorType":$type), [{
-      return $_get(type.getContext(), type, false, "", std::nullopt, 0, std::nullopt,
+      return $_get(type.getContext(), type, "", false, "", std::nullopt, 0, std::nullopt,
                    ::mlir::ArrayAttr(), ::llvm::ArrayRef<int64_t>());
     }]>
   ];
   let extraClassDeclaration = [{
+    InputAttr withName(::llvm::StringRef name) const;
     InputAttr withDonated(bool donated) const;
     InputAttr withInit(::llvm::StringRef init) const;
     InputAttr withData(std::optional<::kiln::DataField> data) const;
@@ -184,7 +187,10 @@ def KilnRT_EntryPointAttr : KilnRT_Attr<"EntryPoint", "entry_point"> {
       kiln_rt.entry_point = #kiln_rt.entry_point<
           inputs = [#kiln_rt.input<type = tensor<4xf32>, donated = true, role = parameter>,
                     #kiln_rt.input<type = tensor<4xf32>>],
-          results = [#kiln_rt.result<type = tensor<4xf32>, alias = 0>]>} { ... }
+          results = [#kiln_rt.result<type = tensor<4xf32>, alias = 0>]>} {
+      %p1 = kiln.sgd %p, %g {lr = 0.1 : f64} : tensor<4xf32>
+      return %p1 : tensor<4xf32>
+    }
     ```
   }];
   let parameters = (ins KilnRT_ListParameter<"::kiln::krt::InputAttr", "inputs">:$inputs,

@@ -13,7 +13,8 @@ namespace kiln {
 
 /// Parses and verifies the program in `path` ("-" is standard input). Problems are reported
 /// through the context's diagnostic handler with file:line:col locations; install a
-/// SourceMgrDiagnosticHandler on `sourceMgr` to print them. Returns null on any error.
+/// ProgramDiagnostics (below) on `sourceMgr` to print them. Returns null on any error.
+/// Function arguments are named after their SSA names in the text (`kiln.name`).
 mlir::OwningOpRef<mlir::ModuleOp> loadTextProgram(llvm::StringRef path,
                                                   mlir::MLIRContext &context,
                                                   llvm::SourceMgr &sourceMgr);

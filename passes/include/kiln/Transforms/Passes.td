@@ -121,6 +121,23 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
                            "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+//===-- Training steps ------------------------------------------------------------------===//
+
+def KilnTrainStepPass : Pass<"kiln-train-step", "::mlir::ModuleOp"> {
+  let summary = "Expand kiln.train_step into its step function (and @eval_step)";
+  let description = [{
+    Replaces every `kiln.train_step @name(@loss)` by a public function @name: one
+    kiln.value_and_grad of @loss, kiln.clip_by_global_norm when asked, the schedule op at
+    the counter, the optimizer op on every parameter with the 1-based step, and the
+    counter's increment. Its arguments carry the kiln.init, kiln.data and kiln.name
+    attributes kiln-run needs (parameters named as in the loss, state "adam.m.w1", the
+    counter "step"). With a `forward` function it also writes @eval_step (loss and correct
+    rows). Options of the wrong type for the optimizer or schedule op are errors located
+    at the kiln.train_step.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];
+}
+
 //===-- Architecture search -------------------------------------------------------------===//
 
 def KilnSearchStepPass : Pass<"kiln-search-step", "::mlir::ModuleOp"> {

@@ -41,6 +41,8 @@ json::Object entrySignature(StringRef name, kiln::krt::EntryPointAttr contract) 
   json::Array inputs, results;
   for (kiln::krt::InputAttr in : contract.getInputs()) {
     json::Object spec = tensorSpec(in.getType());
+    if (!in.getName().empty())
+      spec["name"] = in.getName();
     spec["donated"] = in.getDonated();
     if (!in.getInit().empty())
       spec["init"] = in.getInit();

@@ -28,6 +28,8 @@ krt::EntryPointAttr kiln::detail::getOrDeclareEntryPoint(func::FuncOp func) {
   SmallVector<krt::InputAttr> inputs;
   for (auto [i, t] : llvm::enumerate(type.getInputs())) {
     auto input = krt::InputAttr::get(cast<RankedTensorType>(t));
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, KilnDialect::kNameAttrName))
+      input = input.withName(name.getValue());
     if (auto init = func.getArgAttrOfType<StringAttr>(i, KilnDialect::kInitAttrName))
       input = input.withInit(init.getValue());
     if (auto field = func.getArgAttrOfType<StringAttr>(i, KilnDialect::kDataAttrName))

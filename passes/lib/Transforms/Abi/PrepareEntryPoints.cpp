@@ -90,6 +90,7 @@ struct KilnPrepareEntryPointsPass
         // The contract holds them now; LLVM would warn about unknown parameter attributes.
         func.removeArgAttr(i, kiln::KilnDialect::kInitAttrName);
         func.removeArgAttr(i, kiln::KilnDialect::kDataAttrName);
+        func.removeArgAttr(i, kiln::KilnDialect::kNameAttrName);
       }
       SmallVector<kiln::krt::ResultAttr> results;
       for (auto [result, input] : llvm::zip(contract.getResults(), updates))
@@ -97,6 +98,14 @@ struct KilnPrepareEntryPointsPass
             kiln::krt::ResultAttr::get(func.getContext(), result.getType(), input));
       kiln::detail::setEntryPoint(func, contract.withResults(results));
     }
+    // Functions that are not entry points (helpers the inliner keeps) lose them too.
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!kiln::detail::isEntryPoint(func))
+        for (unsigned i = 0; i < func.getNumArguments(); ++i)
+          for (StringRef name : {kiln::KilnDialect::kInitAttrName,
+                                 kiln::KilnDialect::kDataAttrName,
+                                 kiln::KilnDialect::kNameAttrName})
+            func.removeArgAttr(i, name);
     if (failedAny)
       signalPassFailure();
   }

@@ -31,7 +31,7 @@ struct KilnBindArchPass : kiln::impl::KilnBindArchPassBase<KilnBindArchPass> {
     }
     bool failedAny = false;
     for (kiln::ArchitectureOp op : ops) {
-      std::string name = "input" + std::to_string(op.getInput());
+      StringRef name = op.getTensor();
       auto type = cast<RankedTensorType>(op.getType());
       auto values = dyn_cast_or_null<DenseFPElementsAttr>(alphas.get(name));
       if (!values) {

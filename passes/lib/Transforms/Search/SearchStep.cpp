@@ -210,18 +210,30 @@ void StepBuilder::build() {
   MLIRContext *ctx = op.getContext();
   auto i64 = RankedTensorType::get({}, b.getI64Type());
   auto f32 = RankedTensorType::get({}, b.getF32Type());
-  // The signature, with the initialisers and data fields kiln-run reads.
+  // The signature, with the initialisers and data fields kiln-run reads, and the names the
+  // runtime reports and checkpoints the arguments by: the loss's own for its parameters,
+  // "<role>.<name>" for the state that follows one (as in a torch optimizer's state_dict).
   SmallVector<Type> inputs;
   SmallVector<DictionaryAttr> argAttrs;
-  auto addArg = [&](Type type, StringRef attr, StringRef value) {
+  auto addArg = [&](Type type, StringRef attr, StringRef value, const Twine &name) {
     inputs.push_back(type);
-    argAttrs.push_back(
-        DictionaryAttr::get(ctx, {b.getNamedAttr(attr, b.getStringAttr(value))}));
+    SmallVector<NamedAttribute> attrs{b.getNamedAttr(attr, b.getStringAttr(value))};
+    std::string text = name.str();
+    if (!text.empty())
+      attrs.push_back(b.getNamedAttr(kiln::KilnDialect::kNameAttrName, b.getStringAttr(text)));
+    argAttrs.push_back(DictionaryAttr::get(ctx, attrs));
   };
   auto initOf = [&](unsigned i) -> StringRef {
     if (auto init = loss.getArgAttrOfType<StringAttr>(i, kiln::KilnDialect::kInitAttrName))
       return init.getValue();
     return "normal:0.001"; // DARTS' alpha = 1e-3 N(0, 1); weights must carry their own.
+  };
+  // An unnamed loss argument leaves its state unnamed too: the runtime then uses indices.
+  auto nameOf = [&](unsigned i, StringRef role) -> std::string {
+    auto name = loss.getArgAttrOfType<StringAttr>(i, kiln::KilnDialect::kNameAttrName);
+    if (!name)
+      return "";
+    return role.empty() ? name.getValue().str() : (role + "." + name.getValue()).str();
   };
   constexpr StringLiteral init = kiln::KilnDialect::kInitAttrName;
   SmallVector<unsigned> params;
@@ -229,25 +241,31 @@ void StepBuilder::build() {
     if (!llvm::is_contained(data, i))
       params.push_back(i);
   for (unsigned i : params)
-    addArg(argType(i), init, initOf(i));
+    addArg(argType(i), init, initOf(i), nameOf(i, ""));
   if (rarts())
     for (unsigned i : weights)
-      addArg(argType(i), init, initOf(i)); // y: its own draw of the weights' initialiser.
-  for (int copies = rarts() ? 2 : 1; copies > 0; --copies)
+      addArg(argType(i), init, initOf(i), nameOf(i, "rarts.y")); // y: its own draw.
+  SmallVector<StringRef, 2> buffers{"sgd.momentum"};
+  if (rarts())
+    buffers.push_back("rarts.y.sgd.momentum");
+  for (StringRef buffer : buffers)
     for (unsigned i : weights)
-      addArg(argType(i), init, "zeros");
+      addArg(argType(i), init, "zeros", nameOf(i, buffer));
   if (adam())
-    for (int moments = 0; moments < 2; ++moments)
+    for (StringRef moment : {"adam.m", "adam.v"})
       for (unsigned i : alphas)
-        addArg(argType(i), init, "zeros");
-  addArg(i64, init, "zeros");
+        addArg(argType(i), init, "zeros", nameOf(i, moment));
+  addArg(i64, init, "zeros", "step");
   for (StringRef prefix : {"", "val_"})
-    for (unsigned i : data)
-      addArg(argType(i), kiln::KilnDialect::kDataAttrName,
-             b.getStringAttr(prefix + loss.getArgAttrOfType<StringAttr>(
-                                          i, kiln::KilnDialect::kDataAttrName)
-                                          .getValue())
-                 .getValue());
+    for (unsigned i : data) {
+      std::string field =
+          (prefix + loss.getArgAttrOfType<StringAttr>(i, kiln::KilnDialect::kDataAttrName)
+                        .getValue())
+              .str();
+      std::string name = nameOf(i, "");
+      addArg(argType(i), kiln::KilnDialect::kDataAttrName, field,
+             name.empty() ? "" : prefix + name);
+    }
 
   auto fn = func::FuncOp::create(b, loc, op.getSymName(), b.getFunctionType(inputs, {}));
   fn.setAllArgAttrs(argAttrs);

@@ -40,11 +40,14 @@
  *   {"abi_version": 1,
  *    "entry_points": [
  *      {"name": "adam_step", "symbol": "kiln_call_adam_step",
- *       "inputs":  [{"dtype": "f32", "shape": [4, 3], "donated": true, "init": "zeros"}, ...],
+ *       "inputs":  [{"dtype": "f32", "shape": [4, 3], "name": "w", "donated": true,
+ *                    "init": "zeros"}, ...],
  *       "results": [{"dtype": "f32", "shape": [4, 3], "alias": 0},
  *                   {"dtype": "f32", "shape": [], "alias": -1}, ...]}]}
  * A dimension of -1 is dynamic: the input's extent is taken from the caller's tensor. Results
  * with alias -1 always have static shapes (kiln-compile rejects the others).
+ * "name" is optional: the argument's name in the program, which drivers report, checkpoint
+ * and bind the input by.
  * "data" is optional: the dataset field ("images" or "labels") a training driver feeds the
  * input, one batch per call; it comes from a `kiln.data` argument attribute. A bilevel
  * search step also takes "val_images" and "val_labels": a batch of the other half of the

@@ -24,6 +24,8 @@ struct TensorSpec {
 
 /// An entry-point input. A donated input may be overwritten by the call.
 struct InputSpec : TensorSpec {
+  /// The argument's name in the program (`%w1` is "w1"); empty when it has none.
+  std::string name;
   bool donated = false;
   /// How a driver fills this input when the caller gives none (InitSpec.h grammar); empty
   /// when the program does not say.
@@ -79,6 +81,9 @@ public:
   /// Parameters and optimizer state among the inputs (static shapes only; inputs with a
   /// dynamic dimension are not counted).
   StateAccount stateAccount() const;
+  /// The index of the input the program named `name` ("w1", "adam.m.w1"); kNotFound, listing
+  /// the names, otherwise.
+  StatusOr<size_t> inputIndex(std::string_view name) const;
 
 private:
   friend class Module;

@@ -13,6 +13,7 @@
 #include "kiln/runtime/Module.h"   // IWYU pragma: export
 #include "kiln/runtime/Random.h"   // IWYU pragma: export
 #include "kiln/runtime/Session.h"  // IWYU pragma: export
+#include "kiln/runtime/State.h"    // IWYU pragma: export
 #include "kiln/runtime/Status.h"   // IWYU pragma: export
 #include "kiln/runtime/Tensor.h"   // IWYU pragma: export
 

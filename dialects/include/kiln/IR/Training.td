@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// Training steps generated from a loss: the parameters, optimizer state, counter, schedule,
+// clipping and updates written once instead of once per parameter.
+#ifndef KILN_IR_TRAINING_TD
+#define KILN_IR_TRAINING_TD
+
+include "kiln/IR/KilnDialect.td"
+include "kiln/Enums/KilnEnums.td"
+include "mlir/IR/SymbolInterfaces.td"
+
+def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "A training step generated from a loss: gradients, clipping, schedule, updates";
+  let description = [{
+    Declares the step function `sym_name` that trains the parameters of `@loss` with one
+    optimizer; kiln-train-step expands it into that function (as TVM Relax's SetupTrainer
+    or ONNX Runtime's training artifacts do), out of the same ops a hand-written step uses:
+
+        loss, g = kiln.value_and_grad @loss(params, batch)
+        g       = kiln.clip_by_global_norm g {max_norm = clip_global_norm}   (if > 0)
+        lr      = the schedule at the counter (Optax's count: 0 on the first step)
+        t       = counter + 1
+        params, state = the optimizer on each parameter, with step t
+
+    `@loss` takes the parameters and the batch (arguments with `kiln.data` "images" /
+    "labels") in any order and returns one `tensor<f32>`; every parameter carries its
+    `kiln.init`. The step takes the parameters in the loss's order, then the optimizer
+    state (all of the first kind, then all of the second, ...; zeros), then the counter
+    (`tensor<i64>`, zeros), then the batch; it returns the updated parameters, state and
+    counter, and the loss: kiln-run's training convention. Arguments are named after the
+    loss's (`w1`) and the state after its optimizer, kind and parameter (`adam.m.w1`), so
+    checkpoints and errors say which tensor is which.
+
+    `optimizer` names one of the optimizer ops (`kiln.adamw`, ...) and `options` holds its
+    other attributes (`{beta2 = 0.95 : f64}`), checked against the op; `weight_decay` is
+    that op's own (L2 for adam, decoupled for adamw and lion). With `schedule` other than
+    "constant", `lr` is the schedule's peak (`init_value` of linear's end, cosine_decay,
+    step_decay; `peak_value` of warmup_cosine_decay; `max_value` of uba) and
+    `schedule_options` its other attributes. With `forward`, a function of the parameters
+    and the images returning logits, the pass also writes `@eval_step`: the same
+    parameters and batch in, the loss and the number of correct rows out.
+
+    Later passes that change the gradients (exchange between processes, per-sample
+    clipping, compression) find them as the results of the step's kiln.value_and_grad and
+    slot in before the clipping and the updates.
+
+    ```mlir
+    kiln.train_step @train_step(@loss) {optimizer = "adamw", lr = 1.0e-3 : f64,
+        weight_decay = 1.0e-2 : f64, clip_global_norm = 1.0 : f64,
+        schedule = "warmup_cosine_decay",
+        schedule_options = {warmup_steps = 469 : i64, decay_steps = 4690 : i64},
+        forward = @forward}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$loss,
+                       Kiln_StrEnumAttr<Kiln_TrainOptimizer>:$optimizer,
+                       Kiln_NonNegF64Attr:$lr,
+                       OptionalAttr<Kiln_NonNegF64Attr>:$weight_decay,
+                       OptionalAttr<DictionaryAttr>:$options,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_TrainSchedule>,
+                                         "::kiln::TrainSchedule::Constant">:$schedule,
+                       OptionalAttr<DictionaryAttr>:$schedule_options,
+                       DefaultValuedAttr<Kiln_NonNegF64Attr, "0.0">:$clip_global_norm,
+                       OptionalAttr<FlatSymbolRefAttr>:$forward);
+  let assemblyFormat = "$sym_name `(` $loss `)` attr-dict";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The name of the function the op writes besides its step: "eval_step".
+    static ::llvm::StringRef getEvalStepName() { return "eval_step"; }
+    /// The optimizer op ("kiln.adamw") and the kinds of state it keeps per parameter, in
+    /// its operand order ("m", "v").
+    ::mlir::OperationName getOptimizerOpName();
+    static ::llvm::ArrayRef<::llvm::StringLiteral> getStateKinds(::kiln::TrainOptimizer);
+    /// Whether the optimizer takes the 1-based step (bias corrections, lr decay).
+    static bool takesStep(::kiln::TrainOptimizer);
+    /// The schedule op ("kiln.cosine_decay_schedule") and the attribute `lr` sets in it;
+    /// none for "constant".
+    std::optional<::mlir::OperationName> getScheduleOpName();
+    static ::llvm::StringRef getScheduleRateAttrName(::kiln::TrainSchedule);
+  }];
+}
+
+#endif // KILN_IR_TRAINING_TD

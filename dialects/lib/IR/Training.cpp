@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln.train_step: what the optimizers and schedules it names take, and its verifiers.
+#include "kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+using namespace kiln;
+
+OperationName TrainStepOp::getOptimizerOpName() {
+  return OperationName(("kiln." + stringifyTrainOptimizer(getOptimizer())).str(), getContext());
+}
+
+ArrayRef<StringLiteral> TrainStepOp::getStateKinds(TrainOptimizer optimizer) {
+  static constexpr StringLiteral buf[] = {"buf"}, adam[] = {"m", "v"},
+                                 amsgrad[] = {"m", "v", "vmax"}, sum[] = {"sum"},
+                                 squareAvg[] = {"square_avg"}, m[] = {"m"};
+  switch (optimizer) {
+  case TrainOptimizer::Sgd:
+  case TrainOptimizer::SignSgd:
+    return {};
+  case TrainOptimizer::Momentum:
+    return buf;
+  case TrainOptimizer::Adam:
+  case TrainOptimizer::AdamW:
+    return adam;
+  case TrainOptimizer::Amsgrad:
+    return amsgrad;
+  case TrainOptimizer::Adagrad:
+    return sum;
+  case TrainOptimizer::Rmsprop:
+    return squareAvg;
+  case TrainOptimizer::Lion:
+    return m;
+  }
+  llvm_unreachable("unknown optimizer");
+}
+
+bool TrainStepOp::takesStep(TrainOptimizer optimizer) {
+  return optimizer == TrainOptimizer::Adam || optimizer == TrainOptimizer::AdamW ||
+         optimizer == TrainOptimizer::Amsgrad || optimizer == TrainOptimizer::Adagrad;
+}
+
+std::optional<OperationName> TrainStepOp::getScheduleOpName() {
+  if (getSchedule() == TrainSchedule::Constant)
+    return std::nullopt;
+  return OperationName(("kiln." + stringifyTrainSchedule(getSchedule()) + "_schedule").str(),
+                       getContext());
+}
+
+StringRef TrainStepOp::getScheduleRateAttrName(TrainSchedule schedule) {
+  switch (schedule) {
+  case TrainSchedule::Constant:
+    return "";
+  case TrainSchedule::Linear:
+    return "end_value"; // a warm-up towards lr
+  case TrainSchedule::CosineDecay:
+  case TrainSchedule::StepDecay:
+    return "init_value";
+  case TrainSchedule::WarmupCosineDecay:
+    return "peak_value";
+  case TrainSchedule::Uba:
+    return "max_value";
+  }
+  llvm_unreachable("unknown schedule");
+}
+
+namespace {
+
+/// Every entry of `options` must be an attribute of `op` that the train step does not set
+/// itself (`reserved`): a misspelt option would otherwise be carried along and ignored.
+LogicalResult verifyOptions(Operation *self, StringRef what, DictionaryAttr options,
+                            OperationName op, ArrayRef<StringRef> reserved) {
+  if (!options)
+    return success();
+  ArrayRef<StringAttr> known = op.getAttributeNames();
+  for (NamedAttribute option : options) {
+    StringRef name = option.getName().getValue();
+    if (llvm::is_contained(reserved, name))
+      return self->emitOpError() << what << " sets '" << name
+                                 << "', which the train step sets itself";
+    if (!llvm::is_contained(known, option.getName())) {
+      SmallVector<StringRef> names;
+      for (StringAttr n : known)
+        if (!llvm::is_contained(reserved, n.getValue()) && n.getValue() != "operandSegmentSizes")
+          names.push_back(n.getValue());
+      return self->emitOpError() << what << ": " << op << " has no attribute '" << name
+                                 << "' (it has " << llvm::join(names, ", ") << ")";
+    }
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult TrainStepOp::verify() {
+  if (failed(verifyOptions(*this, "options", getOptionsAttr(), getOptimizerOpName(),
+                           {"lr", "weight_decay"})))
+    return failure();
+  std::optional<OperationName> schedule = getScheduleOpName();
+  if (!schedule) {
+    if (getScheduleOptionsAttr())
+      return emitOpError("has schedule_options but no schedule");
+    return success();
+  }
+  return verifyOptions(*this, "schedule_options", getScheduleOptionsAttr(), *schedule,
+                       {getScheduleRateAttrName(getSchedule())});
+}
+
+LogicalResult TrainStepOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto loss = symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, getLossAttr());
+  if (!loss)
+    return emitOpError("'") << getLoss() << "' is not a function";
+  FunctionType type = loss.getFunctionType();
+  auto result = type.getNumResults() == 1 ? dyn_cast<RankedTensorType>(type.getResult(0))
+                                          : RankedTensorType();
+  if (!result || result.getRank() != 0 || !result.getElementType().isF32())
+    return emitOpError("@") << getLoss() << " must return one tensor<f32>, the loss";
+  SmallVector<Type> params, images;
+  Type labels;
+  int64_t data = 0;
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    if (auto field = loss.getArgAttrOfType<StringAttr>(i, KilnDialect::kDataAttrName)) {
+      if (field.getValue().starts_with("val_"))
+        return emitOpError("@") << getLoss() << " argument " << i << " is \"" << field.getValue()
+                                << "\": a training step takes one batch (\"images\", "
+                                   "\"labels\")";
+      ++data;
+      if (field.getValue() == "labels")
+        labels = type.getInput(i);
+      else
+        images.push_back(type.getInput(i));
+      continue;
+    }
+    auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
+    if (!tensor || !tensor.getElementType().isF32())
+      return emitOpError("@") << getLoss() << " argument " << i
+                              << " (a parameter) must be an f32 tensor, not " << type.getInput(i)
+                              << "; data arguments carry kiln.data";
+    if (!loss.getArgAttr(i, KilnDialect::kInitAttrName))
+      return emitOpError("parameter ") << i << " of @" << getLoss()
+                                       << " needs a kiln.init: the step initialises it";
+    params.push_back(tensor);
+  }
+  if (params.empty())
+    return emitOpError("@") << getLoss() << " has no parameters to train";
+  if (!data)
+    return emitOpError("@") << getLoss()
+                            << " has no data argument (kiln.data \"images\"/\"labels\")";
+  if (!getForward())
+    return success();
+  auto forward = symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, getForwardAttr());
+  if (!forward)
+    return emitOpError("forward '") << *getForward() << "' is not a function";
+  if (!labels)
+    return emitOpError("an evaluation step counts correct labels: @")
+           << getLoss() << " has no kiln.data \"labels\" argument";
+  SmallVector<Type> expected(params);
+  expected.append(images);
+  FunctionType forwardType = forward.getFunctionType();
+  if (forwardType.getInputs() != ArrayRef<Type>(expected) || forwardType.getNumResults() != 1) {
+    std::string inputs;
+    llvm::raw_string_ostream os(inputs);
+    llvm::interleaveComma(expected, os);
+    return emitOpError("forward @")
+           << forward.getSymName() << " must take the loss's parameters and images (" << inputs
+           << ") and return the logits, not " << forwardType;
+  }
+  if (Operation *clash = symbols.lookupNearestSymbolFrom(
+          *this, StringAttr::get(getContext(), getEvalStepName()))) {
+    InFlightDiagnostic diag = emitOpError("writes @")
+                              << getEvalStepName()
+                              << " for its forward function, but the module has one";
+    diag.attachNote(clash->getLoc()) << "defined here";
+    return diag;
+  }
+  return success();
+}

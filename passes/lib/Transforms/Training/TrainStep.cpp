@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln-train-step: kiln.train_step -> the step function (and @eval_step) it declares, written
+// with the ops a hand-written step uses, so autodiff, fusion, the in-place guarantee and the
+// runtime treat it like any other training step.
+#include "kiln/IR/KilnOps.h"
+#include "kiln/Transforms/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNTRAINSTEPPASS
+#include "kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+class StepBuilder {
+public:
+  StepBuilder(kiln::TrainStepOp op, func::FuncOp loss)
+      : op(op), loss(loss), b(op), loc(op.getLoc()) {
+    for (unsigned i = 0; i < loss.getNumArguments(); ++i)
+      (loss.getArgAttr(i, kiln::KilnDialect::kDataAttrName) ? data : params).push_back(i);
+  }
+
+  LogicalResult buildStep();
+  void buildEval(func::FuncOp forward);
+
+private:
+  Type argType(unsigned i) { return loss.getArgumentTypes()[i]; }
+  StringAttr lossArgName(unsigned i) {
+    return loss.getArgAttrOfType<StringAttr>(i, kiln::KilnDialect::kNameAttrName);
+  }
+
+  /// Adds an argument to the function being declared, with its attributes.
+  void addArg(Type type, ArrayRef<NamedAttribute> attrs) {
+    inputs.push_back(type);
+    argAttrs.push_back(b.getDictionaryAttr(attrs));
+  }
+  NamedAttribute nameAttr(const Twine &name) {
+    return b.getNamedAttr(kiln::KilnDialect::kNameAttrName, b.getStringAttr(name));
+  }
+  /// The loss's own argument attributes for argument `i` (its name, init, data field).
+  SmallVector<NamedAttribute> lossArgAttrs(unsigned i, bool withInit) {
+    SmallVector<NamedAttribute> attrs;
+    for (NamedAttribute a : loss.getArgAttrDict(i) ? loss.getArgAttrDict(i).getValue()
+                                                   : ArrayRef<NamedAttribute>())
+      if (withInit || a.getName() != kiln::KilnDialect::kInitAttrName)
+        attrs.push_back(a);
+    return attrs;
+  }
+  func::FuncOp declare(StringRef name) {
+    auto fn = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
+    fn.setAllArgAttrs(argAttrs);
+    inputs.clear();
+    argAttrs.clear();
+    return fn;
+  }
+
+  /// One optimizer op on a parameter: created by name, then given its attributes and
+  /// verified, so options of the wrong type are located errors, never dropped.
+  FailureOr<Operation *> update(Value param, Value grad, ValueRange state, Value t, Value lr);
+  FailureOr<Value> schedule(Value count);
+
+  kiln::TrainStepOp op;
+  func::FuncOp loss;
+  OpBuilder b;
+  Location loc;
+  SmallVector<unsigned> params, data;
+  SmallVector<Type> inputs;
+  SmallVector<DictionaryAttr> argAttrs;
+};
+
+/// Sets `attrs` on `target`, refusing any that the op does not keep as given (an inherent
+/// attribute of another type reads back as null).
+LogicalResult setOptions(Operation *self, Operation *target, DictionaryAttr attrs,
+                         StringRef what) {
+  if (!attrs)
+    return success();
+  for (NamedAttribute a : attrs) {
+    target->setAttr(a.getName(), a.getValue());
+    if (target->getAttr(a.getName()) != a.getValue())
+      return self->emitOpError() << what << ": '" << a.getName().getValue() << "' = "
+                                 << a.getValue() << " is not a valid value for "
+                                 << target->getName();
+  }
+  return success();
+}
+
+FailureOr<Operation *> StepBuilder::update(Value param, Value grad, ValueRange state, Value t,
+                                           Value lr) {
+  kiln::TrainOptimizer kind = op.getOptimizer();
+  OperationState st(loc, op.getOptimizerOpName());
+  st.addOperands({param, grad});
+  st.addOperands(state);
+  if (kiln::TrainStepOp::takesStep(kind))
+    st.addOperands(t);
+  if (lr)
+    st.addOperands(lr);
+  st.addTypes(SmallVector<Type>(1 + state.size(), param.getType()));
+  Operation *update = b.create(st);
+  // Adagrad's step and lr are both optional: say which operands are there.
+  if (kind == kiln::TrainOptimizer::Adagrad)
+    update->setAttr("operandSegmentSizes", b.getDenseI32ArrayAttr({1, 1, 1, 1, lr ? 1 : 0}));
+  if (!lr)
+    update->setAttr("lr", op.getLrAttr());
+  if (op.getWeightDecayAttr())
+    update->setAttr("weight_decay", op.getWeightDecayAttr());
+  if (failed(setOptions(op, update, op.getOptionsAttr(), "options")) ||
+      failed(mlir::verify(update)))
+    return failure();
+  return update;
+}
+
+FailureOr<Value> StepBuilder::schedule(Value count) {
+  std::optional<OperationName> name = op.getScheduleOpName();
+  if (!name)
+    return Value();
+  OperationState st(loc, *name);
+  st.addOperands(count);
+  st.addTypes(RankedTensorType::get({}, b.getF32Type()));
+  Operation *schedule = b.create(st);
+  schedule->setAttr(kiln::TrainStepOp::getScheduleRateAttrName(op.getSchedule()),
+                    op.getLrAttr());
+  if (failed(setOptions(op, schedule, op.getScheduleOptionsAttr(), "schedule_options")) ||
+      failed(mlir::verify(schedule)))
+    return failure();
+  return schedule->getResult(0);
+}
+
+LogicalResult StepBuilder::buildStep() {
+  // The signature: parameters, state by kind, counter, batch (kiln-run's convention).
+  ArrayRef<StringLiteral> kinds = kiln::TrainStepOp::getStateKinds(op.getOptimizer());
+  StringRef optimizer = kiln::stringifyTrainOptimizer(op.getOptimizer());
+  for (unsigned i : params)
+    addArg(argType(i), lossArgAttrs(i, /*withInit=*/true));
+  NamedAttribute zeros = b.getNamedAttr(kiln::KilnDialect::kInitAttrName, b.getStringAttr("zeros"));
+  for (StringRef kind : kinds)
+    for (unsigned i : params) {
+      SmallVector<NamedAttribute> attrs{zeros};
+      if (StringAttr name = lossArgName(i))
+        attrs.push_back(nameAttr(optimizer + "." + kind + "." + name.getValue()));
+      addArg(argType(i), attrs);
+    }
+  auto counterType = RankedTensorType::get({}, b.getI64Type());
+  addArg(counterType, {zeros, nameAttr("step")});
+  for (unsigned i : data)
+    addArg(argType(i), lossArgAttrs(i, /*withInit=*/false));
+  func::FuncOp fn = declare(op.getSymName());
+  Block *body = fn.addEntryBlock();
+  b.setInsertionPointToStart(body);
+
+  size_t numParams = params.size();
+  ValueRange args = body->getArguments();
+  ValueRange paramArgs = args.take_front(numParams);
+  Value counter = args[numParams * (1 + kinds.size())];
+  SmallVector<Value> point(loss.getNumArguments());
+  for (auto [i, v] : llvm::zip_equal(params, paramArgs))
+    point[i] = v;
+  for (auto [i, v] : llvm::zip_equal(data, args.take_back(data.size())))
+    point[i] = v;
+
+  // Gradients. Passes that exchange, clip per sample or compress them rewrite these results.
+  SmallVector<Type> types{loss.getFunctionType().getResult(0)};
+  for (Value p : paramArgs)
+    types.push_back(p.getType());
+  SmallVector<int64_t> wrt(params.begin(), params.end());
+  auto grad = kiln::ValueAndGradOp::create(
+      b, loc, types, point,
+      {b.getNamedAttr("callee", FlatSymbolRefAttr::get(loss.getSymNameAttr())),
+       b.getNamedAttr("wrt", b.getDenseI64ArrayAttr(wrt))});
+  Value lossValue = grad.getResult(0);
+  SmallVector<Value> grads(grad.getResults().drop_front());
+  if (double norm = op.getClipGlobalNorm().convertToDouble(); norm > 0) {
+    auto clip = kiln::ClipByGlobalNormOp::create(b, loc, ValueRange(grads).getTypes(), grads,
+                                                  op.getClipGlobalNormAttr());
+    grads.assign(clip.getResults().begin(), clip.getResults().end());
+  }
+  // The schedule reads the counter before its increment (Optax's count); the optimizers
+  // take the 1-based step t, and the increment comes last so it can reuse the buffer.
+  FailureOr<Value> lr = schedule(counter);
+  if (failed(lr))
+    return failure();
+  Value one = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(counterType, int64_t(1)));
+  Value t = arith::AddIOp::create(b, loc, counter, one);
+
+  SmallVector<Value> newParams, newState(numParams * kinds.size());
+  for (size_t p = 0; p < numParams; ++p) {
+    SmallVector<Value> state;
+    for (size_t k = 0; k < kinds.size(); ++k)
+      state.push_back(args[numParams * (1 + k) + p]);
+    FailureOr<Operation *> updated = update(paramArgs[p], grads[p], state, t, *lr);
+    if (failed(updated))
+      return failure();
+    newParams.push_back((*updated)->getResult(0));
+    for (size_t k = 0; k < kinds.size(); ++k)
+      newState[k * numParams + p] = (*updated)->getResult(1 + k);
+  }
+  SmallVector<Value> results(newParams);
+  results.append(newState);
+  results.push_back(t);
+  results.push_back(lossValue);
+  func::ReturnOp::create(b, loc, results);
+  fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), ValueRange(results).getTypes()));
+  return success();
+}
+
+void StepBuilder::buildEval(func::FuncOp forward) {
+  b.setInsertionPoint(op);
+  for (unsigned i : params)
+    addArg(argType(i), lossArgAttrs(i, /*withInit=*/false));
+  for (unsigned i : data)
+    addArg(argType(i), lossArgAttrs(i, /*withInit=*/false));
+  func::FuncOp fn = declare(kiln::TrainStepOp::getEvalStepName());
+  Block *body = fn.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  ValueRange args = body->getArguments();
+  SmallVector<Value> point(loss.getNumArguments()), forwardArgs(args.take_front(params.size()));
+  for (auto [i, v] : llvm::zip_equal(params, args.take_front(params.size())))
+    point[i] = v;
+  Value labels;
+  for (auto [i, v] : llvm::zip_equal(data, args.take_back(data.size()))) {
+    point[i] = v;
+    if (loss.getArgAttrOfType<StringAttr>(i, kiln::KilnDialect::kDataAttrName).getValue() ==
+        "labels")
+      labels = v;
+    else
+      forwardArgs.push_back(v);
+  }
+  // The inliner and CSE make the two calls share one forward pass.
+  Value logits = func::CallOp::create(b, loc, forward, forwardArgs).getResult(0);
+  Value lossValue = func::CallOp::create(b, loc, loss, point).getResult(0);
+  Value correct = kiln::CountCorrectOp::create(
+      b, loc, RankedTensorType::get({}, b.getI64Type()), logits, labels);
+  func::ReturnOp::create(b, loc, ValueRange{lossValue, correct});
+  fn.setFunctionType(
+      b.getFunctionType(fn.getArgumentTypes(), TypeRange{lossValue.getType(), correct.getType()}));
+}
+
+struct KilnTrainStepPass : kiln::impl::KilnTrainStepPassBase<KilnTrainStepPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<kiln::TrainStepOp> ops;
+    getOperation().walk([&](kiln::TrainStepOp op) { ops.push_back(op); });
+    SymbolTable symbols(getOperation());
+    bool failedAny = false;
+    for (kiln::TrainStepOp op : ops) {
+      // The verifier has checked @loss, @forward and the option names.
+      auto loss = symbols.lookup<func::FuncOp>(op.getLoss());
+      StepBuilder builder(op, loss);
+      if (failed(builder.buildStep())) {
+        failedAny = true;
+        continue;
+      }
+      if (auto forward = op.getForward())
+        builder.buildEval(symbols.lookup<func::FuncOp>(*forward));
+      op->erase();
+    }
+    if (failedAny)
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,108 @@
+// RUN: kiln-opt %s --kiln-train-step --split-input-file -verify-diagnostics | FileCheck %s
+
+/// AdamW with warm-up + cosine and global-norm clipping: parameters, then m of each, then v of
+/// each, then the counter, then the batch; state named after the optimizer, kind and
+/// parameter. The schedule reads the counter before its increment; the updates take t.
+// CHECK-LABEL: func.func @train_step(
+// CHECK-SAME:    %[[W:.*]]: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "w"},
+// CHECK-SAME:    %[[B:.*]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "b"},
+// CHECK-SAME:    %[[MW:.*]]: tensor<4x3xf32> {kiln.init = "zeros", kiln.name = "adamw.m.w"},
+// CHECK-SAME:    %[[MB:.*]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "adamw.m.b"},
+// CHECK-SAME:    %[[VW:.*]]: tensor<4x3xf32> {kiln.init = "zeros", kiln.name = "adamw.v.w"},
+// CHECK-SAME:    %[[VB:.*]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "adamw.v.b"},
+// CHECK-SAME:    %[[STEP:.*]]: tensor<i64> {kiln.init = "zeros", kiln.name = "step"},
+// CHECK-SAME:    %[[X:.*]]: tensor<2x4xf32> {kiln.data = "images", kiln.name = "x"},
+// CHECK-SAME:    %[[Y:.*]]: tensor<2xi64> {kiln.data = "labels", kiln.name = "y"})
+// CHECK:         %[[L:.*]]:3 = kiln.value_and_grad @loss(%[[X]], %[[W]], %[[Y]], %[[B]]) wrt [1, 3]
+// CHECK:         %[[G:.*]]:2 = kiln.clip_by_global_norm %[[L]]#1, %[[L]]#2 {max_norm = 1.000000e+00 : f64}
+// CHECK:         %[[LR:.*]] = kiln.warmup_cosine_decay_schedule %[[STEP]] {decay_steps = 100 : i64, init_value = 0.000000e+00 : f64, peak_value = 1.000000e-03 : f64, warmup_steps = 10 : i64}
+// CHECK:         %[[T:.*]] = arith.addi %[[STEP]],
+// CHECK:         %[[NW:[^,]*]], %[[NMW:[^,]*]], %[[NVW:[^ ]*]] = kiln.adamw %[[W]], %[[G]]#0, %[[MW]], %[[VW]] step(%[[T]]) lr(%[[LR]]) {beta2 = 5.000000e-01 : f64, weight_decay = 1.000000e-01 : f64}
+// CHECK:         %[[NB:[^,]*]], %[[NMB:[^,]*]], %[[NVB:[^ ]*]] = kiln.adamw %[[B]], %[[G]]#1, %[[MB]], %[[VB]] step(%[[T]]) lr(%[[LR]]) {beta2 = 5.000000e-01 : f64, weight_decay = 1.000000e-01 : f64}
+// CHECK:         return %[[NW]], %[[NB]], %[[NMW]], %[[NMB]], %[[NVW]], %[[NVB]], %[[T]], %[[L]]#0
+// CHECK-NOT:     kiln.train_step
+func.func private @loss(%x: tensor<2x4xf32> {kiln.data = "images", kiln.name = "x"},
+                        %w: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "w"},
+                        %y: tensor<2xi64> {kiln.data = "labels", kiln.name = "y"},
+                        %b: tensor<3xf32> {kiln.init = "zeros", kiln.name = "b"}) -> tensor<f32> {
+  %h = kiln.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
+  %z = kiln.bias_add %h, %b : tensor<2x3xf32>, tensor<3xf32>
+  %l = kiln.softmax_cross_entropy %z, %y : tensor<2x3xf32>, tensor<2xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+kiln.train_step @train_step(@loss) {optimizer = "adamw", lr = 1.0e-3 : f64,
+    weight_decay = 0.1 : f64, options = {beta2 = 0.5 : f64}, clip_global_norm = 1.0 : f64,
+    schedule = "warmup_cosine_decay",
+    schedule_options = {init_value = 0.0 : f64, warmup_steps = 10 : i64, decay_steps = 100 : i64}}
+
+// -----
+
+/// Plain SGD keeps no state and no step; a constant lr is the op's attribute. With a forward
+/// function the pass also writes @eval_step: loss and correct rows from one batch. Unnamed
+/// loss arguments leave the step's unnamed (the runtime falls back to indices).
+// CHECK-LABEL: func.func @sgd_step(
+// CHECK-SAME:    %[[W:[^:]*]]: tensor<4x3xf32> {kiln.init = "uniform:0.5"},
+// CHECK-SAME:    %[[STEP:[^:]*]]: tensor<i64> {kiln.init = "zeros", kiln.name = "step"},
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<2x4xf32> {kiln.data = "images"},
+// CHECK-SAME:    %[[Y:[^:]*]]: tensor<2xi64> {kiln.data = "labels"}) -> (tensor<4x3xf32>, tensor<i64>, tensor<f32>)
+// CHECK:         %[[L:.*]]:2 = kiln.value_and_grad @loss(%[[W]], %[[X]], %[[Y]]) wrt [0]
+// CHECK-NOT:     clip_by_global_norm
+// CHECK:         %[[T:.*]] = arith.addi %[[STEP]],
+// CHECK:         %[[NW:.*]] = kiln.sgd %[[W]], %[[L]]#1 {lr = 1.000000e-01 : f64}
+// CHECK:         return %[[NW]], %[[T]], %[[L]]#0
+// CHECK-LABEL: func.func @eval_step(
+// CHECK-SAME:    %[[W:[^:]*]]: tensor<4x3xf32>,
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<2x4xf32> {kiln.data = "images"},
+// CHECK-SAME:    %[[Y:[^:]*]]: tensor<2xi64> {kiln.data = "labels"}) -> (tensor<f32>, tensor<i64>)
+// CHECK:         %[[Z:.*]] = call @forward(%[[W]], %[[X]])
+// CHECK:         %[[L:.*]] = call @loss(%[[W]], %[[X]], %[[Y]])
+// CHECK:         %[[C:.*]] = kiln.count_correct %[[Z]], %[[Y]]
+// CHECK:         return %[[L]], %[[C]]
+func.func private @forward(%w: tensor<4x3xf32>, %x: tensor<2x4xf32>) -> tensor<2x3xf32> {
+  %h = kiln.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
+  return %h : tensor<2x3xf32>
+}
+func.func private @loss(%w: tensor<4x3xf32> {kiln.init = "uniform:0.5"},
+                        %x: tensor<2x4xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %z = func.call @forward(%w, %x) : (tensor<4x3xf32>, tensor<2x4xf32>) -> tensor<2x3xf32>
+  %l = kiln.softmax_cross_entropy %z, %y : tensor<2x3xf32>, tensor<2xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+kiln.train_step @sgd_step(@loss) {optimizer = "sgd", lr = 0.1 : f64, forward = @forward}
+
+// -----
+
+/// Adagrad's step and lr operands are both optional: the generated op names both segments.
+// CHECK-LABEL: func.func @adagrad_step(
+// CHECK:         kiln.adagrad %{{.*}}, %{{.*}}, %{{.*}} step(%{{.*}}) lr(%{{.*}}) {lr_decay = 1.000000e-02 : f64}
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"},
+                        %x: tensor<3xf32> {kiln.data = "images"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+kiln.train_step @adagrad_step(@loss) {optimizer = "adagrad", lr = 0.1 : f64,
+    options = {lr_decay = 0.01 : f64}, schedule = "step_decay",
+    schedule_options = {step_size = 10 : i64, gamma = 0.5 : f64}}
+
+// -----
+
+/// An option of the wrong type is an error at the train step, not a dropped attribute.
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"},
+                        %x: tensor<3xf32> {kiln.data = "images"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{options: 'beta1' = "0.9" is not a valid value for kiln.adam}}
+kiln.train_step @bad_type(@loss) {optimizer = "adam", lr = 0.1 : f64, options = {beta1 = "0.9"}}
+
+// -----
+
+/// The optimizer's own verifier runs on what the options make of it.
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"},
+                        %x: tensor<3xf32> {kiln.data = "images"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{'kiln.momentum' op}}
+kiln.train_step @bad_value(@loss) {optimizer = "momentum", lr = 0.1 : f64, options = {momentum = 0.0 : f64, nesterov}}
