@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <climits>
 #include <cctype>
 #include <cmath>
 #include <chrono>
@@ -267,30 +268,47 @@ bool resume(const std::string &path, const Function &fn, const std::string &spli
   for (size_t i = 0; i < fn.inputs().size(); ++i)
     if (fn.inputs()[i].data.empty())
       byName["input" + std::to_string(i)] = &state[i];
-  if (checkpoint->metadata["kiln_entry"] != fn.name() || checkpoint->tensors.size() != byName.size())
+  // Everything a resumed run reads from the metadata is checked before any state changes.
+  auto entry = checkpointMetadata(*checkpoint, "kiln_entry");
+  auto completed = checkpointInteger(*checkpoint, "kiln_epoch", 0, INT32_MAX);
+  auto generator = checkpointMetadata(*checkpoint, "kiln_rng");
+  for (const Status *status : {&entry.status(), &completed.status(), &generator.status()})
+    if (!status->ok())
+      return report(std::string(status->message())), false;
+  std::istringstream generatorText(*generator);
+  std::mt19937_64 restored;
+  generatorText >> restored;
+  if (generatorText.fail() || !(generatorText >> std::ws).eof())
+    return report(fmt::format("checkpoint {}: metadata 'kiln_rng' is {}, not the state of the "
+                              "shuffling generator (std::mt19937_64)",
+                              quoteForMessage(path, 4096), quoteForMessage(*generator))),
+           false;
+  if (*entry != fn.name() || checkpoint->tensors.size() != byName.size())
     return report(fmt::format("{} holds {} state tensors of @{}; this program's @{} has {}",
-                              path, checkpoint->tensors.size(),
-                              checkpoint->metadata["kiln_entry"], fn.name(), byName.size())),
+                              path, checkpoint->tensors.size(), escapeForMessage(*entry),
+                              fn.name(), byName.size())),
            false;
   if (checkpoint->metadata["kiln_val_split"] != split) {
     auto describe = [](const std::string &s) {
       return s.empty() ? std::string("no --val-split") : "--val-split " + s;
     };
     return report(fmt::format("{} was trained with {}; this run has {}", path,
-                              describe(checkpoint->metadata["kiln_val_split"]), describe(split))),
+                              escapeForMessage(describe(checkpoint->metadata["kiln_val_split"])),
+                              describe(split))),
            false;
   }
   for (auto &[name, tensor] : checkpoint->tensors) {
     auto it = byName.find(name);
     if (it == byName.end() || it->second->dtype() != tensor.dtype() ||
         it->second->shape() != tensor.shape())
-      return report(fmt::format("{}: tensor '{}' ({} {}) does not match the program", path,
-                                name, dtypeName(tensor.dtype()), shapeToString(tensor.shape()))),
+      return report(fmt::format("{}: tensor {} ({} {}) does not match the program", path,
+                                quoteForMessage(name), dtypeName(tensor.dtype()),
+                                shapeToString(tensor.shape()))),
              false;
     std::memcpy(it->second->data(), tensor.data(), tensor.nbytes());
   }
-  std::istringstream(checkpoint->metadata["kiln_rng"]) >> rng;
-  epoch = std::atoi(checkpoint->metadata["kiln_epoch"].c_str());
+  rng = restored;
+  epoch = int(*completed);
   return true;
 }
 
@@ -364,8 +382,11 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   DType labelType = labelsInput >= 0 ? trainFn.inputs()[labelsInput].dtype : DType::I64;
   if (labelType != DType::I64 && labelType != DType::I32)
     return report("labels must be i32 or i64 tensors"), false;
+  // A CSV label outside the logits' classes is reported where it is, file:line:column.
+  CsvOptions csvOptions;
+  csvOptions.classes = labelsInput >= 0 ? trainFn.inputs()[labelsInput].classes : 0;
   auto load = [&](const std::string &where, const std::string &idxPrefix, Dataset &data) {
-    StatusOr<Dataset> loaded = csv ? loadCsvDataset(where, labelType)
+    StatusOr<Dataset> loaded = csv ? loadCsvDataset(where, labelType, csvOptions)
                                    : loadIdxDataset(where, idxPrefix, labelType);
     if (!loaded.ok())
       return report(std::string(loaded.status().message())), false;
