@@ -2,6 +2,8 @@
 // Internal file helpers shared by the .npy and checkpoint writers.
 #include "Files.h"
 
+#include "kiln/runtime/io/TextFile.h"
+
 #include "core/SysError.h"
 
 #include <atomic>
@@ -140,3 +142,23 @@ Status writeFileAtomically(const std::string &path, const std::string &context,
 }
 
 } // namespace kiln::rt::detail
+
+namespace kiln::rt {
+
+StatusOr<std::string> readTextFile(const std::string &path) {
+  const std::string context = "cannot read " + quoteForMessage(path, 4096);
+  KILN_ASSIGN_OR_RETURN(detail::RegularFile file, detail::openRegularFile(path, context));
+  std::string bytes(size_t(file.size), '\0');
+  ssize_t got = detail::readFully(file.fd.get(), bytes.data(), bytes.size());
+  if (got < 0)
+    return detail::sysError(errno, context);
+  bytes.resize(size_t(got)); // a file that shrank meanwhile: what is there now
+  return bytes;
+}
+
+Status writeTextFileAtomically(const std::string &path, std::string_view contents) {
+  return detail::writeFileAtomically(path, "cannot write " + quoteForMessage(path, 4096),
+                                     {{contents.data(), contents.size()}});
+}
+
+} // namespace kiln::rt

@@ -5,6 +5,7 @@
 #include "kiln/runtime/io/Dataset.h"
 #include "kiln/runtime/io/Idx.h"
 #include "kiln/runtime/io/Npy.h"
+#include "kiln/runtime/io/TextFile.h"
 
 #include "TestUtil.h"
 
@@ -29,6 +30,7 @@ const std::vector<std::pair<std::string, std::function<Status(const std::string 
           {".npy", [](const std::string &p) { return loadNpy(p).status(); }},
           {"IDX", [](const std::string &p) { return loadIdx(p, DType::F32).status(); }},
           {"csv", [](const std::string &p) { return loadCsvDataset(p, DType::I64).status(); }},
+          {"text", [](const std::string &p) { return readTextFile(p).status(); }},
       };
   return all;
 }
@@ -113,6 +115,22 @@ TEST(FileValidation, StaleTemporariesOfDeadWritersAreRemovedLiveOnesKept) {
   ASSERT_TRUE(saveNpy(dir.file("r.npy"), {w, DType::F32, {2}}).ok());
   EXPECT_EQ(entries(dir).count("r.npy.tmp-" + dead + "-3"), 0u);
   EXPECT_EQ(entries(dir).count("r.npy"), 1u);
+}
+
+TEST(FileValidation, TextFilesAreReplacedWholeAndReadBack) {
+  TempDir dir;
+  std::string dead = std::to_string(deadPid());
+  std::ofstream(dir.file("m.csv.tmp-" + dead + "-0")) << "partial";
+  ASSERT_TRUE(writeTextFileAtomically(dir.file("m.csv"), "epoch\n1\n").ok());
+  ASSERT_TRUE(writeTextFileAtomically(dir.file("m.csv"), std::string("a\0b", 3)).ok());
+  auto text = readTextFile(dir.file("m.csv"));
+  ASSERT_TRUE(text.ok()) << text.status().toString();
+  EXPECT_EQ(*text, std::string("a\0b", 3));
+  EXPECT_EQ(entries(dir), std::set<std::string>{"m.csv"});
+  expectError(readTextFile(dir.file("absent.csv")).status(), StatusCode::kNotFound,
+              "cannot read '" + dir.file("absent.csv") + "'");
+  expectError(writeTextFileAtomically(dir.file("missing/m.csv"), "x"), StatusCode::kNotFound,
+              "cannot write '" + dir.file("missing/m.csv") + "'");
 }
 
 } // namespace
