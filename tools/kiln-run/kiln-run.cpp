@@ -353,14 +353,31 @@ int main(int argc, char **argv) {
                      "Hold out this fraction (in (0, 1)) of the training data, chosen by "
                      "--seed, and score @eval_step on it after each epoch as validation");
   trainOnly.push_back(valSplitOption);
+  // The two ways to say when training stops, both in whole epochs.
+  auto addEpochCount = [&](const std::string &flag, int &value, const std::string &help) {
+    CLI::Option *option = app.add_option(flag, value, help)->check(CLI::PositiveNumber);
+    trainOnly.push_back(option);
+    return option;
+  };
+  CLI::Option *epochsOption = addEpochCount(
+      "--epochs", epochs, "Epochs to train (default 1); with --resume, epochs more than the "
+                          "checkpoint's");
+  int untilEpoch = 0;
+  CLI::Option *untilEpochOption = addEpochCount(
+      "--until-epoch", untilEpoch,
+      "Train until this epoch in total: with --resume, counting the checkpoint's epochs (a "
+      "checkpoint already there trains nothing)");
   trainOnly.push_back(
-      app.add_option("--epochs", epochs, "Training epochs")->check(CLI::PositiveNumber));
-  trainOnly.push_back(
-      app.add_option("--metrics", metricsPath, "Write per-epoch metrics to this CSV file"));
+      app.add_option("--metrics", metricsPath,
+                     "Write per-epoch metrics to this CSV file (with --resume, after the "
+                     "file's rows up to the checkpoint's epoch)"));
   std::string plotPath;
   trainOnly.push_back(app.add_option("--plot", plotPath,
-                                     "Draw the losses and accuracy per epoch in this SVG file"));
-  trainOnly.push_back(app.add_flag("--quiet", quiet, "No live progress line"));
+                                     "Draw the losses and accuracy per epoch in this SVG file "
+                                     "(with --resume and --metrics, the whole history)"));
+  trainOnly.push_back(app.add_flag("--quiet", quiet,
+                                   "No progress on stderr (a live line on a terminal, else "
+                                   "one line per epoch)"));
   std::string checkpointPath, resumePath;
   trainOnly.push_back(app.add_option(
       "--checkpoint", checkpointPath,
@@ -396,6 +413,8 @@ int main(int argc, char **argv) {
     refuse(trainOnly, "applies to training only (--train DATA); without it, it would be ignored");
   } else {
     refuse(runOnly, "applies to plain runs only; --train would ignore it");
+    if (epochsOption->count() && untilEpochOption->count())
+      fail("--epochs and --until-epoch both say when training stops; give one");
   }
 
   bool isProgram = fs::path(program).extension() == ".mlir" || program == "-";
@@ -481,6 +500,8 @@ int main(int argc, char **argv) {
     if (*valSplitOption)
       options.valSplit = valSplit;
     options.epochs = epochs;
+    if (untilEpochOption->count())
+      options.untilEpoch = untilEpoch;
     options.seed = seed;
     options.metricsPath = metricsPath;
     options.plotPath = plotPath;
