@@ -5,22 +5,24 @@
 
 #include "kiln/runtime/io/Checkpoint.h"
 #include "kiln/runtime/io/Dataset.h"
+#include "kiln/runtime/io/TextFile.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <climits>
 #include <cctype>
 #include <cmath>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <numeric>
 #include <optional>
 #include <random>
 #include <sstream>
+#include <unistd.h>
 
 namespace kiln::run {
 namespace {
@@ -156,14 +158,17 @@ std::string clock(double seconds) {
   return fmt::format("{}:{:02d}", s / 60, s % 60);
 }
 
+/// The progress of an epoch: redrawn in place (`live`, on a terminal), or one whole line,
+/// since a log file or a pipe would keep every carriage-return-separated redraw.
 void progressLine(int epoch, int epochs, int64_t done, int64_t total, double elapsed,
-                  double loss) {
+                  double loss, bool live) {
   const int width = 24;
   int filled = int(width * done / std::max<int64_t>(total, 1));
   double rate = elapsed > 0 ? done / elapsed : 0;
-  fmt::print(stderr, "\repoch {}/{} [{}{}] {}/{} {:.1f} step/s ETA {} loss {:.4f}   ", epoch,
-             epochs, std::string(filled, '#'), std::string(width - filled, '.'), done, total,
-             rate, clock(rate > 0 ? (total - done) / rate : 0), loss);
+  fmt::print(stderr, "{}epoch {}/{} [{}{}] {}/{} {:.1f} step/s ETA {} loss {:.4f}{}",
+             live ? "\r" : "", epoch, epochs, std::string(filled, '#'),
+             std::string(width - filled, '.'), done, total, rate,
+             clock(rate > 0 ? (total - done) / rate : 0), loss, live ? "   " : "\n");
 }
 
 /// A dataset @eval_step is scored on after every epoch: the held-out validation part of the
@@ -199,9 +204,11 @@ std::string svgChart(const std::vector<EpochMetrics> &rows, const std::vector<Ev
       maxLoss = std::max(maxLoss, std::isfinite(loss) ? loss : 0);
   }
   maxLoss = maxLoss > 0 ? maxLoss * 1.1 : 1;
+  int firstEpoch = rows.empty() ? 1 : rows.front().epoch;
   int lastEpoch = rows.empty() ? 1 : rows.back().epoch;
   auto x = [&](int epoch) {
-    return left + (lastEpoch > 1 ? plotW * (epoch - 1) / (lastEpoch - 1) : plotW / 2);
+    return left + (lastEpoch > firstEpoch ? plotW * (epoch - firstEpoch) / (lastEpoch - firstEpoch)
+                                          : plotW / 2);
   };
   auto yLoss = [&](double v) { return top + plotH * (1 - v / maxLoss); };
   auto yAcc = [&](double a) { return top + plotH * (1 - a); };
@@ -223,6 +230,12 @@ std::string svgChart(const std::vector<EpochMetrics> &rows, const std::vector<Ev
                        top + plotH + 18, r.epoch);
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">epoch</text>\n",
                      left + plotW / 2, height - 10);
+  svg += fmt::format("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\" "
+                     "transform=\"rotate(-90 {0} {1})\">loss</text>\n",
+                     14, top + plotH / 2);
+  svg += fmt::format("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\" "
+                     "transform=\"rotate(90 {0} {1})\">accuracy (%)</text>\n",
+                     width - 12, top + plotH / 2);
   int slot = 0;
   auto line = [&](const char *color, const std::string &label, auto value) {
     std::string points;
@@ -233,6 +246,11 @@ std::string svgChart(const std::vector<EpochMetrics> &rows, const std::vector<Ev
                        color, points);
     svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", left + 150 * (slot % 3),
                        18 + 14 * (slot / 3), color, label);
+    // A marker on every point: a line through a single epoch has no length to show.
+    for (const EpochMetrics &r : rows)
+      if (std::isfinite(value(r)))
+        svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>\n",
+                           x(r.epoch), value(r), color);
     ++slot;
   };
   line("#1f77b4", "train loss", [&](const EpochMetrics &r) { return yLoss(r.trainLoss); });
@@ -280,35 +298,119 @@ bool resume(const std::string &path, const Function &fn, const std::string &spli
   // A checkpoint names its tensors one way: after the arguments, or (written before Kiln
   // named them) after their indices.
   bool legacy = !checkpoint->tensors.empty() &&
-                std::all_of(checkpoint->tensors.begin(), checkpoint->tensors.end(), [&](const auto &entry) {
-                  return !byName.count(entry.first) && byIndex.count(entry.first);
-                });
+                std::all_of(checkpoint->tensors.begin(), checkpoint->tensors.end(),
+                            [&](const auto &entry) {
+                              return !byName.count(entry.first) && byIndex.count(entry.first);
+                            });
   if (legacy)
     byName.swap(byIndex);
-  if (checkpoint->metadata["kiln_entry"] != fn.name() || checkpoint->tensors.size() != byName.size())
+  // Everything a resumed run reads from the metadata is checked before any state changes.
+  auto entry = checkpointMetadata(*checkpoint, "kiln_entry");
+  auto completed = checkpointInteger(*checkpoint, "kiln_epoch", 0, INT32_MAX);
+  auto generator = checkpointMetadata(*checkpoint, "kiln_rng");
+  for (const Status *status : {&entry.status(), &completed.status(), &generator.status()})
+    if (!status->ok())
+      return report(std::string(status->message())), false;
+  std::istringstream generatorText(*generator);
+  std::mt19937_64 restored;
+  generatorText >> restored;
+  if (generatorText.fail() || !(generatorText >> std::ws).eof())
+    return report(fmt::format("checkpoint {}: metadata 'kiln_rng' is {}, not the state of the "
+                              "shuffling generator (std::mt19937_64)",
+                              quoteForMessage(path, 4096), quoteForMessage(*generator))),
+           false;
+  if (*entry != fn.name() || checkpoint->tensors.size() != byName.size())
     return report(fmt::format("{} holds {} state tensors of @{}; this program's @{} has {}",
-                              path, checkpoint->tensors.size(),
-                              checkpoint->metadata["kiln_entry"], fn.name(), byName.size())),
+                              path, checkpoint->tensors.size(), escapeForMessage(*entry),
+                              fn.name(), byName.size())),
            false;
   if (checkpoint->metadata["kiln_val_split"] != split) {
     auto describe = [](const std::string &s) {
       return s.empty() ? std::string("no --val-split") : "--val-split " + s;
     };
     return report(fmt::format("{} was trained with {}; this run has {}", path,
-                              describe(checkpoint->metadata["kiln_val_split"]), describe(split))),
+                              escapeForMessage(describe(checkpoint->metadata["kiln_val_split"])),
+                              describe(split))),
            false;
   }
   for (auto &[name, tensor] : checkpoint->tensors) {
     auto it = byName.find(name);
     if (it == byName.end() || it->second->dtype() != tensor.dtype() ||
         it->second->shape() != tensor.shape())
-      return report(fmt::format("{}: tensor '{}' ({} {}) does not match the program", path,
-                                name, dtypeName(tensor.dtype()), shapeToString(tensor.shape()))),
+      return report(fmt::format("{}: tensor {} ({} {}) does not match the program", path,
+                                quoteForMessage(name), dtypeName(tensor.dtype()),
+                                shapeToString(tensor.shape()))),
              false;
     std::memcpy(it->second->data(), tensor.data(), tensor.nbytes());
   }
-  std::istringstream(checkpoint->metadata["kiln_rng"]) >> rng;
-  epoch = std::atoi(checkpoint->metadata["kiln_epoch"].c_str());
+  rng = restored;
+  epoch = int(*completed);
+  return true;
+}
+
+/// Reads back the metrics CSV of the run a checkpoint continues: its lines up to epoch
+/// `upTo` (later ones belong to epochs that are trained again) go into `kept`, their
+/// numbers into `history` for the chart. A file that does not exist is an empty history; one
+/// with other columns than `header` (another program, another split) or with rows that are
+/// not this format's is refused, so that appending cannot mix two runs' metrics.
+bool readHistory(const std::string &path, const std::string &header, size_t sets, int upTo,
+                 std::string &kept, std::vector<EpochMetrics> &history) {
+  auto text = readTextFile(path);
+  if (!text.ok() && text.status().code() == StatusCode::kNotFound)
+    return true;
+  if (!text.ok())
+    return report(std::string(text.status().message())), false;
+  const std::string where = escapeForMessage(path, 4096);
+  const size_t fields = size_t(std::count(header.begin(), header.end(), ',')) + 1;
+  std::istringstream in(*text);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (number == 1) {
+      if (line + "\n" != header)
+        return report(fmt::format("{}:1: the columns are {}; this run writes {}, so its epochs "
+                                  "cannot continue that history",
+                                  where, quoteForMessage(line),
+                                  quoteForMessage(header.substr(0, header.size() - 1)))),
+               false;
+      continue;
+    }
+    if (line.empty())
+      continue;
+    std::vector<double> values;
+    for (size_t start = 0, column = 1; start <= line.size(); ++column) {
+      size_t comma = std::min(line.find(',', start), line.size());
+      std::string field = line.substr(start, comma - start);
+      char *end = nullptr;
+      double value = field.empty() ? 0 : std::strtod(field.c_str(), &end);
+      if (field.empty() || *end != '\0')
+        return report(fmt::format("{}:{}:{}: field {} is {}, not a number", where, number,
+                                  start + 1, column, quoteForMessage(field))),
+               false;
+      values.push_back(value);
+      start = comma + 1;
+    }
+    if (values.size() != fields)
+      return report(fmt::format("{}:{}: {} fields where the header has {}", where, number,
+                                values.size(), fields)),
+             false;
+    int epoch = int(values[0]);
+    if (values[0] != double(history.size() + 1))
+      return report(fmt::format("{}:{}:1: epoch {} where {} was expected", where, number,
+                                escapeForMessage(line.substr(0, line.find(','))),
+                                history.size() + 1)),
+             false;
+    if (epoch > upTo)
+      break;
+    EpochMetrics row{epoch, values[1], {}, {}};
+    for (size_t k = 0; k < sets; ++k) {
+      row.loss.push_back(values[2 + 2 * k]);
+      row.accuracy.push_back(values[3 + 2 * k]);
+    }
+    history.push_back(std::move(row));
+    kept += line + "\n";
+  }
   return true;
 }
 
@@ -382,8 +484,11 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   DType labelType = labelsInput >= 0 ? trainFn.inputs()[labelsInput].dtype : DType::I64;
   if (labelType != DType::I64 && labelType != DType::I32)
     return report("labels must be i32 or i64 tensors"), false;
+  // A CSV label outside the logits' classes is reported where it is, file:line:column.
+  CsvOptions csvOptions;
+  csvOptions.classes = labelsInput >= 0 ? trainFn.inputs()[labelsInput].classes : 0;
   auto load = [&](const std::string &where, const std::string &idxPrefix, Dataset &data) {
-    StatusOr<Dataset> loaded = csv ? loadCsvDataset(where, labelType)
+    StatusOr<Dataset> loaded = csv ? loadCsvDataset(where, labelType, csvOptions)
                                    : loadIdxDataset(where, idxPrefix, labelType);
     if (!loaded.ok())
       return report(std::string(loaded.status().message())), false;
@@ -538,19 +643,6 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     return true;
   };
 
-  std::ofstream metrics;
-  if (!options.metricsPath.empty()) {
-    metrics.open(options.metricsPath);
-    if (!metrics)
-      return report("cannot write " + options.metricsPath), false;
-    metrics << "epoch,train_loss";
-    for (const EvalSet &set : evalSets)
-      metrics << fmt::format(",{0}_loss,{0}_accuracy", set.column);
-    if (searchState(trainFn, state).edges)
-      metrics << ",arch_entropy,arch_skip_fraction";
-    metrics << ",seconds\n";
-  }
-
   std::vector<int64_t> order(trainData.count), valOrder(valData.count);
   std::mt19937_64 rng(options.seed);
   int64_t steps = usable / batch.size;
@@ -564,8 +656,33 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       return false;
     fmt::print("resumed from {} after epoch {}\n", options.resumePath, done);
   }
+  const int last = options.untilEpoch ? *options.untilEpoch : done + options.epochs;
+  if (last <= done) {
+    fmt::print("--until-epoch {}: training is already at epoch {}; nothing to train\n", last,
+               done);
+    return true;
+  }
+
+  // The metrics and the chart continue the history of the run a checkpoint comes from.
+  std::string metricsHeader = "epoch,train_loss";
+  for (const EvalSet &set : evalSets)
+    metricsHeader += fmt::format(",{0}_loss,{0}_accuracy", set.column);
+  if (searchState(trainFn, state).edges)
+    metricsHeader += ",arch_entropy,arch_skip_fraction";
+  metricsHeader += ",seconds\n";
+  std::string metricsText;
   std::vector<EpochMetrics> history;
-  for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
+  if (!options.metricsPath.empty()) {
+    if (!options.resumePath.empty() &&
+        !readHistory(options.metricsPath, metricsHeader, evalSets.size(), done, metricsText,
+                     history))
+      return false;
+    metricsText.insert(0, metricsHeader);
+    if (Status st = writeTextFileAtomically(options.metricsPath, metricsText); !st.ok())
+      return report(std::string(st.message())), false;
+  }
+  const bool live = options.progress && ::isatty(STDERR_FILENO);
+  for (int epoch = done + 1; epoch <= last; ++epoch) {
     // Fisher-Yates with a fixed generator: the same order on every platform.
     auto shuffle = [&](std::vector<int64_t> &o) {
       std::iota(o.begin(), o.end(), 0);
@@ -592,16 +709,18 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                false;
       lossSum += loss;
       auto now = Clock::now();
-      if (options.progress &&
+      if (live &&
           (std::chrono::duration<double>(now - lastPrint).count() > 0.2 || s + 1 == steps)) {
-        progressLine(epoch, options.epochs, s + 1, steps,
-                     std::chrono::duration<double>(now - start).count(), lossSum / (s + 1));
+        progressLine(epoch, last, s + 1, steps,
+                     std::chrono::duration<double>(now - start).count(), lossSum / (s + 1), true);
         lastPrint = now;
       }
     }
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (options.progress)
+    if (live)
       fmt::print(stderr, "\n");
+    else if (options.progress)
+      progressLine(epoch, last, steps, steps, seconds, lossSum / steps, false);
     EpochMetrics row{epoch, lossSum / steps, {}, {}};
     std::string line = fmt::format("epoch {}: train loss {:.4f}", epoch, row.trainLoss);
     for (const EvalSet &set : evalSets) {
@@ -621,26 +740,22 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                  "strongest on {} of {}\n",
                  search.edges, search.meanEntropy, search.uniformEntropy, search.skipEdges,
                  search.edges);
-    if (metrics) {
-      metrics << fmt::format("{},{:.6f}", epoch, row.trainLoss);
+    if (!options.metricsPath.empty()) {
+      metricsText += fmt::format("{},{:.6f}", epoch, row.trainLoss);
       for (size_t k = 0; k < evalSets.size(); ++k)
-        metrics << fmt::format(",{:.6f},{:.6f}", row.loss[k], row.accuracy[k]);
+        metricsText += fmt::format(",{:.6f},{:.6f}", row.loss[k], row.accuracy[k]);
       if (search.edges)
-        metrics << fmt::format(",{:.6f},{:.6f}", search.meanEntropy,
-                               double(search.skipEdges) / search.edges);
-      metrics << fmt::format(",{:.3f}\n", seconds);
+        metricsText += fmt::format(",{:.6f},{:.6f}", search.meanEntropy,
+                                   double(search.skipEdges) / search.edges);
+      metricsText += fmt::format(",{:.3f}\n", seconds);
+      if (Status st = writeTextFileAtomically(options.metricsPath, metricsText); !st.ok())
+        return report(std::string(st.message())), false;
     }
     history.push_back(std::move(row));
-    if (!options.plotPath.empty()) {
-      // Replace the previous epoch's chart whole: write beside it, then rename.
-      std::string temp = options.plotPath + ".tmp";
-      std::ofstream plot(temp);
-      plot << svgChart(history, evalSets);
-      plot.close();
-      std::error_code ec;
-      if (plot.fail() || (fs::rename(temp, options.plotPath, ec), ec))
-        return report("cannot write " + options.plotPath), false;
-    }
+    if (!options.plotPath.empty())
+      if (Status st = writeTextFileAtomically(options.plotPath, svgChart(history, evalSets));
+          !st.ok())
+        return report(std::string(st.message())), false;
     if (!options.checkpointPath.empty()) {
       // Everything a resumed run needs to continue bit for bit: the state tensors (the
       // step counter among them) and the shuffling generator; the validation split (a

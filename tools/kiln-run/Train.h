@@ -21,11 +21,18 @@ struct TrainOptions {
   /// Hold out this fraction of the training data (a split seeded by `seed`) and evaluate on
   /// it after every epoch, as "validation"; none when empty.
   std::optional<double> valSplit;
+  /// Epochs to train in this run: after a resumed checkpoint's epochs, this many more.
   int epochs = 1;
+  /// When set, train until this epoch in total instead (counting a resumed checkpoint's
+  /// epochs); a checkpoint already there trains nothing.
+  std::optional<int> untilEpoch;
   uint64_t seed = 0;
-  std::string metricsPath; ///< CSV of per-epoch metrics; empty for none
-  std::string plotPath;    ///< SVG chart of the losses and accuracy; empty for none
-  bool progress = true;    ///< a live progress line on stderr
+  /// CSV of per-epoch metrics; empty for none. A resumed run keeps the file's rows up to the
+  /// checkpoint's epoch and appends its own.
+  std::string metricsPath;
+  std::string plotPath; ///< SVG chart of the losses and accuracy (of the whole history); empty for none
+  /// Progress on stderr: a live line when stderr is a terminal, else one line per epoch.
+  bool progress = true;
   std::string checkpointPath; ///< written (atomically) after every epoch; empty for none
   std::string resumePath;     ///< a checkpoint to continue from; empty to start afresh
 };

@@ -62,7 +62,7 @@ CLI::Option *addPipelineOption(CLI::App &app, const std::string &flag, std::stri
 std::string describe(const TensorSpec &spec) {
   std::vector<std::string> dims;
   for (int64_t d : spec.shape)
-    dims.push_back(d < 0 ? "?" : std::to_string(d));
+    dims.push_back(d == -1 ? "?" : std::to_string(d));
   return fmt::format("{}[{}]", dtypeName(spec.dtype), fmt::join(dims, "x"));
 }
 
@@ -136,9 +136,9 @@ Tensor makeInput(const InputSpec &spec, const InputRecipe &recipe, uint64_t seed
   std::string where = fmt::format("input {} ({}): ", index, describe(spec));
   if (!recipe.init) {
     if (!fs::exists(recipe.path))
-      fail(where + fmt::format("'{}' is neither a .npy file nor an initialiser (zeros, ones, "
+      fail(where + fmt::format("{} is neither a .npy file nor an initialiser (zeros, ones, "
                                "fill:V, normal[:STDDEV], uniform[:BOUND])",
-                               recipe.path));
+                               quoteForMessage(recipe.path, 4096)));
     return orFail(loadNpy(recipe.path), where);
   }
 
@@ -176,23 +176,61 @@ double elementAsDouble(const TensorView &v, int64_t i) {
   }
 }
 
+/// One value as results print it; every NaN is "nan" (printf would show the sign bit, "-nan").
+std::string formatNumber(double x) { return std::isnan(x) ? "nan" : fmt::format("{:.7g}", x); }
+
+/// How many of a tensor's values are NaN and how many infinite (0 and 0 for non-floats).
+struct NonFinite {
+  int64_t nan = 0, inf = 0;
+  int64_t total() const { return nan + inf; }
+};
+
+NonFinite countNonFinite(const TensorView &v) {
+  NonFinite count;
+  if (v.dtype != DType::F32 && v.dtype != DType::F64)
+    return count;
+  for (int64_t i = 0, n = v.numel(); i < n; ++i) {
+    double x = elementAsDouble(v, i);
+    count.nan += std::isnan(x);
+    count.inf += std::isinf(x);
+  }
+  return count;
+}
+
 std::string formatValues(const TensorView &v, int64_t limit) {
   if (v.dtype == DType::F16 || v.dtype == DType::BF16)
     return "(16-bit values; use --save-dir)";
   int64_t n = v.numel();
   std::vector<std::string> parts;
   for (int64_t i = 0; i < std::min(n, limit); ++i)
-    parts.push_back(fmt::format("{:.7g}", elementAsDouble(v, i)));
+    parts.push_back(formatNumber(elementAsDouble(v, i)));
   std::string text = fmt::format("[{}{}]", fmt::join(parts, ", "), n > limit ? ", ..." : "");
+  NonFinite bad = countNonFinite(v);
   if (n > limit) {
+    // Over the finite values: one NaN would make the mean "nan" and hide everything else.
     double lo = INFINITY, hi = -INFINITY, sum = 0;
     for (int64_t i = 0; i < n; ++i) {
       double x = elementAsDouble(v, i);
-      lo = std::min(lo, x), hi = std::max(hi, x), sum += x;
+      if (std::isfinite(x))
+        lo = std::min(lo, x), hi = std::max(hi, x), sum += x;
     }
-    text += fmt::format("  min {:.7g} max {:.7g} mean {:.7g}", lo, hi, sum / n);
+    int64_t finite = n - bad.total();
+    text += finite > 0 ? fmt::format("  min {:.7g} max {:.7g} mean {:.7g}", lo, hi, sum / finite)
+                       : std::string("  no finite values");
   }
+  if (bad.total() > 0)
+    text += fmt::format("  ({} NaN, {} Inf of {})", bad.nan, bad.inf, n);
   return text;
+}
+
+/// An input given with -i that holds NaN or infinite values: a step would spread them into
+/// every result, and the printed "nan" would not say where they came from.
+void checkFinite(const Tensor &t, const std::string &where, const std::string &source) {
+  NonFinite bad = countNonFinite(t.view());
+  if (bad.total() > 0)
+    fail(where + fmt::format("{} holds {} NaN and {} infinite values of {} (--check-finite=false "
+                             "runs on them anyway)",
+                             source, bad.nan, bad.inf, t.numel()));
 }
 
 /// Removes the temporary library of an on-the-fly compile, however kiln-run exits.
@@ -256,13 +294,19 @@ int main(int argc, char **argv) {
   bool list = false;
   app.add_option("program", program, "A .mlir kiln program, or a library from kiln-compile")
       ->required();
-  app.add_option("-e,--entry", entry, "Entry point to call (default: the only one)");
-  app.add_option("-i,--input", inputArgs,
+  CLI::Option *entryOption =
+      app.add_option("-e,--entry", entry, "Entry point to call (default: the only one)");
+  CLI::Option *inputOption = app.add_option("-i,--input", inputArgs,
                  "INDEX=SOURCE for an input: a .npy file, or zeros, ones, fill:V, "
                  "normal[:STDDEV], uniform[:BOUND], each optionally @SHAPE (e.g. "
                  "normal@1000x3) for dynamic dimensions. Inputs not given use the program's "
                  "kiln.init, else normal (floats) or zeros");
-  app.add_option("--seed", seed, "Seed of the generated inputs");
+  CLI::Option *seedOption = app.add_option("--seed", seed, "Seed of the generated inputs");
+  bool checkFiniteInputs = true;
+  CLI::Option *checkFiniteOption =
+      app.add_flag("--check-finite", checkFiniteInputs,
+                   "Refuse an input given with -i that holds NaN or infinite values, with their "
+                   "counts (default; --check-finite=false runs on them)");
   bool deterministic = true;
   app.add_flag("--deterministic", deterministic,
                "Library kernels give the same bits for any --threads (default; "
@@ -273,46 +317,76 @@ int main(int argc, char **argv) {
                  "Threads of the runtime's pool (compiled loops and oneDNN); 0 keeps "
                  "OMP_NUM_THREADS, or else all cores")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("-n,--steps", steps, "Number of calls; donated inputs carry the state")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--print-every", printEvery,
-                 "Print scalar outputs every N steps (default: about 10 lines per run)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--print-limit", printLimit, "Elements of each result to print")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--save-dir", saveDir, "Write every result as result<i>.npy here");
+  // Options of plain runs (calls of an entry point); --train would ignore them.
+  std::vector<CLI::Option *> runOnly;
+  runOnly.push_back(
+      app.add_option("-n,--steps", steps, "Number of calls; donated inputs carry the state")
+          ->check(CLI::PositiveNumber));
+  runOnly.push_back(
+      app.add_option("--print-every", printEvery,
+                     "Print scalar outputs every N steps (default: about 10 lines per run)")
+          ->check(CLI::NonNegativeNumber));
+  runOnly.push_back(app.add_option("--print-limit", printLimit, "Elements of each result to print")
+                        ->check(CLI::NonNegativeNumber));
+  runOnly.push_back(
+      app.add_option("--save-dir", saveDir, "Write every result as result<i>.npy here"));
   app.add_flag("--list", list, "List the entry points and their signatures, then exit");
   bool stats = false;
-  app.add_flag("--stats", stats,
+  runOnly.push_back(app.add_flag("--stats", stats,
                "After the calls, print the median time per call (the first, which warms the "
                "heap, excluded when there are more) and the peak bytes of temporaries the "
-               "compiled code held");
+               "compiled code held"));
   std::string trainData, metricsPath;
   int epochs = 1;
   bool quiet = false;
-  app.add_option("--train", trainData,
+  CLI::Option *trainOption = app.add_option("--train", trainData,
                  "Train with @train_step (and @eval_step after each epoch) on an IDX dataset: "
                  "fashion-mnist, or a directory holding train-/t10k-images-idx3-ubyte[.gz] "
                  "and -labels-idx1-ubyte[.gz]; or on a .csv file (label in the first column, "
                  "a header row is detected)");
+  // Options of training; without --train they would be ignored.
+  std::vector<CLI::Option *> trainOnly;
   std::string testData;
-  app.add_option("--test", testData,
+  trainOnly.push_back(app.add_option("--test", testData,
                  "With a .csv --train: the CSV file @eval_step is scored on after each epoch "
-                 "(without it, no test set)");
+                 "(without it, no test set)"));
   double valSplit = 0;
   CLI::Option *valSplitOption =
       app.add_option("--val-split", valSplit,
                      "Hold out this fraction (in (0, 1)) of the training data, chosen by "
                      "--seed, and score @eval_step on it after each epoch as validation");
-  app.add_option("--epochs", epochs, "Training epochs")->check(CLI::PositiveNumber);
-  app.add_option("--metrics", metricsPath, "Write per-epoch metrics to this CSV file");
+  trainOnly.push_back(valSplitOption);
+  // The two ways to say when training stops, both in whole epochs.
+  auto addEpochCount = [&](const std::string &flag, int &value, const std::string &help) {
+    CLI::Option *option = app.add_option(flag, value, help)->check(CLI::PositiveNumber);
+    trainOnly.push_back(option);
+    return option;
+  };
+  CLI::Option *epochsOption = addEpochCount(
+      "--epochs", epochs, "Epochs to train (default 1); with --resume, epochs more than the "
+                          "checkpoint's");
+  int untilEpoch = 0;
+  CLI::Option *untilEpochOption = addEpochCount(
+      "--until-epoch", untilEpoch,
+      "Train until this epoch in total: with --resume, counting the checkpoint's epochs (a "
+      "checkpoint already there trains nothing)");
+  trainOnly.push_back(
+      app.add_option("--metrics", metricsPath,
+                     "Write per-epoch metrics to this CSV file (with --resume, after the "
+                     "file's rows up to the checkpoint's epoch)"));
   std::string plotPath;
-  app.add_option("--plot", plotPath, "Draw the losses and accuracy per epoch in this SVG file");
-  app.add_flag("--quiet", quiet, "No live progress line");
+  trainOnly.push_back(app.add_option("--plot", plotPath,
+                                     "Draw the losses and accuracy per epoch in this SVG file "
+                                     "(with --resume and --metrics, the whole history)"));
+  trainOnly.push_back(app.add_flag("--quiet", quiet,
+                                   "No progress on stderr (a live line on a terminal, else "
+                                   "one line per epoch)"));
   std::string checkpointPath, resumePath;
-  app.add_option("--checkpoint", checkpointPath,
-                 "Save the training state here after every epoch (atomically, safetensors)");
-  app.add_option("--resume", resumePath, "Continue training from this checkpoint");
+  trainOnly.push_back(app.add_option(
+      "--checkpoint", checkpointPath,
+      "Save the training state here after every epoch (atomically, safetensors)"));
+  trainOnly.push_back(
+      app.add_option("--resume", resumePath, "Continue training from this checkpoint"));
   std::string archPath;
   app.add_option("--arch", archPath,
                  "A search's checkpoint: compile the .mlir program's architecture derived from "
@@ -324,6 +398,27 @@ int main(int argc, char **argv) {
   pipelineFlags.push_back(addPipelineOption(app, "--" FLAG, compileOptions.pipeline.FIELD, HELP));
 #include "kiln/Pipelines/PipelineOptions.def"
   CLI11_PARSE(app, argc, argv);
+
+  // An option the chosen mode would ignore is refused: a run that silently did something
+  // other than what was asked is worse than one that did not start.
+  auto refuse = [](const std::vector<CLI::Option *> &options, const std::string &why) {
+    for (CLI::Option *option : options)
+      if (option->count())
+        fail(option->get_name() + " " + why);
+  };
+  if (list) {
+    std::vector<CLI::Option *> calls = {entryOption, inputOption, seedOption, checkFiniteOption,
+                                        trainOption};
+    calls.insert(calls.end(), runOnly.begin(), runOnly.end());
+    calls.insert(calls.end(), trainOnly.begin(), trainOnly.end());
+    refuse(calls, "would be ignored: --list only lists the entry points");
+  } else if (trainData.empty()) {
+    refuse(trainOnly, "applies to training only (--train DATA); without it, it would be ignored");
+  } else {
+    refuse(runOnly, "applies to plain runs only; --train would ignore it");
+    if (epochsOption->count() && untilEpochOption->count())
+      fail("--epochs and --until-epoch both say when training stops; give one");
+  }
 
   bool isProgram = fs::path(program).extension() == ".mlir" || program == "-";
   for (CLI::Option *flag : pipelineFlags)
@@ -391,6 +486,9 @@ int main(int argc, char **argv) {
     if (auto it = recipes.find(i); it != recipes.end())
       recipe = it->second;
     inputs.push_back(makeInput(spec, recipe, seed, i));
+    if (checkFiniteInputs && recipes.count(i))
+      checkFinite(inputs.back(), fmt::format("input {} ({}): ", i, describe(spec)),
+                  recipes[i].init ? "the initialiser" : quoteForMessage(recipes[i].path, 4096));
     inputViews.push_back(inputs.back().view());
   }
 
@@ -405,6 +503,8 @@ int main(int argc, char **argv) {
     if (*valSplitOption)
       options.valSplit = valSplit;
     options.epochs = epochs;
+    if (untilEpochOption->count())
+      options.untilEpoch = untilEpoch;
     options.seed = seed;
     options.metricsPath = metricsPath;
     options.plotPath = plotPath;
@@ -447,7 +547,8 @@ int main(int argc, char **argv) {
       std::vector<std::string> scalars;
       for (size_t i = 0; i < fn.results().size(); ++i)
         if (fn.results()[i].alias < 0 && resultView(i).numel() == 1)
-          scalars.push_back(fmt::format("result {} = {:.7g}", i, elementAsDouble(resultView(i), 0)));
+          scalars.push_back(
+              fmt::format("result {} = {}", i, formatNumber(elementAsDouble(resultView(i), 0))));
       fmt::print("step {}/{}{}{}\n", step, steps, scalars.empty() ? "" : ": ",
                  fmt::join(scalars, ", "));
     }

@@ -21,7 +21,11 @@ namespace {
 LogicalResult attachSearchedAlphas(ModuleOp module, const std::string &path) {
   SmallVector<kiln::ArchitectureOp> ops;
   module.walk([&](kiln::ArchitectureOp op) { ops.push_back(op); });
-  Operation *anchor = ops.empty() ? module.getOperation() : ops.front().getOperation();
+  // Nothing would read the alphas: the program would compile as if --arch were not given.
+  if (ops.empty())
+    return module.emitError("--arch ")
+           << path << ": the program has no kiln.architecture op to bind a search's alphas to";
+  Operation *anchor = ops.front().getOperation();
   auto loaded = kiln::rt::loadCheckpoint(path);
   if (!loaded.ok())
     return anchor->emitOpError("cannot read the search's checkpoint: ")

@@ -42,7 +42,7 @@ Status checkArgument(const Function &fn, size_t index, const TensorSpec &spec,
                                       shapeToString(view.shape));
   for (size_t d = 0; d < spec.shape.size(); ++d) {
     if (view.shape[d] < 0)
-      return badArgument(fn, index, "negative extent in shape " + shapeToString(view.shape));
+      return badArgument(fn, index, "negative extent in shape " + extentsToString(view.shape));
     if (spec.shape[d] != -1 && view.shape[d] != spec.shape[d])
       return badArgument(fn, index, "dim " + std::to_string(d) + " is " +
                                         std::to_string(view.shape[d]) + ", expected " +

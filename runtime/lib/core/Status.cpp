@@ -60,6 +60,46 @@ std::string Status::toString() const {
   return text;
 }
 
+namespace {
+void appendEscaped(std::string &out, std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+    case '\\': out += "\\\\"; continue;
+    case '\'': out += "\\'"; continue;
+    case '\n': out += "\\n"; continue;
+    case '\t': out += "\\t"; continue;
+    case '\r': out += "\\r"; continue;
+    default: break;
+    }
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    }
+  }
+}
+
+std::string cutNote(std::string_view text, size_t limit) {
+  return text.size() > limit ? "... (" + std::to_string(text.size()) + " bytes)" : "";
+}
+} // namespace
+
+std::string escapeForMessage(std::string_view text, size_t limit) {
+  std::string out;
+  appendEscaped(out, text.substr(0, limit));
+  return out + cutNote(text, limit);
+}
+
+std::string quoteForMessage(std::string_view text, size_t limit) {
+  std::string out = "'";
+  appendEscaped(out, text.substr(0, limit));
+  return out + "'" + cutNote(text, limit);
+}
+
 namespace detail {
 void statusOrBadAccess(const Status &status) {
   // Reading the value of an error is a programming bug, not bad input; continuing would hand

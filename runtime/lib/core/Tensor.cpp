@@ -34,7 +34,7 @@ StatusOr<size_t> checkedByteSize(DType dtype, const std::vector<int64_t> &shape)
   for (int64_t d : shape) {
     if (d < 0)
       return Status::error(StatusCode::kInvalidArgument,
-                           "negative extent in shape " + shapeToString(shape));
+                           "negative extent in shape " + extentsToString(shape));
     empty |= d == 0;
   }
   if (empty)
@@ -54,14 +54,20 @@ StatusOr<size_t> checkedByteSize(DType dtype, const std::vector<int64_t> &shape)
   return static_cast<size_t>(bytes);
 }
 
-std::string shapeToString(const std::vector<int64_t> &shape) {
+static std::string joinExtents(const std::vector<int64_t> &shape, bool dynamicAsQuestionMark) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)
       text += ", ";
-    text += shape[i] == -1 ? std::string("?") : std::to_string(shape[i]);
+    text += dynamicAsQuestionMark && shape[i] == -1 ? std::string("?") : std::to_string(shape[i]);
   }
   return text + "]";
+}
+
+std::string shapeToString(const std::vector<int64_t> &shape) { return joinExtents(shape, true); }
+
+std::string extentsToString(const std::vector<int64_t> &shape) {
+  return joinExtents(shape, false);
 }
 
 void Tensor::Free::operator()(void *p) const { std::free(p); }

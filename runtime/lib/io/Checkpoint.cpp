@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -38,7 +39,7 @@ StatusOr<DType> fromSafetensorsName(const std::string &name) {
                   DType::I32, DType::I64})
     if (name == safetensorsName(d))
       return d;
-  return Status::error(StatusCode::kDataLoss, "unknown dtype '" + name + "'");
+  return Status::error(StatusCode::kDataLoss, "unknown dtype " + quoteForMessage(name));
 }
 
 /// FNV-1a, 64 bits: cheap, and any corruption of the file is all but certain to change it.
@@ -61,14 +62,14 @@ std::string hex(uint64_t v) {
 __attribute__((visibility("default"))) Status saveCheckpoint(const std::string &path,
                       const std::vector<std::pair<std::string, TensorView>> &tensors,
                       const std::map<std::string, std::string> &metadata) {
-  const std::string context = "cannot save checkpoint '" + path + "'";
+  const std::string context = "cannot save checkpoint " + quoteForMessage(path, 4096);
   json header = json::object();
   uint64_t offset = 0;
   std::vector<std::pair<const void *, size_t>> chunks;
   for (const auto &[name, view] : tensors) {
     KILN_ASSIGN_OR_RETURN(size_t bytes, checkedByteSize(view.dtype, view.shape));
     if (name == "__metadata__" || header.contains(name))
-      return Status::error(StatusCode::kInvalidArgument, context + ": duplicate or reserved tensor name '" + name + "'");
+      return Status::error(StatusCode::kInvalidArgument, context + ": duplicate or reserved tensor name " + quoteForMessage(name));
     header[name] = {{"dtype", safetensorsName(view.dtype)},
                     {"shape", view.shape},
                     {"data_offsets", {offset, offset + bytes}}};
@@ -95,14 +96,10 @@ __attribute__((visibility("default"))) Status saveCheckpoint(const std::string &
 
 __attribute__((visibility("default"))) StatusOr<Checkpoint>
 loadCheckpoint(const std::string &path) {
-  const std::string context = "cannot load checkpoint '" + path + "'";
-  detail::FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0)
-    return detail::sysError(errno, context);
-  struct stat info;
-  if (::fstat(file.get(), &info) != 0)
-    return detail::sysError(errno, context);
-  uint64_t size = static_cast<uint64_t>(info.st_size);
+  const std::string context = "cannot load checkpoint " + quoteForMessage(path, 4096);
+  KILN_ASSIGN_OR_RETURN(detail::RegularFile opened, detail::openRegularFile(path, context));
+  const detail::FileDescriptor &file = opened.fd;
+  uint64_t size = opened.size;
   unsigned char prefix[8];
   if (size < 8 || detail::readFully(file.get(), prefix, 8) != 8)
     return Status::error(StatusCode::kDataLoss, context + ": truncated (no header length)");
@@ -120,9 +117,10 @@ loadCheckpoint(const std::string &path) {
     return Status::error(StatusCode::kDataLoss, context + ": malformed header");
 
   Checkpoint checkpoint;
+  checkpoint.path = path;
   for (auto &[key, value] : header["__metadata__"].items()) {
     if (!value.is_string())
-      return Status::error(StatusCode::kDataLoss, context + ": metadata '" + key + "' is not a string");
+      return Status::error(StatusCode::kDataLoss, context + ": metadata " + quoteForMessage(key) + " is not a string");
     checkpoint.metadata[key] = value.get<std::string>();
   }
   // The header as saveCheckpoint hashed it: without its checksum (nlohmann serialises
@@ -139,39 +137,93 @@ loadCheckpoint(const std::string &path) {
       continue;
     if (!entry.is_object() || !entry.contains("data_offsets") || !entry["data_offsets"].is_array() ||
         entry["data_offsets"].size() != 2 || !entry["data_offsets"][0].is_number_unsigned())
-      return Status::error(StatusCode::kDataLoss, context + ": malformed entry '" + name + "'");
+      return Status::error(StatusCode::kDataLoss, context + ": malformed entry " + quoteForMessage(name));
     order.push_back({entry["data_offsets"][0].get<uint64_t>(), name});
   }
   std::sort(order.begin(), order.end());
+  // The tensors' byte ranges must tile the data exactly, as safetensors requires: a gap or
+  // an overlap means a header that does not describe this file's data.
+  uint64_t expectedBegin = 0;
+  auto layoutError = [&](const std::string &name, const std::string &what) {
+    return Status::error(StatusCode::kDataLoss,
+                         context + ": the data of " + quoteForMessage(name) + " " + what);
+  };
   for (const auto &[begin, name] : order) {
     const json &entry = header[name];
     if (!entry.contains("dtype") || !entry["dtype"].is_string() || !entry.contains("shape") ||
         !entry["shape"].is_array() || !entry["data_offsets"][1].is_number_unsigned())
-      return Status::error(StatusCode::kDataLoss, context + ": malformed entry '" + name + "'");
+      return Status::error(StatusCode::kDataLoss, context + ": malformed entry " + quoteForMessage(name));
     StatusOr<DType> dtype = fromSafetensorsName(entry["dtype"].get<std::string>());
     if (!dtype.ok())
       return Status::error(StatusCode::kDataLoss, context + ": " + std::string(dtype.status().message()));
     std::vector<int64_t> shape;
     for (const json &d : entry["shape"]) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0)
-        return Status::error(StatusCode::kDataLoss, context + ": bad shape of '" + name + "'");
+        return Status::error(StatusCode::kDataLoss, context + ": bad shape of " + quoteForMessage(name));
       shape.push_back(d.get<int64_t>());
     }
     uint64_t end = entry["data_offsets"][1].get<uint64_t>();
     StatusOr<size_t> bytes = checkedByteSize(*dtype, shape);
-    if (!bytes.ok() || end < begin || end - begin != *bytes || end > dataSize)
-      return Status::error(StatusCode::kDataLoss, context + ": the data of '" + name + "' does not fit the file");
+    if (!bytes.ok())
+      return layoutError(name, "has no valid size: " + std::string(bytes.status().message()));
+    if (begin != expectedBegin)
+      return layoutError(name, "starts at byte " + std::to_string(begin) + ", " +
+                                   (begin < expectedBegin
+                                        ? "inside the previous tensor's data (which ends at byte " +
+                                              std::to_string(expectedBegin) + ")"
+                                        : "leaving bytes [" + std::to_string(expectedBegin) +
+                                              ", " + std::to_string(begin) + ") unused"));
+    if (end < begin || end - begin != *bytes)
+      return layoutError(name, "spans bytes [" + std::to_string(begin) + ", " +
+                                   std::to_string(end) + ") but " + safetensorsName(*dtype) +
+                                   shapeToString(shape) + " takes " + std::to_string(*bytes) +
+                                   " bytes");
+    if (end > dataSize)
+      return layoutError(name, "ends at byte " + std::to_string(end) + ", past the " +
+                                   std::to_string(dataSize) + " bytes of data in the file");
+    expectedBegin = end;
     KILN_ASSIGN_OR_RETURN(Tensor tensor, Tensor::allocate(*dtype, shape));
     if (::pread(file.get(), tensor.data(), *bytes, static_cast<off_t>(8 + length + begin)) !=
         static_cast<ssize_t>(*bytes))
-      return Status::error(StatusCode::kDataLoss, context + ": truncated data of '" + name + "'");
+      return Status::error(StatusCode::kDataLoss, context + ": truncated data of " + quoteForMessage(name));
     hash = fnv1a(static_cast<const unsigned char *>(tensor.data()), *bytes, hash);
     checkpoint.tensors.push_back({name, std::move(tensor)});
   }
+  if (expectedBegin != dataSize)
+    return Status::error(StatusCode::kDataLoss,
+                         context + ": " + std::to_string(dataSize - expectedBegin) +
+                             " bytes after the last tensor's data");
   auto stored = checkpoint.metadata.find("kiln_checksum");
   if (stored == checkpoint.metadata.end() || stored->second != hex(hash))
     return Status::error(StatusCode::kDataLoss, context + ": checksum mismatch (the file is corrupt)");
   return checkpoint;
+}
+
+__attribute__((visibility("default"))) StatusOr<std::string>
+checkpointMetadata(const Checkpoint &checkpoint, const std::string &key) {
+  auto it = checkpoint.metadata.find(key);
+  if (it == checkpoint.metadata.end())
+    return Status::error(StatusCode::kDataLoss, "checkpoint " + quoteForMessage(checkpoint.path, 4096) +
+                                                    " has no metadata " + quoteForMessage(key));
+  return it->second;
+}
+
+__attribute__((visibility("default"))) StatusOr<int64_t>
+checkpointInteger(const Checkpoint &checkpoint, const std::string &key, int64_t min,
+                  int64_t max) {
+  KILN_ASSIGN_OR_RETURN(std::string text, checkpointMetadata(checkpoint, key));
+  // from_chars alone would take a prefix ("5abc") and set no error for it.
+  int64_t value = 0;
+  const char *end = text.data() + text.size();
+  auto [stop, ec] = std::from_chars(text.data(), end, value);
+  bool digits = !text.empty() && text.find_first_not_of("-0123456789") == std::string::npos;
+  if (!digits || ec != std::errc() || stop != end || value < min || value > max)
+    return Status::error(StatusCode::kDataLoss,
+                         "checkpoint " + quoteForMessage(checkpoint.path, 4096) + ": metadata " +
+                             quoteForMessage(key) + " is " + quoteForMessage(text) +
+                             ", not an integer in [" + std::to_string(min) + ", " +
+                             std::to_string(max) + "]");
+  return value;
 }
 
 } // namespace kiln::rt

@@ -4,6 +4,9 @@
 // path:line:column.
 #include "kiln/runtime/io/Dataset.h"
 
+#include "Files.h"
+#include "core/SysError.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -34,12 +37,15 @@ public:
   StatusOr<Dataset> read();
 
 private:
+  /// The path as messages show it (escaped, so a strange name cannot garble them).
+  std::string where() const { return escapeForMessage(path_, 4096); }
   Status error(const std::string &what) const {
-    return Status::error(StatusCode::kInvalidArgument, path_ + ": " + what);
+    return Status::error(StatusCode::kInvalidArgument, where() + ": " + what);
   }
   Status errorAt(size_t column, const std::string &what) const {
-    return Status::error(StatusCode::kInvalidArgument, path_ + ":" + std::to_string(line_) + ":" +
-                                                           std::to_string(column) + ": " + what);
+    return Status::error(StatusCode::kInvalidArgument, where() + ":" + std::to_string(line_) +
+                                                           ":" + std::to_string(column) + ": " +
+                                                           what);
   }
   StatusOr<std::string> readFile() const;
   bool blank(char c) const { return (c == ' ' || c == '\t') && c != options_.delimiter; }
@@ -59,33 +65,20 @@ private:
 };
 
 StatusOr<std::string> CsvReader::readFile() const {
-  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  auto failure = [&] {
-    int err = errno ? errno : EIO;
-    return Status::error(err == ENOENT ? StatusCode::kNotFound : StatusCode::kUnavailable,
-                         path_ + ": " + std::strerror(err));
-  };
-  if (fd < 0)
-    return failure();
+  KILN_ASSIGN_OR_RETURN(detail::RegularFile file, detail::openRegularFile(path_, where()));
   std::string bytes;
-  struct stat info;
-  if (::fstat(fd, &info) == 0 && info.st_size > 0)
-    bytes.reserve(size_t(info.st_size));
+  bytes.reserve(size_t(file.size));
   char chunk[1 << 16];
   while (true) {
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    ssize_t n = ::read(file.fd.get(), chunk, sizeof chunk);
     if (n < 0 && errno == EINTR)
       continue;
-    if (n < 0) {
-      Status status = failure();
-      ::close(fd);
-      return status;
-    }
+    if (n < 0)
+      return detail::sysError(errno, where());
     if (n == 0)
       break;
     bytes.append(chunk, size_t(n));
   }
-  ::close(fd);
   return bytes;
 }
 
@@ -115,8 +108,8 @@ Status CsvReader::split(std::string_view row) {
       while (p < row.size() && blank(row[p]))
         ++p;
       if (p < row.size() && row[p] != options_.delimiter)
-        return errorAt(p + 1, "unexpected '" + std::string(1, row[p]) +
-                                  "' after the closing quote of field " +
+        return errorAt(p + 1, "unexpected " + quoteForMessage(row.substr(p, 1)) +
+                                  " after the closing quote of field " +
                                   std::to_string(fields_.size() + 1));
     } else {
       size_t start = p;
@@ -154,7 +147,7 @@ Status CsvReader::parseRow(size_t rowEnd) {
                        (expected_ == 1 ? " is" : " are") + " expected (as on line " +
                        std::to_string(firstLine_) + ")");
   // The messages are built on the error paths only: this loop runs once per number.
-  auto quoted = [](const Field &field) { return "'" + std::string(field.text) + "'"; };
+  auto quoted = [](const Field &field) { return quoteForMessage(field.text); };
   auto which = [](size_t f) { return "field " + std::to_string(f + 1); };
   for (size_t f = 0; f < fields_.size(); ++f) {
     const Field &field = fields_[f];
@@ -175,6 +168,11 @@ Status CsvReader::parseRow(size_t rowEnd) {
           (labelType_ == DType::I32 && (label < INT32_MIN || label > INT32_MAX)))
         return errorAt(field.column, "label " + quoted(field) + " (" + which(f) +
                                          ") does not fit in " + std::string(dtypeName(labelType_)));
+      if (options_.classes > 0 && (label < 0 || label >= options_.classes))
+        return errorAt(field.column, "label " + quoted(field) + " (" + which(f) +
+                                         ") is outside [0, " + std::to_string(options_.classes) +
+                                         "), the " + std::to_string(options_.classes) +
+                                         " classes");
       labels_.push_back(label);
       continue;
     }

@@ -52,6 +52,12 @@ StatusOr<Dataset> loadIdxDataset(const std::string &dir, const std::string &pref
                                  DType labelType) {
   KILN_RETURN_IF_ERROR(checkLabelType(labelType));
   namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    return Status::error(StatusCode::kInvalidArgument,
+                         quoteForMessage(dir, 4096) +
+                             " is not a directory (an IDX dataset is a directory of "
+                             "PREFIX-images-idx3-ubyte[.gz] and PREFIX-labels-idx1-ubyte[.gz])");
   auto find = [&](const std::string &stem) {
     for (const char *suffix : {".gz", ""})
       if (fs::exists(dir + "/" + stem + suffix))

@@ -2,6 +2,8 @@
 // IDX reader: big-endian header, then the elements; zlib reads plain and gzip files alike.
 #include "kiln/runtime/io/Idx.h"
 
+#include "Files.h"
+
 #include <zlib.h>
 
 #include <cerrno>
@@ -12,16 +14,20 @@
 namespace kiln::rt {
 namespace {
 
+std::string context(const std::string &path) { return "IDX file " + quoteForMessage(path, 4096); }
+
 Status error(StatusCode code, const std::string &path, const std::string &what) {
-  return Status::error(code, "IDX file '" + path + "': " + what);
+  return Status::error(code, context(path) + ": " + what);
 }
 
 /// Reads the whole (decompressed) file; gzread passes uncompressed files through.
 StatusOr<std::vector<unsigned char>> readAll(const std::string &path) {
-  gzFile file = gzopen(path.c_str(), "rb");
+  // zlib would open a FIFO and wait for a writer; only a regular file gets that far.
+  KILN_ASSIGN_OR_RETURN(detail::RegularFile regular, detail::openRegularFile(path, context(path)));
+  gzFile file = gzdopen(regular.fd.get(), "rb");
   if (!file)
-    return error(errno == ENOENT ? StatusCode::kNotFound : StatusCode::kUnavailable, path,
-                 std::strerror(errno ? errno : EIO));
+    return error(StatusCode::kResourceExhausted, path, "cannot set up decompression");
+  regular.fd.release(); // gzclose closes it now
   std::unique_ptr<gzFile_s, int (*)(gzFile)> closer(file, gzclose);
   std::vector<unsigned char> bytes;
   unsigned char chunk[1 << 16];

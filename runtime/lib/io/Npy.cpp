@@ -67,7 +67,7 @@ public:
         KILN_ASSIGN_OR_RETURN(header.shape, parseShape());
         seenShape = true;
       } else {
-        return error("unexpected or repeated key '" + key + "'");
+        return error("unexpected or repeated key " + quoteForMessage(key));
       }
       if (!peek('}'))
         KILN_RETURN_IF_ERROR(expect(','));
@@ -85,7 +85,7 @@ private:
   Status error(const std::string &what) const {
     return Status::error(StatusCode::kInvalidArgument,
                          "malformed header (" + what + " at offset " + std::to_string(pos_) +
-                             " of \"" + std::string(text_.substr(0, 200)) + "\")");
+                             " of " + quoteForMessage(text_) + ")");
   }
 
   void skipSpace() {
@@ -160,10 +160,10 @@ StatusOr<DType> dtypeForDescr(const std::string &descr) {
       return type.dtype;
   if (!descr.empty() && descr[0] == '>')
     return Status::error(StatusCode::kUnimplemented,
-                         "big-endian data ('" + descr + "') is not supported");
+                         "big-endian data (" + quoteForMessage(descr) + ") is not supported");
   return Status::error(StatusCode::kUnimplemented,
-                       "unsupported dtype '" + descr +
-                           "' (supported: <f4, <f8, <f2, <i4, <i8, |i1, |b1)");
+                       "unsupported dtype " + quoteForMessage(descr) +
+                           " (supported: <f4, <f8, <f2, <i4, <i8, |i1, |b1)");
 }
 
 StatusOr<std::string_view> descrForDType(DType dtype) {
@@ -260,16 +260,10 @@ std::string headerBytes(std::string_view descr, const std::vector<int64_t> &shap
 } // namespace
 
 StatusOr<Tensor> loadNpy(const std::string &path) {
-  const std::string context = "cannot load .npy file '" + path + "'";
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0)
-    return detail::sysError(errno, context);
-  struct stat info;
-  if (::fstat(file.get(), &info) != 0)
-    return detail::sysError(errno, context);
-  if (!S_ISREG(info.st_mode))
-    return Status::error(StatusCode::kInvalidArgument, context + ": not a regular file");
-  uint64_t fileSize = static_cast<uint64_t>(info.st_size);
+  const std::string context = "cannot load .npy file " + quoteForMessage(path, 4096);
+  KILN_ASSIGN_OR_RETURN(detail::RegularFile opened, detail::openRegularFile(path, context));
+  const FileDescriptor &file = opened.fd;
+  uint64_t fileSize = opened.size;
 
   uint64_t dataOffset = 0;
   KILN_ASSIGN_OR_RETURN(Header header, readHeader(file.get(), fileSize, context, dataOffset));
@@ -305,7 +299,7 @@ StatusOr<Tensor> loadNpy(const std::string &path) {
 }
 
 Status saveNpy(const std::string &path, const TensorView &tensor) {
-  const std::string context = "cannot save .npy file '" + path + "'";
+  const std::string context = "cannot save .npy file " + quoteForMessage(path, 4096);
   StatusOr<std::string_view> descr = descrForDType(tensor.dtype);
   if (!descr.ok())
     return withContext(descr.status(), context);

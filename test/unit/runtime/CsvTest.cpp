@@ -142,8 +142,32 @@ TEST(Csv, MissingAndEmptyFiles) {
   std::string header = write(dir, "header.csv", "\nlabel,x\n\n");
   expectError(loadCsvDataset(header, DType::I64).status(), StatusCode::kInvalidArgument,
               header + ": no data rows after the header on line 2");
-  expectError(loadCsvDataset(dir.path(), DType::I64).status(), StatusCode::kUnavailable,
-              dir.path() + ": ");
+  expectError(loadCsvDataset(dir.path(), DType::I64).status(), StatusCode::kInvalidArgument,
+              dir.path() + ": is a directory");
+}
+
+TEST(Csv, LabelsOutsideTheClassesAreLocated) {
+  TempDir dir;
+  std::string path = write(dir, "classes.csv", "label,a\n0,1\n2,1\n 3,1\n");
+  CsvOptions options;
+  options.classes = 3;
+  expectError(loadCsvDataset(path, DType::I64, options).status(), StatusCode::kInvalidArgument,
+              path + ":4:2: label '3' (field 1) is outside [0, 3), the 3 classes");
+  std::string negative = write(dir, "negative.csv", "0,1\n-1,1\n");
+  expectError(loadCsvDataset(negative, DType::I32, options).status(),
+              StatusCode::kInvalidArgument, negative + ":2:1: label '-1' (field 1) is outside");
+  // Without a class count any integer is a label, as before.
+  options.classes = 0;
+  EXPECT_TRUE(loadCsvDataset(path, DType::I64, options).ok());
+}
+
+TEST(Csv, BinaryCellsAreEscapedAndCut) {
+  TempDir dir;
+  std::string path = write(dir, "binary.csv", "1,2\n1,\x01\xff" + std::string(300, 'z') + "\n");
+  Status status = loadCsvDataset(path, DType::I64).status();
+  expectError(status, StatusCode::kInvalidArgument, ":2:3: field 2 is '\\x01\\xff",
+              "... (302 bytes), not a number");
+  EXPECT_EQ(std::string(status.message()).find('\x01'), std::string::npos);
 }
 
 TEST(Csv, ReportsEveryContentErrorWithLineAndColumn) {

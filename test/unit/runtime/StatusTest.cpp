@@ -52,6 +52,17 @@ TEST(Status, EveryCodeHasAName) {
     EXPECT_NE(statusCodeName(code), "UNKNOWN");
 }
 
+TEST(Status, QuoteForMessageEscapesAndCuts) {
+  EXPECT_EQ(quoteForMessage("abc"), "'abc'");
+  EXPECT_EQ(quoteForMessage(std::string("a\0b\n\x93'\\", 7)), "'a\\x00b\\n\\x93\\'\\\\'");
+  EXPECT_EQ(escapeForMessage("tab\there"), "tab\\there");
+  std::string longText(5000, 'x');
+  EXPECT_EQ(quoteForMessage(longText), "'" + std::string(200, 'x') + "'... (5000 bytes)");
+  EXPECT_EQ(escapeForMessage(longText, 3), "xxx... (5000 bytes)");
+  // Exactly at the limit nothing is cut.
+  EXPECT_EQ(quoteForMessage(std::string(200, 'y')), "'" + std::string(200, 'y') + "'");
+}
+
 TEST(StatusOr, HoldsValue) {
   StatusOr<int> value = 42;
   ASSERT_TRUE(value.ok());

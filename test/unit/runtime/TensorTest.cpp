@@ -42,9 +42,9 @@ TEST(Tensor, RankZeroAndEmpty) {
 
 TEST(Tensor, RejectsNegativeExtent) {
   expectError(Tensor::allocate(DType::F32, {2, -1}).status(), StatusCode::kInvalidArgument,
-              "negative", "[2, ?]");
+              "negative", "[2, -1]");
   expectError(Tensor::allocate(DType::F32, {-5}).status(), StatusCode::kInvalidArgument,
-              "negative");
+              "negative", "[-5]");
 }
 
 TEST(Tensor, RejectsOverflow) {
@@ -92,6 +92,7 @@ TEST(Tensor, ShapeToString) {
   EXPECT_EQ(shapeToString({}), "[]");
   EXPECT_EQ(shapeToString({4}), "[4]");
   EXPECT_EQ(shapeToString({4, -1, 3}), "[4, ?, 3]");
+  EXPECT_EQ(extentsToString({4, -1, 3}), "[4, -1, 3]");
 }
 
 } // namespace

@@ -10,5 +10,6 @@
 #include "kiln/runtime/io/Dataset.h"    // IWYU pragma: export
 #include "kiln/runtime/io/Idx.h"        // IWYU pragma: export
 #include "kiln/runtime/io/Npy.h"        // IWYU pragma: export
+#include "kiln/runtime/io/TextFile.h"   // IWYU pragma: export
 
 #endif // KILN_RUNTIME_IO_H

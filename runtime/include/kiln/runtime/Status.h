@@ -3,6 +3,7 @@
 #ifndef KILN_RUNTIME_STATUS_H
 #define KILN_RUNTIME_STATUS_H
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,15 @@ enum class StatusCode : uint8_t {
 
 /// The upper-case name of `code`, e.g. "INVALID_ARGUMENT".
 std::string_view statusCodeName(StatusCode code);
+
+/// `text` as it may appear inside an error message, whatever bytes a file held: a backslash,
+/// a quote and every byte outside printable ASCII escaped (\\, \', \n, \t, \r, \xNN), and
+/// only the first `limit` bytes kept, followed by "... (N bytes)" when more were cut. A
+/// message then stays one readable line however long or binary the data it echoes.
+std::string escapeForMessage(std::string_view text, size_t limit = 200);
+
+/// escapeForMessage(text, limit) in single quotes: 'abc', or 'abc'... (5000 bytes).
+std::string quoteForMessage(std::string_view text, size_t limit = 200);
 
 /// The result of an operation that returns no value. OK costs one null pointer, so the
 /// success path never allocates; an error carries a code and a message.

@@ -36,6 +36,10 @@ StatusOr<size_t> checkedByteSize(DType dtype, const std::vector<int64_t> &shape)
 /// "[4, 3]" ("[]" for rank 0); a dynamic extent (-1) prints as "?".
 std::string shapeToString(const std::vector<int64_t> &shape);
 
+/// "[4, -1]": every extent as its number. For messages about invalid shapes, where a -1 is
+/// an error to show, not a dynamic dimension.
+std::string extentsToString(const std::vector<int64_t> &shape);
+
 /// An owning host tensor: 64-byte aligned, zero-initialised storage. Move-only, so ownership
 /// is always visible in the types.
 class Tensor {

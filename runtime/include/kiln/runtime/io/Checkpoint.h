@@ -17,6 +17,7 @@ namespace kiln::rt {
 struct Checkpoint {
   std::vector<std::pair<std::string, Tensor>> tensors; ///< in file order
   std::map<std::string, std::string> metadata;
+  std::string path; ///< the file it was loaded from, for messages
 };
 
 /// Writes `tensors` and `metadata` to `path` as a safetensors file: an 8-byte little-endian
@@ -28,9 +29,21 @@ Status saveCheckpoint(const std::string &path,
                       const std::vector<std::pair<std::string, TensorView>> &tensors,
                       const std::map<std::string, std::string> &metadata);
 
-/// Reads a checkpoint written by saveCheckpoint. Errors name the path: kNotFound, or
-/// kDataLoss for a truncated file, a malformed header or a checksum mismatch.
+/// Reads a checkpoint written by saveCheckpoint. Errors name the path: kNotFound;
+/// kInvalidArgument for a directory or another file that is not a regular one; kDataLoss for
+/// a truncated file, a malformed header, tensors whose byte ranges do not tile the data
+/// exactly (a gap, an overlap, a range that disagrees with the dtype and shape or runs past
+/// the end, bytes after the last tensor) or a checksum mismatch.
 StatusOr<Checkpoint> loadCheckpoint(const std::string &path);
+
+/// The metadata value `key`; kDataLoss "checkpoint 'PATH' has no metadata 'KEY'" when absent.
+StatusOr<std::string> checkpointMetadata(const Checkpoint &checkpoint, const std::string &key);
+
+/// The metadata value `key` as a decimal integer in [min, max]: digits only, after an
+/// optional '-' ("abc", "+5", " 5", "1e23", "5.0" and values outside the range are refused).
+/// kDataLoss naming the checkpoint, the key and the value otherwise.
+StatusOr<int64_t> checkpointInteger(const Checkpoint &checkpoint, const std::string &key,
+                                    int64_t min, int64_t max);
 
 } // namespace kiln::rt
 

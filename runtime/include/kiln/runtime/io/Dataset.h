@@ -52,6 +52,9 @@ struct CsvOptions {
   int labelColumn = 0;
   CsvHeader header = CsvHeader::kAuto;
   char delimiter = ',';
+  /// When positive, every label must be in [0, classes): one outside is an error located
+  /// at its field, rather than an index compiled code would read another row's memory with.
+  int64_t classes = 0;
 };
 
 /// Reads a numeric CSV file: one example per row, every column but the label a feature (f32),
@@ -61,12 +64,13 @@ struct CsvOptions {
 /// UTF-8 byte-order mark are skipped. Numbers are read with std::from_chars (decimal or
 /// exponent notation; not NaN or infinity).
 ///
-/// Errors: kNotFound "PATH: No such file or directory" (kUnavailable for other open/read
-/// failures); kInvalidArgument for everything wrong with the content, located as
+/// Errors: kNotFound "PATH: No such file or directory" (other open/read failures as their
+/// errno maps; a directory, FIFO or device is kInvalidArgument "PATH: is a directory" or
+/// "PATH: is not a regular file", never waited on); kInvalidArgument for everything wrong with the content, located as
 /// "PATH:LINE:COLUMN: ..." (1-based line, 1-based byte column of the offending field; for a
 /// row with too few fields, the end of the row): a field that is not a number (or not a
 /// finite f32), a row with N fields where M are expected, a label that is not an integer (or
-/// does not fit `labelType`), a label column outside the row, an unterminated quote; and
+/// does not fit `labelType`, or lies outside [0, options.classes)), a label column outside the row, an unterminated quote; and
 /// "PATH: ..." for an empty file, a header without data rows, or a file with no column
 /// besides the label.
 StatusOr<Dataset> loadCsvDataset(const std::string &path, DType labelType,
