@@ -17,7 +17,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
     -DKILN_SANITIZE=address,undefined
 fi
-cmake --build "$build" --target KilnRuntimeTests kiln-compile kiln-optimizer-check \
+cmake --build "$build" --target KilnRuntimeTests kiln-compile kiln-run kiln-optimizer-check \
   kiln-golden-check kiln-grad-check kiln-random-check kiln-frugal-check \
   kiln-fuzz-replay-npy kiln-fuzz-replay-idx kiln-fuzz-replay-csv kiln-fuzz-replay-checkpoint \
   kiln-fuzz-replay-session kiln-fuzz-replay-parse kiln-fuzz-replay-pipeline
@@ -25,7 +25,9 @@ cmake --build "$build" --target KilnRuntimeTests kiln-compile kiln-optimizer-che
 # LLVM and MLIR keep some allocations to the end of a process on purpose; the runtime's own
 # leaks are still reported.
 printf 'leak:libLLVM.so\nleak:libMLIR.so\n' >"$build/lsan.supp"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+# allocator_may_return_null: a huge allocation must fail as it does without ASan, since the
+# runtime reports it (Tensor::allocate's kResourceExhausted) rather than dying.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$build/lsan.supp
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 /usr/lib/llvm-22/bin/lit -sv "$build/test/unit" "$build/test/e2e" "$build/test/fuzz"
