@@ -8,7 +8,7 @@ build=${KILN_BUILD_DIR:-$root/build}
 
 packages=(
   cmake ninja-build ccache g++ python3 python3-pip zlib1g-dev libzstd-dev
-  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 libclang-rt-22-dev
   libdnnl-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   liblapacke-dev libopenblas-dev libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev dataset-fashion-mnist

@@ -235,7 +235,9 @@ StatusOr<Dataset> CsvReader::read() {
         continue;
       }
       // Room for every remaining line, so the vectors grow once.
-      size_t lines = size_t(std::count(text.begin() + long(pos), text.end(), '\n')) + 2;
+      // After a last row without a newline, pos is one past the end of the text.
+      size_t lines =
+          size_t(std::count(text.begin() + long(std::min(pos, text.size())), text.end(), '\n')) + 2;
       features_.reserve(lines * (expected_ - 1));
       labels_.reserve(lines);
     }

@@ -8,7 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace kiln::rt {
@@ -81,10 +83,24 @@ int elementSize(int type) {
   }
 }
 
-template <class T> void convert(Tensor &out, const unsigned char *data, int type, double scale) {
+/// Converts the payload into `out`; false (with `bad` the offending index) when an element
+/// read as an integer type is not a number or out of its range, where the cast is undefined.
+template <class T>
+bool convert(Tensor &out, const unsigned char *data, int type, double scale, int64_t &bad) {
   T *dst = out.data<T>();
-  for (int64_t i = 0; i < out.numel(); ++i)
-    dst[i] = static_cast<T>(element(data, type, i) * scale);
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    double value = element(data, type, i) * scale;
+    if constexpr (std::is_integral_v<T>) {
+      // Both bounds are exact doubles (-2^k and 2^k); NaN fails the comparison.
+      if (!(value >= double(std::numeric_limits<T>::min()) &&
+            value < -double(std::numeric_limits<T>::min()))) {
+        bad = i;
+        return false;
+      }
+    }
+    dst[i] = static_cast<T>(value);
+  }
+  return true;
 }
 
 } // namespace
@@ -115,12 +131,16 @@ StatusOr<Tensor> loadIdx(const std::string &path, DType as, double scale) {
                      std::to_string(expected));
   KILN_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(as, shape));
   const unsigned char *data = bytes.data() + headerSize;
-  switch (as) {
-  case DType::F32: convert<float>(out, data, type, scale); break;
-  case DType::F64: convert<double>(out, data, type, scale); break;
-  case DType::I32: convert<int32_t>(out, data, type, scale); break;
-  default: convert<int64_t>(out, data, type, scale); break;
-  }
+  int64_t bad = 0;
+  bool converted = as == DType::F32   ? convert<float>(out, data, type, scale, bad)
+                   : as == DType::F64 ? convert<double>(out, data, type, scale, bad)
+                   : as == DType::I32 ? convert<int32_t>(out, data, type, scale, bad)
+                                      : convert<int64_t>(out, data, type, scale, bad);
+  if (!converted)
+    return error(StatusCode::kInvalidArgument, path,
+                 "element " + std::to_string(bad) + " (" +
+                     std::to_string(element(data, type, bad) * scale) + ") does not fit in " +
+                     std::string(dtypeName(as)));
   return out;
 }
 

@@ -104,9 +104,10 @@ template <typename T> void frugalSvd(const int64_t *params, void *const *buffers
   if (*step == 0 || *step >= c.update_gap) {
     if (r > 0)
       project(g, rows, cols, r, right, proj);
-    std::memset(m, 0, sizeof(T) * stateSize);
+    // fill_n, not memset: at rank 0 the state is empty and its buffer may be null.
+    std::fill_n(m, stateSize, T(0));
     if (adam)
-      std::memset(v, 0, sizeof(T) * stateSize);
+      std::fill_n(v, stateSize, T(0));
     *step = 0;
   }
   *step += 1;

@@ -129,6 +129,16 @@ TEST(Csv, IntegralLabelsInAnySpelling) {
   EXPECT_EQ(labelsOf(*d), (std::vector<int64_t>{3, 2, 10, 0}));
 }
 
+// Found by the csv fuzz target: a header-less file whose only row has no newline made the
+// reader count newlines from one past the end of the text.
+TEST(Csv, LastRowWithoutNewline) {
+  TempDir dir;
+  auto loaded = loadCsvDataset(write(dir, "one.csv", "1,2.5"), DType::I64);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().toString();
+  EXPECT_EQ(loaded->count, 1);
+  EXPECT_FLOAT_EQ(loaded->features.data<float>()[0], 2.5f);
+}
+
 TEST(Csv, MissingAndEmptyFiles) {
   TempDir dir;
   expectError(loadCsvDataset(dir.file("absent.csv"), DType::I64).status(), StatusCode::kNotFound,

@@ -99,6 +99,22 @@ TEST(Idx, ReportsEveryKindOfBadFile) {
               "bf16");
 }
 
+// Found by the idx fuzz target: casting such a value to an integer is undefined behaviour.
+TEST(Idx, RefusesValuesThatDoNotFitAnIntegerType) {
+  TempDir dir;
+  std::string path = dir.file("wide");
+  // f64 3e9 fits i64 but not i32; f32 NaN fits no integer type.
+  writeFile(path, idx(0x0E, {1}, {0x41, 0xE6, 0x5A, 0x0B, 0xC0, 0, 0, 0}), false);
+  ASSERT_TRUE(loadIdx(path, DType::I64).ok());
+  expectError(loadIdx(path, DType::I32).status(), StatusCode::kInvalidArgument,
+              "element 0 (3000000000", "does not fit in i32");
+  std::string nan = dir.file("nan");
+  writeFile(nan, idx(0x0D, {2}, {0, 0, 0, 0, 0x7F, 0xC0, 0, 0}), false);
+  expectError(loadIdx(nan, DType::I64).status(), StatusCode::kInvalidArgument,
+              "element 1 (nan) does not fit in i64");
+  EXPECT_TRUE(loadIdx(nan, DType::F32).ok());
+}
+
 TEST(Idx, ReadsDebianFashionMnist) {
   const std::string root = "/usr/share/datasets/fashion-mnist/";
   if (!std::filesystem::exists(root + "t10k-labels-idx1-ubyte.gz"))

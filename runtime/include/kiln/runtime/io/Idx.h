@@ -16,7 +16,8 @@ namespace kiln::rt {
 /// detected from the content, not the name. Errors name the path: kNotFound for a missing
 /// file, kInvalidArgument for a bad magic number or an element type other than unsigned or
 /// signed bytes, 16/32-bit integers, f32 or f64, kDataLoss for truncated data or trailing
-/// bytes, kInvalidArgument for an unsupported `as`.
+/// bytes, kInvalidArgument for an unsupported `as` or, when `as` is an integer type, an element
+/// (times `scale`) that is not a number or does not fit in it.
 StatusOr<Tensor> loadIdx(const std::string &path, DType as, double scale = 1.0);
 
 } // namespace kiln::rt

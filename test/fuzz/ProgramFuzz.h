@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the parse and pipeline fuzz targets share: a context with every dialect kiln-compile
+// registers, and parsing an input as a program the way the text frontend does.
+#ifndef KILN_TEST_FUZZ_PROGRAMFUZZ_H
+#define KILN_TEST_FUZZ_PROGRAMFUZZ_H
+
+#include "kiln/Pipelines/Pipelines.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cstdint>
+#include <memory>
+
+namespace kiln::fuzz {
+
+/// A context shared by successive inputs (creating one and loading its dialects costs more
+/// than most inputs), replaced every so often: it never forgets a type or attribute, so one
+/// that lived for millions of inputs would grow without bound.
+inline mlir::MLIRContext &programContext() {
+  static std::unique_ptr<mlir::MLIRContext> context;
+  static unsigned uses = 0;
+  if (!context || ++uses % 1000 == 0) {
+    context.reset();
+    mlir::DialectRegistry registry;
+    kiln::registerKilnDialects(registry);
+    context = std::make_unique<mlir::MLIRContext>(registry);
+    // One thread, so a crash reproduces from its input alone.
+    context->disableMultithreading();
+    context->printOpOnDiagnostic(false);
+  }
+  return *context;
+}
+
+/// An input parsed and verified as loadTextProgram does, in programContext(). Diagnostics are
+/// dropped while it lives (a rejected program is the common, correct outcome), including
+/// those of the passes its user runs.
+struct ParsedProgram {
+  ParsedProgram(const uint8_t *data, size_t size)
+      : context(programContext()), quiet(&context, [](mlir::Diagnostic &) {}) {
+    sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(
+            llvm::StringRef(reinterpret_cast<const char *>(data), size), "fuzz.mlir"),
+        llvm::SMLoc());
+    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, mlir::ParserConfig(&context));
+  }
+
+  mlir::MLIRContext &context;
+  mlir::ScopedDiagnosticHandler quiet;
+  llvm::SourceMgr sourceMgr;
+  mlir::OwningOpRef<mlir::ModuleOp> module; ///< null when the input is not a valid program
+};
+
+} // namespace kiln::fuzz
+
+#endif // KILN_TEST_FUZZ_PROGRAMFUZZ_H
