@@ -2,6 +2,7 @@
 // kiln-run: compile (or load) a kiln program and call one of its entry points on tensors
 // read from .npy files or generated from a seed, for one or many steps.
 #include "Train.h"
+#include "WaitPolicy.h"
 #include "kiln/Tools/Driver.h"
 #include "kiln/runtime/Heap.h"
 #include "kiln/runtime/InitSpec.h"
@@ -283,6 +284,8 @@ void initializeState(Session &session, const Function &init, const Function &ste
 }
 
 int main(int argc, char **argv) {
+  // Before anything else: OpenMP's wait policy can only be chosen before its threads start.
+  kiln::run::chooseWaitPolicy(argv);
   CLI::App app{"kiln-run: compile or load a kiln program and run one of its entry points"};
   std::string program, entry;
   std::vector<std::string> inputArgs;
