@@ -4,6 +4,7 @@
 #include "Train.h"
 
 #include "kiln/runtime/io/Checkpoint.h"
+#include "kiln/runtime/io/DataLoader.h"
 #include "kiln/runtime/io/Dataset.h"
 #include "kiln/runtime/io/TextFile.h"
 
@@ -58,10 +59,7 @@ int labelsInputOf(const Function &fn) {
 
 /// The data inputs of an entry point, checked against the dataset: one batch ("images",
 /// "labels"), or the `prefix`ed one of a bilevel search step ("val_images", "val_labels").
-struct Batch {
-  int images = -1, labels = -1;
-  int64_t size = 0;
-};
+using Batch = BatchInputs;
 
 /// Whether `fn` takes a second, "val_"-prefixed batch.
 bool takesValBatch(const Function &fn) {
@@ -73,48 +71,16 @@ bool takesValBatch(const Function &fn) {
 
 bool findBatch(const Function &fn, const Dataset &data, Batch &batch,
                const std::string &prefix = "") {
-  for (size_t i = 0; i < fn.inputs().size(); ++i) {
-    if (fn.inputs()[i].data == prefix + "images")
-      batch.images = int(i);
-    if (fn.inputs()[i].data == prefix + "labels")
-      batch.labels = int(i);
-  }
-  if (batch.images < 0 || batch.labels < 0)
-    return report(fmt::format("@{} needs one argument with kiln.data = \"{}images\" and one "
-                              "with kiln.data = \"{}labels\"",
-                              fn.name(), prefix, prefix)),
-           false;
-  const std::vector<int64_t> &shape = fn.inputs()[batch.images].shape;
-  if (shape.empty() || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; }))
-    return report(fmt::format("@{}: the images input needs a static [batch, ...] shape",
-                              fn.name())),
-           false;
-  batch.size = shape[0];
-  int64_t features = 1;
-  for (size_t d = 1; d < shape.size(); ++d)
-    features *= shape[d];
-  if (features != data.numFeatures)
-    return report(fmt::format("@{} takes {} features per example, the dataset has {}",
-                              fn.name(), features, data.numFeatures)),
-           false;
-  if (fn.inputs()[batch.labels].shape != std::vector<int64_t>{batch.size})
-    return report(fmt::format("@{}: labels must be a [{}] tensor", fn.name(), batch.size)),
-           false;
+  StatusOr<BatchInputs> found = findBatchInputs(fn, data, prefix);
+  if (!found.ok())
+    return report(std::string(found.status().message())), false;
+  batch = *found;
   return true;
 }
 
 void fillBatch(const Dataset &data, const std::vector<int64_t> &order, int64_t first,
                const Batch &batch, const TensorView &images, const TensorView &labels) {
-  float *x = static_cast<float *>(images.data);
-  for (int64_t r = 0; r < batch.size; ++r) {
-    int64_t i = order[first + r];
-    std::memcpy(x + r * data.numFeatures, data.features.data<float>() + i * data.numFeatures,
-                data.numFeatures * sizeof(float));
-    if (labels.dtype == DType::I64)
-      static_cast<int64_t *>(labels.data)[r] = data.label(i);
-    else
-      static_cast<int32_t *>(labels.data)[r] = int32_t(data.label(i));
-  }
+  kiln::rt::fillBatch(data, order.data() + first, batch, images, labels);
 }
 
 /// Buffers for the results an entry point does not compute in place.
@@ -143,6 +109,16 @@ bool makeOutputs(const Function &fn, Outputs &out) {
            false;
   return true;
 }
+
+/// An @eval_step ready to call: its session, batch, data buffers and results.
+struct EvalRunner {
+  Session *session;
+  const Function *eval;
+  Batch batch;
+  std::vector<Tensor> data;
+  std::vector<TensorView> views;
+  Outputs out;
+};
 
 double scalar(const Tensor &t) {
   switch (t.dtype()) {
@@ -467,6 +443,33 @@ SearchState searchState(const Function &fn, const std::vector<Tensor> &state) {
   return s;
 }
 
+bool countExamples(const TrainOptions &options, ExampleCounts &counts) {
+  // The same loading and splitting as train(), with labels read wide and unchecked: only
+  // the counts matter, and train() reports what is wrong with the labels.
+  const bool csv = isCsvPath(options.trainData);
+  auto load = [&](const std::string &where, const std::string &idxPrefix) -> StatusOr<Dataset> {
+    return csv ? loadCsvDataset(where, DType::I64) : loadIdxDataset(where, idxPrefix, DType::I64);
+  };
+  StatusOr<Dataset> trainData = load(options.trainData, "train");
+  if (!trainData.ok())
+    return report(std::string(trainData.status().message())), false;
+  counts.train = trainData->count;
+  if (options.valSplit) {
+    auto parts = splitDataset(*trainData, *options.valSplit, options.seed);
+    if (!parts.ok())
+      return report("--val-split: " + std::string(parts.status().message())), false;
+    counts.train = parts->first.count;
+    counts.eval.push_back(parts->second.count);
+  }
+  if (!csv || !options.testData.empty()) {
+    StatusOr<Dataset> test = load(csv ? options.testData : options.trainData, "t10k");
+    if (!test.ok())
+      return report(std::string(test.status().message())), false;
+    counts.eval.push_back(test->count);
+  }
+  return true;
+}
+
 bool train(Session &session, const Function &trainFn, const Function *evalFn,
            std::vector<Tensor> &state, const TrainOptions &options) {
   const bool csv = isCsvPath(options.trainData);
@@ -582,35 +585,23 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                  trainFn.name(), i, fmt::format("{}[{}]", dtypeName(r.dtype), fmt::join(r.shape, "x")));
   }
 
-  // @eval_step shares @train_step's leading (parameter) inputs and has its own batch.
-  Batch evalBatch;
-  std::vector<Tensor> evalData;
-  std::vector<TensorView> evalViews;
-  Outputs evalOut;
-  if (evalFn) {
-    for (const EvalSet &set : evalSets) {
-      if (!set.evaluated)
-        continue;
-      if (!findBatch(*evalFn, set.data, evalBatch) ||
-          !checkLabels(set.data, *evalFn, labelsInputOf(*evalFn)))
-        return false;
-      if (set.data.count < evalBatch.size)
-        return report(fmt::format("{}: {} {} examples, fewer than one @{} batch of {}",
-                                  set.data.source, set.data.count, set.name, evalFn->name(),
-                                  evalBatch.size)),
-               false;
-    }
-    if (!makeOutputs(*evalFn, evalOut))
+  // @eval_step shares @train_step's leading (parameter) inputs and has its own batch; the
+  // last partial batch of a set runs in an @eval_step compiled for its size (options.tails).
+  std::vector<EvalRunner> runners; // [0]: @eval_step itself
+  auto addRunner = [&](Session &where, const Function &fn) {
+    EvalRunner runner{&where, &fn};
+    Batch &evalBatch = runner.batch;
+    if (!findBatch(fn, evalSets.front().data, evalBatch) || !makeOutputs(fn, runner.out))
       return false;
     size_t shared = 0;
-    for (size_t i = 0; i < evalFn->inputs().size(); ++i) {
-      const InputSpec &spec = evalFn->inputs()[i];
+    for (size_t i = 0; i < fn.inputs().size(); ++i) {
+      const InputSpec &spec = fn.inputs()[i];
       if (!spec.data.empty()) {
         auto t = Tensor::allocate(spec.dtype, spec.shape);
         if (!t.ok())
           return report(std::string(t.status().message())), false;
-        evalViews.push_back(t->view());
-        evalData.push_back(std::move(*t));
+        runner.views.push_back(t->view());
+        runner.data.push_back(std::move(*t));
         continue;
       }
       if (shared >= views.size() || trainFn.inputs()[shared].data.size() ||
@@ -618,28 +609,74 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
           trainFn.inputs()[shared].shape != spec.shape)
         return report(fmt::format("@{} input {} must be @{} input {} (its leading inputs are "
                                   "the parameters)",
-                                  evalFn->name(), i, trainFn.name(), shared)),
+                                  fn.name(), i, trainFn.name(), shared)),
                false;
-      evalViews.push_back(views[shared++]);
+      runner.views.push_back(views[shared++]);
+    }
+    runners.push_back(std::move(runner));
+    return true;
+  };
+  if (evalFn && std::any_of(evalSets.begin(), evalSets.end(),
+                            [](const EvalSet &set) { return set.evaluated; })) {
+    if (!addRunner(session, *evalFn))
+      return false;
+    for (const EvalSet &set : evalSets) {
+      if (!set.evaluated)
+        continue;
+      if (!checkLabels(set.data, *evalFn, labelsInputOf(*evalFn)))
+        return false;
+      if (set.data.count < runners.front().batch.size)
+        return report(fmt::format("{}: {} {} examples, fewer than one @{} batch of {}",
+                                  set.data.source, set.data.count, set.name, evalFn->name(),
+                                  runners.front().batch.size)),
+               false;
+    }
+    for (const TailEval &tail : options.tails)
+      if (!addRunner(*tail.session, *tail.eval))
+        return false;
+    for (const EvalSet &set : evalSets) {
+      int64_t rest = set.data.count % runners.front().batch.size;
+      if (set.evaluated && rest &&
+          std::none_of(runners.begin(), runners.end(),
+                       [&](const EvalRunner &r) { return r.batch.size == rest; }))
+        fmt::print(stderr,
+                   "kiln-run: note: the last {} of the {} {} {} are not evaluated: @{} takes "
+                   "batches of {} (write the batch as ? and choose it with --batch, or pass a "
+                   "library compiled with --batch {} as --tail-library)\n",
+                   rest, set.data.count, set.name, set.noun, evalFn->name(),
+                   runners.front().batch.size, rest);
     }
   }
-  // Loss and accuracy of @eval_step over `data`, in order, whole batches only.
+  // Loss and accuracy of @eval_step over `data`, in order: whole batches, then the rest in
+  // the @eval_step compiled for its size, if there is one. The loss is the mean over the
+  // examples (each call's mean weighted by its batch).
   auto evaluate = [&](const Dataset &data, double &loss, double &accuracy, int64_t &evaluated) {
     std::vector<int64_t> order(data.count);
     std::iota(order.begin(), order.end(), 0);
     double lossTotal = 0, correct = 0;
-    for (int64_t first = 0; first + evalBatch.size <= data.count; first += evalBatch.size) {
-      fillBatch(data, order, first, evalBatch, evalViews[evalBatch.images],
-                evalViews[evalBatch.labels]);
-      if (Status st = session.call(*evalFn, evalViews, evalOut.views); !st.ok())
+    bool counted = true;
+    auto call = [&](EvalRunner &r, int64_t first) {
+      fillBatch(data, order, first, r.batch, r.views[r.batch.images], r.views[r.batch.labels]);
+      if (Status st = r.session->call(*r.eval, r.views, r.out.views); !st.ok())
         return report(std::string(st.message())), false;
-      lossTotal += scalar(evalOut.tensors[evalOut.loss]);
-      if (evalOut.correct >= 0)
-        correct += scalar(evalOut.tensors[evalOut.correct]);
-      evaluated += evalBatch.size;
-    }
-    loss = lossTotal / double(evaluated / evalBatch.size);
-    accuracy = evalOut.correct >= 0 ? correct / double(evaluated) : NAN;
+      lossTotal += scalar(r.out.tensors[r.out.loss]) * double(r.batch.size);
+      if (r.out.correct >= 0)
+        correct += scalar(r.out.tensors[r.out.correct]);
+      else
+        counted = false;
+      evaluated += r.batch.size;
+      return true;
+    };
+    EvalRunner &whole = runners.front();
+    int64_t first = 0;
+    for (; first + whole.batch.size <= data.count; first += whole.batch.size)
+      if (!call(whole, first))
+        return false;
+    for (EvalRunner &tail : runners)
+      if (first < data.count && tail.batch.size == data.count - first && !call(tail, first))
+        return false;
+    loss = lossTotal / double(evaluated);
+    accuracy = counted ? correct / double(evaluated) : NAN;
     return true;
   };
 

@@ -12,6 +12,13 @@
 
 namespace kiln::run {
 
+/// @eval_step compiled for another batch size (a library of its own): it scores the last,
+/// partial batch of an evaluation set of that size.
+struct TailEval {
+  rt::Session *session;
+  const rt::Function *eval;
+};
+
 struct TrainOptions {
   /// The training data: a directory of IDX files (Fashion-MNIST layout:
   /// train-images-idx3-ubyte[.gz], ..., t10k-... for the test set), or a .csv file (label in
@@ -35,7 +42,19 @@ struct TrainOptions {
   bool progress = true;
   std::string checkpointPath; ///< written (atomically) after every epoch; empty for none
   std::string resumePath;     ///< a checkpoint to continue from; empty to start afresh
+  /// For evaluation sets whose size is not a multiple of @eval_step's batch.
+  std::vector<TailEval> tails;
 };
+
+/// How many examples the options' data give each part of training: one epoch of the
+/// training data (after --val-split), and each evaluation set (validation, test). A driver
+/// compiling for a data set sizes schedules in epochs and the last evaluation batches with
+/// them. Errors are reported and make it return false.
+struct ExampleCounts {
+  int64_t train = 0;
+  std::vector<int64_t> eval;
+};
+bool countExamples(const TrainOptions &options, ExampleCounts &counts);
 
 /// Trains with `train` (its state in `state`, one tensor per input, the data inputs
 /// included; they are overwritten with each batch) and evaluates with `eval` (may be

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -58,6 +59,11 @@ CLI::Option *addPipelineOption(CLI::App &app, const std::string &flag, bool &val
 CLI::Option *addPipelineOption(CLI::App &app, const std::string &flag, std::string &value,
                                const std::string &help) {
   return app.add_option(flag, value, help);
+}
+
+CLI::Option *addPipelineOption(CLI::App &app, const std::string &flag, int64_t &value,
+                               const std::string &help) {
+  return app.add_option(flag, value, help)->check(CLI::PositiveNumber);
 }
 
 std::string describe(const TensorSpec &spec) {
@@ -390,6 +396,11 @@ int main(int argc, char **argv) {
       "Save the training state here after every epoch (atomically, safetensors)"));
   trainOnly.push_back(
       app.add_option("--resume", resumePath, "Continue training from this checkpoint"));
+  std::vector<std::string> tailLibraries;
+  trainOnly.push_back(app.add_option(
+      "--tail-library", tailLibraries,
+      "With a precompiled library: the same program compiled with --batch R, which scores the "
+      "last R examples of an evaluation set (repeatable; a .mlir program compiles its own)"));
   std::string archPath;
   app.add_option("--arch", archPath,
                  "A search's checkpoint: compile the .mlir program's architecture derived from "
@@ -430,6 +441,25 @@ int main(int argc, char **argv) {
   if (!archPath.empty() && !isProgram)
     fail("--arch derives an architecture while compiling: it needs a .mlir program, not " +
          program);
+  if (!tailLibraries.empty() && isProgram)
+    fail("--tail-library is for a precompiled library: a .mlir program compiled with --batch "
+         "compiles its own");
+  kiln::run::TrainOptions options;
+  options.trainData =
+      trainData == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : trainData;
+  options.testData = testData;
+  if (*valSplitOption)
+    options.valSplit = valSplit;
+  options.epochs = epochs;
+  if (untilEpochOption->count())
+    options.untilEpoch = untilEpoch;
+  options.seed = seed;
+  options.metricsPath = metricsPath;
+  options.plotPath = plotPath;
+  options.progress = !quiet;
+  options.checkpointPath = checkpointPath;
+  options.resumePath = resumePath;
+
   // A .mlir program is compiled to a private temporary library first.
   TempDir tmp;
   std::string library = program;
@@ -442,8 +472,31 @@ int main(int argc, char **argv) {
     // Retraining what a search found: its alphas bound, the edges discretized.
     if (!archPath.empty())
       compileOptions.pipeline.deriveArch = true;
-    if (!kiln::compileProgramFile(program, library, compileOptions, archPath))
+    // Compiled for the data: schedule lengths in epochs need the examples per epoch, and
+    // the last partial batch of each evaluation set a step compiled for its size.
+    kiln::run::ExampleCounts counts;
+    if (!trainData.empty()) {
+      if (!kiln::run::countExamples(options, counts))
+        return EXIT_FAILURE;
+      if (!app.get_option("--train-examples")->count())
+        compileOptions.pipeline.trainExamples = counts.train;
+    }
+    int64_t batch = 0;
+    if (!kiln::compileProgramFile(program, library, compileOptions, archPath, &batch))
       return EXIT_FAILURE;
+    std::vector<int64_t> rests;
+    for (int64_t count : counts.eval)
+      if (batch > 0 && count % batch && count > batch &&
+          std::find(rests.begin(), rests.end(), count % batch) == rests.end())
+        rests.push_back(count % batch);
+    for (int64_t rest : rests) {
+      kiln::CompileOptions tailOptions = compileOptions;
+      tailOptions.pipeline.batch = rest;
+      std::string tail = (tmp.path / fmt::format("program.b{}.so", rest)).string();
+      if (!kiln::compileProgramFile(program, tail, tailOptions, archPath))
+        return EXIT_FAILURE;
+      tailLibraries.push_back(tail);
+    }
   }
 
   RuntimeOptions runtimeOptions;
@@ -499,21 +552,16 @@ int main(int argc, char **argv) {
   if (!trainData.empty()) {
     if (auto initFn = module.lookup("init"); initFn.ok())
       initializeState(session, **initFn, fn, seed, inputs);
-    kiln::run::TrainOptions options;
-    options.trainData =
-        trainData == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : trainData;
-    options.testData = testData;
-    if (*valSplitOption)
-      options.valSplit = valSplit;
-    options.epochs = epochs;
-    if (untilEpochOption->count())
-      options.untilEpoch = untilEpoch;
-    options.seed = seed;
-    options.metricsPath = metricsPath;
-    options.plotPath = plotPath;
-    options.progress = !quiet;
-    options.checkpointPath = checkpointPath;
-    options.resumePath = resumePath;
+    // Sessions of their own (a Session runs one module's entry points); a deque keeps
+    // each where TailEval points.
+    std::deque<Session> tailSessions;
+    for (const std::string &path : tailLibraries) {
+      Module tailModule = orFail(runtime->loadModule(path), "--tail-library: ");
+      tailSessions.push_back(orFail(Session::create(*runtime, tailModule), ""));
+      const Function *tailEval =
+          orFail(tailSessions.back().module().lookup("eval_step"), "--tail-library " + path + ": ");
+      options.tails.push_back({&tailSessions.back(), tailEval});
+    }
     auto evalFn = module.lookup("eval_step");
     return kiln::run::train(session, fn, evalFn.ok() ? *evalFn : nullptr, inputs, options)
                ? EXIT_SUCCESS

@@ -61,7 +61,8 @@ LogicalResult attachSearchedAlphas(ModuleOp module, const std::string &path) {
 } // namespace
 
 bool kiln::compileProgramFile(const std::string &inputPath, const std::string &outputPath,
-                              const CompileOptions &options, const std::string &archCheckpoint) {
+                              const CompileOptions &options, const std::string &archCheckpoint,
+                              int64_t *batch) {
   DialectRegistry registry;
   registerKilnDialects(registry);
   MLIRContext context(registry);
@@ -76,5 +77,11 @@ bool kiln::compileProgramFile(const std::string &inputPath, const std::string &o
     return false;
   if (!archCheckpoint.empty() && failed(attachSearchedAlphas(*module, archCheckpoint)))
     return false;
-  return succeeded(compileToSharedLibrary(*module, outputPath, options));
+  if (failed(compileToSharedLibrary(*module, outputPath, options)))
+    return false;
+  if (batch) {
+    auto size = (*module)->getAttrOfType<IntegerAttr>(KilnDialect::kBatchAttrName);
+    *batch = size ? size.getInt() : 0;
+  }
+  return true;
 }

@@ -74,6 +74,13 @@ LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
 }
 
 LogicalResult KilnDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
+  if (attribute.getName() == kBatchAttrName) {
+    auto size = dyn_cast<IntegerAttr>(attribute.getValue());
+    if (!isa<ModuleOp>(op) || !size || !size.getType().isInteger(64) || size.getInt() <= 0)
+      return op->emitError() << "'" << kBatchAttrName
+                             << "' belongs on a module: a positive i64 batch size";
+    return success();
+  }
   if (attribute.getName() != kSearchedAlphasAttrName)
     return op->emitError() << "unknown kiln attribute '" << attribute.getName().getValue()
                            << "'";

@@ -2,6 +2,7 @@
 // kiln.train_step: what the optimizers and schedules it names take, and its verifiers.
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include <cmath>
 
 using namespace mlir;
 using namespace kiln;
@@ -64,6 +65,12 @@ StringRef TrainStepOp::getScheduleRateAttrName(TrainSchedule schedule) {
   llvm_unreachable("unknown schedule");
 }
 
+std::string TrainStepOp::getStepsOptionName(StringRef name) {
+  if (!name.consume_back("_epochs"))
+    return "";
+  return name == "step_size" ? name.str() : (name + "_steps").str();
+}
+
 namespace {
 
 /// Every entry of `options` must be an attribute of `op` that the train step does not set
@@ -75,6 +82,24 @@ LogicalResult verifyOptions(Operation *self, StringRef what, DictionaryAttr opti
   ArrayRef<StringAttr> known = op.getAttributeNames();
   for (NamedAttribute option : options) {
     StringRef name = option.getName().getValue();
+    // A length in epochs stands for the op's length in steps (getStepsOptionName).
+    if (std::string steps = TrainStepOp::getStepsOptionName(name); !steps.empty() &&
+        llvm::any_of(known, [&](StringAttr n) { return n.getValue() == steps; })) {
+      if (options.get(steps))
+        return self->emitOpError() << what << " gives both '" << name << "' and '" << steps
+                                   << "'";
+      auto isLength = [](Attribute a) {
+        if (auto i = dyn_cast<IntegerAttr>(a); i && i.getType().isSignlessInteger())
+          return !i.getValue().isNegative();
+        auto f = dyn_cast<FloatAttr>(a);
+        return f && f.getValueAsDouble() >= 0 && std::isfinite(f.getValueAsDouble());
+      };
+      if (!isLength(option.getValue()))
+        return self->emitOpError() << what << ": '" << name << "' = " << option.getValue()
+                                   << " is not a number of epochs (a non-negative integer or "
+                                      "float)";
+      continue;
+    }
     if (llvm::is_contained(reserved, name))
       return self->emitOpError() << what << " sets '" << name
                                  << "', which the train step sets itself";

@@ -23,8 +23,14 @@
 using namespace mlir;
 
 void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  // Generated steps first: what they expand to is an ordinary training step.
-  pm.addPass(createKilnTrainStepPass());
+  // The batch size first: everything after it, generated steps included, sees static shapes.
+  KilnSpecializeBatchPassOptions batch;
+  batch.batch = options.batch;
+  pm.addPass(createKilnSpecializeBatchPass(batch));
+  // Generated steps next: what they expand to is an ordinary training step.
+  KilnTrainStepPassOptions trainStep;
+  trainStep.trainExamples = options.trainExamples;
+  pm.addPass(createKilnTrainStepPass(trainStep));
   KilnSearchStepPassOptions search;
   search.method = options.searchMethod;
   pm.addPass(createKilnSearchStepPass(search));

@@ -15,7 +15,7 @@ TEST(Module, LoadsGoodModule) {
   StatusOr<Module> module = Module::load(KILN_TEST_MODULE_GOOD);
   ASSERT_TRUE(module.ok()) << module.status().toString();
   EXPECT_EQ(module->path(), KILN_TEST_MODULE_GOOD);
-  EXPECT_EQ(module->entryPoints(), (std::vector<std::string>{"axpy", "sum", "layout", "drain", "tied"}));
+  EXPECT_EQ(module->entryPoints(), (std::vector<std::string>{"axpy", "sum", "layout", "drain", "tied", "feed"}));
 
   StatusOr<const Function *> axpy = module->lookup("axpy");
   ASSERT_TRUE(axpy.ok());

@@ -36,6 +36,10 @@ def Kiln_Dialect : Dialect {
     /// substitutes for kiln.architecture. Drivers read the checkpoint and attach them
     /// (`--arch CHECKPOINT`), so the compiler never reads files of the runtime.
     static constexpr ::llvm::StringLiteral kSearchedAlphasAttrName = "kiln.searched_alphas";
+    /// On a module: the batch size kiln-specialize-batch gave a program written with a
+    /// dynamic batch, so that drivers know it can be compiled for others (a last, partial
+    /// evaluation batch).
+    static constexpr ::llvm::StringLiteral kBatchAttrName = "kiln.batch";
   }];
 }
 

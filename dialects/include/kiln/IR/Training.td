@@ -36,7 +36,13 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
     that op's own (L2 for adam, decoupled for adamw and lion). With `schedule` other than
     "constant", `lr` is the schedule's peak (`init_value` of linear's end, cosine_decay,
     step_decay; `peak_value` of warmup_cosine_decay; `max_value` of uba) and
-    `schedule_options` its other attributes. With `forward`, a function of the parameters
+    `schedule_options` its other attributes. A length may be given in epochs instead of
+    steps (`decay_epochs = 10` for `decay_steps`, `step_size_epochs` for `step_size`, an
+    integer or a float): kiln-train-step multiplies it by the steps per epoch, which the
+    driver knows from the data set and the batch (kiln-run; kiln-compile --train-examples).
+    A loss written for any batch size (`tensor<?x784xf32>`) is compiled for `batch`
+    unless the driver is given another (`--batch N`, kiln-specialize-batch).
+    With `forward`, a function of the parameters
     and the images returning logits, the pass also writes `@eval_step`: the same
     parameters and batch in, the loss and the number of correct rows out.
 
@@ -48,8 +54,8 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
     kiln.train_step @train_step(@loss) {optimizer = "adamw", lr = 1.0e-3 : f64,
         weight_decay = 1.0e-2 : f64, clip_global_norm = 1.0 : f64,
         schedule = "warmup_cosine_decay",
-        schedule_options = {warmup_steps = 469 : i64, decay_steps = 4690 : i64},
-        forward = @forward}
+        schedule_options = {warmup_epochs = 1, decay_epochs = 10},
+        forward = @forward, batch = 128}
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$loss,
@@ -61,7 +67,8 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
                                          "::kiln::TrainSchedule::Constant">:$schedule,
                        OptionalAttr<DictionaryAttr>:$schedule_options,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "0.0">:$clip_global_norm,
-                       OptionalAttr<FlatSymbolRefAttr>:$forward);
+                       OptionalAttr<FlatSymbolRefAttr>:$forward,
+                       OptionalAttr<Kiln_PositiveI64Attr>:$batch);
   let assemblyFormat = "$sym_name `(` $loss `)` attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -77,6 +84,10 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
     /// none for "constant".
     std::optional<::mlir::OperationName> getScheduleOpName();
     static ::llvm::StringRef getScheduleRateAttrName(::kiln::TrainSchedule);
+    /// The schedule attribute in steps that a `schedule_options` entry in epochs stands
+    /// for ("decay_epochs" -> "decay_steps", "step_size_epochs" -> "step_size"); empty
+    /// when `name` is not a length in epochs.
+    static ::std::string getStepsOptionName(::llvm::StringRef name);
   }];
 }
 

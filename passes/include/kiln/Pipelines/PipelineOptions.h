@@ -4,6 +4,7 @@
 #ifndef KILN_PIPELINES_PIPELINEOPTIONS_H
 #define KILN_PIPELINES_PIPELINEOPTIONS_H
 
+#include <cstdint>
 #include <string>
 
 namespace kiln {

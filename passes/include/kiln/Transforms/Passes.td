@@ -123,6 +123,32 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
 
 //===-- Training steps ------------------------------------------------------------------===//
 
+def KilnSpecializeBatchPass : Pass<"kiln-specialize-batch", "::mlir::ModuleOp"> {
+  let summary = "Give a program's dynamic batch dimension the size chosen at compile time";
+  let description = [{
+    A program may leave its batch dynamic (`tensor<?x784xf32>`) and be compiled for any batch
+    size: with `batch` = N every dynamic dimension in the module (the function signatures,
+    every op's results and block arguments) becomes N, so the rest of the pipeline sees
+    static shapes, as if the program had been written for that batch. Every `?` of such a
+    program stands for the batch; a program with other dynamic dimensions is compiled
+    without `batch` (the runtime then checks the extents of every call).
+
+    ```mlir
+    // --kiln-specialize-batch='batch=64'
+    func.func @loss(%w: tensor<784x10xf32>, %x: tensor<?x784xf32> {kiln.data = "images"}, ...)
+    // becomes
+    func.func @loss(%w: tensor<784x10xf32>, %x: tensor<64x784xf32> {kiln.data = "images"}, ...)
+    ```
+
+    Without `batch`, the `batch` a kiln.train_step declares is used; the size chosen is
+    recorded as the module's `kiln.batch`. Without either, a generated step (kiln.train_step, kiln.search_step) whose loss takes a
+    dynamic batch is an error located at the op that names the missing `--batch`: the
+    training loop needs a static batch.
+  }];
+  let options = [Option<"batch", "batch", "int64_t", /*default=*/"0",
+                        "The batch size every dynamic dimension becomes (0: none)">];
+}
+
 def KilnTrainStepPass : Pass<"kiln-train-step", "::mlir::ModuleOp"> {
   let summary = "Expand kiln.train_step into its step function (and @eval_step)";
   let description = [{
@@ -133,8 +159,13 @@ def KilnTrainStepPass : Pass<"kiln-train-step", "::mlir::ModuleOp"> {
     attributes kiln-run needs (parameters named as in the loss, state "adam.m.w1", the
     counter "step"). With a `forward` function it also writes @eval_step (loss and correct
     rows). Options of the wrong type for the optimizer or schedule op are errors located
-    at the kiln.train_step.
+    at the kiln.train_step. A schedule length given in epochs (`decay_epochs = 10`) becomes
+    the op's length in steps (`decay_steps`) at `train-examples` / batch steps per epoch.
   }];
+  let options = [Option<"trainExamples", "train-examples", "int64_t", /*default=*/"0",
+                        "Training examples per epoch, for schedule lengths given in epochs "
+                        "(steps per epoch = train-examples / batch, the last partial batch "
+                        "dropped as kiln-run does)">];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];
 }
 

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
+#include <cmath>
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNTRAINSTEPPASS
@@ -19,8 +20,8 @@ namespace {
 
 class StepBuilder {
 public:
-  StepBuilder(kiln::TrainStepOp op, func::FuncOp loss)
-      : op(op), loss(loss), b(op), loc(op.getLoc()) {
+  StepBuilder(kiln::TrainStepOp op, func::FuncOp loss, int64_t trainExamples)
+      : op(op), loss(loss), trainExamples(trainExamples), b(op), loc(op.getLoc()) {
     for (unsigned i = 0; i < loss.getNumArguments(); ++i)
       (loss.getArgAttr(i, kiln::KilnDialect::kDataAttrName) ? data : params).push_back(i);
   }
@@ -63,9 +64,12 @@ private:
   /// verified, so options of the wrong type are located errors, never dropped.
   FailureOr<Operation *> update(Value param, Value grad, ValueRange state, Value t, Value lr);
   FailureOr<Value> schedule(Value count);
+  /// `schedule_options` with its lengths in epochs turned into the op's lengths in steps.
+  FailureOr<DictionaryAttr> scheduleOptionsInSteps();
 
   kiln::TrainStepOp op;
   func::FuncOp loss;
+  int64_t trainExamples;
   OpBuilder b;
   Location loc;
   SmallVector<unsigned> params, data;
@@ -124,10 +128,49 @@ FailureOr<Value> StepBuilder::schedule(Value count) {
   Operation *schedule = b.create(st);
   schedule->setAttr(kiln::TrainStepOp::getScheduleRateAttrName(op.getSchedule()),
                     op.getLrAttr());
-  if (failed(setOptions(op, schedule, op.getScheduleOptionsAttr(), "schedule_options")) ||
+  FailureOr<DictionaryAttr> options = scheduleOptionsInSteps();
+  if (failed(options) || failed(setOptions(op, schedule, *options, "schedule_options")) ||
       failed(mlir::verify(schedule)))
     return failure();
   return schedule->getResult(0);
+}
+
+FailureOr<DictionaryAttr> StepBuilder::scheduleOptionsInSteps() {
+  DictionaryAttr options = op.getScheduleOptionsAttr();
+  if (!options)
+    return options;
+  SmallVector<NamedAttribute> inSteps;
+  for (NamedAttribute option : options) {
+    std::string steps = kiln::TrainStepOp::getStepsOptionName(option.getName().getValue());
+    if (steps.empty()) {
+      inSteps.push_back(option);
+      continue;
+    }
+    // kiln-run's loop: whole batches of the first data argument's leading extent.
+    int64_t batch = 0;
+    for (unsigned i : data)
+      if (auto type = dyn_cast<RankedTensorType>(argType(i)); type && type.getRank() > 0) {
+        batch = type.getDimSize(0);
+        break;
+      }
+    if (trainExamples <= 0)
+      return op.emitOpError() << "schedule_options: '" << option.getName().getValue()
+                              << "' needs the number of training examples per epoch: kiln-run "
+                                 "--train takes it from the data set; otherwise give "
+                                 "--train-examples N (or '"
+                              << steps << "')";
+    if (batch <= 0 || trainExamples < batch)
+      return op.emitOpError() << "schedule_options: '" << option.getName().getValue()
+                              << "': " << trainExamples
+                              << " training examples make no whole batch of " << batch;
+    int64_t stepsPerEpoch = trainExamples / batch;
+    double epochs = isa<FloatAttr>(option.getValue())
+                        ? cast<FloatAttr>(option.getValue()).getValueAsDouble()
+                        : double(cast<IntegerAttr>(option.getValue()).getInt());
+    auto length = int64_t(std::llround(epochs * double(stepsPerEpoch)));
+    inSteps.push_back(b.getNamedAttr(steps, b.getI64IntegerAttr(length)));
+  }
+  return b.getDictionaryAttr(inSteps);
 }
 
 LogicalResult StepBuilder::buildStep() {
@@ -249,7 +292,7 @@ struct KilnTrainStepPass : kiln::impl::KilnTrainStepPassBase<KilnTrainStepPass> 
     for (kiln::TrainStepOp op : ops) {
       // The verifier has checked @loss, @forward and the option names.
       auto loss = symbols.lookup<func::FuncOp>(op.getLoss());
-      StepBuilder builder(op, loss);
+      StepBuilder builder(op, loss, trainExamples);
       if (failed(builder.buildStep())) {
         failedAny = true;
         continue;

@@ -6,6 +6,7 @@
 
 #include "kiln/Target/CompileOptions.h"
 
+#include <cstdint>
 #include <string>
 
 namespace kiln {
@@ -15,8 +16,12 @@ namespace kiln {
 /// stand for are read from that search checkpoint first and attached to the program
 /// (`kiln.searched_alphas`, which kiln-bind-arch consumes). Diagnostics (file:line:col) go
 /// to stderr. Returns false on any error, and then leaves no file at `outputPath`.
+/// `batch`, when given, is set to the batch size a program written with a dynamic batch was
+/// compiled for (`--batch`, or its kiln.train_step's `batch`), and to 0 for a program
+/// written for one batch: only the first kind can be compiled again for another size.
 bool compileProgramFile(const std::string &inputPath, const std::string &outputPath,
-                        const CompileOptions &options, const std::string &archCheckpoint = "");
+                        const CompileOptions &options, const std::string &archCheckpoint = "",
+                        int64_t *batch = nullptr);
 
 } // namespace kiln
 
