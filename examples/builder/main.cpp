@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Builds kiln programs from C++ with kiln::ProgramBuilder and writes them as text for
-// kiln-compile and kiln-run:
+// kiln-compile and kiln-run, and optionally compiles them in the same process:
 //
 //     kiln-builder-example mlp tanh-mlp.mlir        # docs/tutorial/tanh-mlp.mlir, from code
 //     kiln-builder-example supernet search.mlir     # examples/search's supernet, DARTS
 //     kiln-builder-example cnn cnn.mlir             # a small convolutional network
+//     kiln-builder-example mlp tanh-mlp.mlir libtanh-mlp.so
 //     kiln-run tanh-mlp.mlir --train fashion-mnist --epochs 10
 #include "kiln/Frontends/Builder.h"
+#include "kiln/Pipelines/Pipelines.h"
+#include "kiln/Target/SharedLibrary.h"
 
+#include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -76,12 +80,17 @@ void cnn(kiln::ProgramBuilder &b) {
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string kind = argc == 3 ? argv[1] : "";
+  std::string kind = argc == 3 || argc == 4 ? argv[1] : "";
   if (kind != "mlp" && kind != "supernet" && kind != "cnn") {
-    llvm::errs() << "usage: " << argv[0] << " mlp|supernet|cnn OUTPUT.mlir\n";
+    llvm::errs() << "usage: " << argv[0] << " mlp|supernet|cnn OUTPUT.mlir [LIBRARY.so]\n";
     return 2;
   }
-  kiln::ProgramBuilder b;
+  // Only to compile in this process does the context need every dialect the pipeline
+  // lowers through; ProgramBuilder() alone would make its own, with the program dialects.
+  mlir::DialectRegistry registry;
+  kiln::registerKilnDialects(registry);
+  mlir::MLIRContext context(registry);
+  kiln::ProgramBuilder b(context);
   if (kind == "mlp")
     tanhMlp(b);
   else if (kind == "supernet")
@@ -99,5 +108,10 @@ int main(int argc, char **argv) {
     llvm::errs() << argv[0] << ": " << llvm::toString(std::move(error)) << "\n";
     return 1;
   }
+  // What kiln-compile does with the text, without it: the pipeline rewrites the module in
+  // place, so the text is written first. Errors are diagnostics on the context (stderr).
+  if (argc == 4 &&
+      mlir::failed(kiln::compileToSharedLibrary(program->get(), argv[3], kiln::CompileOptions{})))
+    return 1;
   return 0;
 }
