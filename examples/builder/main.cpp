@@ -50,7 +50,9 @@ void supernet(kiln::ProgramBuilder &b) {
     kiln::TensorValue viaTanh =
         b.tanh(b.matmul(h, b.parameter(e + "_tanh", {64, 64}, "uniform:0.125")));
     h = b.mixed("a" + std::to_string(edge),
-                {kiln::Candidate::none(), {"linear_relu", viaRelu}, {"linear_tanh", viaTanh},
+                {kiln::Candidate::none(),
+                 {"linear_relu", viaRelu},
+                 {"linear_tanh", viaTanh},
                  {"skip_connect", h}},
                 /*node=*/edge);
   }

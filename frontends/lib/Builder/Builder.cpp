@@ -173,8 +173,7 @@ struct ProgramBuilder::State {
 };
 
 ProgramBuilder::ProgramBuilder()
-    : ownedContext(std::make_unique<MLIRContext>()), context(ownedContext.get()),
-      builder(context) {
+    : ownedContext(std::make_unique<MLIRContext>()), context(ownedContext.get()), builder(context) {
   init();
 }
 
@@ -190,8 +189,7 @@ void ProgramBuilder::init() {
   Location loc = UnknownLoc::get(context);
   state->module = ModuleOp::create(loc);
   builder.setInsertionPointToEnd(state->module->getBody());
-  state->forward =
-      func::FuncOp::create(builder, loc, "forward", builder.getFunctionType({}, {}));
+  state->forward = func::FuncOp::create(builder, loc, "forward", builder.getFunctionType({}, {}));
   state->forward.setPrivate();
   builder.setInsertionPointToEnd(state->forward.addEntryBlock());
 }
@@ -254,16 +252,16 @@ TensorValue ProgramBuilder::images(ArrayRef<int64_t> shape, StringRef name) {
   if (state->images)
     return fail(what, "the program already has its images input");
   if (shape.empty() || llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
-    return fail(what, "the shape " + shapeText(shape) +
-                          " must be [batch, ...] with positive extents");
+    return fail(what,
+                "the shape " + shapeText(shape) + " must be [batch, ...] with positive extents");
   if (!validName(name) || !state->names.insert(name).second)
     return fail(what, validName(name) ? "the name is taken" : "invalid name");
   unsigned index = state->forward.getNumArguments();
   auto type = RankedTensorType::get(shape, builder.getF32Type());
   if (failed(state->forward.insertArgument(
           index, type,
-          builder.getDictionaryAttr(builder.getNamedAttr(KilnDialect::kNameAttrName,
-                                                         builder.getStringAttr(name))),
+          builder.getDictionaryAttr(
+              builder.getNamedAttr(KilnDialect::kNameAttrName, builder.getStringAttr(name))),
           locFor(name))))
     return fail(what, "cannot add the argument");
   state->images = index;
@@ -290,8 +288,8 @@ TensorValue ProgramBuilder::parameter(StringRef name, ArrayRef<int64_t> shape, S
   auto type = RankedTensorType::get(shape, builder.getF32Type());
   if (failed(state->forward.insertArgument(
           index, type,
-          builder.getDictionaryAttr(builder.getNamedAttr(KilnDialect::kNameAttrName,
-                                                         builder.getStringAttr(name))),
+          builder.getDictionaryAttr(
+              builder.getNamedAttr(KilnDialect::kNameAttrName, builder.getStringAttr(name))),
           locFor(name))))
     return fail(what, "cannot add the argument");
   if (state->images)
@@ -331,8 +329,8 @@ TensorValue ProgramBuilder::unary(TensorValue x, StringRef what, StringRef op,
   if (!usable(x, what))
     return {};
   std::string message;
-  FailureOr<Operation *> made = createChecked(builder, locFor(what), op,
-                                              x.get(), x.get().getType(), attrs, message);
+  FailureOr<Operation *> made =
+      createChecked(builder, locFor(what), op, x.get(), x.get().getType(), attrs, message);
   if (failed(made))
     return fail(what, message);
   return TensorValue((*made)->getResult(0));
@@ -359,8 +357,7 @@ TensorValue ProgramBuilder::leakyRelu(TensorValue x, double alpha) {
                builder.getNamedAttr("alpha", builder.getF64FloatAttr(alpha)));
 }
 
-TensorValue ProgramBuilder::dense(TensorValue x, int64_t outFeatures,
-                                  const LayerOptions &options) {
+TensorValue ProgramBuilder::dense(TensorValue x, int64_t outFeatures, const LayerOptions &options) {
   return linearLayer(x, outFeatures, options, "");
 }
 
@@ -370,8 +367,7 @@ TensorValue ProgramBuilder::linear(TensorValue x, int64_t inFeatures, int64_t ou
                          ? llvm::formatv("dense {0}", state->weightLayers + 1).str()
                          : ("dense \"" + options.name + "\"");
   if (usable(x, what) && x.rank() == 2 && x.dim(1) != inFeatures)
-    return fail(what, llvm::formatv("input has {0} features, expected {1}", x.dim(1),
-                                    inFeatures));
+    return fail(what, llvm::formatv("input has {0} features, expected {1}", x.dim(1), inFeatures));
   return linearLayer(x, outFeatures, options, what);
 }
 
@@ -384,20 +380,19 @@ TensorValue ProgramBuilder::linearLayer(TensorValue x, int64_t outFeatures,
   if (!usable(x, what))
     return {};
   if (x.rank() != 2)
-    return fail(what, "input " + shapeText(x.shape()) +
-                          " must be [batch, features]" + (x.rank() > 2 ? "; flatten it first" : ""));
+    return fail(what, "input " + shapeText(x.shape()) + " must be [batch, features]" +
+                          (x.rank() > 2 ? "; flatten it first" : ""));
   if (outFeatures <= 0)
     return fail(what, llvm::formatv("{0} output features: must be positive", outFeatures));
   std::string layer = layerName(options.name, "dense", state->weightLayers);
-  std::string wName = options.name.empty() ? "w" + std::to_string(state->weightLayers)
-                                           : layer + ".w";
-  std::string bName = options.name.empty() ? "b" + std::to_string(state->weightLayers)
-                                           : layer + ".b";
+  std::string wName =
+      options.name.empty() ? "w" + std::to_string(state->weightLayers) : layer + ".w";
+  std::string bName =
+      options.name.empty() ? "b" + std::to_string(state->weightLayers) : layer + ".b";
   int64_t in = x.dim(1);
   TensorValue w = parameter(wName, {in, outFeatures}, initFor(options.weightInit, in));
-  TensorValue b = options.bias
-                      ? parameter(bName, {outFeatures}, initFor(options.biasInit, in))
-                      : TensorValue();
+  TensorValue b =
+      options.bias ? parameter(bName, {outFeatures}, initFor(options.biasInit, in)) : TensorValue();
   if (!ok())
     return {};
   std::string message;
@@ -408,9 +403,8 @@ TensorValue ProgramBuilder::linearLayer(TensorValue x, int64_t outFeatures,
     return fail(what, message);
   if (!options.bias)
     return TensorValue((*mm)->getResult(0));
-  FailureOr<Operation *> add =
-      createChecked(builder, locFor(layer), BiasAddOp::getOperationName(),
-                    {(*mm)->getResult(0), b.get()}, type, {}, message);
+  FailureOr<Operation *> add = createChecked(builder, locFor(layer), BiasAddOp::getOperationName(),
+                                             {(*mm)->getResult(0), b.get()}, type, {}, message);
   if (failed(add))
     return fail(what, message);
   return TensorValue((*add)->getResult(0));
@@ -432,9 +426,8 @@ TensorValue ProgramBuilder::layerNorm(TensorValue x, double eps, StringRef name)
     return {};
   std::string message;
   FailureOr<Operation *> op = createChecked(
-      builder, locFor(layer), LayerNormOp::getOperationName(),
-      {x.get(), gamma.get(), beta.get()}, x.get().getType(),
-      builder.getNamedAttr("eps", builder.getF64FloatAttr(eps)), message);
+      builder, locFor(layer), LayerNormOp::getOperationName(), {x.get(), gamma.get(), beta.get()},
+      x.get().getType(), builder.getNamedAttr("eps", builder.getF64FloatAttr(eps)), message);
   if (failed(op))
     return fail(what, message);
   return TensorValue((*op)->getResult(0));
@@ -459,8 +452,8 @@ TensorValue ProgramBuilder::conv2d(TensorValue x, int64_t outChannels, Window ke
   if (x.rank() != 4)
     return fail(what, "input " + shapeText(x.shape()) + " must be NCHW, [N, C, H, W]");
   const Conv2dOptions &o = options;
-  if (kernel.h <= 0 || kernel.w <= 0 || o.stride.h <= 0 || o.stride.w <= 0 ||
-      o.dilation.h <= 0 || o.dilation.w <= 0 || o.padding.h < 0 || o.padding.w < 0)
+  if (kernel.h <= 0 || kernel.w <= 0 || o.stride.h <= 0 || o.stride.w <= 0 || o.dilation.h <= 0 ||
+      o.dilation.w <= 0 || o.padding.h < 0 || o.padding.w < 0)
     return fail(what, "kernel, stride and dilation must be positive, padding non-negative");
   int64_t c = x.dim(1);
   if (o.groups <= 0 || c % o.groups || outChannels <= 0 || outChannels % o.groups)
@@ -478,18 +471,17 @@ TensorValue ProgramBuilder::conv2d(TensorValue x, int64_t outChannels, Window ke
   std::string wName = o.name.empty() ? "w" + std::to_string(state->weightLayers) : layer + ".w";
   std::string bName = o.name.empty() ? "b" + std::to_string(state->weightLayers) : layer + ".b";
   int64_t fanIn = c / o.groups * kernel.h * kernel.w;
-  TensorValue w =
-      parameter(wName, {outChannels, c / o.groups, kernel.h, kernel.w}, initFor(o.weightInit, fanIn));
-  TensorValue b = o.bias ? parameter(bName, {outChannels}, initFor(o.biasInit, fanIn))
-                         : TensorValue();
+  TensorValue w = parameter(wName, {outChannels, c / o.groups, kernel.h, kernel.w},
+                            initFor(o.weightInit, fanIn));
+  TensorValue b =
+      o.bias ? parameter(bName, {outChannels}, initFor(o.biasInit, fanIn)) : TensorValue();
   if (!ok())
     return {};
   auto type = RankedTensorType::get({x.dim(0), outChannels, oh, ow}, builder.getF32Type());
   SmallVector<NamedAttribute> attrs{
       builder.getNamedAttr("stride", builder.getDenseI64ArrayAttr({o.stride.h, o.stride.w})),
       builder.getNamedAttr("padding", builder.getDenseI64ArrayAttr({o.padding.h, o.padding.w})),
-      builder.getNamedAttr("dilation",
-                           builder.getDenseI64ArrayAttr({o.dilation.h, o.dilation.w})),
+      builder.getNamedAttr("dilation", builder.getDenseI64ArrayAttr({o.dilation.h, o.dilation.w})),
       builder.getNamedAttr("groups", builder.getI64IntegerAttr(o.groups))};
   std::string message;
   FailureOr<Operation *> conv = createChecked(builder, locFor(layer), Conv2dOp::getOperationName(),
@@ -514,14 +506,14 @@ TensorValue ProgramBuilder::pool(TensorValue x, Window kernel, const PoolOptions
   if (x.rank() != 4)
     return fail(what, "input " + shapeText(x.shape()) + " must be NCHW, [N, C, H, W]");
   Window stride = options.stride.value_or(kernel);
-  if (kernel.h <= 0 || kernel.w <= 0 || stride.h <= 0 || stride.w <= 0 ||
-      options.padding.h < 0 || options.padding.w < 0)
+  if (kernel.h <= 0 || kernel.w <= 0 || stride.h <= 0 || stride.w <= 0 || options.padding.h < 0 ||
+      options.padding.w < 0)
     return fail(what, "kernel and stride must be positive, padding non-negative");
   int64_t oh = windowExtent(x.dim(2), kernel.h, stride.h, options.padding.h, 1);
   int64_t ow = windowExtent(x.dim(3), kernel.w, stride.w, options.padding.w, 1);
   if (oh <= 0 || ow <= 0)
-    return fail(what, llvm::formatv("a {0}x{1} window does not fit the {2}x{3} image",
-                                    kernel.h, kernel.w, x.dim(2), x.dim(3)));
+    return fail(what, llvm::formatv("a {0}x{1} window does not fit the {2}x{3} image", kernel.h,
+                                    kernel.w, x.dim(2), x.dim(3)));
   auto type = RankedTensorType::get({x.dim(0), x.dim(1), oh, ow}, builder.getF32Type());
   SmallVector<NamedAttribute> attrs{
       builder.getNamedAttr("kernel", builder.getDenseI64ArrayAttr({kernel.h, kernel.w})),
@@ -529,10 +521,10 @@ TensorValue ProgramBuilder::pool(TensorValue x, Window kernel, const PoolOptions
       builder.getNamedAttr("padding",
                            builder.getDenseI64ArrayAttr({options.padding.h, options.padding.w}))};
   std::string message;
-  FailureOr<Operation *> op = createChecked(
-      builder, locFor(what),
-      max ? MaxPool2dOp::getOperationName() : AvgPool2dOp::getOperationName(), x.get(), type,
-      attrs, message);
+  FailureOr<Operation *> op =
+      createChecked(builder, locFor(what),
+                    max ? MaxPool2dOp::getOperationName() : AvgPool2dOp::getOperationName(),
+                    x.get(), type, attrs, message);
   if (failed(op))
     return fail(what, message);
   return TensorValue((*op)->getResult(0));
@@ -589,8 +581,8 @@ TensorValue ProgramBuilder::broadcasting(TensorValue a, TensorValue b, StringRef
   for (int64_t i = 0; i < rank; ++i) {
     int64_t da = i < a.rank() ? a.dim(-1 - i) : 1, db = i < b.rank() ? b.dim(-1 - i) : 1;
     if (da != db && da != 1 && db != 1)
-      return fail(what, shapeText(a.shape()) + " and " + shapeText(b.shape()) +
-                            " do not broadcast");
+      return fail(what,
+                  shapeText(a.shape()) + " and " + shapeText(b.shape()) + " do not broadcast");
     shape[rank - 1 - i] = std::max(da, db);
   }
   std::string message;
@@ -613,12 +605,12 @@ TensorValue ProgramBuilder::matmul(TensorValue a, TensorValue b) {
   if (!usable(a, "matmul") || !usable(b, "matmul"))
     return {};
   if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(0))
-    return fail("matmul", shapeText(a.shape()) + " x " + shapeText(b.shape()) +
-                              ": needs [M, K] x [K, N]");
+    return fail("matmul",
+                shapeText(a.shape()) + " x " + shapeText(b.shape()) + ": needs [M, K] x [K, N]");
   std::string message;
-  FailureOr<Operation *> made = createChecked(
-      builder, locFor("matmul"), MatmulOp::getOperationName(), {a.get(), b.get()},
-      RankedTensorType::get({a.dim(0), b.dim(1)}, builder.getF32Type()), {}, message);
+  FailureOr<Operation *> made =
+      createChecked(builder, locFor("matmul"), MatmulOp::getOperationName(), {a.get(), b.get()},
+                    RankedTensorType::get({a.dim(0), b.dim(1)}, builder.getF32Type()), {}, message);
   if (failed(made))
     return fail("matmul", message);
   return TensorValue((*made)->getResult(0));
@@ -637,8 +629,8 @@ TensorValue ProgramBuilder::mixed(StringRef alphaName, ArrayRef<Candidate> candi
   TensorValue first;
   for (const Candidate &candidate : candidates) {
     if (candidate.op.empty() || !seen.insert(candidate.op).second)
-      return fail(what, "candidate names must be non-empty and distinct (\"" + candidate.op +
-                            "\")");
+      return fail(what,
+                  "candidate names must be non-empty and distinct (\"" + candidate.op + "\")");
     ops.push_back(builder.getStringAttr(candidate.op));
     if (candidate.op == "none") {
       if (candidate.value)
@@ -716,8 +708,8 @@ void ProgramBuilder::closeModel(TensorValue output, StringRef what, Type targetT
   loss.setPrivate();
   loss.setAllArgAttrs(argAttrs);
   Block *body = builder.createBlock(&loss.getBody(), {}, inputs, argLocs);
-  auto call = func::CallOp::create(builder, locFor("logits"), forward,
-                                   body->getArguments().drop_back());
+  auto call =
+      func::CallOp::create(builder, locFor("logits"), forward, body->getArguments().drop_back());
   Value target = body->getArguments().back();
   Value value;
   if (crossEntropy) {
@@ -753,8 +745,8 @@ void ProgramBuilder::softmaxCrossEntropy(TensorValue logits, bool sumReduction,
     return;
   }
   state->names.insert(labelsName);
-  closeModel(logits, what, RankedTensorType::get({logits.dim(0)}, builder.getI64Type()),
-             labelsName, /*crossEntropy=*/true, sumReduction);
+  closeModel(logits, what, RankedTensorType::get({logits.dim(0)}, builder.getI64Type()), labelsName,
+             /*crossEntropy=*/true, sumReduction);
 }
 
 void ProgramBuilder::mse(TensorValue prediction, StringRef targetName) {
@@ -876,8 +868,7 @@ void ProgramBuilder::trainStep(const TrainStepOptions &o) {
       !nonNegative(o.clipGlobalNorm)) {
     fail(what, llvm::formatv("lr ({0}), weight_decay ({1}) and clip_global_norm ({2}) must be "
                              "finite and non-negative",
-                             num(o.lr), num(o.weightDecay.value_or(0.0)),
-                             num(o.clipGlobalNorm))
+                             num(o.lr), num(o.weightDecay.value_or(0.0)), num(o.clipGlobalNorm))
                    .str());
     return;
   }
@@ -926,8 +917,8 @@ void ProgramBuilder::trainStep(const TrainStepOptions &o) {
     attrs.push_back(
         builder.getNamedAttr("clip_global_norm", builder.getF64FloatAttr(o.clipGlobalNorm)));
   if (o.evalStep && state->crossEntropy)
-    attrs.push_back(builder.getNamedAttr(
-        "forward", FlatSymbolRefAttr::get(state->forward.getSymNameAttr())));
+    attrs.push_back(
+        builder.getNamedAttr("forward", FlatSymbolRefAttr::get(state->forward.getSymNameAttr())));
   OperationState st(locFor(what), TrainStepOp::getOperationName());
   st.addAttributes(attrs);
   builder.create(st);
@@ -974,7 +965,8 @@ void ProgramBuilder::searchStep(const SearchStepOptions &o) {
   addF64("weight_decay", o.weightDecay);
   addF64("max_grad_norm", o.maxGradNorm);
   if (o.archOptimizer)
-    attrs.push_back(builder.getNamedAttr("arch_optimizer", builder.getStringAttr(*o.archOptimizer)));
+    attrs.push_back(
+        builder.getNamedAttr("arch_optimizer", builder.getStringAttr(*o.archOptimizer)));
   addF64("arch_lr", o.archLr);
   addF64("arch_beta1", o.archBeta1);
   addF64("arch_beta2", o.archBeta2);
@@ -1073,8 +1065,7 @@ llvm::Error writeProgram(ModuleOp module, StringRef path) {
   printProgram(module, file->os());
   file->os().flush();
   if (file->os().has_error())
-    return llvm::createStringError(file->os().error(), "%s: cannot write",
-                                   path.str().c_str());
+    return llvm::createStringError(file->os().error(), "%s: cannot write", path.str().c_str());
   file->keep();
   return llvm::Error::success();
 }

@@ -177,11 +177,10 @@ TEST(ProgramBuilder, BorrowedContextAndNamedLayers) {
   auto loss = (*built)->lookupSymbol<mlir::func::FuncOp>("loss");
   std::vector<std::string> names;
   for (unsigned i = 0; i < loss.getNumArguments(); ++i)
-    names.push_back(loss.getArgAttrOfType<mlir::StringAttr>(i, KilnDialect::kNameAttrName)
-                        .getValue()
-                        .str());
-  EXPECT_EQ(names, (std::vector<std::string>{"fc1.w", "fc1.b", "ln1.gamma", "ln1.beta",
-                                             "head.w", "x", "labels"}));
+    names.push_back(
+        loss.getArgAttrOfType<mlir::StringAttr>(i, KilnDialect::kNameAttrName).getValue().str());
+  EXPECT_EQ(names, (std::vector<std::string>{"fc1.w", "fc1.b", "ln1.gamma", "ln1.beta", "head.w",
+                                             "x", "labels"}));
   EXPECT_EQ(loss.getArgAttrOfType<mlir::StringAttr>(4, KilnDialect::kInitAttrName).getValue(),
             "normal:0.02");
   EXPECT_EQ(loss.getArgAttrOfType<mlir::StringAttr>(2, KilnDialect::kInitAttrName).getValue(),
@@ -224,8 +223,7 @@ TEST(ProgramBuilder, ConvolutionalNetwork) {
   EXPECT_NE(text.find("kiln.conv2d"), std::string::npos) << text;
   EXPECT_NE(text.find("groups = 2 : i64"), std::string::npos) << text;
   // Conv weights [O, C/groups, KH, KW], PyTorch's init from the fan-in C/groups*KH*KW = 9.
-  EXPECT_NE(text.find("tensor<4x1x3x3xf32> {kiln.init = \"uniform:0.333333\""),
-            std::string::npos)
+  EXPECT_NE(text.find("tensor<4x1x3x3xf32> {kiln.init = \"uniform:0.333333\""), std::string::npos)
       << text;
 }
 
@@ -237,10 +235,10 @@ TEST(ProgramBuilder, SupernetSearchStep) {
   noBias.bias = false;
   TensorValue viaRelu = b.relu(b.dense(h, 8, noBias));
   TensorValue viaTanh = b.tanh(b.dense(h, 8, noBias));
-  TensorValue edge = b.mixed("a1",
-                             {Candidate::none(), {"linear_relu", viaRelu},
-                              {"linear_tanh", viaTanh}, {"skip_connect", h}},
-                             /*node=*/1);
+  TensorValue edge = b.mixed(
+      "a1",
+      {Candidate::none(), {"linear_relu", viaRelu}, {"linear_tanh", viaTanh}, {"skip_connect", h}},
+      /*node=*/1);
   EXPECT_EQ(edge.shape(), h.shape());
   b.softmaxCrossEntropy(b.dense(edge, 3));
   SearchStepOptions search;
@@ -494,10 +492,8 @@ TEST(ProgramBuilderErrors, StepDeclarations) {
   {
     ProgramBuilder b;
     b.softmaxCrossEntropy(b.dense(b.images({4, 6}), 3));
-    EXPECT_EQ(finishError(b),
-              "finish: the program declares no step (trainStep or searchStep)");
-    EXPECT_EQ(finishError(b),
-              "finish: the program declares no step (trainStep or searchStep)");
+    EXPECT_EQ(finishError(b), "finish: the program declares no step (trainStep or searchStep)");
+    EXPECT_EQ(finishError(b), "finish: the program declares no step (trainStep or searchStep)");
   }
   {
     ProgramBuilder b;

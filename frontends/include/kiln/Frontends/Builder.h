@@ -99,8 +99,7 @@ struct PoolOptions {
 /// A candidate of a search edge: the name DARTS' genotype calls it by and the tensor it
 /// computes, or no tensor for "none" (the zero operation).
 struct Candidate {
-  Candidate(std::string op, TensorValue value = TensorValue())
-      : op(std::move(op)), value(value) {}
+  Candidate(std::string op, TensorValue value = TensorValue()) : op(std::move(op)), value(value) {}
   static Candidate none() { return Candidate("none"); }
   std::string op;
   TensorValue value;
@@ -199,8 +198,7 @@ public:
   /// program, before any layer uses it.
   TensorValue images(llvm::ArrayRef<int64_t> shape, llvm::StringRef name = "x");
   /// A parameter of the model with its initialiser (a `kiln.init` string).
-  TensorValue parameter(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
-                        llvm::StringRef init);
+  TensorValue parameter(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, llvm::StringRef init);
 
   //===-- Layers ----------------------------------------------------------------------===//
 
@@ -284,8 +282,7 @@ private:
   mlir::Location locFor(llvm::StringRef name);
   TensorValue unary(TensorValue x, llvm::StringRef what, llvm::StringRef op,
                     llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
-  TensorValue broadcasting(TensorValue a, TensorValue b, llvm::StringRef what,
-                           llvm::StringRef op);
+  TensorValue broadcasting(TensorValue a, TensorValue b, llvm::StringRef what, llvm::StringRef op);
   TensorValue pool(TensorValue x, Window kernel, const PoolOptions &options, bool max);
   TensorValue linearLayer(TensorValue x, int64_t outFeatures, const LayerOptions &options,
                           llvm::StringRef what);
