@@ -397,8 +397,11 @@ TensorValue ProgramBuilder::linearLayer(TensorValue x, int64_t outFeatures,
     return {};
   std::string message;
   auto type = RankedTensorType::get({x.dim(0), outFeatures}, builder.getF32Type());
-  FailureOr<Operation *> mm = createChecked(builder, locFor(layer), MatmulOp::getOperationName(),
-                                            {x.get(), w.get()}, type, {}, message);
+  // The layer's name goes to the op whose result is the layer's output (%fc1), the other
+  // op gets a suffix (%fc1.matmul), so the printed program reads layer by layer.
+  FailureOr<Operation *> mm =
+      createChecked(builder, locFor(options.bias ? layer + ".matmul" : layer),
+                    MatmulOp::getOperationName(), {x.get(), w.get()}, type, {}, message);
   if (failed(mm))
     return fail(what, message);
   if (!options.bias)
@@ -484,8 +487,9 @@ TensorValue ProgramBuilder::conv2d(TensorValue x, int64_t outChannels, Window ke
       builder.getNamedAttr("dilation", builder.getDenseI64ArrayAttr({o.dilation.h, o.dilation.w})),
       builder.getNamedAttr("groups", builder.getI64IntegerAttr(o.groups))};
   std::string message;
-  FailureOr<Operation *> conv = createChecked(builder, locFor(layer), Conv2dOp::getOperationName(),
-                                              {x.get(), w.get()}, type, attrs, message);
+  FailureOr<Operation *> conv =
+      createChecked(builder, locFor(o.bias ? layer + ".conv" : layer), Conv2dOp::getOperationName(),
+                    {x.get(), w.get()}, type, attrs, message);
   if (failed(conv))
     return fail(what, message);
   if (!o.bias)

@@ -179,6 +179,10 @@ private:
 ///     b.softmaxCrossEntropy(b.dense(h, 10));
 ///     b.trainStep({});
 ///     llvm::Expected<kiln::Program> program = b.finish();
+///
+/// Not wrapped: kiln.dropout and kiln.batch_norm carry state from step to step (a key,
+/// running statistics) that kiln.train_step does not thread; such steps are written by hand
+/// (docs/tutorial.md, section 4).
 class ProgramBuilder {
 public:
   /// Owns a context with the program dialects registered.
