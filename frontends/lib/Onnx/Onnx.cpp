@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
@@ -319,6 +320,14 @@ private:
     if (shape.empty())
       return tensor::CollapseShapeOp::create(b, loc(), tensorType(shape), v,
                                              SmallVector<ReassociationIndices>{});
+    // One collapse or one expand where the dimensions merge or split in order (a Flatten),
+    // else through rank 1.
+    if (shape.size() < from.size())
+      if (auto groups = getReassociationIndicesForCollapse(from, shape))
+        return tensor::CollapseShapeOp::create(b, loc(), tensorType(shape), v, *groups);
+    if (shape.size() > from.size())
+      if (auto groups = getReassociationIndicesForCollapse(shape, from))
+        return tensor::ExpandShapeOp::create(b, loc(), tensorType(shape), v, *groups);
     Value flat = v;
     int64_t n = numElements(from);
     if (from.size() != 1)
