@@ -446,6 +446,124 @@ private:
     define(0, acc);
     return true;
   }
+  /// The mean of the inputs: their broadcast sum divided by the count, as NumPy does.
+  bool mean() {
+    if (!sum())
+      return false;
+    Value total = values[node->output(0)];
+    define(0, arith::DivFOp::create(b, loc(), total,
+                                    splat(shapeOf(total), static_cast<float>(numInputs()))));
+    return true;
+  }
+  bool concat() {
+    if (!allowAttributes({"axis"}) || !expectOutputs(1))
+      return false;
+    if (numInputs() < 1)
+      return fail("takes at least one input");
+    SmallVector<Value> parts;
+    for (size_t i = 0; i < numInputs(); ++i) {
+      parts.push_back(data(i));
+      if (!parts.back())
+        return false;
+    }
+    SmallVector<int64_t> shape(shapeOf(parts[0]));
+    int64_t dim = 0;
+    if (!attr("axis"))
+      return fail("the axis attribute is required");
+    if (!axis(intAttr("axis", 0), shape.size(), dim))
+      return false;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      llvm::ArrayRef<int64_t> other = shapeOf(parts[i]);
+      bool fits = other.size() == shape.size();
+      for (size_t d = 0; fits && d < shape.size(); ++d)
+        fits = static_cast<int64_t>(d) == dim || other[d] == shape[d];
+      if (!fits)
+        return fail("cannot concatenate " + shapeString(shapeOf(parts[0])) + " and " +
+                    shapeString(other) + " along axis " + std::to_string(dim));
+      shape[dim] += other[dim];
+    }
+    define(0, parts.size() == 1 ? parts[0]
+                                : Value(tensor::ConcatOp::create(b, loc(), tensorType(shape),
+                                                                 dim, parts)));
+    return true;
+  }
+  /// The axes of Squeeze and Unsqueeze: an input from opset 13, an attribute before.
+  bool axesOperand(std::optional<SmallVector<int64_t>> &axes) {
+    if (opset >= 13) {
+      if (!allowAttributes({}) || !expectInputs(1, 2))
+        return false;
+      if (hasInput(1)) {
+        const Constant *c = constant(1, "axes");
+        if (!c)
+          return false;
+        if (c->isFloat || c->shape.size() != 1)
+          return fail("axes must be a 1-D integer tensor");
+        axes = SmallVector<int64_t>(c->ints.begin(), c->ints.end());
+      }
+      return true;
+    }
+    if (!allowAttributes({"axes"}) || !expectInputs(1, 1))
+      return false;
+    axes = intsAttr("axes");
+    return true;
+  }
+  bool squeeze() {
+    std::optional<SmallVector<int64_t>> axes;
+    if (!axesOperand(axes) || !expectOutputs(1))
+      return false;
+    Value x = data(0);
+    if (!x)
+      return false;
+    llvm::ArrayRef<int64_t> from = shapeOf(x);
+    SmallVector<bool> drop(from.size(), false);
+    if (axes) {
+      for (int64_t a : *axes) {
+        int64_t d = 0;
+        if (!axis(a, from.size(), d))
+          return false;
+        if (from[d] != 1)
+          return fail("cannot squeeze dimension " + std::to_string(d) + " of " +
+                      shapeString(from) + ": it is not 1");
+        drop[d] = true;
+      }
+    } else {
+      for (size_t d = 0; d < from.size(); ++d)
+        drop[d] = from[d] == 1;
+    }
+    SmallVector<int64_t> shape;
+    for (size_t d = 0; d < from.size(); ++d)
+      if (!drop[d])
+        shape.push_back(from[d]);
+    define(0, reshape(x, shape));
+    return true;
+  }
+  bool unsqueeze() {
+    std::optional<SmallVector<int64_t>> axes;
+    if (!axesOperand(axes) || !expectOutputs(1))
+      return false;
+    if (!axes)
+      return fail("axes are required");
+    Value x = data(0);
+    if (!x)
+      return false;
+    llvm::ArrayRef<int64_t> from = shapeOf(x);
+    int64_t rank = from.size() + axes->size();
+    SmallVector<bool> inserted(rank, false);
+    for (int64_t a : *axes) {
+      int64_t d = 0;
+      if (!axis(a, rank, d))
+        return false;
+      if (inserted[d])
+        return fail("axis " + std::to_string(a) + " appears twice");
+      inserted[d] = true;
+    }
+    SmallVector<int64_t> shape;
+    size_t next = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      shape.push_back(inserted[d] ? 1 : from[next++]);
+    define(0, reshape(x, shape));
+    return true;
+  }
   bool identity() {
     if (!allowAttributes({}) || !expectInputs(1, 1) || !expectOutputs(1))
       return false;
@@ -611,9 +729,10 @@ private:
     return true;
   }
 
-  /// Softmax and LogSoftmax run over the rows of a matrix in Kiln: opset 13 normalizes
-  /// along one axis (supported when it is the last), earlier opsets over the coerced matrix
-  /// [prod(dims before axis), prod(dims from axis)].
+  /// Softmax and LogSoftmax run over the rows of a matrix in Kiln. Earlier opsets than 13
+  /// normalize the coerced matrix [prod(dims before axis), prod(dims from axis)]: one
+  /// reshape. Opset 13 normalizes along one axis: as [A, C, B] (C the axis), transposed to
+  /// [A, B, C] rows and back, with the reshapes and kiln.transpose Kiln differentiates.
   template <typename OpTy>
   bool softmax() {
     if (!allowAttributes({"axis"}) || !expectInputs(1, 1) || !expectOutputs(1))
@@ -628,13 +747,18 @@ private:
     bool coerced = opset < 13;
     if (!axis(intAttr("axis", coerced ? 1 : -1), rank, split))
       return false;
-    if (!coerced && split != rank - 1)
-      return fail("axis = " + std::to_string(split) + " is not supported: only the last axis "
-                  "(opset 13 normalizes along one axis; kiln." +
-                  OpTy::getOperationName().drop_front(5) + " along the last)");
-    int64_t rows = numElements(llvm::ArrayRef<int64_t>(shape).take_front(split));
-    Value m = reshape(x, {rows, numElements(shape) / rows});
-    define(0, reshape(OpTy::create(b, loc(), m.getType(), m), shape));
+    llvm::ArrayRef<int64_t> dims(shape);
+    if (coerced || split == rank - 1) {
+      int64_t rows = numElements(dims.take_front(split));
+      Value m = reshape(x, {rows, numElements(shape) / rows});
+      define(0, reshape(OpTy::create(b, loc(), m.getType(), m), shape));
+      return true;
+    }
+    int64_t a = numElements(dims.take_front(split)), c = shape[split],
+            after = numElements(dims.drop_front(split + 1));
+    Value rows = reshape(transpose2(reshape(x, {a, c, after})), {a * after, c});
+    Value y = OpTy::create(b, loc(), rows.getType(), rows);
+    define(0, reshape(transpose2(reshape(y, {a, after, c})), shape));
     return true;
   }
 
@@ -931,6 +1055,8 @@ private:
       return {1};
     if (op == "Dropout")
       return {1, 2};
+    if (op == "Squeeze" || op == "Unsqueeze")
+      return {1};
     return {};
   }
 
@@ -958,6 +1084,7 @@ const std::map<std::string, Importer::Handler> &Importer::handlers() {
       {"Add", &Importer::binary<kiln::AddOp, void>},
       {"AveragePool", &Importer::pool<kiln::AvgPool2dOp>},
       {"BatchNormalization", &Importer::batchNormalization},
+      {"Concat", &Importer::concat},
       {"Constant", &Importer::constantOp},
       {"Conv", &Importer::conv},
       {"Div", &Importer::binary<void, arith::DivFOp>},
@@ -972,6 +1099,7 @@ const std::map<std::string, Importer::Handler> &Importer::handlers() {
       {"LogSoftmax", &Importer::softmax<kiln::LogSoftmaxOp>},
       {"MatMul", &Importer::matmul},
       {"MaxPool", &Importer::pool<kiln::MaxPool2dOp>},
+      {"Mean", &Importer::mean},
       {"Mul", &Importer::binary<kiln::MulOp, void>},
       {"Neg", &Importer::unaryElementwise<arith::NegFOp>},
       {"Reciprocal", &Importer::reciprocal},
@@ -980,10 +1108,12 @@ const std::map<std::string, Importer::Handler> &Importer::handlers() {
       {"Sigmoid", &Importer::unaryKiln<kiln::SigmoidOp>},
       {"Softmax", &Importer::softmax<kiln::SoftmaxOp>},
       {"Sqrt", &Importer::unaryElementwise<math::SqrtOp>},
+      {"Squeeze", &Importer::squeeze},
       {"Sub", &Importer::binary<void, arith::SubFOp>},
       {"Sum", &Importer::sum},
       {"Tanh", &Importer::unaryElementwise<math::TanhOp>},
       {"Transpose", &Importer::transpose},
+      {"Unsqueeze", &Importer::unsqueeze},
   };
   return table;
 }
