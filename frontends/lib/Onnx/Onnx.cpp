@@ -7,7 +7,6 @@
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
@@ -820,9 +819,9 @@ private:
     define(0, reshape(x, shape));
     return true;
   }
-  /// kiln.transpose where the permutation swaps the last two dimensions (Kiln differentiates
-  /// it); linalg.transpose for any other (runs, but a loss through it cannot be
-  /// differentiated).
+  /// Any permutation in ops Kiln differentiates: kiln.transpose swaps the last two
+  /// dimensions; other permutations move one axis at a time to the end, each move a
+  /// kiln.transpose of the [before, axis, after] view.
   bool transpose() {
     if (!allowAttributes({"perm"}) || !expectInputs(1, 1) || !expectOutputs(1))
       return false;
@@ -844,21 +843,42 @@ private:
       valid = sorted[i] == i;
     if (!valid)
       return fail("perm is not a permutation of the " + std::to_string(rank) + " dimensions");
-    SmallVector<int64_t> shape;
-    bool identity = true, lastTwo = rank >= 2;
-    for (int64_t i = 0; i < rank; ++i) {
-      shape.push_back(from[perm[i]]);
-      identity &= perm[i] == i;
+    bool lastTwo = rank >= 2;
+    for (int64_t i = 0; i < rank; ++i)
       lastTwo &= perm[i] == (i < rank - 2 ? i : i == rank - 2 ? rank - 1 : rank - 2);
-    }
-    if (identity) {
-      define(0, x);
-    } else if (lastTwo) {
+    if (lastTwo) {
       define(0, transpose2(x));
-    } else {
-      Value init = tensor::EmptyOp::create(b, loc(), shape, b.getF32Type());
-      define(0, linalg::TransposeOp::create(b, loc(), x, init, perm)->getResult(0));
+      return true;
     }
+    // Axes that never move keep their order, so they are an increasing prefix of perm:
+    // the longest one stays, and the rest move to the end in perm's order. order[i] is the
+    // input dimension now at position i.
+    SmallVector<int64_t> order;
+    for (int64_t i = 0; i < rank; ++i)
+      order.push_back(i);
+    int64_t stay = 1;
+    while (stay < rank && perm[stay] > perm[stay - 1])
+      ++stay;
+    for (int64_t j = stay; j < rank; ++j) {
+      int64_t pos = llvm::find(order, perm[j]) - order.begin();
+      SmallVector<int64_t> dims;
+      for (int64_t d : order)
+        dims.push_back(from[d]);
+      int64_t before = numElements(llvm::ArrayRef<int64_t>(dims).take_front(pos));
+      int64_t after = numElements(llvm::ArrayRef<int64_t>(dims).drop_front(pos + 1));
+      order.erase(order.begin() + pos);
+      order.push_back(perm[j]);
+      SmallVector<int64_t> moved;
+      for (int64_t d : order)
+        moved.push_back(from[d]);
+      if (dims[pos] == 1 || after == 1)
+        x = reshape(x, moved); // the data's order does not change
+      else if (before == 1)
+        x = reshape(transpose2(reshape(x, {dims[pos], after})), moved);
+      else
+        x = reshape(transpose2(reshape(x, {before, dims[pos], after})), moved);
+    }
+    define(0, x);
     return true;
   }
 
@@ -1312,7 +1332,7 @@ std::string kiln::sanitizeOnnxName(StringRef name) {
 
 void kiln::registerOnnxImportDialects(MLIRContext &context) {
   context.loadDialect<kiln::KilnDialect, func::FuncDialect, arith::ArithDialect,
-                      math::MathDialect, tensor::TensorDialect, linalg::LinalgDialect>();
+                      math::MathDialect, tensor::TensorDialect>();
 }
 
 bool kiln::importOnnxModel(StringRef bytes, StringRef source, ModuleOp module,
