@@ -45,6 +45,9 @@ std::string shapeString(llvm::ArrayRef<int64_t> shape) {
   return s;
 }
 
+/// Shapes are checked against this bound, so element counts never overflow int64.
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
 int64_t numElements(llvm::ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -264,6 +267,10 @@ private:
       return nullptr;
     if (!c->second.isFloat) {
       error = "'" + name + "' is an integer tensor: only float32 tensors are supported as data";
+      return nullptr;
+    }
+    if (c->second.floats.empty()) {
+      error = "'" + name + "' is empty: empty tensors are not supported";
       return nullptr;
     }
     auto type = tensorType(c->second.shape);
@@ -799,10 +806,12 @@ private:
         if (inferred >= 0)
           return fail("the shape has more than one -1");
         inferred = i;
-      } else if (d < 0) {
-        return fail("bad shape entry " + std::to_string(d));
+      } else if (d < 0 || d > numElements(from)) {
+        return fail("bad shape entry " + std::to_string(d) + " for " + shapeString(from));
       }
       shape.push_back(d);
+      if (d > 0 && known > numElements(from) / d)
+        return fail("cannot reshape " + shapeString(from) + " to " + shapeString(target->ints));
       if (d != -1)
         known *= d;
     }
@@ -1059,10 +1068,13 @@ private:
       if (shapeOf(v[i]) != llvm::ArrayRef<int64_t>{xs[1]})
         return fail("scale, B, mean and var must have " + std::to_string(xs[1]) +
                     " elements, not " + shapeString(shapeOf(v[i])));
+    float epsilon = floatAttr("epsilon", 1e-5f);
+    if (!(epsilon >= 0))
+      return fail("epsilon must be non-negative");
     auto op = kiln::BatchNormOp::create(
         b, loc(), v[0].getType(), v[1].getType(), v[1].getType(), v[0], v[1], v[2], v[3], v[4],
         b.getF64FloatAttr(0.1),
-        b.getF64FloatAttr(static_cast<double>(floatAttr("epsilon", 1e-5f))),
+        b.getF64FloatAttr(static_cast<double>(epsilon)),
         b.getBoolAttr(false));
     define(0, op.getResult());
     return true;
@@ -1151,6 +1163,9 @@ bool Importer::valueInfoType(const onnx::ValueInfoProto &info, StringRef what,
   shape.clear();
   for (const onnx::TensorShapeProto::Dimension &d : t.shape().dim()) {
     if (d.has_dim_value()) {
+      if (d.dim_value() > kMaxElements)
+        return fail(name + " has a dimension of " + std::to_string(d.dim_value()) +
+                    ", more than Kiln supports");
       if (d.dim_value() < 1)
         return fail(name + " has a dimension of " + std::to_string(d.dim_value()) +
                     ": empty tensors are not supported");
@@ -1163,8 +1178,15 @@ bool Importer::valueInfoType(const onnx::ValueInfoProto &info, StringRef what,
                   (d.has_dim_param() ? " '" + d.dim_param() + "'" : std::string()) +
                   "; Kiln needs static shapes: give its value (--dim " +
                   (d.has_dim_param() ? d.dim_param() : std::string("NAME")) + "=VALUE)");
+    if (it->second < 1 || it->second > kMaxElements)
+      return fail(name + ": dimension '" + d.dim_param() + "' = " + std::to_string(it->second) +
+                  " is out of range");
     shape.push_back(it->second);
   }
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if ((n *= d) > kMaxElements)
+      return fail(name + " has more than 2^40 elements");
   return true;
 }
 
@@ -1188,6 +1210,8 @@ bool Importer::declareArguments(SmallVector<Type> &types, SmallVector<std::strin
       return fail("initializer: " + message);
     initializerNames.insert(t.name());
     if (c.isFloat && asData.contains(t.name())) {
+      if (c.floats.empty())
+        return fail("initializer '" + t.name() + "' is empty: empty tensors are not supported");
       types.push_back(tensorType(c.shape));
       names.push_back(t.name());
       result.parameters.push_back({t.name(), c.shape, c.floats});
@@ -1261,6 +1285,9 @@ bool Importer::run() {
     auto handler = handlers().find(n.op_type());
     if (handler == handlers().end())
       return fail("unsupported ONNX op"), bail();
+    // Every op handled here defines its first output.
+    if (n.output_size() == 0 || n.output(0).empty())
+      return fail("the node has no output"), bail();
     if (!(this->*handler->second)())
       return bail();
     for (const std::string &out : n.output())
