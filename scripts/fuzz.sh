@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Fuzzes one target of test/fuzz, or all of them in turn, for MINUTES each:
-#   scripts/fuzz.sh TARGET|all [MINUTES]     (targets: npy idx csv checkpoint session parse pipeline)
+#   scripts/fuzz.sh TARGET|all [MINUTES]     (targets: npy idx csv checkpoint session parse pipeline onnx)
 # Builds build-fuzz (clang-22 with libFuzzer, ASan and UBSan; package libclang-rt-22-dev) the
 # first time. The session target calls a module compiled by the normal build's kiln-compile
 # (build/, scripts/setup.sh), so that fuzzing the runtime does not build the whole compiler
@@ -13,7 +13,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${KILN_FUZZ_BUILD_DIR:-$root/build-fuzz}
 normal=${KILN_BUILD_DIR:-$root/build}
-all=(npy idx csv checkpoint session parse pipeline)
+all=(npy idx csv checkpoint session parse pipeline onnx)
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
   echo "usage: $0 TARGET|all [MINUTES]   (targets: ${all[*]})" >&2

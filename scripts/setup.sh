@@ -12,6 +12,7 @@ packages=(
   libdnnl-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   liblapacke-dev libopenblas-dev libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev dataset-fashion-mnist
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
 )
 
 missing=()

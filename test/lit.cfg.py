@@ -19,10 +19,15 @@ config.environment["KILN_SRC"] = config.kiln_src_root
 
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
     config.available_features.add("fashion-mnist")
+# ONNX's backend node tests, from Debian's libonnx-testdata (scripts/setup.sh installs it).
+onnx_node_data = "/usr/share/libonnx-testdata/data/node"
+if os.path.isdir(onnx_node_data):
+    config.available_features.add("onnx-testdata")
+config.substitutions.append(("%onnx_node_data", onnx_node_data))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["kiln-opt", "kiln-compile", "kiln-run", "kiln-optimizer-check"],
+    ["kiln-opt", "kiln-compile", "kiln-run", "kiln-optimizer-check", "kiln-import-onnx"],
     [config.kiln_tools_dir])

@@ -3,13 +3,16 @@
 """Writes the seed corpus of the fuzz targets (test/fuzz/corpus/<target>/): small valid files
 of each format and near-valid ones (a byte off, truncated, a field too many), so that every
 run starts next to the paths that matter instead of having to discover the formats. The
-program targets (parse, pipeline) get copies of small programs of the test suite. Rerun it
-after changing it; the output is deterministic. Needs only the Python standard library."""
+program targets (parse, pipeline) get copies of small programs of the test suite, the onnx
+target the ONNX models of test/onnx/Inputs (encoded by protoc, from protobuf-compiler) and
+truncated and bit-flipped copies. Rerun it after changing it; the output is deterministic.
+Needs only the Python standard library and protoc."""
 import gzip
 import json
 import os
 import shutil
 import struct
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -161,6 +164,24 @@ def make_session():
                   bytes([entry, counts]) + bytes([200] * 48) + bytes(range(64)))
 
 
+def make_onnx():
+    inputs = os.path.join(ROOT, "test", "onnx", "Inputs")
+    for name in sorted(os.listdir(inputs)):
+        if not name.endswith(".textproto"):
+            continue
+        with open(os.path.join(inputs, name), "rb") as f:
+            model = subprocess.run(
+                ["protoc", "--encode=onnx.ModelProto", "-I/usr/include/onnx", "onnx.proto"],
+                input=f.read(), check=True, stdout=subprocess.PIPE).stdout
+        stem = name[:-len(".textproto")]
+        write("onnx", stem + ".onnx", model)
+        write("onnx", stem + "-truncated.onnx", model[:len(model) * 2 // 3])
+        flipped = bytearray(model)
+        for i in range(7, len(flipped), 61):
+            flipped[i] ^= 0x10
+        write("onnx", stem + "-flipped.onnx", bytes(flipped))
+
+
 if __name__ == "__main__":
     if os.path.isdir(CORPUS) and "--keep" not in sys.argv:
         shutil.rmtree(CORPUS)
@@ -170,3 +191,4 @@ if __name__ == "__main__":
     make_checkpoint()
     make_programs()
     make_session()
+    make_onnx()

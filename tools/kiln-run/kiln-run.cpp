@@ -8,6 +8,7 @@
 #include "kiln/runtime/InitSpec.h"
 #include "kiln/runtime/State.h"
 #include "kiln/runtime/Module.h"
+#include "kiln/runtime/io/Checkpoint.h"
 #include "kiln/runtime/io/Npy.h"
 #include "kiln/runtime/Random.h"
 #include "kiln/runtime/Session.h"
@@ -310,6 +311,12 @@ int main(int argc, char **argv) {
                  "normal[:STDDEV], uniform[:BOUND], each optionally @SHAPE (e.g. "
                  "normal@1000x3) for dynamic dimensions. Inputs not given use the program's "
                  "kiln.init, else normal (floats) or zeros");
+  std::string weightsPath;
+  CLI::Option *weightsOption = app.add_option(
+      "--weights", weightsPath,
+      "A checkpoint of named tensors (kiln-import-onnx's weights) that start the inputs of the "
+      "same names, after -i and @init; each must have its input's dtype and shape, and a "
+      "tensor that matches no input is an error");
   CLI::Option *seedOption = app.add_option("--seed", seed, "Seed of the generated inputs");
   bool checkFiniteInputs = true;
   CLI::Option *checkFiniteOption =
@@ -422,7 +429,7 @@ int main(int argc, char **argv) {
   };
   if (list) {
     std::vector<CLI::Option *> calls = {entryOption, inputOption, seedOption, checkFiniteOption,
-                                        trainOption};
+                                        trainOption, weightsOption};
     calls.insert(calls.end(), runOnly.begin(), runOnly.end());
     calls.insert(calls.end(), trainOnly.begin(), trainOnly.end());
     refuse(calls, "would be ignored: --list only lists the entry points");
@@ -432,6 +439,8 @@ int main(int argc, char **argv) {
     refuse(runOnly, "applies to plain runs only; --train would ignore it");
     if (epochsOption->count() && untilEpochOption->count())
       fail("--epochs and --until-epoch both say when training stops; give one");
+    if (weightsOption->count() && !resumePath.empty())
+      fail("--weights and --resume both set the training state; give one");
   }
 
   bool isProgram = fs::path(program).extension() == ".mlir" || program == "-";
@@ -547,11 +556,27 @@ int main(int argc, char **argv) {
                   recipes[i].init ? "the initialiser" : quoteForMessage(recipes[i].path, 4096));
     inputViews.push_back(inputs.back().view());
   }
+  // Named starting values (kiln-import-onnx's initializers) replace what -i or the program's
+  // initialisers gave; an input given both ways is ambiguous.
+  std::vector<std::pair<std::string, Tensor>> weights;
+  if (!weightsPath.empty())
+    weights = std::move(orFail(loadCheckpoint(weightsPath), "--weights: ").tensors);
+  auto applyWeights = [&] {
+    if (weightsPath.empty())
+      return;
+    for (size_t i : orFail(assignNamedInputs(fn, weights, inputs, weightsPath), "--weights "))
+      if (recipes.count(i))
+        fail(fmt::format("input {} ({}) is given by both --input and --weights", i,
+                         fn.inputs()[i].name));
+    inputViews = viewsOf(inputs);
+  };
+  applyWeights();
 
   Session session = orFail(Session::create(*runtime, module), "");
   if (!trainData.empty()) {
     if (auto initFn = module.lookup("init"); initFn.ok())
       initializeState(session, **initFn, fn, seed, inputs);
+    applyWeights();
     // Sessions of their own (a Session runs one module's entry points); a deque keeps
     // each where TailEval points.
     std::deque<Session> tailSessions;

@@ -5,6 +5,7 @@
 #include "kiln/runtime/InitSpec.h"
 #include "kiln/runtime/Random.h"
 
+#include <cstring>
 #include <string>
 
 namespace kiln::rt {
@@ -83,6 +84,58 @@ StatusOr<std::vector<Tensor>> allocateOutputs(const Function &fn) {
     outputs.push_back(std::move(*t));
   }
   return outputs;
+}
+
+namespace {
+std::string specString(DType dtype, const std::vector<int64_t> &shape) {
+  std::string s(dtypeName(dtype));
+  s += " [";
+  for (size_t d = 0; d < shape.size(); ++d)
+    s += (d ? ", " : "") + std::to_string(shape[d]);
+  return s + "]";
+}
+} // namespace
+
+StatusOr<std::vector<size_t>>
+assignNamedInputs(const Function &fn, const std::vector<std::pair<std::string, Tensor>> &named,
+                  std::vector<Tensor> &inputs, const std::string &source) {
+  if (inputs.size() != fn.inputs().size())
+    return Status::error(StatusCode::kInvalidArgument,
+                         "@" + fn.name() + " has " + std::to_string(fn.inputs().size()) +
+                             " inputs, not " + std::to_string(inputs.size()));
+  std::vector<size_t> assigned;
+  for (const auto &[name, tensor] : named) {
+    StatusOr<size_t> found = fn.inputIndex(name);
+    if (!found.ok())
+      return Status::error(StatusCode::kInvalidArgument,
+                           source + ": tensor '" + name + "' matches no input: " +
+                               std::string(found.status().message()));
+    size_t index = *found;
+    for (size_t earlier : assigned)
+      if (earlier == index)
+        return Status::error(StatusCode::kInvalidArgument,
+                             source + ": tensor '" + name + "' appears twice");
+    const InputSpec &spec = fn.inputs()[index];
+    TensorView view = tensor.view();
+    bool fits = view.dtype == spec.dtype && view.shape.size() == spec.shape.size();
+    for (size_t d = 0; fits && d < spec.shape.size(); ++d)
+      fits = spec.shape[d] < 0 || spec.shape[d] == view.shape[d];
+    if (!fits)
+      return Status::error(StatusCode::kInvalidArgument,
+                           source + ": tensor '" + name + "' is " +
+                               specString(view.dtype, view.shape) + ", but " +
+                               inputLabel(fn, index) + " is " +
+                               specString(spec.dtype, spec.shape));
+    // A dynamic input takes the tensor's extents, as initializeInput's shape does.
+    StatusOr<Tensor> copy = Tensor::allocate(view.dtype, view.shape);
+    if (!copy.ok())
+      return copy.status();
+    if (view.numel())
+      std::memcpy(copy->data(), view.data, copy->nbytes());
+    inputs[index] = std::move(*copy);
+    assigned.push_back(index);
+  }
+  return assigned;
 }
 
 std::vector<TensorView> viewsOf(const std::vector<Tensor> &tensors) {

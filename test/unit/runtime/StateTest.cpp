@@ -96,5 +96,35 @@ TEST(StateTest, FindsInputsByName) {
               "its inputs have no names");
 }
 
+TEST(StateTest, AssignsNamedTensorsToInputsStrictly) {
+  auto module = Module::load(KILN_TEST_MODULE_GOOD);
+  ASSERT_TRUE(module.ok());
+  const Function &drain = entry(*module, "drain");
+  auto named = [](const char *name, std::vector<int64_t> shape, float value) {
+    Tensor t = *Tensor::allocate(DType::F32, shape);
+    std::fill_n(t.data<float>(), t.numel(), value);
+    std::vector<std::pair<std::string, Tensor>> list;
+    list.emplace_back(name, std::move(t));
+    return list;
+  };
+  auto inputs = initializeInputs(drain, 0);
+  ASSERT_TRUE(inputs.ok());
+  auto set = assignNamedInputs(drain, named("v", {4}, 3.0f), *inputs, "w.safetensors");
+  ASSERT_TRUE(set.ok()) << set.status().toString();
+  EXPECT_EQ(*set, std::vector<size_t>{1});
+  EXPECT_EQ((*inputs)[1].data<float>()[3], 3.0f);
+  EXPECT_EQ((*inputs)[0].data<float>()[0], 1.5f); // u keeps its initialiser
+  expectError(assignNamedInputs(drain, named("v", {5}, 0), *inputs, "w.safetensors").status(),
+              StatusCode::kInvalidArgument,
+              "w.safetensors: tensor 'v' is f32 [5], but @drain input 1 (v) is f32 [4]");
+  expectError(assignNamedInputs(drain, named("w", {4}, 0), *inputs, "w.safetensors").status(),
+              StatusCode::kInvalidArgument, "w.safetensors: tensor 'w' matches no input",
+              "@drain has no input named 'w'");
+  auto twice = named("u", {4}, 0);
+  twice.emplace_back("u", *Tensor::allocate(DType::F32, {4}));
+  expectError(assignNamedInputs(drain, twice, *inputs, "w.safetensors").status(),
+              StatusCode::kInvalidArgument, "tensor 'u' appears twice");
+}
+
 } // namespace
 } // namespace kiln::rt

@@ -9,6 +9,8 @@
 #include "kiln/runtime/Tensor.h"
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln::rt {
@@ -31,6 +33,17 @@ StatusOr<std::vector<Tensor>> initializeInputs(const Function &fn, uint64_t seed
 /// One buffer per result that is not computed in place (alias -1), in result order: the
 /// `outputs` Session::call takes.
 StatusOr<std::vector<Tensor>> allocateOutputs(const Function &fn);
+
+/// Copies each of `named` into the input of `fn` with the same name (the program's
+/// `kiln.name`, as a checkpoint of its tensors or kiln-import-onnx's weights name them):
+/// starting values for some inputs, the others left as they are. Strict, so a file meant for
+/// another program fails loudly rather than leaving inputs at their initialisers: each
+/// tensor's dtype and shape must be its input's, and a name that matches no input, or
+/// appears twice, is kInvalidArgument naming it and `source`. `inputs` holds one tensor per
+/// input of `fn`. Returns the indices of the inputs it set, in `named`'s order.
+StatusOr<std::vector<size_t>>
+assignNamedInputs(const Function &fn, const std::vector<std::pair<std::string, Tensor>> &named,
+                  std::vector<Tensor> &inputs, const std::string &source);
 
 /// Views of `tensors`, in order, for Session::call.
 std::vector<TensorView> viewsOf(const std::vector<Tensor> &tensors);
