@@ -29,9 +29,11 @@ std::string shapeString(ArrayRef<int64_t> shape) {
 /// The geometry of a window op whose input has type `x` and whose output has type `y`.
 FailureOr<WindowGeometry> geometryOf(Operation *op, RankedTensorType x, RankedTensorType y,
                                            const Window &w) {
+  // The batch may be dynamic (`?`, every ? of a program is its batch); kiln-specialize-batch
+  // makes it static before anything lowers the op.
   for (RankedTensorType t : {x, y})
-    if (t.getRank() != 4 || !t.hasStaticShape())
-      return op->emitOpError("works on NCHW tensors of static shape, not ") << t;
+    if (t.getRank() != 4 || llvm::any_of(t.getShape().drop_front(), ShapedType::isDynamic))
+      return op->emitOpError("works on NCHW tensors of static C, H and W, not ") << t;
   if (x.getElementType() != y.getElementType())
     return op->emitOpError("mixes element types ") << x.getElementType() << " and "
                                                     << y.getElementType();

@@ -87,10 +87,18 @@ func.func @conv_window_too_large(%x: tensor<2x3x2x2xf32>, %w: tensor<4x3x3x3xf32
 
 // -----
 
-func.func @conv_dynamic(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x6x6xf32> {
-  // expected-error @+1 {{works on NCHW tensors of static shape}}
+// A dynamic batch is the program's batch, chosen when it is compiled (--batch).
+func.func @conv_dynamic_batch(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x6x6xf32> {
   %y = kiln.conv2d %x, %w : tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<?x4x6x6xf32>
   return %y : tensor<?x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_dynamic_channels(%x: tensor<2x?x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x6x6xf32> {
+  // expected-error @+1 {{works on NCHW tensors of static C, H and W}}
+  %y = kiln.conv2d %x, %w : tensor<2x?x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x6x6xf32>
+  return %y : tensor<2x4x6x6xf32>
 }
 
 // -----

@@ -30,6 +30,11 @@ struct WindowLowering : OpConversionPattern<OpTy> {
                                 ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto type = rankedType(op->getResult(0));
+    // The kernels take their geometry as constants: a batch left dynamic (no --batch) cannot
+    // be called.
+    if (!type.hasStaticShape() || !rankedType(op->getOperand(0)).hasStaticShape())
+      return op->emitOpError("needs a static batch: compile the program with --batch N"),
+             failure();
     Value init = tensor::EmptyOp::create(b, type.getShape(), type.getElementType());
     WindowGeometry g = op.getGeometry();
     auto window = krt::WindowAttr::get(b.getContext(), g.n, g.c, g.h, g.w, g.o, g.kh, g.kw,
