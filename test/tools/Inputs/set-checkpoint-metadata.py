@@ -1,6 +1,7 @@
 # Rewrites the metadata of a Kiln checkpoint (safetensors) and recomputes its checksum, so
 # that tests can hand kiln-run well-formed files with bad metadata:
-#   set-checkpoint-metadata.py IN OUT KEY=VALUE... (KEY= with nothing after it removes KEY)
+#   set-checkpoint-metadata.py IN OUT KEY=VALUE... (KEY= with nothing after it removes KEY;
+#   tensor:OLD=NEW renames a tensor, as checkpoints of another naming would have it)
 import json
 import struct
 import sys
@@ -25,7 +26,9 @@ meta = header["__metadata__"]
 meta.pop("kiln_checksum", None)
 for arg in sys.argv[3:]:
     key, _, value = arg.partition("=")
-    if value:
+    if key.startswith("tensor:"):
+        header[value] = header.pop(key[len("tensor:"):])
+    elif value:
         meta[key] = value
     else:
         meta.pop(key, None)
