@@ -444,28 +444,32 @@ SearchState searchState(const Function &fn, const std::vector<Tensor> &state) {
 }
 
 bool countExamples(const TrainOptions &options, ExampleCounts &counts) {
-  // The same loading and splitting as train(), with labels read wide and unchecked: only
-  // the counts matter, and train() reports what is wrong with the labels.
+  // What train() will load and split, counted: an IDX directory from its labels files alone;
+  // a CSV file (small, and nothing else tells its rows) loaded, with labels read wide and
+  // unchecked (train() reports what is wrong with them).
   const bool csv = isCsvPath(options.trainData);
-  auto load = [&](const std::string &where, const std::string &idxPrefix) -> StatusOr<Dataset> {
-    return csv ? loadCsvDataset(where, DType::I64) : loadIdxDataset(where, idxPrefix, DType::I64);
+  auto count = [&](const std::string &where, const std::string &idxPrefix) -> StatusOr<int64_t> {
+    if (!csv)
+      return idxDatasetSize(where, idxPrefix);
+    KILN_ASSIGN_OR_RETURN(Dataset data, loadCsvDataset(where, DType::I64));
+    return data.count;
   };
-  StatusOr<Dataset> trainData = load(options.trainData, "train");
-  if (!trainData.ok())
-    return report(std::string(trainData.status().message())), false;
-  counts.train = trainData->count;
+  StatusOr<int64_t> train = count(options.trainData, "train");
+  if (!train.ok())
+    return report(std::string(train.status().message())), false;
+  counts.train = *train;
   if (options.valSplit) {
-    auto parts = splitDataset(*trainData, *options.valSplit, options.seed);
-    if (!parts.ok())
-      return report("--val-split: " + std::string(parts.status().message())), false;
-    counts.train = parts->first.count;
-    counts.eval.push_back(parts->second.count);
+    // splitDataset's sizes: round(fraction * count) held out. A fraction it refuses is
+    // train()'s to report.
+    int64_t held = std::llround(*options.valSplit * double(*train));
+    counts.train = *train - held;
+    counts.eval.push_back(held);
   }
   if (!csv || !options.testData.empty()) {
-    StatusOr<Dataset> test = load(csv ? options.testData : options.trainData, "t10k");
+    StatusOr<int64_t> test = count(csv ? options.testData : options.trainData, "t10k");
     if (!test.ok())
       return report(std::string(test.status().message())), false;
-    counts.eval.push_back(test->count);
+    counts.eval.push_back(*test);
   }
   return true;
 }
@@ -641,8 +645,9 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                        [&](const EvalRunner &r) { return r.batch.size == rest; }))
         fmt::print(stderr,
                    "kiln-run: note: the last {} of the {} {} {} are not evaluated: @{} takes "
-                   "batches of {} (write the batch as ? and choose it with --batch, or pass a "
-                   "library compiled with --batch {} as --tail-library)\n",
+                   "batches of {} (a program that writes its batch as ? runs them in a step "
+                   "compiled for {}: kiln-run compiles it, a library takes it as "
+                   "--tail-library)\n",
                    rest, set.data.count, set.name, set.noun, evalFn->name(),
                    runners.front().batch.size, rest);
     }

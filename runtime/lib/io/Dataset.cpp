@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Datasets from IDX files, row selection and the seeded splits. The CSV reader is Csv.cpp.
 #include "kiln/runtime/io/Dataset.h"
+#include "Files.h"
 
 #include "kiln/runtime/io/Idx.h"
 
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 #include <random>
 
@@ -48,9 +50,9 @@ int64_t Dataset::label(int64_t i) const {
   return labels.dtype() == DType::I64 ? labels.data<int64_t>()[i] : labels.data<int32_t>()[i];
 }
 
-StatusOr<Dataset> loadIdxDataset(const std::string &dir, const std::string &prefix,
-                                 DType labelType) {
-  KILN_RETURN_IF_ERROR(checkLabelType(labelType));
+namespace {
+/// The file of an IDX dataset's `stem` in `dir`: the .gz one when both exist.
+StatusOr<std::function<std::string(const std::string &)>> idxFiles(const std::string &dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
@@ -58,12 +60,30 @@ StatusOr<Dataset> loadIdxDataset(const std::string &dir, const std::string &pref
                          quoteForMessage(dir, 4096) +
                              " is not a directory (an IDX dataset is a directory of "
                              "PREFIX-images-idx3-ubyte[.gz] and PREFIX-labels-idx1-ubyte[.gz])");
-  auto find = [&](const std::string &stem) {
+  return std::function<std::string(const std::string &)>([dir](const std::string &stem) {
     for (const char *suffix : {".gz", ""})
       if (fs::exists(dir + "/" + stem + suffix))
         return dir + "/" + stem + suffix;
     return dir + "/" + stem + ".gz"; // reported as missing by loadIdx
-  };
+  });
+}
+} // namespace
+
+StatusOr<int64_t> idxDatasetSize(const std::string &dir, const std::string &prefix) {
+  KILN_ASSIGN_OR_RETURN(auto find, idxFiles(dir));
+  // The images file is there and readable (loadIdxDataset's first error, if it has one),
+  // without decompressing it.
+  const std::string images = find(prefix + "-images-idx3-ubyte");
+  KILN_RETURN_IF_ERROR(
+      detail::openRegularFile(images, "IDX file " + quoteForMessage(images, 4096)).status());
+  KILN_ASSIGN_OR_RETURN(Tensor labels, loadIdx(find(prefix + "-labels-idx1-ubyte"), DType::I64));
+  return labels.shape().empty() ? 0 : labels.shape()[0];
+}
+
+StatusOr<Dataset> loadIdxDataset(const std::string &dir, const std::string &prefix,
+                                 DType labelType) {
+  KILN_RETURN_IF_ERROR(checkLabelType(labelType));
+  KILN_ASSIGN_OR_RETURN(auto find, idxFiles(dir));
   KILN_ASSIGN_OR_RETURN(Tensor images,
                         loadIdx(find(prefix + "-images-idx3-ubyte"), DType::F32, 1.0 / 255));
   Dataset data;

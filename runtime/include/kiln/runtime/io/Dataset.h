@@ -76,6 +76,11 @@ struct CsvOptions {
 StatusOr<Dataset> loadCsvDataset(const std::string &path, DType labelType,
                                  const CsvOptions &options = {});
 
+/// How many examples loadIdxDataset(dir, prefix, ...) would load, read from the labels file
+/// alone (a driver sizing a compilation need not decompress the images). Errors as
+/// loadIdxDataset's for the labels file.
+StatusOr<int64_t> idxDatasetSize(const std::string &dir, const std::string &prefix);
+
 /// The examples `rows` (indices into `data`, in that order; repeats allowed) as a new
 /// dataset with `data`'s source. kInvalidArgument for an index outside [0, count).
 StatusOr<Dataset> selectRows(const Dataset &data, const std::vector<int64_t> &rows);
