@@ -7,6 +7,7 @@
 //     kiln-builder-example cnn cnn.mlir             # a small convolutional network
 //     kiln-builder-example mlp tanh-mlp.mlir libtanh-mlp.so
 //     kiln-run tanh-mlp.mlir --train fashion-mnist --epochs 10
+//     kiln-run tanh-mlp.mlir --train fashion-mnist --epochs 10 --batch 256
 #include "kiln/Frontends/Builder.h"
 #include "kiln/Pipelines/Pipelines.h"
 #include "kiln/Target/SharedLibrary.h"
@@ -18,10 +19,12 @@
 
 namespace {
 
-/// The tutorial's 784-128-128-10 tanh network: AdamW, a warm-up of one epoch (468 steps of
-/// 128) and a cosine decay to 0 at the tenth, gradients clipped to global norm 1.
+/// The tutorial's 784-128-128-10 tanh network for any batch size, compiled for 128 unless
+/// the driver is given another (--batch N): AdamW, a warm-up of one epoch and a cosine decay
+/// to 0 at the tenth (kiln-run turns epochs into steps from the data set), gradients clipped
+/// to global norm 1.
 void tanhMlp(kiln::ProgramBuilder &b) {
-  kiln::TensorValue x = b.images({128, 784});
+  kiln::TensorValue x = b.images({kiln::ProgramBuilder::kBatch, 784});
   kiln::TensorValue h = b.tanh(b.dense(x, 128));
   h = b.tanh(b.dense(h, 128));
   b.softmaxCrossEntropy(b.dense(h, 10));
@@ -31,13 +34,15 @@ void tanhMlp(kiln::ProgramBuilder &b) {
   step.lr = 2.0e-3;
   step.weightDecay = 1.0e-2;
   step.clipGlobalNorm = 1.0;
-  step.warmupCosineDecay(/*warmupSteps=*/468, /*decaySteps=*/4680);
+  step.warmupCosineDecayEpochs(/*warmupEpochs=*/1, /*decayEpochs=*/10);
+  step.batch = 128;
   b.trainStep(step);
 }
 
 /// examples/search/supernet.mlir's network: a ReLU stem, then two edges that each choose
 /// among a linear+ReLU layer, a linear+tanh layer, skip_connect and none; searched by
-/// first-order DARTS on the two halves of the training data.
+/// first-order DARTS on the two halves of the training data. Its batch is a number:
+/// kiln.mixed (like kiln.conv2d and the pools of the CNN below) needs static shapes.
 void supernet(kiln::ProgramBuilder &b) {
   kiln::TensorValue x = b.images({128, 784});
   kiln::TensorValue h = b.relu(b.dense(x, 64));
@@ -112,8 +117,12 @@ int main(int argc, char **argv) {
   }
   // What kiln-compile does with the text, without it: the pipeline rewrites the module in
   // place, so the text is written first. Errors are diagnostics on the context (stderr).
-  if (argc == 4 &&
-      mlir::failed(kiln::compileToSharedLibrary(program->get(), argv[3], kiln::CompileOptions{})))
+  // The MLP's schedule is in epochs: kiln-compile --train-examples 60000, Fashion-MNIST's
+  // training set (kiln-run --train counts it itself).
+  kiln::CompileOptions options;
+  if (kind == "mlp")
+    options.pipeline.trainExamples = 60000;
+  if (argc == 4 && mlir::failed(kiln::compileToSharedLibrary(program->get(), argv[3], options)))
     return 1;
   return 0;
 }

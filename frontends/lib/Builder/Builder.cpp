@@ -55,6 +55,21 @@ int64_t TensorValue::dim(int64_t i) const {
   return i >= 0 && i < r ? shape()[i] : -1;
 }
 
+bool TensorValue::hasDynamicBatch() const {
+  return rank() > 0 && ShapedType::isDynamic(shape().front());
+}
+
+namespace {
+/// A length in epochs as the text writes it: a whole number as an integer (i64, as
+/// `decay_epochs = 10` parses), any other (a fraction, NaN, a negative or huge value, which
+/// trainStep refuses) as a float.
+Option epochsOption(std::string name, double epochs) {
+  if (std::isfinite(epochs) && epochs == std::floor(epochs) && std::fabs(epochs) < 0x1p53)
+    return Option(std::move(name), static_cast<long long>(epochs));
+  return Option(std::move(name), epochs);
+}
+} // namespace
+
 TrainStepOptions &TrainStepOptions::warmupCosineDecay(int64_t warmupSteps, int64_t decaySteps,
                                                       double initValue, double endValue) {
   schedule = "warmup_cosine_decay";
@@ -75,13 +90,33 @@ TrainStepOptions &TrainStepOptions::cosineDecay(int64_t decaySteps, double alpha
   return *this;
 }
 
+TrainStepOptions &TrainStepOptions::warmupCosineDecayEpochs(double warmupEpochs,
+                                                            double decayEpochs, double initValue,
+                                                            double endValue) {
+  schedule = "warmup_cosine_decay";
+  scheduleOptions = {{"init_value", initValue},
+                     epochsOption("warmup_epochs", warmupEpochs),
+                     epochsOption("decay_epochs", decayEpochs)};
+  if (endValue != 0.0)
+    scheduleOptions.emplace_back("end_value", endValue);
+  return *this;
+}
+
+TrainStepOptions &TrainStepOptions::cosineDecayEpochs(double decayEpochs, double alpha) {
+  schedule = "cosine_decay";
+  scheduleOptions = {epochsOption("decay_epochs", decayEpochs)};
+  if (alpha != 0.0)
+    scheduleOptions.emplace_back("alpha", alpha);
+  return *this;
+}
+
 namespace {
 
-/// "[128, 784]": shapes in messages read as PyTorch prints them.
+/// "[128, 784]", "[?, 784]": shapes in messages read as PyTorch prints them.
 std::string shapeText(ArrayRef<int64_t> shape) {
   std::string text = "[";
   for (auto [i, d] : llvm::enumerate(shape))
-    text += (i ? ", " : "") + std::to_string(d);
+    text += (i ? ", " : "") + (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
   return text + "]";
 }
 
@@ -168,6 +203,7 @@ struct ProgramBuilder::State {
   llvm::StringSet<> names;
   std::optional<unsigned> images; // its argument index is params.size() once the model closes
   std::string imagesName;
+  SmallVector<int64_t> imagesShape;
   unsigned weightLayers = 0, layerNorms = 0;
   bool crossEntropy = false, stepDeclared = false, finished = false;
 };
@@ -221,7 +257,22 @@ bool ProgramBuilder::usable(TensorValue x, StringRef what) {
     return fail(what, "the input is not a tensor of this program's model"), false;
   if (!isa<RankedTensorType>(x.get().getType()))
     return fail(what, "the input is not a ranked tensor"), false;
+  // Every `?` of a program is its batch (kiln-specialize-batch): one elsewhere, from the
+  // escape hatch, would become the batch size too.
+  if (llvm::any_of(x.shape().drop_front(), ShapedType::isDynamic))
+    return fail(what, "the input " + shapeText(x.shape()) +
+                          " has a dynamic extent other than the batch (the first)"),
+           false;
   return true;
+}
+
+bool ProgramBuilder::staticBatch(TensorValue x, StringRef what, StringRef op) {
+  if (!x.hasDynamicBatch())
+    return true;
+  return fail(what, "input " + shapeText(x.shape()) + ": " + op +
+                        " works on static shapes only; give images() a batch size instead of "
+                        "kBatch"),
+         false;
 }
 
 Location ProgramBuilder::locFor(StringRef name) {
@@ -251,9 +302,10 @@ TensorValue ProgramBuilder::images(ArrayRef<int64_t> shape, StringRef name) {
     return {};
   if (state->images)
     return fail(what, "the program already has its images input");
-  if (shape.empty() || llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
-    return fail(what,
-                "the shape " + shapeText(shape) + " must be [batch, ...] with positive extents");
+  if (shape.empty() || llvm::any_of(shape.drop_front(), [](int64_t d) { return d <= 0; }) ||
+      (shape.front() <= 0 && !ShapedType::isDynamic(shape.front())))
+    return fail(what, "the shape " + shapeText(shape) +
+                          " must be [batch, ...] with positive extents (the batch may be kBatch)");
   if (!validName(name) || !state->names.insert(name).second)
     return fail(what, validName(name) ? "the name is taken" : "invalid name");
   unsigned index = state->forward.getNumArguments();
@@ -266,6 +318,7 @@ TensorValue ProgramBuilder::images(ArrayRef<int64_t> shape, StringRef name) {
     return fail(what, "cannot add the argument");
   state->images = index;
   state->imagesName = name.str();
+  state->imagesShape.assign(shape.begin(), shape.end());
   return TensorValue(state->forward.getArgument(index));
 }
 
@@ -454,6 +507,8 @@ TensorValue ProgramBuilder::conv2d(TensorValue x, int64_t outChannels, Window ke
     return {};
   if (x.rank() != 4)
     return fail(what, "input " + shapeText(x.shape()) + " must be NCHW, [N, C, H, W]");
+  if (!staticBatch(x, what, "kiln.conv2d"))
+    return {};
   const Conv2dOptions &o = options;
   if (kernel.h <= 0 || kernel.w <= 0 || o.stride.h <= 0 || o.stride.w <= 0 || o.dilation.h <= 0 ||
       o.dilation.w <= 0 || o.padding.h < 0 || o.padding.w < 0)
@@ -509,6 +564,8 @@ TensorValue ProgramBuilder::pool(TensorValue x, Window kernel, const PoolOptions
     return {};
   if (x.rank() != 4)
     return fail(what, "input " + shapeText(x.shape()) + " must be NCHW, [N, C, H, W]");
+  if (!staticBatch(x, what, max ? "kiln.max_pool2d" : "kiln.avg_pool2d"))
+    return {};
   Window stride = options.stride.value_or(kernel);
   if (kernel.h <= 0 || kernel.w <= 0 || stride.h <= 0 || stride.w <= 0 || options.padding.h < 0 ||
       options.padding.w < 0)
@@ -546,6 +603,8 @@ TensorValue ProgramBuilder::globalAvgPool(TensorValue x) {
     return {};
   if (x.rank() != 4)
     return fail("global_avg_pool", "input " + shapeText(x.shape()) + " must be [N, C, H, W]");
+  if (!staticBatch(x, "global_avg_pool", "kiln.global_avg_pool"))
+    return {};
   std::string message;
   auto type = RankedTensorType::get({x.dim(0), x.dim(1)}, builder.getF32Type());
   FailureOr<Operation *> op =
@@ -577,7 +636,8 @@ TensorValue ProgramBuilder::flatten(TensorValue x) {
 
 TensorValue ProgramBuilder::broadcasting(TensorValue a, TensorValue b, StringRef what,
                                          StringRef op) {
-  if (!usable(a, what) || !usable(b, what))
+  if (!usable(a, what) || !usable(b, what) || !staticBatch(a, what, "kiln." + what.str()) ||
+      !staticBatch(b, what, "kiln." + what.str()))
     return {};
   // NumPy broadcasting: align from the right; extents agree or one of them is 1.
   int64_t rank = std::max(a.rank(), b.rank());
@@ -641,7 +701,8 @@ TensorValue ProgramBuilder::mixed(StringRef alphaName, ArrayRef<Candidate> candi
         return fail(what, "\"none\" is the zero operation: it takes no tensor");
       continue;
     }
-    if (!usable(candidate.value, what + " candidate \"" + candidate.op + "\""))
+    if (!usable(candidate.value, what + " candidate \"" + candidate.op + "\"") ||
+        !staticBatch(candidate.value, what, "kiln.mixed"))
       return {};
     if (first && candidate.value.shape() != first.shape())
       return fail(what, "candidate \"" + candidate.op + "\" is " +
@@ -885,6 +946,70 @@ void ProgramBuilder::trainStep(const TrainStepOptions &o) {
       fail(what, "'" + option.name + "' is a field of TrainStepOptions, not an option");
       return;
     }
+  // `batch = N` sizes a program written for any batch; kiln-specialize-batch refuses one
+  // for a program whose batch is a number (it would be ignored).
+  bool dynamicBatch =
+      !state->imagesShape.empty() && ShapedType::isDynamic(state->imagesShape.front());
+  if (o.batch && *o.batch <= 0) {
+    fail(what, llvm::formatv("batch {0} must be positive", *o.batch).str());
+    return;
+  }
+  if (o.batch && !dynamicBatch) {
+    fail(what, llvm::formatv("batch {0}: the images {1} have a static batch; the batch size is "
+                             "chosen for a program whose images are [kBatch, ...]",
+                             *o.batch, shapeText(state->imagesShape))
+                   .str());
+    return;
+  }
+
+  // Lengths in epochs (decay_epochs for decay_steps, ...) are attributes of the train step,
+  // not of the schedule op, which kiln-train-step gives them in steps once the steps per
+  // epoch are known. Their values are checked here; the scratch schedule op below gets
+  // lengths in steps in their place: 0 for 0 epochs (which the op judges), otherwise lengths
+  // that satisfy the op's relations (warm-up shorter than the decay), which
+  // kiln-train-step checks in steps.
+  std::vector<Option> scheduleInSteps;
+  if (*schedule != TrainSchedule::Constant) {
+    OperationName scheduleOp(("kiln." + stringifyTrainSchedule(*schedule) + "_schedule").str(),
+                             context);
+    ArrayRef<StringAttr> known = scheduleOp.getAttributeNames();
+    llvm::StringMap<double> epochs;
+    for (const Option &option : o.scheduleOptions) {
+      std::string steps = TrainStepOp::getStepsOptionName(option.name);
+      if (steps.empty() ||
+          !llvm::any_of(known, [&](StringAttr n) { return n.getValue() == steps; })) {
+        scheduleInSteps.push_back(option);
+        continue;
+      }
+      double value = option.kind == Option::I64 ? static_cast<double>(option.i) : option.f;
+      if (option.kind == Option::Flag || !nonNegative(value)) {
+        fail(what, "schedule option '" + option.name + "' = " +
+                       (option.kind == Option::Flag ? std::string("true") : num(value)) +
+                       ": a length in epochs is a finite, non-negative number");
+        return;
+      }
+      if (llvm::any_of(o.scheduleOptions, [&](const Option &other) {
+            return other.name == steps;
+          })) {
+        fail(what, "schedule options give both '" + option.name + "' and '" + steps + "'");
+        return;
+      }
+      epochs[option.name] = value;
+      bool warmup = StringRef(steps).starts_with("warmup");
+      scheduleInSteps.emplace_back(
+          steps, static_cast<long long>(value == 0.0 ? 0 : warmup ? 0 : (int64_t(1) << 40)));
+    }
+    // The one relation between two lengths in epochs, in epochs (in steps it is the op's).
+    for (StringRef end : {"decay_epochs", "total_epochs"})
+      if (epochs.count("warmup_epochs") && epochs.count(end) &&
+          !(epochs["warmup_epochs"] < epochs[end])) {
+        fail(what, llvm::formatv("warmup_epochs ({0}) must be smaller than {1} ({2})",
+                                 num(epochs["warmup_epochs"]), end, num(epochs[end]))
+                       .str());
+        return;
+      }
+  }
+
   DictionaryAttr options = optionsAttr(builder, o.options);
   DictionaryAttr scheduleOptions = optionsAttr(builder, o.scheduleOptions);
   SmallVector<NamedAttribute> optimizerAttrs;
@@ -895,7 +1020,7 @@ void ProgramBuilder::trainStep(const TrainStepOptions &o) {
         builder.getNamedAttr("weight_decay", builder.getF64FloatAttr(*o.weightDecay)));
   std::string problem =
       checkTrainStepOps(context, *optimizer, *schedule, builder.getDictionaryAttr(optimizerAttrs),
-                        scheduleOptions, o.lr);
+                        optionsAttr(builder, scheduleInSteps), o.lr);
   if (!problem.empty()) {
     StringRef text(problem);
     text.consume_front("train_step: ");
@@ -923,9 +1048,24 @@ void ProgramBuilder::trainStep(const TrainStepOptions &o) {
   if (o.evalStep && state->crossEntropy)
     attrs.push_back(
         builder.getNamedAttr("forward", FlatSymbolRefAttr::get(state->forward.getSymNameAttr())));
+  if (o.batch)
+    attrs.push_back(builder.getNamedAttr("batch", builder.getI64IntegerAttr(*o.batch)));
   OperationState st(locFor(what), TrainStepOp::getOperationName());
   st.addAttributes(attrs);
-  builder.create(st);
+  Operation *op = builder.create(st);
+  {
+    // The op's own verifier has the last word on its options (the lengths in epochs
+    // included); its references to @loss and @forward are checked by finish().
+    DiagnosticCollector diagnostics(context);
+    if (failed(mlir::verify(op, false))) {
+      std::string text = diagnostics.text();
+      op->erase();
+      StringRef message(text);
+      message.consume_front("train_step: ");
+      fail(what, message);
+      return;
+    }
+  }
   state->stepDeclared = true;
 }
 

@@ -7,9 +7,11 @@
 #include "kiln/Frontends/Text.h"
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnOps.h"
+#include "kiln/Transforms/Passes.h"
 #include "kiln/runtime/InitSpec.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/SourceMgr.h"
@@ -25,9 +27,10 @@ using namespace kiln;
 
 namespace {
 
-/// The tutorial's network, as examples/builder writes it.
+/// The tutorial's network, as examples/builder writes it: any batch size, compiled for 128,
+/// a schedule in epochs.
 void buildTanhMlp(ProgramBuilder &b, const std::string &optimizer = "adamw") {
-  TensorValue x = b.images({128, 784});
+  TensorValue x = b.images({ProgramBuilder::kBatch, 784});
   TensorValue h = b.tanh(b.dense(x, 128));
   h = b.tanh(b.dense(h, 128));
   b.softmaxCrossEntropy(b.dense(h, 10));
@@ -36,7 +39,8 @@ void buildTanhMlp(ProgramBuilder &b, const std::string &optimizer = "adamw") {
   step.lr = 2.0e-3;
   step.weightDecay = 1.0e-2;
   step.clipGlobalNorm = 1.0;
-  step.warmupCosineDecay(468, 4680);
+  step.warmupCosineDecayEpochs(1, 10);
+  step.batch = 128;
   b.trainStep(step);
 }
 
@@ -137,7 +141,11 @@ TEST(ProgramBuilder, PrintedProgramParsesBackWithItsNames) {
   // Arguments by name, as a person writes them; the names also stay as kiln.name.
   EXPECT_NE(text.find("func.func private @forward(%w1: tensor<784x128xf32>"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("%x: tensor<128x784xf32> {kiln.data = \"images\", kiln.name = \"x\"}"),
+  EXPECT_NE(text.find("%x: tensor<?x784xf32> {kiln.data = \"images\", kiln.name = \"x\"}"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("schedule_options = {decay_epochs = 10 : i64, init_value = "
+                      "0.000000e+00 : f64, warmup_epochs = 1 : i64}"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("kiln.init = \"uniform:0.0357143\""), std::string::npos) << text;
@@ -306,6 +314,134 @@ TEST(ProgramBuilder, MeanSquaredError) {
   EXPECT_NE(printedText.find("kiln.mse"), std::string::npos) << printedText;
 }
 
+/// What kiln-opt --kiln-specialize-batch=batch=N --kiln-train-step=train-examples=E does to
+/// `module`; the diagnostics as text, "" when both passes succeed.
+std::string specializeAndGenerateStep(mlir::ModuleOp module, int64_t batch,
+                                      int64_t trainExamples) {
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(module.getContext(), [&](mlir::Diagnostic &d) {
+    diagnostics += d.str() + "\n";
+    return mlir::success();
+  });
+  mlir::PassManager pm(module.getContext());
+  pm.addPass(createKilnSpecializeBatchPass(KilnSpecializeBatchPassOptions{batch}));
+  pm.addPass(createKilnTrainStepPass(KilnTrainStepPassOptions{trainExamples}));
+  if (mlir::failed(pm.run(module)))
+    return diagnostics.empty() ? "failed without a diagnostic" : diagnostics;
+  return "";
+}
+
+TEST(ProgramBuilder, DynamicBatchPropagatesAndCompiles) {
+  constexpr int64_t kBatch = ProgramBuilder::kBatch;
+  ProgramBuilder b;
+  TensorValue x = b.images({kBatch, 1, 4, 4});
+  EXPECT_TRUE(x.hasDynamicBatch());
+  EXPECT_EQ(x.dim(0), kBatch);
+  // tensor.collapse_shape keeps the dynamic batch: [?, 1, 4, 4] -> [?, 16].
+  TensorValue f = b.flatten(x);
+  EXPECT_EQ(f.shape(), (llvm::ArrayRef<int64_t>{kBatch, 16}));
+  LayerOptions fc1;
+  fc1.name = "fc1";
+  TensorValue h = b.linear(f, 16, 8, fc1);
+  EXPECT_EQ(h.shape(), (llvm::ArrayRef<int64_t>{kBatch, 8}));
+  h = b.leakyRelu(b.sigmoid(b.relu(b.tanh(b.gelu(b.layerNorm(h))))));
+  EXPECT_EQ(h.shape(), (llvm::ArrayRef<int64_t>{kBatch, 8}));
+  TensorValue logits = b.matmul(h, b.parameter("head", {8, 3}, "normal:0.02"));
+  EXPECT_EQ(logits.shape(), (llvm::ArrayRef<int64_t>{kBatch, 3}));
+  b.softmaxCrossEntropy(logits);
+  TrainStepOptions step;
+  step.optimizer = "adamw";
+  step.cosineDecayEpochs(2.5);
+  step.batch = 32;
+  b.trainStep(step);
+  auto built = b.finish();
+  ASSERT_TRUE(static_cast<bool>(built)) << llvm::toString(built.takeError());
+
+  auto loss = (*built)->lookupSymbol<mlir::func::FuncOp>("loss");
+  EXPECT_EQ(text(loss.getFunctionType().getInput(loss.getNumArguments() - 2)),
+            "tensor<?x1x4x4xf32>");
+  EXPECT_EQ(text(loss.getFunctionType().getInputs().back()), "tensor<?xi64>");
+  auto forward = (*built)->lookupSymbol<mlir::func::FuncOp>("forward");
+  EXPECT_EQ(text(forward.getFunctionType().getResult(0)), "tensor<?x3xf32>");
+  std::string printedText = printed(**built);
+  EXPECT_NE(printedText.find("tensor.collapse_shape"), std::string::npos) << printedText;
+  EXPECT_NE(printedText.find("schedule_options = {decay_epochs = 2.500000e+00 : f64}"),
+            std::string::npos)
+      << printedText;
+  EXPECT_NE(printedText.find("batch = 32 : i64"), std::string::npos) << printedText;
+
+  // The text parses back as the same program and compiles for another batch size:
+  // 1000 / 16 = 62 steps per epoch, so 2.5 epochs are 155 steps.
+  llvm::SmallString<128> path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("builder-dynamic", "mlir", path));
+  llvm::FileRemover remover(path);
+  ASSERT_FALSE(static_cast<bool>(writeProgram(**built, path)));
+  mlir::MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  auto parsed = parseFile(path.str().str(), context, sourceMgr);
+  ASSERT_TRUE(parsed);
+  expectSameProgram(**built, *parsed);
+  ASSERT_EQ(specializeAndGenerateStep(*parsed, 16, 1000), "");
+  auto trainStep = parsed->lookupSymbol<mlir::func::FuncOp>("train_step");
+  ASSERT_TRUE(trainStep);
+  EXPECT_EQ(text(trainStep.getFunctionType().getInputs().back()), "tensor<16xi64>");
+  std::string compiled = printed(*parsed);
+  EXPECT_NE(compiled.find("decay_steps = 155 : i64"), std::string::npos) << compiled;
+  EXPECT_NE(compiled.find("tensor<16x1x4x4xf32>"), std::string::npos) << compiled;
+  EXPECT_EQ(compiled.find("?x"), std::string::npos) << compiled;
+  EXPECT_TRUE(parsed->lookupSymbol<mlir::func::FuncOp>("eval_step"));
+}
+
+TEST(ProgramBuilder, DynamicBatchWithoutADeclaredSize) {
+  // A driver may choose the size (--batch N): the program builds without `batch`, and
+  // compiles once one is given.
+  ProgramBuilder b;
+  b.mse(b.dense(b.images({ProgramBuilder::kBatch, 6}), 2));
+  TrainStepOptions step;
+  step.optimizer = "sgd";
+  step.schedule = "step_decay";
+  step.scheduleOptions = {{"step_size_epochs", 1}, {"gamma", 0.5}};
+  b.trainStep(step);
+  auto built = b.finish();
+  ASSERT_TRUE(static_cast<bool>(built)) << llvm::toString(built.takeError());
+  auto op = *(*built)->getOps<TrainStepOp>().begin();
+  EXPECT_FALSE(op.getBatch());
+  auto loss = (*built)->lookupSymbol<mlir::func::FuncOp>("loss");
+  EXPECT_EQ(text(loss.getFunctionType().getInputs().back()), "tensor<?x2xf32>");
+  // Without a size the step cannot be generated; kiln-specialize-batch says so.
+  {
+    mlir::OwningOpRef<mlir::ModuleOp> copy((*built)->clone());
+    EXPECT_NE(specializeAndGenerateStep(*copy, 0, 100).find("choose its size with --batch N"),
+              std::string::npos);
+  }
+  ASSERT_EQ(specializeAndGenerateStep(**built, 10, 100), "");
+  // 100 / 10 = 10 steps per epoch.
+  std::string compiled = printed(**built);
+  EXPECT_NE(compiled.find("step_size = 10 : i64"), std::string::npos) << compiled;
+}
+
+TEST(ProgramBuilder, EpochLengthsWithAStaticBatch) {
+  ProgramBuilder b;
+  b.softmaxCrossEntropy(b.dense(b.images({8, 6}), 3));
+  TrainStepOptions step;
+  step.warmupCosineDecayEpochs(0.5, 3, /*initValue=*/0.0, /*endValue=*/1.0e-5);
+  b.trainStep(step);
+  auto built = b.finish();
+  ASSERT_TRUE(static_cast<bool>(built)) << llvm::toString(built.takeError());
+  std::string printedText = printed(**built);
+  EXPECT_NE(printedText.find("schedule_options = {decay_epochs = 3 : i64, end_value = "
+                             "1.000000e-05 : f64, init_value = 0.000000e+00 : f64, "
+                             "warmup_epochs = 5.000000e-01 : f64}"),
+            std::string::npos)
+      << printedText;
+  EXPECT_EQ(printedText.find("batch ="), std::string::npos) << printedText;
+  // kiln-specialize-batch leaves a program without a ? alone when no size is asked for.
+  ASSERT_EQ(specializeAndGenerateStep(**built, 0, 80), "");
+  std::string compiled = printed(**built);
+  EXPECT_NE(compiled.find("decay_steps = 30 : i64"), std::string::npos) << compiled;
+  EXPECT_NE(compiled.find("warmup_steps = 5 : i64"), std::string::npos) << compiled;
+}
+
 //===-- Errors ----------------------------------------------------------------------------===//
 
 TEST(ProgramBuilderErrors, FeatureMismatchNamesTheLayer) {
@@ -368,6 +504,157 @@ TEST(ProgramBuilderErrors, ShapesThatDoNotFit) {
     b.maxPool2d(b.images({4, 1, 2, 2}), 2);
     EXPECT_EQ(b.getError(), "images \"x\": the model is closed by its loss; add layers before "
                             "the loss");
+  }
+}
+
+TEST(ProgramBuilderErrors, DynamicBatch) {
+  constexpr int64_t kBatch = ProgramBuilder::kBatch;
+  {
+    ProgramBuilder b;
+    b.images({kBatch, ProgramBuilder::kDynamic});
+    EXPECT_EQ(b.getError(), "images \"x\": the shape [?, ?] must be [batch, ...] with positive "
+                            "extents (the batch may be kBatch)");
+  }
+  {
+    ProgramBuilder b;
+    b.images({0, 4});
+    EXPECT_EQ(b.getError(), "images \"x\": the shape [0, 4] must be [batch, ...] with positive "
+                            "extents (the batch may be kBatch)");
+  }
+  {
+    // The ops with static shapes only say so at the layer, not at finish().
+    ProgramBuilder b;
+    b.conv2d(b.images({kBatch, 1, 28, 28}), 4, 3);
+    EXPECT_EQ(b.getError(), "conv2d 1: input [?, 1, 28, 28]: kiln.conv2d works on static shapes "
+                            "only; give images() a batch size instead of kBatch");
+  }
+  {
+    ProgramBuilder b;
+    b.maxPool2d(b.images({kBatch, 1, 28, 28}), 2);
+    EXPECT_NE(b.getError().find("max_pool2d: input [?, 1, 28, 28]: kiln.max_pool2d works on "
+                                "static shapes only"),
+              llvm::StringRef::npos)
+        << b.getError().str();
+  }
+  {
+    ProgramBuilder b;
+    b.globalAvgPool(b.images({kBatch, 1, 28, 28}));
+    EXPECT_FALSE(b.ok());
+  }
+  {
+    ProgramBuilder b;
+    TensorValue x = b.images({kBatch, 6});
+    b.add(b.dense(x, 3), b.dense(x, 3));
+    EXPECT_EQ(b.getError(), "add: input [?, 3]: kiln.add works on static shapes only; give "
+                            "images() a batch size instead of kBatch");
+  }
+  {
+    ProgramBuilder b;
+    TensorValue x = b.images({kBatch, 6});
+    b.mixed("a1", {Candidate::none(), {"skip_connect", x}});
+    EXPECT_NE(b.getError().find("mixed \"a1\": input [?, 6]: kiln.mixed works on static shapes"),
+              llvm::StringRef::npos)
+        << b.getError().str();
+  }
+  {
+    // A contraction over the batch is not a layer of a batched model.
+    ProgramBuilder b;
+    TensorValue x = b.images({kBatch, 6});
+    b.matmul(b.parameter("w", {4, 6}, "zeros"), x);
+    EXPECT_EQ(b.getError(), "matmul: [4, 6] x [?, 6]: needs [M, K] x [K, N]");
+  }
+  {
+    ProgramBuilder b;
+    b.softmaxCrossEntropy(b.dense(b.images({4, 6}), 3));
+    TrainStepOptions step;
+    step.batch = 4;
+    b.trainStep(step);
+    EXPECT_EQ(b.getError(), "train_step: batch 4: the images [4, 6] have a static batch; the "
+                            "batch size is chosen for a program whose images are [kBatch, ...]");
+  }
+  {
+    ProgramBuilder b;
+    b.softmaxCrossEntropy(b.dense(b.images({kBatch, 6}), 3));
+    TrainStepOptions step;
+    step.batch = 0;
+    b.trainStep(step);
+    EXPECT_EQ(b.getError(), "train_step: batch 0 must be positive");
+  }
+}
+
+TEST(ProgramBuilderErrors, EpochLengths) {
+  auto declare = [](const TrainStepOptions &step) {
+    ProgramBuilder b;
+    b.softmaxCrossEntropy(b.dense(b.images({ProgramBuilder::kBatch, 6}), 3));
+    b.trainStep(step);
+    return b.getError().str();
+  };
+  {
+    TrainStepOptions step;
+    step.warmupCosineDecayEpochs(-1, 10);
+    EXPECT_EQ(declare(step), "train_step: schedule option 'warmup_epochs' = -1: a length in "
+                             "epochs is a finite, non-negative number");
+  }
+  {
+    TrainStepOptions step;
+    step.cosineDecayEpochs(-0.5);
+    EXPECT_EQ(declare(step), "train_step: schedule option 'decay_epochs' = -0.5: a length in "
+                             "epochs is a finite, non-negative number");
+  }
+  {
+    TrainStepOptions step;
+    step.cosineDecayEpochs(std::nan(""));
+    EXPECT_NE(declare(step).find("'decay_epochs' = nan: a length in epochs"), std::string::npos);
+  }
+  {
+    TrainStepOptions step;
+    step.cosineDecayEpochs(INFINITY);
+    EXPECT_NE(declare(step).find("'decay_epochs' = inf: a length in epochs"), std::string::npos);
+  }
+  {
+    TrainStepOptions step;
+    step.schedule = "cosine_decay";
+    step.scheduleOptions = {{"decay_epochs", true}};
+    EXPECT_EQ(declare(step), "train_step: schedule option 'decay_epochs' = true: a length in "
+                             "epochs is a finite, non-negative number");
+  }
+  {
+    TrainStepOptions step;
+    step.schedule = "cosine_decay";
+    step.scheduleOptions = {{"decay_epochs", 10}, {"decay_steps", 100}};
+    EXPECT_EQ(declare(step),
+              "train_step: schedule options give both 'decay_epochs' and 'decay_steps'");
+  }
+  {
+    TrainStepOptions step;
+    step.warmupCosineDecayEpochs(10, 10);
+    EXPECT_EQ(declare(step), "train_step: warmup_epochs (10) must be smaller than decay_epochs "
+                             "(10)");
+  }
+  {
+    // No steps at all: the schedule op's own constraint on decay_steps.
+    TrainStepOptions step;
+    step.cosineDecayEpochs(0);
+    EXPECT_NE(declare(step).find("'decay_steps' failed to satisfy constraint"),
+              std::string::npos)
+        << declare(step);
+  }
+  {
+    // An epochs name the schedule has no steps attribute for is an unknown option.
+    TrainStepOptions step;
+    step.schedule = "cosine_decay";
+    step.scheduleOptions = {{"decay_steps", 100}, {"warmup_epochs", 1}};
+    EXPECT_NE(declare(step).find("kiln.cosine_decay_schedule has no attribute 'warmup_epochs'"),
+              std::string::npos)
+        << declare(step);
+  }
+  {
+    // Lengths in steps and in epochs mix: warm up for 100 steps, decay over 2 epochs.
+    TrainStepOptions step;
+    step.schedule = "warmup_cosine_decay";
+    step.scheduleOptions = {
+        {"init_value", 0.0}, {"warmup_steps", 100}, {"decay_epochs", 2}};
+    EXPECT_EQ(declare(step), "");
   }
 }
 

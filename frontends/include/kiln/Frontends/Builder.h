@@ -8,6 +8,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -30,20 +31,25 @@ namespace kiln {
 /// arith, math and tensor.
 void registerProgramDialects(mlir::MLIRContext &context);
 
-/// A tensor of the model being built: a value of its @forward function, with a static shape.
-/// Cheap to copy. A default-constructed one (or one returned after an error) is empty:
-/// passing it on is not an error of its own, the builder already holds the first one.
+/// A tensor of the model being built: a value of its @forward function, with a static shape
+/// except, in a program written for any batch size, a dynamic leading extent (the batch,
+/// ProgramBuilder::kBatch). Cheap to copy. A default-constructed one (or one returned after
+/// an error) is empty: passing it on is not an error of its own, the builder already holds
+/// the first one.
 class TensorValue {
 public:
   TensorValue() = default;
   explicit TensorValue(mlir::Value value) : value(value) {}
   explicit operator bool() const { return static_cast<bool>(value); }
   mlir::Value get() const { return value; }
-  /// The static shape ([] for an empty value).
+  /// The shape ([] for an empty value); a dynamic batch is ProgramBuilder::kBatch.
   llvm::ArrayRef<int64_t> shape() const;
   int64_t rank() const { return static_cast<int64_t>(shape().size()); }
-  /// The extent of dimension `i` (negative counts from the end), or -1 when out of range.
+  /// The extent of dimension `i` (negative counts from the end): ProgramBuilder::kBatch for
+  /// a dynamic batch, -1 when out of range.
   int64_t dim(int64_t i) const;
+  /// Whether the leading extent is the dynamic batch (`tensor<?x...>`).
+  bool hasDynamicBatch() const;
 
 private:
   mlir::Value value;
@@ -57,7 +63,9 @@ struct Window {
 };
 
 /// A hyperparameter of an optimizer or schedule, typed as the op wants it: `int` and
-/// `int64_t` become i64 (step counts), `double` f64, `true` a unit flag (`nesterov`).
+/// `int64_t` become i64 (step counts), `double` f64, `true` a unit flag (`nesterov`). A
+/// length in epochs (`decay_epochs`, `warmup_epochs`, `transition_epochs`,
+/// `step_size_epochs`, `total_epochs`) is either: `{"decay_epochs", 10}` or `2.5`.
 struct Option {
   Option(std::string name, double value) : name(std::move(name)), f(value), kind(F64) {}
   Option(std::string name, int value) : name(std::move(name)), i(value), kind(I64) {}
@@ -122,6 +130,11 @@ struct TrainStepOptions {
   double clipGlobalNorm = 0;
   /// Also write @eval_step from @forward (test loss and correct rows); cross-entropy only.
   bool evalStep = true;
+  /// The batch size a program written for any batch (images({ProgramBuilder::kBatch, ...}))
+  /// is compiled for: `batch = N` on kiln.train_step. Optional there: without it the driver
+  /// chooses (kiln-run/kiln-compile --batch N, kiln-opt --kiln-specialize-batch=batch=N), and
+  /// refuses to compile the program without one. A program with a static batch takes none.
+  std::optional<int64_t> batch;
 
   /// A linear warm-up from `initValue` to `lr` over `warmupSteps`, then a cosine decay to
   /// `endValue` at `decaySteps` (optax.warmup_cosine_decay_schedule).
@@ -129,6 +142,14 @@ struct TrainStepOptions {
                                       double initValue = 0.0, double endValue = 0.0);
   /// A cosine decay from `lr` over `decaySteps` (optax.cosine_decay_schedule).
   TrainStepOptions &cosineDecay(int64_t decaySteps, double alpha = 0.0);
+  /// The same with lengths in epochs (`warmup_epochs`, `decay_epochs`): kiln-train-step
+  /// turns them into steps from the training set's size and the batch, which kiln-run
+  /// knows from the data (kiln-compile --train-examples N, kiln-opt
+  /// --kiln-train-step=train-examples=N otherwise). A whole number is written as an integer
+  /// (`decay_epochs = 10`), any other as a float (`warmup_epochs = 2.5`), as in the text.
+  TrainStepOptions &warmupCosineDecayEpochs(double warmupEpochs, double decayEpochs,
+                                            double initValue = 0.0, double endValue = 0.0);
+  TrainStepOptions &cosineDecayEpochs(double decayEpochs, double alpha = 0.0);
 };
 
 /// kiln.search_step (Search.td): DARTS/RARTS over the program's search edges; the defaults
@@ -174,7 +195,7 @@ private:
 /// returns it. So a program is written straight through and checked once:
 ///
 ///     kiln::ProgramBuilder b;
-///     auto x = b.images({128, 784});
+///     auto x = b.images({kiln::ProgramBuilder::kBatch, 784});  // or {128, 784}
 ///     auto h = b.tanh(b.dense(x, 128));
 ///     b.softmaxCrossEntropy(b.dense(h, 10));
 ///     b.trainStep({});
@@ -196,10 +217,18 @@ public:
   /// The context the program is built in (until finish() hands an owned one over).
   mlir::MLIRContext &getContext() { return *context; }
 
+  /// A dynamic extent (`?`, mlir::ShapedType::kDynamic). Only the batch may be dynamic, so
+  /// kBatch is the same value, for images({kBatch, 784}).
+  static constexpr int64_t kDynamic = mlir::ShapedType::kDynamic;
+  static constexpr int64_t kBatch = kDynamic;
+
   //===-- Inputs and parameters -------------------------------------------------------===//
 
   /// The batch of images (`kiln.data = "images"`), f32 of `shape` ([batch, ...]); one per
-  /// program, before any layer uses it.
+  /// program, before any layer uses it. The batch may be kBatch (`tensor<?x784xf32>`): the
+  /// program is then compiled for a batch size chosen later (TrainStepOptions::batch or the
+  /// driver's --batch), and every layer's output has a dynamic batch too. The ops that need
+  /// static shapes (conv2d, the pools, add, mul, mixed) refuse one.
   TensorValue images(llvm::ArrayRef<int64_t> shape, llvm::StringRef name = "x");
   /// A parameter of the model with its initialiser (a `kiln.init` string).
   TensorValue parameter(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, llvm::StringRef init);
@@ -254,7 +283,9 @@ public:
   /// kiln-run feeds integer labels.
   void mse(TensorValue prediction, llvm::StringRef targetName = "y");
 
-  /// Declares the training step (kiln.train_step).
+  /// Declares the training step (kiln.train_step). Its hyperparameters are checked now, on
+  /// the optimizer and schedule ops kiln-train-step will build; a length in epochs must be
+  /// finite and non-negative (it becomes steps only when the step is generated).
   void trainStep(const TrainStepOptions &options);
   /// Declares an architecture search step (kiln.search_step) over the program's edges.
   void searchStep(const SearchStepOptions &options);
@@ -288,6 +319,7 @@ private:
                     llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
   TensorValue broadcasting(TensorValue a, TensorValue b, llvm::StringRef what, llvm::StringRef op);
   TensorValue pool(TensorValue x, Window kernel, const PoolOptions &options, bool max);
+  bool staticBatch(TensorValue x, llvm::StringRef what, llvm::StringRef op);
   TensorValue linearLayer(TensorValue x, int64_t outFeatures, const LayerOptions &options,
                           llvm::StringRef what);
   void closeModel(TensorValue output, llvm::StringRef what, mlir::Type targetType,
