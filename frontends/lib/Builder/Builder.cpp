@@ -507,8 +507,6 @@ TensorValue ProgramBuilder::conv2d(TensorValue x, int64_t outChannels, Window ke
     return {};
   if (x.rank() != 4)
     return fail(what, "input " + shapeText(x.shape()) + " must be NCHW, [N, C, H, W]");
-  if (!staticBatch(x, what, "kiln.conv2d"))
-    return {};
   const Conv2dOptions &o = options;
   if (kernel.h <= 0 || kernel.w <= 0 || o.stride.h <= 0 || o.stride.w <= 0 || o.dilation.h <= 0 ||
       o.dilation.w <= 0 || o.padding.h < 0 || o.padding.w < 0)
@@ -564,8 +562,6 @@ TensorValue ProgramBuilder::pool(TensorValue x, Window kernel, const PoolOptions
     return {};
   if (x.rank() != 4)
     return fail(what, "input " + shapeText(x.shape()) + " must be NCHW, [N, C, H, W]");
-  if (!staticBatch(x, what, max ? "kiln.max_pool2d" : "kiln.avg_pool2d"))
-    return {};
   Window stride = options.stride.value_or(kernel);
   if (kernel.h <= 0 || kernel.w <= 0 || stride.h <= 0 || stride.w <= 0 || options.padding.h < 0 ||
       options.padding.w < 0)

@@ -228,7 +228,7 @@ public:
   /// program, before any layer uses it. The batch may be kBatch (`tensor<?x784xf32>`): the
   /// program is then compiled for a batch size chosen later (TrainStepOptions::batch or the
   /// driver's --batch), and every layer's output has a dynamic batch too. The ops that need
-  /// static shapes (conv2d, the pools, add, mul, mixed) refuse one.
+  /// static shapes (global_avg_pool, add, mul, mixed) refuse one.
   TensorValue images(llvm::ArrayRef<int64_t> shape, llvm::StringRef name = "x");
   /// A parameter of the model with its initialiser (a `kiln.init` string).
   TensorValue parameter(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, llvm::StringRef init);
