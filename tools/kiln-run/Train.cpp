@@ -677,9 +677,13 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     for (; first + whole.batch.size <= data.count; first += whole.batch.size)
       if (!call(whole, first))
         return false;
+    // The first step compiled for the rest (a library given twice runs once).
     for (EvalRunner &tail : runners)
-      if (first < data.count && tail.batch.size == data.count - first && !call(tail, first))
-        return false;
+      if (first < data.count && tail.batch.size == data.count - first) {
+        if (!call(tail, first))
+          return false;
+        break;
+      }
     loss = lossTotal / double(evaluated);
     accuracy = counted ? correct / double(evaluated) : NAN;
     return true;
