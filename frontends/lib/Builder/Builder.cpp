@@ -1046,23 +1046,27 @@ void ProgramBuilder::trainStep(const TrainStepOptions &o) {
         builder.getNamedAttr("forward", FlatSymbolRefAttr::get(state->forward.getSymNameAttr())));
   if (o.batch)
     attrs.push_back(builder.getNamedAttr("batch", builder.getI64IntegerAttr(*o.batch)));
-  OperationState st(locFor(what), TrainStepOp::getOperationName());
+  // The op's own verifier has the last word on its options (the lengths in epochs
+  // included); its references to @loss and @forward are checked by finish().
+  declareStep(what, TrainStepOp::getOperationName(), attrs);
+}
+
+bool ProgramBuilder::declareStep(StringRef what, StringRef opName,
+                                 ArrayRef<NamedAttribute> attrs) {
+  OperationState st(locFor(what), opName);
   st.addAttributes(attrs);
   Operation *op = builder.create(st);
-  {
-    // The op's own verifier has the last word on its options (the lengths in epochs
-    // included); its references to @loss and @forward are checked by finish().
-    DiagnosticCollector diagnostics(context);
-    if (failed(mlir::verify(op, false))) {
-      std::string text = diagnostics.text();
-      op->erase();
-      StringRef message(text);
-      message.consume_front("train_step: ");
-      fail(what, message);
-      return;
-    }
+  DiagnosticCollector diagnostics(context);
+  if (failed(mlir::verify(op, false))) {
+    std::string text = diagnostics.text();
+    op->erase();
+    StringRef message(text);
+    message.consume_front((what + ": ").str());
+    fail(what, message);
+    return false;
   }
   state->stepDeclared = true;
+  return true;
 }
 
 void ProgramBuilder::searchStep(const SearchStepOptions &o) {
@@ -1116,22 +1120,9 @@ void ProgramBuilder::searchStep(const SearchStepOptions &o) {
   addF64("hessian_r", o.hessianR);
 
   builder.setInsertionPointToEnd(state->module->getBody());
-  OperationState st(locFor(what), SearchStepOp::getOperationName());
-  st.addAttributes(attrs);
-  Operation *op = builder.create(st);
-  {
-    // The op's own verifier states the ranges (lr_min <= lr, betas in [0, 1), ...).
-    DiagnosticCollector diagnostics(context);
-    if (failed(mlir::verify(op, false))) {
-      std::string text = diagnostics.text();
-      op->erase();
-      StringRef message(text);
-      message.consume_front("search_step: ");
-      fail(what, message);
-      return;
-    }
-  }
-  state->stepDeclared = true;
+  // The op's own verifier states the ranges (lr_min <= lr, betas in [0, 1), ...).
+  if (!declareStep(what, SearchStepOp::getOperationName(), attrs))
+    return;
 
   // kiln.search_step writes no evaluation; kiln-run reports test accuracy with this one,
   // which examples/search writes by hand: the parameters and a batch, the loss and the

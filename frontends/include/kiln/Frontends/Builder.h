@@ -312,6 +312,8 @@ private:
   bool usable(TensorValue x, llvm::StringRef what);
   bool open(llvm::StringRef what);
   bool canDeclareStep(llvm::StringRef what);
+  bool declareStep(llvm::StringRef what, llvm::StringRef opName,
+                   llvm::ArrayRef<mlir::NamedAttribute> attrs);
   std::string layerName(llvm::StringRef given, llvm::StringRef kind, unsigned &counter);
   std::string initFor(llvm::StringRef given, int64_t fanIn);
   mlir::Location locFor(llvm::StringRef name);
