@@ -240,6 +240,23 @@ const std::vector<Case> &cases() {
        "  %p = arith.mulf %c, %w : tensor<2x3x5xf64>\n"
        "  %q = arith.mulf %p, %c : tensor<2x3x5xf64>\n"
        "  %loss = kiln.sum %q : tensor<2x3x5xf64> -> tensor<f64>\n"},
+      // The regularizers' envelope-theorem gradients, solved far past the finite
+      // differences' resolution, through a map's parameters and into both clouds.
+      {"monge_gap_affine_map",
+       {{"x", {6, 2}}, {"w", {2, 2}}, {"b", {2}}},
+       {0, 1, 2},
+       "  %xw = kiln.matmul %x, %w : tensor<6x2xf64>, tensor<2x2xf64> -> tensor<6x2xf64>\n"
+       "  %y = kiln.bias_add %xw, %b : tensor<6x2xf64>, tensor<2xf64>\n"
+       "  %loss = kiln.monge_gap %x, %y {epsilon = 0.5 : f64, epsilon_mode = \"absolute\", "
+       "threshold = 1.0e-11 : f64, max_iterations = 20000 : i64} : tensor<6x2xf64>, "
+       "tensor<6x2xf64> -> tensor<f64>\n"},
+      {"sinkhorn_divergence_euclidean",
+       {{"x", {5, 3}}, {"w", {3, 3}}, {"z", {4, 3}}},
+       {0, 1, 2},
+       "  %y = kiln.matmul %x, %w : tensor<5x3xf64>, tensor<3x3xf64> -> tensor<5x3xf64>\n"
+       "  %loss = kiln.sinkhorn_divergence %y, %z {cost = \"euclidean\", epsilon = 0.5 : f64, "
+       "epsilon_mode = \"absolute\", threshold = 1.0e-11 : f64, max_iterations = 20000 : i64} "
+       ": tensor<5x3xf64>, tensor<4x3xf64> -> tensor<f64>\n"},
   };
   return table;
 }

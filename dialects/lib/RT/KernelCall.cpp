@@ -6,6 +6,8 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace kiln::krt;
 
@@ -32,8 +34,34 @@ const KernelInfo *lookupKernel(Kernel kernel) {
   return nullptr;
 }
 
+bool isTransportKernel(Kernel kernel) {
+  return kernel == Kernel::MongeGap || kernel == Kernel::SinkhornDivergence;
+}
+
 bool isWindowKernel(Kernel kernel) {
-  return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks;
+  return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks && !isTransportKernel(kernel);
+}
+
+/// monge_gap, sinkhorn_divergence: x [n, d], y [m, d] in; value [], stats [4] and, with
+/// gradients, dx [n, d] and dy [m, d] out.
+LogicalResult verifyTransport(KernelCallOp op, TransportAttr c, ArrayRef<Value> operands,
+                              Type element) {
+  size_t outputs = c.getGradients() ? 4 : 2;
+  if (op.getInputs().size() != 2 || op.getOutputs().size() != outputs)
+    return op.emitOpError("kernel ") << stringifyKernel(op.getKernel()) << " takes 2 inputs and "
+                                     << outputs << " outputs";
+  if (op.getKernel() == Kernel::MongeGap && c.getN() != c.getM())
+    return op.emitOpError("kernel monge_gap pairs x_i with y_i: n must equal m");
+  SmallVector<SmallVector<int64_t>> shapes = {
+      {c.getN(), c.getD()}, {c.getM(), c.getD()}, {}, {4}, {c.getN(), c.getD()},
+      {c.getM(), c.getD()}};
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    auto type = cast<ShapedType>(v.getType());
+    if (type.getElementType() != element || type.getShape() != ArrayRef<int64_t>(shapes[i]))
+      return op.emitOpError("operand #") << i << " of type " << v.getType()
+                                         << " does not match the transport configuration";
+  }
+  return success();
 }
 
 /// frugal_blocks: N gradients in; N parameters, the two pools, active, step and key out.
@@ -148,6 +176,8 @@ SmallVector<SmallVector<int64_t>> WindowAttr::getOperandShapes(Kernel kernel) co
     return {y, x};
   case Kernel::Frugal:
   case Kernel::FrugalBlocks:
+  case Kernel::MongeGap:
+  case Kernel::SinkhornDivergence:
     break;
   }
   return {};
@@ -190,6 +220,23 @@ LogicalResult FrugalBlocksAttr::verify(function_ref<InFlightDiagnostic()> emitEr
   return success();
 }
 
+LogicalResult TransportAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t n,
+                                    int64_t m, int64_t d, kiln::TransportCost,
+                                    kiln::EpsilonMode, int64_t maxIterations,
+                                    int64_t innerIterations, bool, APFloat epsilon,
+                                    APFloat threshold) {
+  if (n < 1 || m < 1 || d < 1)
+    return emitError() << "a transport problem needs at least one point of one coordinate "
+                          "on each side";
+  if (maxIterations < 1 || innerIterations < 1)
+    return emitError() << "a transport problem needs max_iterations and inner_iterations of "
+                          "at least 1";
+  double e = epsilon.convertToDouble(), t = threshold.convertToDouble();
+  if (!(e > 0) || !std::isfinite(e) || !(t > 0) || !std::isfinite(t))
+    return emitError() << "a transport problem needs a finite positive epsilon and threshold";
+  return success();
+}
+
 //===-- kiln_rt.kernel_call -----------------------------------------------------------------===//
 
 std::string KernelCallOp::getSymbolName() {
@@ -209,14 +256,15 @@ LogicalResult KernelCallOp::verify() {
     return emitOpError("kernel ") << stringifyKernel(kernel)
                                   << " is not in this runtime's ABI table (Abi.h)";
   Attribute params = getParams();
-  bool matches = isWindowKernel(kernel) ? isa<WindowAttr>(params)
-                 : kernel == Kernel::Frugal ? isa<FrugalAttr>(params)
-                                            : isa<FrugalBlocksAttr>(params);
+  bool matches = isWindowKernel(kernel)      ? isa<WindowAttr>(params)
+                 : isTransportKernel(kernel) ? isa<TransportAttr>(params)
+                 : kernel == Kernel::Frugal  ? isa<FrugalAttr>(params)
+                                             : isa<FrugalBlocksAttr>(params);
   if (!matches)
     return emitOpError("kernel ") << stringifyKernel(kernel) << " does not take " << params;
   if (getOutputs().empty())
     return emitOpError("needs at least one output");
-  bool variadic = info->inputs < 0;
+  bool variadic = info->inputs < 0 || info->outputs < 0;
   if (!variadic && (int64_t(getInputs().size()) != info->inputs ||
                     int64_t(getOutputs().size()) != info->outputs))
     return emitOpError("kernel ") << stringifyKernel(kernel) << " takes " << info->inputs
@@ -234,6 +282,8 @@ LogicalResult KernelCallOp::verify() {
     if (!type || !type.hasStaticShape() || isa<RankedTensorType>(type) != tensors)
       return emitOpError("operand #") << i << " must be a static " << (tensors ? "tensor" : "buffer");
   }
+  if (auto transport = dyn_cast<TransportAttr>(params))
+    return verifyTransport(*this, transport, operands, element);
   if (auto blocks = dyn_cast<FrugalBlocksAttr>(params))
     return verifyFrugalBlocks(*this, blocks, operands, element);
   if (auto frugal = dyn_cast<FrugalAttr>(params)) {

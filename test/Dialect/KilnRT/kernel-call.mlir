@@ -149,3 +149,61 @@ func.func @frugal_blocks_k(%g: tensor<8x4xf32>) {
                                     weight_decay = 0.0, free_lr_scale = 1.0>} : () -> ()
   return
 }
+
+// -----
+
+/// The entropic OT regularizers: two or, with gradients, four outputs.
+// CHECK-LABEL: func.func @transport_kernels
+// CHECK:         kiln_rt.kernel_call monge_gap {{.*}} params #kiln_rt.transport<n = 4, m = 4, d = 2, cost = sqeuclidean, epsilon_mode = std, max_iterations = 2000, inner_iterations = 10, epsilon = 5.000000e-02, threshold = 1.000000e-03>
+// CHECK:         kiln_rt.kernel_call sinkhorn_divergence {{.*}} params #kiln_rt.transport<n = 4, m = 3, d = 2, cost = euclidean, epsilon_mode = absolute, max_iterations = 100, inner_iterations = 5, gradients = true, epsilon = 5.000000e-01, threshold = 1.000000e-03>
+func.func @transport_kernels(%x: tensor<4x2xf32>, %y: tensor<4x2xf32>, %z: tensor<3x2xf32>,
+                             %v: tensor<f32>, %s: tensor<4xf32>) {
+  %0:2 = kiln_rt.kernel_call monge_gap ins(%x, %y : tensor<4x2xf32>, tensor<4x2xf32>)
+      outs(%v, %s : tensor<f32>, tensor<4xf32>)
+      params #kiln_rt.transport<n = 4, m = 4, d = 2, cost = sqeuclidean, epsilon_mode = std,
+                                max_iterations = 2000, inner_iterations = 10, gradients = false,
+                                epsilon = 0.05, threshold = 1.0e-3> -> tensor<f32>, tensor<4xf32>
+  %1:4 = kiln_rt.kernel_call sinkhorn_divergence ins(%x, %z : tensor<4x2xf32>, tensor<3x2xf32>)
+      outs(%v, %s, %x, %z : tensor<f32>, tensor<4xf32>, tensor<4x2xf32>, tensor<3x2xf32>)
+      params #kiln_rt.transport<n = 4, m = 3, d = 2, cost = euclidean, epsilon_mode = absolute,
+                                max_iterations = 100, inner_iterations = 5, gradients = true,
+                                epsilon = 0.5, threshold = 1.0e-3>
+      -> tensor<f32>, tensor<4xf32>, tensor<4x2xf32>, tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @transport_outputs(%x: tensor<4x2xf32>, %y: tensor<4x2xf32>, %v: tensor<f32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{kernel monge_gap takes 2 inputs and 4 outputs}}
+  %0:2 = kiln_rt.kernel_call monge_gap ins(%x, %y : tensor<4x2xf32>, tensor<4x2xf32>)
+      outs(%v, %s : tensor<f32>, tensor<4xf32>)
+      params #kiln_rt.transport<n = 4, m = 4, d = 2, cost = sqeuclidean, epsilon_mode = std,
+                                max_iterations = 2000, inner_iterations = 10, gradients = true,
+                                epsilon = 0.05, threshold = 1.0e-3> -> tensor<f32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @transport_shapes(%x: tensor<4x2xf32>, %y: tensor<3x2xf32>, %v: tensor<f32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{operand #1 of type 'tensor<3x2xf32>' does not match the transport configuration}}
+  %0:2 = kiln_rt.kernel_call sinkhorn_divergence ins(%x, %y : tensor<4x2xf32>, tensor<3x2xf32>)
+      outs(%v, %s : tensor<f32>, tensor<4xf32>)
+      params #kiln_rt.transport<n = 4, m = 4, d = 2, cost = sqeuclidean, epsilon_mode = std,
+                                max_iterations = 2000, inner_iterations = 10, gradients = false,
+                                epsilon = 0.05, threshold = 1.0e-3> -> tensor<f32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @transport_epsilon(%x: tensor<4x2xf32>, %y: tensor<4x2xf32>, %v: tensor<f32>, %s: tensor<4xf32>) {
+  // expected-error @+3 {{a transport problem needs a finite positive epsilon and threshold}}
+  %0:2 = kiln_rt.kernel_call monge_gap ins(%x, %y : tensor<4x2xf32>, tensor<4x2xf32>)
+      outs(%v, %s : tensor<f32>, tensor<4xf32>)
+      params #kiln_rt.transport<n = 4, m = 4, d = 2, cost = sqeuclidean, epsilon_mode = std,
+                                max_iterations = 2000, inner_iterations = 10, gradients = false,
+                                epsilon = -1.0, threshold = 1.0e-3> -> tensor<f32>, tensor<4xf32>
+  return
+}

@@ -47,6 +47,19 @@ def Kiln_DataField : Kiln_Enum<"DataField",
   I32EnumCase<"ValImages", 2, "val_images">,
   I32EnumCase<"ValLabels", 3, "val_labels">]>;
 
+// Entropic optimal transport (kiln.monge_gap, kiln.sinkhorn_divergence). The values are the
+// runtime's (kiln/runtime/regularizers/OptimalTransport.h, Abi.h's kiln_transport_config).
+def Kiln_TransportCost : Kiln_Enum<"TransportCost",
+    "a ground cost: sqeuclidean (||x - y||^2) or euclidean (||x - y||)", [
+  I32EnumCase<"SqEuclidean", 0, "sqeuclidean">,
+  I32EnumCase<"Euclidean", 1, "euclidean">]>;
+
+def Kiln_EpsilonMode : Kiln_Enum<"EpsilonMode",
+    "how epsilon is read: absolute, or times the std or the mean of the cost matrix", [
+  I32EnumCase<"Absolute", 0, "absolute">,
+  I32EnumCase<"Std", 1, "std">,
+  I32EnumCase<"Mean", 2, "mean">]>;
+
 // Losses (kiln.mse, kiln.softmax_cross_entropy).
 def Kiln_LossReduction : Kiln_Enum<"LossReduction", "a loss reduction: mean or sum", [
   I32EnumCase<"Mean", 0, "mean">,

@@ -85,7 +85,13 @@ def Kiln_InClosedUnitInterval : AttrConstraint<
           "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
     "whose value is in [0, 1]">;
 
+def Kiln_Positive : AttrConstraint<
+    CPred<"[](double x) { return x > 0.0 && x - x == 0.0; }("
+          "::llvm::cast<::mlir::FloatAttr>($_self).getValueAsDouble())">,
+    "whose value is finite and positive">;
+
 def Kiln_FiniteF64Attr : ConfinedAttr<F64Attr, [Kiln_Finite]>;
+def Kiln_PositiveF64Attr : ConfinedAttr<F64Attr, [Kiln_Positive]>;
 def Kiln_NonNegF64Attr : ConfinedAttr<F64Attr, [Kiln_NonNegativeF64]>;
 def Kiln_ClosedUnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InClosedUnitInterval]>;
 def Kiln_UnitIntervalF64Attr : ConfinedAttr<F64Attr, [Kiln_InUnitInterval]>;

@@ -98,6 +98,32 @@ def KilnRT_FrugalBlocksAttr : KilnRT_Attr<"FrugalBlocks", "frugal_blocks"> {
   let genVerifyDecl = 1;
 }
 
+def KilnRT_TransportAttr : KilnRT_Attr<"Transport", "transport"> {
+  let summary = "The configuration of an entropic OT regularizer (kiln.monge_gap, "
+                "kiln.sinkhorn_divergence)";
+  let description = [{
+    The rows of x [n, d] and y [m, d], the ground `cost`, epsilon (absolute, or times the
+    std or mean of the cost matrix: `epsilon_mode`), the Sinkhorn stopping rule
+    (`threshold` on the L1 marginal error, checked every `inner_iterations`, at most
+    `max_iterations`), and whether the call also returns the gradients of the value.
+    kiln-use-library-kernels packs it into Abi.h's `kiln_transport_config`.
+
+    ```mlir
+    #kiln_rt.transport<n = 256, m = 256, d = 2, cost = sqeuclidean, epsilon_mode = std,
+                       max_iterations = 2000, inner_iterations = 10, gradients = true,
+                       epsilon = 5.000000e-02, threshold = 1.000000e-03>
+    ```
+  }];
+  let parameters = (ins "int64_t":$n, "int64_t":$m, "int64_t":$d,
+                        EnumParameter<Kiln_TransportCost>:$cost,
+                        EnumParameter<Kiln_EpsilonMode>:$epsilon_mode,
+                        "int64_t":$max_iterations, "int64_t":$inner_iterations,
+                        KilnRT_FlagParameter:$gradients, KilnRT_F64Parameter:$epsilon,
+                        KilnRT_F64Parameter:$threshold);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 //===-- The entry-point contract ------------------------------------------------------------===//
 
 def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {

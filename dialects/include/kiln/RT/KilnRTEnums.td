@@ -16,7 +16,9 @@ def KilnRT_Kernel : I32Enum<"Kernel", "a runtime library kernel", [
   I32EnumCase<"AvgPool2d", 5, "avg_pool2d">,
   I32EnumCase<"AvgPool2dGrad", 6, "avg_pool2d_grad">,
   I32EnumCase<"Frugal", 7, "frugal">,
-  I32EnumCase<"FrugalBlocks", 8, "frugal_blocks">]> {
+  I32EnumCase<"FrugalBlocks", 8, "frugal_blocks">,
+  I32EnumCase<"MongeGap", 9, "monge_gap">,
+  I32EnumCase<"SinkhornDivergence", 10, "sinkhorn_divergence">]> {
   let cppNamespace = "::kiln::krt";
 }
 

@@ -8,16 +8,16 @@ include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def KilnRT_KernelParamsAttr : AnyAttrOf<[KilnRT_WindowAttr, KilnRT_FrugalAttr,
-                                          KilnRT_FrugalBlocksAttr]>;
+                                          KilnRT_FrugalBlocksAttr, KilnRT_TransportAttr]>;
 
 def KilnRT_KernelCallOp : KilnRT_Op<"kernel_call", [
     AttrSizedOperandSegments, DestinationStyleOpInterface,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "A call of one of the runtime's library kernels";
   let description = [{
-    Produced from kiln.conv2d, the pooling ops and their gradients
-    (convert-kiln-to-linalg) and from kiln.frugal and kiln.frugal_blocks
-    (kiln-lower-frugal); kiln-use-library-kernels turns it into a call of
+    Produced from kiln.conv2d, the pooling ops and their gradients, kiln.monge_gap,
+    kiln.sinkhorn_divergence and their gradients (convert-kiln-to-linalg) and from
+    kiln.frugal and kiln.frugal_blocks (kiln-lower-frugal); kiln-use-library-kernels turns it into a call of
     `kiln_<kernel>_<f32|f64>(params, buffers)` (Abi.h) with `params` packed into the
     kernel's C struct. On tensors it is pure and returns the new values of its outputs;
     one-shot bufferization gives it buffers (an external model), and on buffers it has no

@@ -27,6 +27,7 @@ void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, b
   populateOptimizerToLinalgPatterns(patterns, exactMath);
   populateTransformsToLinalgPatterns(patterns, exactMath);
   populateSchedulesToLinalgPatterns(patterns);
+  populateRegularizersToLinalgPatterns(patterns);
 }
 
 namespace {
@@ -37,6 +38,8 @@ struct ConvertKilnToLinalgPass
     ConversionTarget target(getContext());
     target.addIllegalDialect<kiln::KilnDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    if (failed(kiln::fuseTransportGradients(getOperation())))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     kiln::populateKilnToLinalgConversionPatterns(patterns, exactMath);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))

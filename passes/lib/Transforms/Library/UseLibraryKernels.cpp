@@ -40,8 +40,9 @@ template <typename Config, typename Attr> void packRules(Config &c, Attr f) {
   c.free_lr_scale = f.getFreeLrScale().convertToDouble();
 }
 
-/// Abi.h's kiln_window_geometry, kiln_frugal_config or kiln_frugal_blocks_config (followed by
-/// the tensors' sizes) of a kernel call's parameter attribute.
+/// Abi.h's kiln_window_geometry, kiln_frugal_config, kiln_transport_config or
+/// kiln_frugal_blocks_config (followed by the tensors' sizes) of a kernel call's parameter
+/// attribute.
 SmallVector<int64_t> packParams(Attribute params) {
   using namespace kiln::krt;
   if (auto g = dyn_cast<WindowAttr>(params)) {
@@ -59,6 +60,22 @@ SmallVector<int64_t> packParams(Attribute params) {
     c.k = f.getK();
     packRules(c, f);
     static_assert(sizeof(c) == KILN_ABI_FRUGAL_CONFIG_FIELDS * sizeof(int64_t));
+    return wordsOf(c);
+  }
+  if (auto t = dyn_cast<TransportAttr>(params)) {
+    kiln_transport_config c{};
+    c.n = t.getN();
+    c.m = t.getM();
+    c.d = t.getD();
+    c.cost = static_cast<int64_t>(t.getCost());
+    c.epsilon_mode = static_cast<int64_t>(t.getEpsilonMode());
+    c.max_iterations = t.getMaxIterations();
+    c.inner_iterations = t.getInnerIterations();
+    c.materialize_limit = -1;
+    c.gradients = t.getGradients();
+    c.epsilon = t.getEpsilon().convertToDouble();
+    c.threshold = t.getThreshold().convertToDouble();
+    static_assert(sizeof(c) == KILN_ABI_TRANSPORT_CONFIG_FIELDS * sizeof(int64_t));
     return wordsOf(c);
   }
   auto f = cast<FrugalBlocksAttr>(params);

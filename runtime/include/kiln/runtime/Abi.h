@@ -138,7 +138,14 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
  * frugal_blocks (g_0 .. g_N-1) -> (p_0 .. p_N-1, m, v, active, step, key), updated in
  * place: one blockwise FRUGAL step (kiln.frugal_blocks); its parameters are a
  * kiln_frugal_blocks_config followed by the N tensors' element counts, so its arities
- * depend on them (-1 in the table). */
+ * depend on them (-1 in the table).
+ *
+ * monge_gap (x, y) -> (value, stats[, dx, dy]) and sinkhorn_divergence (x, y) -> the same:
+ * the entropic OT regularizers of kiln/runtime/regularizers/OptimalTransport.h on the rows of
+ * x [n, d] and y [m, d] (the Monge gap: m = n); parameters a kiln_transport_config. value
+ * is rank 0; stats is [epsilon, iterations, error, converged (1 or 0)], the worst over the
+ * solves; with `gradients` set, dx and dy receive the gradients of value (not scaled by a
+ * cotangent: compiled code multiplies). Points that are not finite make every output NaN. */
 #define KILN_ABI_KERNELS(X)                                                                  \
   X(conv2d, 2, 1, 16, 0)                                                                     \
   X(conv2d_grad_input, 2, 1, 16, 0)                                                          \
@@ -148,7 +155,9 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
   X(avg_pool2d, 1, 1, 16, 0)                                                                 \
   X(avg_pool2d_grad, 1, 1, 16, 0)                                                            \
   X(frugal, 1, 6, 13, 1)                                                                     \
-  X(frugal_blocks, -1, -1, -1, 1)
+  X(frugal_blocks, -1, -1, -1, 1)                                                            \
+  X(monge_gap, 2, -1, 11, 0)                                                                 \
+  X(sinkhorn_divergence, 2, -1, 11, 0)
 
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;
@@ -185,6 +194,16 @@ typedef struct kiln_frugal_blocks_config {
   double lr, beta1, beta2, eps, weight_decay, free_lr_scale;
 } kiln_frugal_blocks_config;
 #define KILN_ABI_FRUGAL_BLOCKS_CONFIG_FIELDS 13
+
+/* The entropic OT regularizers: the enums as OptimalTransport.h numbers them (cost 0
+ * sqeuclidean, 1 euclidean; epsilon_mode 0 absolute, 1 times std(C), 2 times mean(C));
+ * materialize_limit -1 takes the runtime's default. The doubles are bit patterns. */
+typedef struct kiln_transport_config {
+  int64_t n, m, d, cost, epsilon_mode, max_iterations, inner_iterations, materialize_limit,
+      gradients;
+  double epsilon, threshold;
+} kiln_transport_config;
+#define KILN_ABI_TRANSPORT_CONFIG_FIELDS 11
 
 #ifdef __cplusplus
 #define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \

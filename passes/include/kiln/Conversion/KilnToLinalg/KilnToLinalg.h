@@ -3,7 +3,10 @@
 #ifndef KILN_CONVERSION_KILNTOLINALG_KILNTOLINALG_H
 #define KILN_CONVERSION_KILNTOLINALG_KILNTOLINALG_H
 
+#include "llvm/Support/LogicalResult.h"
+
 namespace mlir {
+class Operation;
 class RewritePatternSet;
 } // namespace mlir
 
@@ -41,6 +44,16 @@ void populateSearchToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// Learning-rate schedules on the step counter.
 void populateSchedulesToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// The entropic OT regularizers (kiln.monge_gap, kiln.sinkhorn_divergence) and their
+/// gradients: kiln_rt.kernel_call into the runtime's solver.
+void populateRegularizersToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Fuses each regularizer's gradient op with the forward op it was made from (same
+/// operands and attributes, earlier in the block) into one kernel call that returns the
+/// value and the gradients, so that the step solves the problem once. Run before the
+/// patterns; fails (with a diagnostic) where a fused call cannot be built.
+llvm::LogicalResult fuseTransportGradients(mlir::Operation *root);
 } // namespace kiln
 
 #endif // KILN_CONVERSION_KILNTOLINALG_KILNTOLINALG_H
