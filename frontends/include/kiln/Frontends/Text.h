@@ -19,6 +19,11 @@ mlir::OwningOpRef<mlir::ModuleOp> loadTextProgram(llvm::StringRef path,
                                                   mlir::MLIRContext &context,
                                                   llvm::SourceMgr &sourceMgr);
 
+/// The same for a program already in `sourceMgr` (its main buffer): what loadTextProgram does
+/// once the file is read, for callers that hold the text in memory.
+mlir::OwningOpRef<mlir::ModuleOp> parseTextProgram(llvm::SourceMgr &sourceMgr,
+                                                   mlir::MLIRContext &context);
+
 /// Prints the context's diagnostics while alive, as `file:line:col: error: message`, then the
 /// source line and a caret. Unlike MLIR's SourceMgrDiagnosticHandler it quotes at most ~100
 /// columns of the line around the location and escapes bytes that are not printable text, so

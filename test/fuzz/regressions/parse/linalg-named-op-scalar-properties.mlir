@@ -1,0 +1,1 @@
+linalg.max<3>
