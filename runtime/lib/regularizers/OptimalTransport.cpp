@@ -14,6 +14,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <new>
 #include <string>
 #include <type_traits>
 
@@ -327,8 +328,6 @@ void addTransportGradient(const Orientation<T> &o, const std::vector<T> &fRows,
   });
 }
 
-template <typename T> SinkhornStats statsOf(const Solve<T> &s) { return s.stats; }
-
 template <typename T> std::vector<double> widen(const std::vector<T> &v) {
   return std::vector<double>(v.begin(), v.end());
 }
@@ -450,6 +449,18 @@ StatusOr<RegularizerResult> divergenceTyped(const TensorView &x, const TensorVie
   return r;
 }
 
+/// Runs `solve`, turning an allocation failure (large clouds: the stored cost matrix, the
+/// tiles' copies of the points) into kResourceExhausted instead of terminating the host.
+template <typename Fn> auto guarded(Fn solve) -> decltype(solve()) {
+  try {
+    return solve();
+  } catch (const std::bad_alloc &) {
+    return Status::error(StatusCode::kResourceExhausted,
+                         "out of memory for the optimal transport problem (lower "
+                         "materializeLimit to recompute the costs in tiles)");
+  }
+}
+
 } // namespace
 
 bool RegularizerResult::converged() const {
@@ -460,8 +471,10 @@ bool RegularizerResult::converged() const {
 StatusOr<SinkhornResult> solveSinkhorn(const TensorView &x, const TensorView &y,
                                        const SinkhornOptions &options) {
   KILN_RETURN_IF_ERROR(checkPair(x, y, options));
-  return x.dtype == DType::F32 ? solveTyped<float>(x, y, options)
-                               : solveTyped<double>(x, y, options);
+  return guarded([&] {
+    return x.dtype == DType::F32 ? solveTyped<float>(x, y, options)
+                                 : solveTyped<double>(x, y, options);
+  });
 }
 
 StatusOr<RegularizerResult> mongeGap(const TensorView &x, const TensorView &y,
@@ -473,8 +486,10 @@ StatusOr<RegularizerResult> mongeGap(const TensorView &x, const TensorView &y,
                    "not " + extentsToString(x.shape) + " and " + extentsToString(y.shape));
   KILN_RETURN_IF_ERROR(checkGradient(gradX, x, "gradX"));
   KILN_RETURN_IF_ERROR(checkGradient(gradY, y, "gradY"));
-  return x.dtype == DType::F32 ? mongeGapTyped<float>(x, y, options, gradX, gradY)
-                               : mongeGapTyped<double>(x, y, options, gradX, gradY);
+  return guarded([&] {
+    return x.dtype == DType::F32 ? mongeGapTyped<float>(x, y, options, gradX, gradY)
+                                 : mongeGapTyped<double>(x, y, options, gradX, gradY);
+  });
 }
 
 StatusOr<RegularizerResult> sinkhornDivergence(const TensorView &x, const TensorView &y,
@@ -483,8 +498,10 @@ StatusOr<RegularizerResult> sinkhornDivergence(const TensorView &x, const Tensor
   KILN_RETURN_IF_ERROR(checkPair(x, y, options));
   KILN_RETURN_IF_ERROR(checkGradient(gradX, x, "gradX"));
   KILN_RETURN_IF_ERROR(checkGradient(gradY, y, "gradY"));
-  return x.dtype == DType::F32 ? divergenceTyped<float>(x, y, options, gradX, gradY)
-                               : divergenceTyped<double>(x, y, options, gradX, gradY);
+  return guarded([&] {
+    return x.dtype == DType::F32 ? divergenceTyped<float>(x, y, options, gradX, gradY)
+                                 : divergenceTyped<double>(x, y, options, gradX, gradY);
+  });
 }
 
 } // namespace kiln::rt
@@ -530,14 +547,14 @@ void transportKernel(const int64_t *params, void *const *buffers) {
     return;
   }
   *value = T(r->value);
-  double epsilon = 0, error = 0;
+  // The record of the worst solve (the three of a divergence share one epsilon).
+  double error = 0;
   int64_t iterations = 0;
   for (const SinkhornStats &s : r->solves) {
-    epsilon = r->solves.front().epsilon;
     error = std::max(error, s.error);
     iterations = std::max(iterations, s.iterations);
   }
-  stats[0] = T(epsilon);
+  stats[0] = T(r->solves.front().epsilon);
   stats[1] = T(iterations);
   stats[2] = T(error);
   stats[3] = r->converged() ? T(1) : T(0);
