@@ -33,11 +33,12 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+from peer_runner import run_child
 
 SIZES = (784, 256, 256, 10)
 
@@ -59,27 +60,10 @@ def make_inputs(n):
     return x.astype(np.float32)
 
 
-def limit_threads_env(threads):
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(threads)
-    eigen = "false" if threads == 1 else "true"
-    env["XLA_FLAGS"] = (f"--xla_cpu_multi_thread_eigen={eigen} "
-                        f"intra_op_parallelism_threads={threads}")
-    env["JAX_PLATFORMS"] = "cpu"
-    return env
-
-
-def pin(threads):
-    cpus = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, cpus[:threads])
-
-
 def worker_nt(args):
     import importlib.metadata
 
     import jax
-    import jax.numpy as jnp
     import neural_tangents as nt
 
     def f(params, x):
@@ -103,20 +87,6 @@ def worker_nt(args):
             "lambda_max": float(np.linalg.eigvalsh(k)[-1]), "corner": float(k[0, 1]),
             "version": f"neural-tangents {importlib.metadata.version('neural-tangents')}, "
                        f"jax {importlib.metadata.version('jax')}"}
-
-
-def run_child(cmd, threads):
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=limit_threads_env(threads),
-                            preexec_fn=lambda: pin(threads), text=True)
-    out = proc.stdout.read()
-    proc.stdout.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{cmd[0]} failed:\n{out}")
-    lines = [line for line in out.splitlines() if line.strip().startswith("{")]
-    if not lines:
-        sys.exit(f"{cmd[0]} printed no JSON line:\n{out}")
-    return json.loads(lines[-1]), usage.ru_maxrss / 1024.0
 
 
 def main():

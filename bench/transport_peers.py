@@ -45,11 +45,12 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+from peer_runner import run_child
 
 
 def make_points(n, d, seed):
@@ -69,27 +70,6 @@ def default_epsilon(x, y):
     for r0 in range(0, len(xd), 128):
         c[r0:r0 + 128] = ((xd[r0:r0 + 128, None, :] - yd[None, :, :]) ** 2).sum(-1)
     return 0.05 * float(np.std(c))
-
-
-def limit_threads_env(threads):
-    """Environment for a child: every library's thread pool at `threads`."""
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "NUMEXPR_NUM_THREADS"):
-        env[var] = str(threads)
-    # XLA's CPU backend has no single knob; one thread means no Eigen thread pool.
-    eigen = "false" if threads == 1 else "true"
-    env["XLA_FLAGS"] = (f"--xla_cpu_multi_thread_eigen={eigen} "
-                        f"intra_op_parallelism_threads={threads}")
-    env["JAX_PLATFORMS"] = "cpu"
-    return env
-
-
-def pin(threads):
-    """Pins the calling process to the first `threads` CPUs it may use, so no library can
-    use more cores than the others whatever its thread pools do."""
-    cpus = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, cpus[:threads])
 
 
 # Workers: run in the child process; print one JSON line.
@@ -149,23 +129,6 @@ def _version(package):
 
 
 # Parent: one child per library.
-
-def run_child(cmd, threads):
-    """Runs cmd pinned to `threads` CPUs; returns (its last JSON line, its peak RSS in MB)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=limit_threads_env(threads),
-                            preexec_fn=lambda: pin(threads), text=True)
-    out = proc.stdout.read()
-    proc.stdout.close()
-    # wait4 reports this child's own rusage (RUSAGE_CHILDREN would be the max over all).
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        sys.exit(f"{cmd[0]} failed ({proc.returncode}):\n{out}")
-    lines = [line for line in out.splitlines() if line.strip().startswith("{")]
-    if not lines:
-        sys.exit(f"{cmd[0]} printed no JSON line:\n{out}")
-    return json.loads(lines[-1]), usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
