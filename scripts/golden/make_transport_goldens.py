@@ -31,7 +31,7 @@ What it produces
             reads sqrt(d) instead of 0 (see run_ott), which would move the divergence;
           converged, iterations: out.converged and out.n_iters (for the divergence, lists
             over the (x, y), (x, x) and (y, y) solves; OTT solves the last two with parallel
-            updates and momentum 0.5, so their iteration counts are OTT's, not Kiln's);
+            updates and momentum 0.5, as Kiln does, and the test compares all three);
           pot_value ("sinkhorn" and "monge_gap" only): the same value from POT's plan.
         and "source": the library and version behind "expected".
 
