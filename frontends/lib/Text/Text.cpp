@@ -42,13 +42,15 @@ void nameArguments(ModuleOp module, const AsmParserState &state) {
 
 bool isIdentifierChar(char c) { return llvm::isAlnum(c) || c == '_' || c == '.' || c == '$'; }
 
+} // namespace
+
 /// The offset of the first `linalg.<op><` whose `<` does not open a dictionary, or npos.
 /// MLIR 22's parser of linalg's named ops (linalg.max, linalg.add, ...) takes any attribute
 /// between `<` and `>` as the op's properties and reads it as a dictionary unchecked, so
 /// `linalg.max<3>` reads uninitialised memory and crashes the process (found by fuzzing,
 /// test/fuzz/regressions/parse). Kiln cannot fix the parser; it refuses the text first. The
 /// scan skips comments and string literals; the printers never write this form.
-size_t findUncheckedLinalgProperties(StringRef text) {
+size_t kiln::findParserHazard(StringRef text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '/' && text.substr(i).starts_with("//")) {
@@ -83,8 +85,6 @@ size_t findUncheckedLinalgProperties(StringRef text) {
   return StringRef::npos;
 }
 
-} // namespace
-
 OwningOpRef<ModuleOp> kiln::loadTextProgram(StringRef path, MLIRContext &context,
                                             llvm::SourceMgr &sourceMgr) {
   std::string error;
@@ -102,7 +102,7 @@ OwningOpRef<ModuleOp> kiln::parseTextProgram(llvm::SourceMgr &sourceMgr, MLIRCon
   StringRef name = buffer->getBufferIdentifier();
   Location fileLoc = FileLineColLoc::get(&context, name, 0, 0);
   StringRef text = buffer->getBuffer();
-  if (size_t at = findUncheckedLinalgProperties(text); at != StringRef::npos) {
+  if (size_t at = findParserHazard(text); at != StringRef::npos) {
     auto [line, column] = sourceMgr.getLineAndColumn(llvm::SMLoc::getFromPointer(text.data() + at));
     emitError(FileLineColLoc::get(&context, name, line, column))
         << "a linalg op's `<...>` must hold a dictionary of its properties (`<{...}>`)";

@@ -19,6 +19,12 @@ mlir::OwningOpRef<mlir::ModuleOp> loadTextProgram(llvm::StringRef path,
                                                   mlir::MLIRContext &context,
                                                   llvm::SourceMgr &sourceMgr);
 
+/// Where `text` holds a form that MLIR 22's parser crashes on instead of rejecting (a linalg
+/// named op whose `<...>` is not a properties dictionary, `linalg.max<3>`), the offset of
+/// its first character; npos otherwise. parseTextProgram refuses such text with a located
+/// error; tools that hand text to MLIR's own parser (kiln-opt) check it first.
+size_t findParserHazard(llvm::StringRef text);
+
 /// The same for a program already in `sourceMgr` (its main buffer): what loadTextProgram does
 /// once the file is read, for callers that hold the text in memory.
 mlir::OwningOpRef<mlir::ModuleOp> parseTextProgram(llvm::SourceMgr &sourceMgr,
