@@ -42,6 +42,24 @@ void nameArguments(ModuleOp module, const AsmParserState &state) {
 
 bool isIdentifierChar(char c) { return llvm::isAlnum(c) || c == '_' || c == '.' || c == '$'; }
 
+/// The first offset from `i` that is not between tokens for MLIR's lexer: whitespace, a NUL
+/// byte inside the buffer (which it skips as whitespace) or a `//` comment.
+size_t skipTrivia(StringRef text, size_t i) {
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0') {
+      ++i;
+    } else if (text.substr(i).starts_with("//")) {
+      i = text.find('\n', i);
+      if (i == StringRef::npos)
+        return text.size();
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
 } // namespace
 
 /// The offset of the first `linalg.<op><` whose `<` does not open a dictionary, or npos.
@@ -49,7 +67,8 @@ bool isIdentifierChar(char c) { return llvm::isAlnum(c) || c == '_' || c == '.' 
 /// between `<` and `>` as the op's properties and reads it as a dictionary unchecked, so
 /// `linalg.max<3>` reads uninitialised memory and crashes the process (found by fuzzing,
 /// test/fuzz/regressions/parse). Kiln cannot fix the parser; it refuses the text first. The
-/// scan skips comments and string literals; the printers never write this form.
+/// scan skips comments and string literals, and looks past what the lexer skips between the
+/// name and `<` (whitespace, NUL bytes, comments); the printers never write this form.
 size_t kiln::findParserHazard(StringRef text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -65,18 +84,16 @@ size_t kiln::findParserHazard(StringRef text) {
           ++i;
       continue;
     }
-    if (!text.substr(i).starts_with("linalg.") || (i > 0 && isIdentifierChar(text[i - 1])))
+    // An op name, not part of an identifier or a value, symbol, attribute or type name.
+    if (!text.substr(i).starts_with("linalg.") ||
+        (i > 0 && (isIdentifierChar(text[i - 1]) || StringRef("%@#!^").contains(text[i - 1]))))
       continue;
     size_t at = i, j = i + 7;
     while (j < text.size() && isIdentifierChar(text[j]))
       ++j;
-    size_t k = j;
-    while (k < text.size() && llvm::isSpace(text[k]))
-      ++k;
+    size_t k = skipTrivia(text, j);
     if (k < text.size() && text[k] == '<') {
-      size_t l = k + 1;
-      while (l < text.size() && llvm::isSpace(text[l]))
-        ++l;
+      size_t l = skipTrivia(text, k + 1);
       if (l >= text.size() || text[l] != '{')
         return at;
     }

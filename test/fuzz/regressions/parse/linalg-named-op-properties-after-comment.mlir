@@ -1,0 +1,5 @@
+func.func @f() {
+  linalg.max // a comment
+  <3>
+  return
+}
