@@ -30,30 +30,26 @@ extern "C" const char *__asan_default_options() { return "allow_user_poisoning=0
 
 namespace kiln::fuzz {
 
-/// A context shared by successive inputs (creating one and loading its dialects costs more
-/// than most inputs), replaced every so often: it never forgets a type or attribute, so one
-/// that lived for millions of inputs would grow without bound.
-inline mlir::MLIRContext &programContext() {
-  static std::unique_ptr<mlir::MLIRContext> context;
-  static unsigned uses = 0;
-  if (!context || ++uses % 1000 == 0) {
-    context.reset();
-    mlir::DialectRegistry registry;
-    kiln::registerKilnDialects(registry);
-    context = std::make_unique<mlir::MLIRContext>(registry);
-    // One thread, so a crash reproduces from its input alone.
-    context->disableMultithreading();
-    context->printOpOnDiagnostic(false);
-  }
-  return *context;
+/// A fresh context for each input: one shared by successive inputs (as this target once had)
+/// made a slow input depend on what ran before it, so a reported timeout did not reproduce
+/// from its file alone. Dialects load lazily, so a context costs little beside the pipeline.
+inline std::unique_ptr<mlir::MLIRContext> makeProgramContext() {
+  mlir::DialectRegistry registry;
+  kiln::registerKilnDialects(registry);
+  auto context = std::make_unique<mlir::MLIRContext>(registry);
+  // One thread, so a crash reproduces from its input alone.
+  context->disableMultithreading();
+  context->printOpOnDiagnostic(false);
+  return context;
 }
 
-/// An input parsed and verified by the text frontend (parseTextProgram), in programContext(). Diagnostics are
+/// An input parsed and verified by the text frontend (parseTextProgram), in a context of its own. Diagnostics are
 /// dropped while it lives (a rejected program is the common, correct outcome), including
 /// those of the passes its user runs.
 struct ParsedProgram {
   ParsedProgram(const uint8_t *data, size_t size)
-      : context(programContext()), quiet(&context, [](mlir::Diagnostic &) {}) {
+      : ownedContext(makeProgramContext()), context(*ownedContext),
+        quiet(&context, [](mlir::Diagnostic &) {}) {
     sourceMgr.AddNewSourceBuffer(
         llvm::MemoryBuffer::getMemBufferCopy(
             llvm::StringRef(reinterpret_cast<const char *>(data), size), "fuzz.mlir"),
@@ -61,6 +57,7 @@ struct ParsedProgram {
     module = kiln::parseTextProgram(sourceMgr, context);
   }
 
+  std::unique_ptr<mlir::MLIRContext> ownedContext;
   mlir::MLIRContext &context;
   mlir::ScopedDiagnosticHandler quiet;
   llvm::SourceMgr sourceMgr;
