@@ -39,7 +39,21 @@ bool isTransportKernel(Kernel kernel) {
 }
 
 bool isWindowKernel(Kernel kernel) {
-  return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks && !isTransportKernel(kernel);
+  return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks &&
+         kernel != Kernel::Spectrum && !isTransportKernel(kernel);
+}
+
+/// spectrum: a matrix [m, m] in; eigenvalues [m], trace [] and condition number [] out.
+LogicalResult verifySpectrum(KernelCallOp op, SpectrumAttr c, ArrayRef<Value> operands,
+                             Type element) {
+  SmallVector<SmallVector<int64_t>> shapes = {{c.getM(), c.getM()}, {c.getM()}, {}, {}};
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    auto type = cast<ShapedType>(v.getType());
+    if (type.getElementType() != element || type.getShape() != ArrayRef<int64_t>(shapes[i]))
+      return op.emitOpError("operand #") << i << " of type " << v.getType()
+                                         << " does not match the spectrum configuration";
+  }
+  return success();
 }
 
 /// monge_gap, sinkhorn_divergence: x [n, d], y [m, d] in; value [], stats [4] and, with
@@ -178,6 +192,7 @@ SmallVector<SmallVector<int64_t>> WindowAttr::getOperandShapes(Kernel kernel) co
   case Kernel::FrugalBlocks:
   case Kernel::MongeGap:
   case Kernel::SinkhornDivergence:
+  case Kernel::Spectrum:
     break;
   }
   return {};
@@ -220,6 +235,12 @@ LogicalResult FrugalBlocksAttr::verify(function_ref<InFlightDiagnostic()> emitEr
   return success();
 }
 
+LogicalResult SpectrumAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t m) {
+  if (m < 1)
+    return emitError() << "a spectrum needs a matrix of at least one row";
+  return success();
+}
+
 LogicalResult TransportAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t n,
                                     int64_t m, int64_t d, kiln::TransportCost,
                                     kiln::EpsilonMode, int64_t maxIterations,
@@ -259,6 +280,7 @@ LogicalResult KernelCallOp::verify() {
   bool matches = isWindowKernel(kernel)      ? isa<WindowAttr>(params)
                  : isTransportKernel(kernel) ? isa<TransportAttr>(params)
                  : kernel == Kernel::Frugal  ? isa<FrugalAttr>(params)
+                 : kernel == Kernel::Spectrum ? isa<SpectrumAttr>(params)
                                              : isa<FrugalBlocksAttr>(params);
   if (!matches)
     return emitOpError("kernel ") << stringifyKernel(kernel) << " does not take " << params;
@@ -284,6 +306,8 @@ LogicalResult KernelCallOp::verify() {
   }
   if (auto transport = dyn_cast<TransportAttr>(params))
     return verifyTransport(*this, transport, operands, element);
+  if (auto spectrum = dyn_cast<SpectrumAttr>(params))
+    return verifySpectrum(*this, spectrum, operands, element);
   if (auto blocks = dyn_cast<FrugalBlocksAttr>(params))
     return verifyFrugalBlocks(*this, blocks, operands, element);
   if (auto frugal = dyn_cast<FrugalAttr>(params)) {

@@ -48,6 +48,9 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   // Differentiation sees one function body: helper functions (a model's forward pass
   // shared by the loss and the evaluation) are inlined first (and the candidates a derived
   // architecture dropped are cleaned away by the inliner's canonicalization).
+  // kiln.ntk becomes loops of kiln.grad, which the inliner and kiln-autodiff then treat as
+  // any other.
+  pm.addPass(createKilnExpandNtkPass());
   pm.addPass(createInlinerPass());
   pm.addPass(createKilnAutodiffPass());
   // The synthesized forward+backward functions are called once each: inlining them lets

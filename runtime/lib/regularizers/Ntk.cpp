@@ -3,6 +3,8 @@
 // are BLAS syrk products in double; the eigenvalues are LAPACK's dsyevd.
 #include "kiln/runtime/regularizers/Ntk.h"
 
+#include "kiln/runtime/Abi.h"
+
 #include "kiln/runtime/Module.h"
 #include "kiln/runtime/State.h"
 
@@ -208,3 +210,40 @@ StatusOr<JacobianRowFn> compiledJacobianRows(Session &session, const Function &v
 }
 
 } // namespace kiln::rt
+
+//===-- The kernel compiled programs call (Abi.h) -------------------------------------------===//
+
+namespace {
+
+/// kiln_spectrum_*: ntkSpectrum on the kernel's buffers. The compiler has checked the shapes,
+/// so the only errors left are in the data (a non-finite or asymmetric matrix), which a kernel
+/// reports by its outputs: NaN everywhere.
+template <typename T> void spectrumKernel(const int64_t *params, void *const *buffers) {
+  kiln_spectrum_config c;
+  std::memcpy(&c, params, sizeof(c));
+  using namespace kiln::rt;
+  const DType dtype = std::is_same_v<T, float> ? DType::F32 : DType::F64;
+  T *eigenvalues = static_cast<T *>(buffers[1]), *trace = static_cast<T *>(buffers[2]),
+    *condition = static_cast<T *>(buffers[3]);
+  StatusOr<NtkSpectrum> r = ntkSpectrum(TensorView{buffers[0], dtype, {c.m, c.m}});
+  if (!r.ok()) {
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    std::fill_n(eigenvalues, c.m, nan);
+    *trace = *condition = nan;
+    return;
+  }
+  for (int64_t i = 0; i < c.m; ++i)
+    eigenvalues[i] = T(r->eigenvalues[size_t(i)]);
+  *trace = T(r->trace);
+  *condition = T(r->conditionNumber);
+}
+
+} // namespace
+
+#define KILN_EXPORT extern "C" __attribute__((visibility("default")))
+KILN_EXPORT void kiln_spectrum_f32(const int64_t *params, void *const *buffers) {
+  spectrumKernel<float>(params, buffers);
+}
+KILN_EXPORT void kiln_spectrum_f64(const int64_t *params, void *const *buffers) {
+  spectrumKernel<double>(params, buffers);
+}

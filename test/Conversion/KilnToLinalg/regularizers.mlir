@@ -47,3 +47,17 @@ func.func @dynamic(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>) -> tensor<f32> {
   %g = kiln.monge_gap %x, %y : tensor<?x2xf32>, tensor<?x2xf32> -> tensor<f32>
   return %g : tensor<f32>
 }
+
+// -----
+
+// The NTK's spectrum is the runtime's LAPACK kernel; a full [N, K, N, K] kernel is read as the
+// [N K, N K] matrix it lays out.
+// CHECK-LABEL: func.func @spectrum
+// CHECK:         kiln_rt.kernel_call spectrum ins(%{{.*}} : tensor<6x6xf64>) outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<6xf64>, tensor<f64>, tensor<f64>) params #kiln_rt.spectrum<m = 6>
+// CHECK:         %[[M:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3]] : tensor<3x4x3x4xf32> into tensor<12x12xf32>
+// CHECK:         kiln_rt.kernel_call spectrum ins(%[[M]] : tensor<12x12xf32>) {{.*}} params #kiln_rt.spectrum<m = 12>
+func.func @spectrum(%k: tensor<6x6xf64>, %f: tensor<3x4x3x4xf32>) -> (tensor<f64>, tensor<12xf32>) {
+  %e, %t, %c = kiln.ntk_spectrum %k : tensor<6x6xf64> -> tensor<6xf64>, tensor<f64>, tensor<f64>
+  %e2, %t2, %c2 = kiln.ntk_spectrum %f : tensor<3x4x3x4xf32> -> tensor<12xf32>, tensor<f32>, tensor<f32>
+  return %c, %e2 : tensor<f64>, tensor<12xf32>
+}

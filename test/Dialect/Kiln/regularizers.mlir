@@ -2,7 +2,7 @@
 // RUN: kiln-opt %s -split-input-file -verify-diagnostics --mlir-print-op-generic | kiln-opt -split-input-file | FileCheck %s
 
 // Round trips and verifier errors of Regularizers.td: the entropic OT regularizers and their
-// gradient twins.
+// gradient twins, the empirical NTK and its spectrum.
 
 // CHECK-LABEL: func.func @regularizers
 // CHECK:         kiln.monge_gap %{{.*}}, %{{.*}} : tensor<16x2xf32>, tensor<16x2xf32> -> tensor<f32>
@@ -123,5 +123,106 @@ func.func @cost(%x: tensor<4x2xf32>, %y: tensor<4x2xf32>) -> tensor<f32> {
 func.func @cotangent(%x: tensor<4x2xf32>, %y: tensor<4x2xf32>, %dv: tensor<2xf32>) {
   // expected-error @+1 {{takes the value's cotangent as a rank-0 tensor}}
   %dx, %dy = kiln.monge_gap_grad %x, %y, %dv : tensor<4x2xf32>, tensor<4x2xf32>, tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+// CHECK-LABEL: func.func @ntk
+// CHECK:         kiln.ntk @model(%{{.*}}, %{{.*}}, %{{.*}}) wrt [0, 1] : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x8xf64>
+// CHECK:         kiln.ntk @model(%{{.*}}, %{{.*}}, %{{.*}}) wrt [0] {logits = "sum"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x8xf32>
+// CHECK:         kiln.ntk @model(%{{.*}}, %{{.*}}, %{{.*}}) wrt [1, 0] {logits = "full"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x3x8x3xf64>
+// CHECK:         kiln.ntk_spectrum %{{.*}} : tensor<8x8xf64> -> tensor<8xf64>, tensor<f64>, tensor<f64>
+// CHECK:         kiln.ntk_spectrum %{{.*}} : tensor<8x3x8x3xf64> -> tensor<24xf64>, tensor<f64>, tensor<f64>
+func.func @ntk(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) {
+  %t = kiln.ntk @model(%w, %b, %x) wrt [0, 1] : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x8xf64>
+  %s = kiln.ntk @model(%w, %b, %x) wrt [0] {logits = "sum"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x8xf32>
+  %f = kiln.ntk @model(%w, %b, %x) wrt [1, 0] {logits = "full"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x3x8x3xf64>
+  %e, %tr, %c = kiln.ntk_spectrum %t : tensor<8x8xf64> -> tensor<8xf64>, tensor<f64>, tensor<f64>
+  %e2, %tr2, %c2 = kiln.ntk_spectrum %f : tensor<8x3x8x3xf64> -> tensor<24xf64>, tensor<f64>, tensor<f64>
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_shape(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) {
+  // expected-error @+1 {{with logits "full" returns 'tensor<8x3x8x3xf64>', not 'tensor<8x8xf64>'}}
+  %f = kiln.ntk @model(%w, %x) wrt [0] {logits = "full"} : (tensor<4x3xf32>, tensor<8x4xf32>) -> tensor<8x8xf64>
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_wrt(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) {
+  // expected-error @+1 {{wrt lists argument 0 twice}}
+  %t = kiln.ntk @model(%w, %x) wrt [0, 0] : (tensor<4x3xf32>, tensor<8x4xf32>) -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_operands(%w: tensor<4x3xf32>, %x: tensor<8x5xf32>) {
+  // expected-error @+1 {{operands do not match the signature of @model}}
+  %t = kiln.ntk @model(%w, %x) wrt [0] : (tensor<4x3xf32>, tensor<8x5xf32>) -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func private @loss(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<f32>
+
+func.func @ntk_logits(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) {
+  // expected-error @+1 {{@loss must return one static [batch, logits] floating-point tensor}}
+  %t = kiln.ntk @loss(%w, %x) wrt [0] : (tensor<4x3xf32>, tensor<8x4xf32>) -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %w2: tensor<3xf64>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_mixed(%w: tensor<4x3xf32>, %w2: tensor<3xf64>, %x: tensor<8x4xf32>) {
+  // expected-error @+1 {{parameters of one element type are contracted together}}
+  %t = kiln.ntk @model(%w, %w2, %x) wrt [0, 1] : (tensor<4x3xf32>, tensor<3xf64>, tensor<8x4xf32>) -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @ntk_missing(%w: tensor<4x3xf32>) {
+  // expected-error @+1 {{'absent' is not a function}}
+  %t = kiln.ntk @absent(%w) wrt [0] : (tensor<4x3xf32>) -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @spectrum_square(%k: tensor<8x7xf64>) {
+  // expected-error @+1 {{takes a static square kernel [M, M] or [N, K, N, K]}}
+  %e, %t, %c = kiln.ntk_spectrum %k : tensor<8x7xf64> -> tensor<8xf64>, tensor<f64>, tensor<f64>
+  return
+}
+
+// -----
+
+func.func @spectrum_eigenvalues(%k: tensor<8x3x8x3xf64>) {
+  // expected-error @+1 {{returns its eigenvalues as 'tensor<24xf64>', not 'tensor<8xf64>'}}
+  %e, %t, %c = kiln.ntk_spectrum %k : tensor<8x3x8x3xf64> -> tensor<8xf64>, tensor<f64>, tensor<f64>
+  return
+}
+
+// -----
+
+func.func @spectrum_scalars(%k: tensor<8x8xf32>) {
+  // expected-error @+1 {{returns the trace and the condition number as 'tensor<f32>'}}
+  %e, %t, %c = kiln.ntk_spectrum %k : tensor<8x8xf32> -> tensor<8xf32>, tensor<f64>, tensor<f32>
   return
 }

@@ -207,3 +207,37 @@ func.func @transport_epsilon(%x: tensor<4x2xf32>, %y: tensor<4x2xf32>, %v: tenso
                                 epsilon = -1.0, threshold = 1.0e-3> -> tensor<f32>, tensor<4xf32>
   return
 }
+
+// -----
+
+/// The spectrum of a symmetric matrix: eigenvalues, trace and condition number.
+// CHECK-LABEL: func.func @spectrum_kernel
+// CHECK:         kiln_rt.kernel_call spectrum {{.*}} params #kiln_rt.spectrum<m = 8>
+func.func @spectrum_kernel(%k: tensor<8x8xf64>, %e: tensor<8xf64>, %s: tensor<f64>) {
+  %0:3 = kiln_rt.kernel_call spectrum ins(%k : tensor<8x8xf64>)
+      outs(%e, %s, %s : tensor<8xf64>, tensor<f64>, tensor<f64>)
+      params #kiln_rt.spectrum<m = 8> -> tensor<8xf64>, tensor<f64>, tensor<f64>
+  return
+}
+
+// -----
+
+func.func @spectrum_shapes(%k: tensor<8x8xf64>, %e: tensor<7xf64>, %s: tensor<f64>) {
+  // expected-error @+1 {{operand #1 of type 'tensor<7xf64>' does not match the spectrum configuration}}
+  %0:3 = kiln_rt.kernel_call spectrum ins(%k : tensor<8x8xf64>)
+      outs(%e, %s, %s : tensor<7xf64>, tensor<f64>, tensor<f64>)
+      params #kiln_rt.spectrum<m = 8> -> tensor<7xf64>, tensor<f64>, tensor<f64>
+  return
+}
+
+// -----
+
+func.func @spectrum_params(%k: tensor<8x8xf64>, %e: tensor<8xf64>, %s: tensor<f64>) {
+  // expected-error @+1 {{kernel spectrum does not take}}
+  %0:3 = kiln_rt.kernel_call spectrum ins(%k : tensor<8x8xf64>)
+      outs(%e, %s, %s : tensor<8xf64>, tensor<f64>, tensor<f64>)
+      params #kiln_rt.transport<n = 4, m = 4, d = 2, cost = sqeuclidean, epsilon_mode = std,
+                                max_iterations = 2000, inner_iterations = 10, gradients = false,
+                                epsilon = 0.05, threshold = 1.0e-3> -> tensor<8xf64>, tensor<f64>, tensor<f64>
+  return
+}

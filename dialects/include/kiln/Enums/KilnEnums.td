@@ -60,6 +60,13 @@ def Kiln_EpsilonMode : Kiln_Enum<"EpsilonMode",
   I32EnumCase<"Std", 1, "std">,
   I32EnumCase<"Mean", 2, "mean">]>;
 
+// kiln.ntk: what happens to the model's logit axis.
+def Kiln_NtkLogits : Kiln_Enum<"NtkLogits",
+    "an NTK logit contraction: trace, sum or full", [
+  I32EnumCase<"Trace", 0, "trace">,
+  I32EnumCase<"Sum", 1, "sum">,
+  I32EnumCase<"Full", 2, "full">]>;
+
 // Losses (kiln.mse, kiln.softmax_cross_entropy).
 def Kiln_LossReduction : Kiln_Enum<"LossReduction", "a loss reduction: mean or sum", [
   I32EnumCase<"Mean", 0, "mean">,

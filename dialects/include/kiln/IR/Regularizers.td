@@ -7,6 +7,7 @@
 #define KILN_IR_REGULARIZERS_TD
 
 include "kiln/IR/Layers.td"
+include "mlir/IR/SymbolInterfaces.td"
 
 defvar Kiln_TransportAttrs = (ins
     DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_TransportCost>,
@@ -109,5 +110,67 @@ def Kiln_SinkhornDivergenceGradOp
         : tensor<256x2xf32>, tensor<512x2xf32>, tensor<f32>
     ```
   }]>;
+
+//===-- The empirical neural tangent kernel -----------------------------------------------===//
+
+def Kiln_NtkOp : Kiln_Op<"ntk", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "The empirical neural tangent kernel of a model on a batch";
+  let description = [{
+    `Theta = J J^T` with `J = d f(operands) / d theta`, where `callee` is the model: it
+    returns the logits [N, K] of a batch, and theta is the arguments listed in `wrt` (the
+    parameters; their gradients are flattened and concatenated in `wrt` order). The
+    Jacobian is of the batched function, as neural-tangents' `empirical_ntk_fn` computes it.
+    `logits` says what happens to the logit axis:
+
+    - "trace" (default, neural-tangents' `trace_axes=(-1,)`): `(1/K) sum_k J_k J_k^T`, [N, N];
+    - "sum" (TE-NAS): the NTK of `sum_k f_k`, [N, N];
+    - "full": every pair of logits, [N, K, N, K].
+
+    kiln-expand-ntk writes it as loops of VJPs (kiln.grad of `sum(f * c)` with a unit
+    cotangent c: N K of them for "trace" and "full", N for "sum"), each filling one row of
+    the Jacobian, and a matrix product; one logit's rows [N, P] are held at a time
+    ("full": all N K rows). The result's element type is the Gram product's: f64 from f32
+    gradients keeps a small eigenvalue exact enough for a condition number. Not itself
+    differentiable. docs/algorithms.md §5.
+
+    ```mlir
+    %theta = kiln.ntk @forward(%w, %b, %x) wrt [0, 1] {logits = "sum"}
+        : (tensor<784x10xf32>, tensor<10xf32>, tensor<32x784xf32>) -> tensor<32x32xf64>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$operands,
+                       DenseI64ArrayAttr:$wrt,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_NtkLogits>,
+                                         "::kiln::NtkLogits::Trace">:$logits);
+  let results = (outs Kiln_FloatTensor:$kernel);
+  let assemblyFormat = [{
+    $callee `(` $operands `)` `wrt` $wrt attr-dict `:` functional-type($operands, $kernel)
+  }];
+}
+
+def Kiln_NtkSpectrumOp : Kiln_Op<"ntk_spectrum", [Pure]> {
+  let summary = "The eigenvalues, trace and condition number of a kernel matrix";
+  let description = [{
+    For a symmetric kernel [M, M] (or kiln.ntk's full [N, K, N, K], read as [N K, N K]):
+    its eigenvalues in ascending order (LAPACK `syevd` in double, through the runtime), its
+    trace, and the condition number `lambda_max / lambda_min` that TE-NAS ranks
+    architectures by (lower trains better), with TE-NAS' sentinel 1e5 when
+    `lambda_min <= 0`. A kernel that is not finite or not symmetric (to 1e-9 relative)
+    makes every result NaN.
+
+    ```mlir
+    %eigenvalues, %trace, %cond = kiln.ntk_spectrum %theta
+        : tensor<32x32xf64> -> tensor<32xf64>, tensor<f64>, tensor<f64>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$kernel);
+  let results = (outs Kiln_FloatTensor:$eigenvalues, Kiln_FloatTensor:$trace,
+                      Kiln_FloatTensor:$condition_number);
+  let assemblyFormat = [{
+    $kernel attr-dict `:` type($kernel) `->` type($eigenvalues) `,` type($trace) `,`
+    type($condition_number)
+  }];
+  let hasVerifier = 1;
+}
 
 #endif // KILN_IR_REGULARIZERS_TD

@@ -124,6 +124,22 @@ def KilnRT_TransportAttr : KilnRT_Attr<"Transport", "transport"> {
   let genVerifyDecl = 1;
 }
 
+def KilnRT_SpectrumAttr : KilnRT_Attr<"Spectrum", "spectrum"> {
+  let summary = "The size of a symmetric matrix whose spectrum a kernel computes "
+                "(kiln.ntk_spectrum)";
+  let description = [{
+    The matrix is [m, m]; the kernel returns its eigenvalues [m], trace and condition
+    number. kiln-use-library-kernels packs it into Abi.h's `kiln_spectrum_config`.
+
+    ```mlir
+    #kiln_rt.spectrum<m = 32>
+    ```
+  }];
+  let parameters = (ins "int64_t":$m);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 //===-- The entry-point contract ------------------------------------------------------------===//
 
 def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {

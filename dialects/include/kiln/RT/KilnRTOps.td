@@ -8,7 +8,8 @@ include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def KilnRT_KernelParamsAttr : AnyAttrOf<[KilnRT_WindowAttr, KilnRT_FrugalAttr,
-                                          KilnRT_FrugalBlocksAttr, KilnRT_TransportAttr]>;
+                                          KilnRT_FrugalBlocksAttr, KilnRT_TransportAttr,
+                                          KilnRT_SpectrumAttr]>;
 
 def KilnRT_KernelCallOp : KilnRT_Op<"kernel_call", [
     AttrSizedOperandSegments, DestinationStyleOpInterface,

@@ -236,6 +236,26 @@ def KilnDeriveArchPass : Pass<"kiln-derive-arch", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+//===-- Regularizers ---------------------------------------------------------------------===//
+
+def KilnExpandNtkPass : Pass<"kiln-expand-ntk", "::mlir::ModuleOp"> {
+  let summary = "Write each kiln.ntk as loops of VJPs and a Gram product";
+  let description = [{
+    For `kiln.ntk @f(...) wrt [...]` with f's logits [N, K]: a private function
+    `@<f>_ntk_weighted` returns `sum(f(...) * c)` for a cotangent c [N, K], and a loop over
+    the Jacobian's rows (sample n, logit k) calls kiln.grad of it with c the unit vector at
+    (n, k) ("sum": ones on row n), flattens the gradients of the `wrt` arguments into row n of
+    a matrix J, and takes J J^T in the result's element type. "trace" loops over the logits
+    outside, adds each logit's J_k J_k^T and divides by K, so J holds one logit's rows
+    ([N, P]); "full" fills all N K rows and returns J J^T as [N, K, N, K]. Runs before
+    kiln-autodiff, which differentiates the generated kiln.grad like any other, and before
+    the inliner that precedes it, which inlines f into the weighted function.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 //===-- FRUGAL ---------------------------------------------------------------------------===//
 
 def KilnLowerFrugalPass : Pass<"kiln-lower-frugal", "::mlir::ModuleOp"> {

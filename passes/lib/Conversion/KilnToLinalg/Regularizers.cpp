@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Lowers the entropic OT regularizers to the runtime's solver: every kiln.monge_gap,
+// Lowers the regularizers to the runtime's kernels. kiln.ntk_spectrum becomes
+// kiln_rt.kernel_call spectrum (LAPACK in the runtime). Every kiln.monge_gap,
 // kiln.sinkhorn_divergence and their _grad twins become kiln_rt.kernel_call monge_gap or
 // sinkhorn_divergence, which returns the value, the solver's record and, when asked, the
 // gradients of the value. A forward op and the gradient op kiln-autodiff made from it are
@@ -145,6 +146,33 @@ template <typename OpTy> struct GradLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// kiln.ntk_spectrum: a full [N, K, N, K] kernel is the [N K, N K] matrix it lays out.
+struct SpectrumLowering : OpConversionPattern<NtkSpectrumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(NtkSpectrumOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value kernel = op.getKernel();
+    auto type = rankedType(kernel);
+    Type element = type.getElementType();
+    int64_t m = rankedType(op.getEigenvalues()).getDimSize(0);
+    if (type.getRank() == 4)
+      kernel = tensor::CollapseShapeOp::create(b, RankedTensorType::get({m, m}, element), kernel,
+                                               ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+    SmallVector<Type> types = {RankedTensorType::get({m}, element),
+                               RankedTensorType::get({}, element),
+                               RankedTensorType::get({}, element)};
+    SmallVector<Value> inits;
+    for (Type t : types)
+      inits.push_back(tensor::EmptyOp::create(b, cast<RankedTensorType>(t).getShape(), element));
+    auto call = krt::KernelCallOp::create(
+        b, types, krt::KernelAttr::get(b.getContext(), krt::Kernel::Spectrum), ValueRange{kernel},
+        inits, krt::SpectrumAttr::get(b.getContext(), m));
+    rewriter.replaceOp(op, call.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 LogicalResult kiln::fuseTransportGradients(Operation *root) {
@@ -155,6 +183,7 @@ LogicalResult kiln::fuseTransportGradients(Operation *root) {
 
 void kiln::populateRegularizersToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ForwardLowering<MongeGapOp>, ForwardLowering<SinkhornDivergenceOp>,
-               GradLowering<MongeGapGradOp>, GradLowering<SinkhornDivergenceGradOp>>(
+               GradLowering<MongeGapGradOp>, GradLowering<SinkhornDivergenceGradOp>,
+               SpectrumLowering>(
       patterns.getContext());
 }

@@ -40,7 +40,8 @@ template <typename Config, typename Attr> void packRules(Config &c, Attr f) {
   c.free_lr_scale = f.getFreeLrScale().convertToDouble();
 }
 
-/// Abi.h's kiln_window_geometry, kiln_frugal_config, kiln_transport_config or
+/// Abi.h's kiln_window_geometry, kiln_frugal_config, kiln_transport_config,
+/// kiln_spectrum_config or
 /// kiln_frugal_blocks_config (followed by the tensors' sizes) of a kernel call's parameter
 /// attribute.
 SmallVector<int64_t> packParams(Attribute params) {
@@ -76,6 +77,11 @@ SmallVector<int64_t> packParams(Attribute params) {
     c.epsilon = t.getEpsilon().convertToDouble();
     c.threshold = t.getThreshold().convertToDouble();
     static_assert(sizeof(c) == KILN_ABI_TRANSPORT_CONFIG_FIELDS * sizeof(int64_t));
+    return wordsOf(c);
+  }
+  if (auto s = dyn_cast<SpectrumAttr>(params)) {
+    kiln_spectrum_config c{s.getM()};
+    static_assert(sizeof(c) == KILN_ABI_SPECTRUM_CONFIG_FIELDS * sizeof(int64_t));
     return wordsOf(c);
   }
   auto f = cast<FrugalBlocksAttr>(params);

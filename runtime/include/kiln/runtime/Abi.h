@@ -145,7 +145,12 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
  * x [n, d] and y [m, d] (the Monge gap: m = n); parameters a kiln_transport_config. value
  * is rank 0; stats is [epsilon, iterations, error, converged (1 or 0)], the worst over the
  * solves; with `gradients` set, dx and dy receive the gradients of value (not scaled by a
- * cotangent: compiled code multiplies). Points that are not finite make every output NaN. */
+ * cotangent: compiled code multiplies). Points that are not finite make every output NaN.
+ *
+ * spectrum (k) -> (eigenvalues, trace, condition): a symmetric matrix k [m, m]'s eigenvalues
+ * in ascending order [m], its trace [] and lambda_max / lambda_min [] (1e5 when lambda_min
+ * <= 0), from kiln/runtime/regularizers/Ntk.h's ntkSpectrum; parameters a
+ * kiln_spectrum_config. A matrix that is not finite or not symmetric makes every output NaN. */
 #define KILN_ABI_KERNELS(X)                                                                  \
   X(conv2d, 2, 1, 16, 0)                                                                     \
   X(conv2d_grad_input, 2, 1, 16, 0)                                                          \
@@ -157,7 +162,8 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
   X(frugal, 1, 6, 13, 1)                                                                     \
   X(frugal_blocks, -1, -1, -1, 1)                                                            \
   X(monge_gap, 2, -1, 11, 0)                                                                 \
-  X(sinkhorn_divergence, 2, -1, 11, 0)
+  X(sinkhorn_divergence, 2, -1, 11, 0)                                                       \
+  X(spectrum, 1, 3, 1, 0)
 
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;
@@ -204,6 +210,12 @@ typedef struct kiln_transport_config {
   double epsilon, threshold;
 } kiln_transport_config;
 #define KILN_ABI_TRANSPORT_CONFIG_FIELDS 11
+
+/* kiln.ntk_spectrum: the side of the matrix. */
+typedef struct kiln_spectrum_config {
+  int64_t m;
+} kiln_spectrum_config;
+#define KILN_ABI_SPECTRUM_CONFIG_FIELDS 1
 
 #ifdef __cplusplus
 #define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \

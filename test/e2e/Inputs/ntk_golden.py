@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Replays test/e2e/golden/ntk.json (standard library only):
+    ntk_golden.py inputs GOLDEN DIR      writes w1, b1, w2, b2 and x as DIR/<name>.npy
+    ntk_golden.py compare GOLDEN DIR     compares DIR/result<i>.npy (kiln-run --save-dir) with
+                                         the expected kernels, spectrum and trace
+"""
+import ast
+import json
+import struct
+import sys
+
+ORDER = ["trace", "full", "sum", "eigenvalues", "kernel_trace", "condition_number"]
+
+
+def flatten(value):
+    if isinstance(value, list):
+        out, shape = [], [len(value)]
+        inner = None
+        for v in value:
+            flat, inner = flatten(v)
+            out.extend(flat)
+        return out, shape + (inner or [])
+    return [float(value)], []
+
+
+def write_npy(path, values, shape):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%s), }" % "".join(
+        f"{d}, " for d in shape)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+        f.write(struct.pack(f"<{len(values)}d", *values))
+
+
+def read_npy(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    length = struct.unpack("<H", data[8:10])[0]
+    header = ast.literal_eval(data[10:10 + length].decode())
+    assert header["descr"] == "<f8", header
+    count = 1
+    for d in header["shape"]:
+        count *= d
+    return list(struct.unpack(f"<{count}d", data[10 + length:10 + length + 8 * count])), list(
+        header["shape"])
+
+
+def main():
+    mode, golden_path, directory = sys.argv[1:4]
+    golden = json.load(open(golden_path))
+    if mode == "inputs":
+        for name in ["w1", "b1", "w2", "b2"]:
+            write_npy(f"{directory}/{name}.npy", *flatten(golden["params"][name]))
+        write_npy(f"{directory}/x.npy", *flatten(golden["x"]))
+        return 0
+    tolerance = golden["tolerance"]
+    failed = 0
+    for i, name in enumerate(ORDER):
+        expected, shape = flatten(golden["expected"][name])
+        got, got_shape = read_npy(f"{directory}/result{i}.npy")
+        scale = max(1.0, max(abs(v) for v in expected))
+        error = max(abs(a - b) for a, b in zip(got, expected)) / scale
+        ok = got_shape == shape and error <= tolerance
+        failed += not ok
+        print(f"{'PASS' if ok else 'FAIL'} {name} {shape}: max error {error:.3g} "
+              f"(relative to {scale:.3g})")
+    print(f"{failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
