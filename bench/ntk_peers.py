@@ -12,6 +12,9 @@ What it measures
       - Kiln (with --kiln BINARY --library LIB): build/bin/kiln-bench-ntk on
         bench/ntk_mlp.mlir compiled with kiln-compile: one compiled VJP per sample and logit
         (kiln::rt::compiledJacobianRows), contracted in double per logit (empiricalNtk).
+      - kiln.ntk (with --kiln BINARY --op-library LIB): the same tool on bench/ntk_mlp_op.mlir:
+        the compiled op, one VJP of the whole batch per sample and logit, BLAS Gram products
+        in double (128 samples only); the second call is timed.
     Both print the kernel's trace and its largest eigenvalue, which must agree (to float32
     rounding), and the seconds of the kernel alone. Each runs in its own child process,
     pinned to --threads CPUs with every thread pool set to match; the peak RSS is the
@@ -26,7 +29,8 @@ How to run it
     pip install neural-tangents numpy
     build/bin/kiln-compile bench/ntk_mlp.mlir -o /tmp/libntk-mlp.so
     python3 bench/ntk_peers.py --threads 1 --kiln build/bin/kiln-bench-ntk \\
-        --library /tmp/libntk-mlp.so
+        --library /tmp/libntk-mlp.so [--op-library /tmp/libntk-op.so]
+    (the last from build/bin/kiln-compile bench/ntk_mlp_op.mlir -o /tmp/libntk-op.so)
 """
 
 import argparse
@@ -95,6 +99,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--kiln", metavar="BINARY", help="kiln-bench-ntk; else skip Kiln")
     ap.add_argument("--library", help="bench/ntk_mlp.mlir compiled by kiln-compile")
+    ap.add_argument("--op-library", help="bench/ntk_mlp_op.mlir compiled by kiln-compile")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -110,15 +115,20 @@ def main():
     if args.kiln:
         runs["kiln"] = run_child([args.kiln, args.library, "--samples", str(args.samples)],
                                  args.threads)
+    if args.kiln and args.op_library:
+        runs["kiln.ntk (op)"] = run_child(
+            [args.kiln, args.op_library, "--samples", str(args.samples)], args.threads)
     print(f"{'library':16s} {'seconds':>9s} {'trace':>14s} {'lambda_max':>14s} "
           f"{'K[0,1]':>12s} {'peak RSS MB':>12s}")
     for lib, (res, rss) in runs.items():
         print(f"{lib:16s} {res['seconds']:9.3f} {res['trace']:14.7g} {res['lambda_max']:14.7g} "
               f"{res['corner']:12.7g} {rss:12.1f}")
-    if "kiln" in runs:
-        (k, krss), (p, prss) = runs["kiln"], runs["neural-tangents"]
+    for name in ("kiln", "kiln.ntk (op)"):
+        if name not in runs:
+            continue
+        (k, krss), (p, prss) = runs[name], runs["neural-tangents"]
         rel = abs(k["trace"] - p["trace"]) / abs(p["trace"])
-        print(f"kiln / neural-tangents: time {k['seconds'] / p['seconds']:.3f}, "
+        print(f"{name} / neural-tangents: time {k['seconds'] / p['seconds']:.3f}, "
               f"peak RSS {krss / prss:.3f}, trace relative difference {rel:.2e}")
     print(f"neural-tangents: {runs['neural-tangents'][0]['version']}")
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Writes examples/search/cells.mlir and cells-retrain.mlir: a DARTS cell search space.
+"""Writes examples/search/cells.mlir, cells-retrain.mlir and cells-ntk-score.mlir: a DARTS
+cell search space.
 
 What it produces
     cells.mlir: a supernet of one normal cell and one reduction cell in the DARTS layout
@@ -15,6 +16,9 @@ What it produces
     @eval_step.
     cells-retrain.mlir: the same network whose alphas are kiln.architecture ops reading the
     search's checkpoint, trained with Adam (kiln-run --arch).
+    cells-ntk-score.mlir: the same network on a batch of 16 with its alphas as inputs, and
+    @ntk_score: TE-NAS' train-free score, the condition number of the empirical NTK of the
+    summed logits with respect to the weights (ntk_rank.py --space cells).
 
 Where it departs from DARTS, to stay small (documented in the README too)
     one cell of each kind, two intermediate nodes, cells output the sum of their nodes
@@ -276,4 +280,30 @@ retrain = (HEADER + """// Retraining the cell architecture a search of cells.mli
 // edges (the others become zero), and the unchosen candidates' computations go away.
 """ + forward() + model + rloss + func("train_step", "", args, body, vals, types) + eval_step(False))
 open(os.path.join(OUT, "cells-retrain.mlir"), "w").write(retrain)
+
+# The train-free score: the same network on a small batch (TE-NAS scores one batch of 14 to
+# 72), the alphas as inputs so that one library scores every architecture.
+NTK_BATCH = 16
+B = NTK_BATCH
+net, logits = build()
+X = t(B, 1, H, H)
+wrt = [str(i) for i, (n, _) in enumerate(W) if n != "head_b"]  # TE-NAS: weights, not biases
+score_args = STATE_W + [f"%a_{n}: {ty}" for (n, _), ty in zip(A, AT)] + \
+    [f'%x: {X} {{kiln.data = "images"}}']
+score_types = ["tensor<f64>", "tensor<f64>", f"tensor<{B}xf64>"]
+score_body = (f"  %theta = kiln.ntk @forward({', '.join(wn + an)}, %x) wrt [{', '.join(wrt)}] "
+              f"{{logits = \"sum\"}}\n      : ({', '.join(WT + AT + [X])}) -> tensor<{B}x{B}xf64>\n"
+              f"  %eigenvalues, %trace, %cond = kiln.ntk_spectrum %theta\n"
+              f"      : tensor<{B}x{B}xf64> -> tensor<{B}xf64>, tensor<f64>, tensor<f64>\n")
+score = (HEADER + """// TE-NAS' train-free score for the cell space (Chen et al., ICLR 2021; docs/algorithms.md
+// §5.3): the condition number of the empirical NTK, at initialization, of the summed logits
+// with respect to the weights (biases left out), on one batch of 16 images. Lower trains
+// better. The alphas are inputs: one-hot ones (0 for the chosen candidate, -1e4 for the
+// others) make each edge its chosen candidate alone. examples/search/ntk_rank.py --space
+// cells scores architectures with it and trains them to compare.
+//
+// Results: the condition number, the trace and the eigenvalues (ascending).
+""" + forward() + func("ntk_score", "", score_args, score_body,
+                       ["%cond", "%trace", "%eigenvalues"], score_types))
+open(os.path.join(OUT, "cells-ntk-score.mlir"), "w").write(score)
 print(f"{NW} weight tensors, {NA} edges of {len(OPS)} candidates")

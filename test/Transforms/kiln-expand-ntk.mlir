@@ -1,7 +1,8 @@
 // RUN: kiln-opt %s --kiln-expand-ntk | FileCheck %s
 
 // kiln.ntk becomes a loop over the Jacobian's rows, each a kiln.grad of the generated
-// sum(f * c) with a unit cotangent whose flattened gradients fill one row, then J J^T.
+// sum(f * c) with a unit cotangent whose flattened gradients fill one row, then J J^T by the
+// runtime's Gram kernel (BLAS, in double, straight from the f32 rows).
 
 func.func private @model(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
 
@@ -11,7 +12,8 @@ func.func private @model(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4x
 // CHECK:         %[[P:.*]] = arith.mulf %[[F]], %[[C]] : tensor<8x3xf32>
 // CHECK:         kiln.sum %[[P]] : tensor<8x3xf32> -> tensor<f32>
 
-// "trace": the logits outside (one logit's [N, P] rows at a time), in f64, divided by K.
+// "trace": the logits outside (one logit's [N, P] rows at a time), an f64 kernel from f32
+// rows, divided by K.
 // CHECK-LABEL: func.func @trace
 // CHECK:         %[[T:.*]] = scf.for %[[K:.*]] = %{{.*}} to %c3 {{.*}} -> (tensor<8x8xf64>)
 // CHECK:           %[[J:.*]] = scf.for %[[N:.*]] = %{{.*}} to %c8 {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<8x15xf32>)
@@ -21,9 +23,7 @@ func.func private @model(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4x
 // CHECK:             %[[R0:.*]] = tensor.insert_slice %[[FLAT]] into %[[ACC]][%[[N]], 0] [1, 12] [1, 1] : tensor<12xf32> into tensor<8x15xf32>
 // CHECK:             %[[R1:.*]] = tensor.insert_slice %[[G]]#1 into %[[R0]][%[[N]], 12] [1, 3] [1, 1] : tensor<3xf32> into tensor<8x15xf32>
 // CHECK:             scf.yield %[[R1]]
-// CHECK:           %[[WIDE:.*]] = arith.extf %[[J]] : tensor<8x15xf32> to tensor<8x15xf64>
-// CHECK:           %[[JT:.*]] = kiln.transpose %[[WIDE]] : tensor<8x15xf64> -> tensor<15x8xf64>
-// CHECK:           %[[GRAM:.*]] = kiln.matmul %[[WIDE]], %[[JT]] : tensor<8x15xf64>, tensor<15x8xf64> -> tensor<8x8xf64>
+// CHECK:           %[[GRAM:.*]] = kiln_rt.kernel_call gram ins(%[[J]] : tensor<8x15xf32>) outs(%{{.*}} : tensor<8x8xf64>) params #kiln_rt.gram<rows = 8, cols = 15>
 // CHECK:           arith.addf %{{.*}}, %[[GRAM]] : tensor<8x8xf64>
 // CHECK:         %[[THIRD:.*]] = arith.constant dense<0.33333333333333331> : tensor<8x8xf64>
 // CHECK:         %[[MEAN:.*]] = arith.mulf %[[T]], %[[THIRD]]
@@ -34,15 +34,12 @@ func.func @trace(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) ->
   return %t : tensor<8x8xf64>
 }
 
-// "sum": one VJP per sample with ones on its row (TE-NAS); no conversion when the element
-// types agree.
+// "sum": one VJP per sample with ones on its row (TE-NAS).
 // CHECK-LABEL: func.func @sum
 // CHECK:         %[[J:.*]] = scf.for %[[N:.*]] = %{{.*}} to %c8 {{.*}} -> (tensor<8x12xf32>)
 // CHECK:           %[[ROW:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[%[[N]], 0] [1, 3] [1, 1] : tensor<1x3xf32> into tensor<8x3xf32>
 // CHECK:           kiln.grad @model_ntk_weighted(%{{.*}}, %{{.*}}, %{{.*}}, %[[ROW]]) wrt [0]
-// CHECK-NOT:     arith.extf
-// CHECK:         %[[JT:.*]] = kiln.transpose %[[J]] : tensor<8x12xf32> -> tensor<12x8xf32>
-// CHECK:         kiln.matmul %[[J]], %[[JT]] : tensor<8x12xf32>, tensor<12x8xf32> -> tensor<8x8xf32>
+// CHECK:         kiln_rt.kernel_call gram ins(%[[J]] : tensor<8x12xf32>) outs(%{{.*}} : tensor<8x8xf32>) params #kiln_rt.gram<rows = 8, cols = 12>
 func.func @sum(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) -> tensor<8x8xf32> {
   %s = kiln.ntk @model(%w, %b, %x) wrt [0] {logits = "sum"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x8xf32>
   return %s : tensor<8x8xf32>
@@ -55,7 +52,7 @@ func.func @sum(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) -> t
 // CHECK:           %[[L:.*]] = arith.remui %[[R]], %[[K]] : index
 // CHECK:           %[[UNIT:.*]] = tensor.insert %{{.*}} into %{{.*}}[%[[S]], %[[L]]] : tensor<8x3xf32>
 // CHECK:           kiln.grad @model_ntk_weighted(%{{.*}}, %{{.*}}, %{{.*}}, %[[UNIT]]) wrt [1]
-// CHECK:         %[[GRAM:.*]] = kiln.matmul %[[J]], %{{.*}} : tensor<24x3xf32>, tensor<3x24xf32> -> tensor<24x24xf32>
+// CHECK:         %[[GRAM:.*]] = kiln_rt.kernel_call gram ins(%[[J]] : tensor<24x3xf32>) {{.*}} params #kiln_rt.gram<rows = 24, cols = 3>
 // CHECK:         tensor.expand_shape %[[GRAM]] {{\[}}[0, 1], [2, 3]] output_shape [8, 3, 8, 3] : tensor<24x24xf32> into tensor<8x3x8x3xf32>
 func.func @full(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3x8x3xf32> {
   %f = kiln.ntk @model(%w, %b, %x) wrt [1] {logits = "full"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x3x8x3xf32>

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace kiln::krt;
@@ -40,7 +41,22 @@ bool isTransportKernel(Kernel kernel) {
 
 bool isWindowKernel(Kernel kernel) {
   return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks &&
-         kernel != Kernel::Spectrum && !isTransportKernel(kernel);
+         kernel != Kernel::Spectrum && kernel != Kernel::Gram && !isTransportKernel(kernel);
+}
+
+/// gram: J [rows, cols] in (f64 or f32 as `input_f64` says); J J^T [rows, rows] out.
+LogicalResult verifyGram(KernelCallOp op, GramAttr c, ArrayRef<Value> operands, Type element) {
+  Type input = c.getInputF64() ? Type(Float64Type::get(op.getContext()))
+                               : Type(Float32Type::get(op.getContext()));
+  SmallVector<SmallVector<int64_t>> shapes = {{c.getRows(), c.getCols()}, {c.getRows(), c.getRows()}};
+  SmallVector<Type> types = {input, element};
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    auto type = cast<ShapedType>(v.getType());
+    if (type.getElementType() != types[i] || type.getShape() != ArrayRef<int64_t>(shapes[i]))
+      return op.emitOpError("operand #") << i << " of type " << v.getType()
+                                         << " does not match the Gram configuration";
+  }
+  return success();
 }
 
 /// spectrum: a matrix [m, m] in; eigenvalues [m], trace [] and condition number [] out.
@@ -193,6 +209,7 @@ SmallVector<SmallVector<int64_t>> WindowAttr::getOperandShapes(Kernel kernel) co
   case Kernel::MongeGap:
   case Kernel::SinkhornDivergence:
   case Kernel::Spectrum:
+  case Kernel::Gram:
     break;
   }
   return {};
@@ -241,6 +258,16 @@ LogicalResult SpectrumAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult GramAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t rows,
+                               int64_t cols, bool) {
+  if (rows < 1 || cols < 1)
+    return emitError() << "a Gram product needs at least one row and one column";
+  if (rows > std::numeric_limits<int>::max() || cols > std::numeric_limits<int>::max())
+    return emitError() << "a Gram product of " << rows << " x " << cols
+                       << " is too large for BLAS' int sizes";
+  return success();
+}
+
 LogicalResult TransportAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t n,
                                     int64_t m, int64_t d, kiln::TransportCost,
                                     kiln::EpsilonMode, int64_t maxIterations,
@@ -281,6 +308,7 @@ LogicalResult KernelCallOp::verify() {
                  : isTransportKernel(kernel) ? isa<TransportAttr>(params)
                  : kernel == Kernel::Frugal  ? isa<FrugalAttr>(params)
                  : kernel == Kernel::Spectrum ? isa<SpectrumAttr>(params)
+                 : kernel == Kernel::Gram     ? isa<GramAttr>(params)
                                              : isa<FrugalBlocksAttr>(params);
   if (!matches)
     return emitOpError("kernel ") << stringifyKernel(kernel) << " does not take " << params;
@@ -306,6 +334,8 @@ LogicalResult KernelCallOp::verify() {
   }
   if (auto transport = dyn_cast<TransportAttr>(params))
     return verifyTransport(*this, transport, operands, element);
+  if (auto gram = dyn_cast<GramAttr>(params))
+    return verifyGram(*this, gram, operands, element);
   if (auto spectrum = dyn_cast<SpectrumAttr>(params))
     return verifySpectrum(*this, spectrum, operands, element);
   if (auto blocks = dyn_cast<FrugalBlocksAttr>(params))

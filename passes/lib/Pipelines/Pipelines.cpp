@@ -56,6 +56,9 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   // The synthesized forward+backward functions are called once each: inlining them lets
   // fusion see the whole step.
   pm.addPass(createInlinerPass());
+  // What a loop's VJPs share is computed once: kiln.ntk's rows repeat the model's forward
+  // pass, which does not depend on the row.
+  pm.addPass(createLoopInvariantCodeMotionPass());
   // With forward and backward in one body: supernet edges recompute what their backward
   // needs rather than keep it.
   if (options.recomputeCandidates)

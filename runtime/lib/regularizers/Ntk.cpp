@@ -17,6 +17,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace kiln::rt {
 namespace {
@@ -240,7 +241,39 @@ template <typename T> void spectrumKernel(const int64_t *params, void *const *bu
 
 } // namespace
 
+/// kiln_gram_*: g = j j^T in double. An f32 j is widened a block of columns at a time, so
+/// the extra memory is rows x 1024 doubles, not a double copy of j.
+template <typename T> void gramKernel(const int64_t *params, void *const *buffers) {
+  kiln_gram_config c;
+  std::memcpy(&c, params, sizeof(c));
+  const int64_t rows = c.rows, cols = c.cols;
+  std::vector<double> g(size_t(rows * rows));
+  if (c.input_f64) {
+    kiln::rt::gram(static_cast<const double *>(buffers[0]), rows, cols, 1.0, 0.0, g.data());
+  } else {
+    const auto *j = static_cast<const float *>(buffers[0]);
+    constexpr int64_t kBlock = 1024;
+    std::vector<double> block(size_t(rows * std::min(cols, kBlock)));
+    for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
+      const int64_t width = std::min(kBlock, cols - c0);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < width; ++k)
+          block[size_t(r * width + k)] = double(j[r * cols + c0 + k]);
+      kiln::rt::gram(block.data(), rows, width, 1.0, c0 == 0 ? 0.0 : 1.0, g.data());
+    }
+  }
+  T *out = static_cast<T *>(buffers[1]);
+  for (int64_t i = 0; i < rows * rows; ++i)
+    out[i] = T(g[size_t(i)]);
+}
+
 #define KILN_EXPORT extern "C" __attribute__((visibility("default")))
+KILN_EXPORT void kiln_gram_f32(const int64_t *params, void *const *buffers) {
+  gramKernel<float>(params, buffers);
+}
+KILN_EXPORT void kiln_gram_f64(const int64_t *params, void *const *buffers) {
+  gramKernel<double>(params, buffers);
+}
 KILN_EXPORT void kiln_spectrum_f32(const int64_t *params, void *const *buffers) {
   spectrumKernel<float>(params, buffers);
 }

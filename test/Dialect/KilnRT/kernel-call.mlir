@@ -241,3 +241,26 @@ func.func @spectrum_params(%k: tensor<8x8xf64>, %e: tensor<8xf64>, %s: tensor<f6
                                 epsilon = 0.05, threshold = 1.0e-3> -> tensor<8xf64>, tensor<f64>, tensor<f64>
   return
 }
+
+// -----
+
+/// The Gram product of kiln.ntk: f32 rows, an f64 product.
+// CHECK-LABEL: func.func @gram_kernel
+// CHECK:         kiln_rt.kernel_call gram {{.*}} params #kiln_rt.gram<rows = 4, cols = 6>
+// CHECK:         kiln_rt.kernel_call gram {{.*}} params #kiln_rt.gram<rows = 4, cols = 6, input_f64 = true>
+func.func @gram_kernel(%j: tensor<4x6xf32>, %j64: tensor<4x6xf64>, %g: tensor<4x4xf64>) {
+  %0 = kiln_rt.kernel_call gram ins(%j : tensor<4x6xf32>) outs(%g : tensor<4x4xf64>)
+      params #kiln_rt.gram<rows = 4, cols = 6> -> tensor<4x4xf64>
+  %1 = kiln_rt.kernel_call gram ins(%j64 : tensor<4x6xf64>) outs(%g : tensor<4x4xf64>)
+      params #kiln_rt.gram<rows = 4, cols = 6, input_f64 = true> -> tensor<4x4xf64>
+  return
+}
+
+// -----
+
+func.func @gram_input_type(%j: tensor<4x6xf64>, %g: tensor<4x4xf64>) {
+  // expected-error @+1 {{operand #0 of type 'tensor<4x6xf64>' does not match the Gram configuration}}
+  %0 = kiln_rt.kernel_call gram ins(%j : tensor<4x6xf64>) outs(%g : tensor<4x4xf64>)
+      params #kiln_rt.gram<rows = 4, cols = 6> -> tensor<4x4xf64>
+  return
+}

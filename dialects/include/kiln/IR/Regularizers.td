@@ -128,8 +128,8 @@ def Kiln_NtkOp : Kiln_Op<"ntk", [DeclareOpInterfaceMethods<SymbolUserOpInterface
 
     kiln-expand-ntk writes it as loops of VJPs (kiln.grad of `sum(f * c)` with a unit
     cotangent c: N K of them for "trace" and "full", N for "sum"), each filling one row of
-    the Jacobian, and a matrix product; one logit's rows [N, P] are held at a time
-    ("full": all N K rows). The result's element type is the Gram product's: f64 from f32
+    the Jacobian, and the runtime's BLAS Gram product (in double); one logit's rows [N, P]
+    are held at a time ("full": all N K rows). The result's element type is the Gram product's: f64 from f32
     gradients keeps a small eigenvalue exact enough for a condition number. Not itself
     differentiable. docs/algorithms.md §5.
 

@@ -140,6 +140,22 @@ def KilnRT_SpectrumAttr : KilnRT_Attr<"Spectrum", "spectrum"> {
   let genVerifyDecl = 1;
 }
 
+def KilnRT_GramAttr : KilnRT_Attr<"Gram", "gram"> {
+  let summary = "The shape of a Gram product J J^T (kiln.ntk's contraction)";
+  let description = [{
+    J is [rows, cols], f64 when `input_f64` is set and f32 otherwise; the product [rows, rows]
+    has the output's element type and is accumulated in double (BLAS dsyrk) whatever the
+    types. kiln-use-library-kernels packs it into Abi.h's `kiln_gram_config`.
+
+    ```mlir
+    #kiln_rt.gram<rows = 32, cols = 266240>
+    ```
+  }];
+  let parameters = (ins "int64_t":$rows, "int64_t":$cols, KilnRT_FlagParameter:$input_f64);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 //===-- The entry-point contract ------------------------------------------------------------===//
 
 def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {

@@ -19,7 +19,8 @@ def KilnRT_Kernel : I32Enum<"Kernel", "a runtime library kernel", [
   I32EnumCase<"FrugalBlocks", 8, "frugal_blocks">,
   I32EnumCase<"MongeGap", 9, "monge_gap">,
   I32EnumCase<"SinkhornDivergence", 10, "sinkhorn_divergence">,
-  I32EnumCase<"Spectrum", 11, "spectrum">]> {
+  I32EnumCase<"Spectrum", 11, "spectrum">,
+  I32EnumCase<"Gram", 12, "gram">]> {
   let cppNamespace = "::kiln::krt";
 }
 

@@ -245,7 +245,8 @@ def KilnExpandNtkPass : Pass<"kiln-expand-ntk", "::mlir::ModuleOp"> {
     `@<f>_ntk_weighted` returns `sum(f(...) * c)` for a cotangent c [N, K], and a loop over
     the Jacobian's rows (sample n, logit k) calls kiln.grad of it with c the unit vector at
     (n, k) ("sum": ones on row n), flattens the gradients of the `wrt` arguments into row n of
-    a matrix J, and takes J J^T in the result's element type. "trace" loops over the logits
+    a matrix J, and takes J J^T in the result's element type (`kiln_rt.kernel_call gram`:
+    BLAS, accumulated in double). "trace" loops over the logits
     outside, adds each logit's J_k J_k^T and divides by K, so J holds one logit's rows
     ([N, P]); "full" fills all N K rows and returns J J^T as [N, K, N, K]. Runs before
     kiln-autodiff, which differentiates the generated kiln.grad like any other, and before
@@ -253,7 +254,7 @@ def KilnExpandNtkPass : Pass<"kiln-expand-ntk", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
-                           "::mlir::tensor::TensorDialect"];
+                           "::mlir::tensor::TensorDialect", "::kiln::krt::KilnRTDialect"];
 }
 
 //===-- FRUGAL ---------------------------------------------------------------------------===//

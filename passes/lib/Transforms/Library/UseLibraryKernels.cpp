@@ -41,7 +41,7 @@ template <typename Config, typename Attr> void packRules(Config &c, Attr f) {
 }
 
 /// Abi.h's kiln_window_geometry, kiln_frugal_config, kiln_transport_config,
-/// kiln_spectrum_config or
+/// kiln_spectrum_config, kiln_gram_config or
 /// kiln_frugal_blocks_config (followed by the tensors' sizes) of a kernel call's parameter
 /// attribute.
 SmallVector<int64_t> packParams(Attribute params) {
@@ -77,6 +77,11 @@ SmallVector<int64_t> packParams(Attribute params) {
     c.epsilon = t.getEpsilon().convertToDouble();
     c.threshold = t.getThreshold().convertToDouble();
     static_assert(sizeof(c) == KILN_ABI_TRANSPORT_CONFIG_FIELDS * sizeof(int64_t));
+    return wordsOf(c);
+  }
+  if (auto g = dyn_cast<GramAttr>(params)) {
+    kiln_gram_config c{g.getRows(), g.getCols(), g.getInputF64()};
+    static_assert(sizeof(c) == KILN_ABI_GRAM_CONFIG_FIELDS * sizeof(int64_t));
     return wordsOf(c);
   }
   if (auto s = dyn_cast<SpectrumAttr>(params)) {

@@ -3,6 +3,7 @@
 // the model is differentiated by kiln-autodiff like any loss and the loops compile to the
 // same kernels as a training step. docs/algorithms.md §5.
 //
+// The Gram product J J^T is the runtime's BLAS kernel (kiln_rt.kernel_call gram, in double).
 // Each VJP is of the whole batch with a unit cotangent: the Jacobian of the batched function
 // (what neural-tangents computes), for any model, at the price of N times the work of a
 // one-sample VJP. The runtime's empiricalNtk (kiln/runtime/regularizers/Ntk.h) takes
@@ -127,18 +128,17 @@ struct Expansion {
     return loop.getResult(0);
   }
 
-  /// J J^T in the kernel's element type.
+  /// J J^T in the kernel's element type: the runtime's BLAS kernel, accumulating in double
+  /// from J as it is (no transposed or widened copy).
   Value gram(ImplicitLocOpBuilder &b, Value j) {
-    auto type = rankedType(j);
-    int64_t rows = type.getDimSize(0);
-    if (paramElement != kernelElement) {
-      auto wide = RankedTensorType::get(type.getShape(), kernelElement);
-      j = kernelElement.getIntOrFloatBitWidth() > paramElement.getIntOrFloatBitWidth()
-              ? Value(arith::ExtFOp::create(b, wide, j))
-              : Value(arith::TruncFOp::create(b, wide, j));
-    }
-    Value jt = kiln::TransposeOp::create(b, RankedTensorType::get({p, rows}, kernelElement), j);
-    return kiln::MatmulOp::create(b, RankedTensorType::get({rows, rows}, kernelElement), j, jt);
+    int64_t rows = rankedType(j).getDimSize(0);
+    Value init = tensor::EmptyOp::create(b, ArrayRef<int64_t>{rows, rows}, kernelElement);
+    auto call = kiln::krt::KernelCallOp::create(
+        b, TypeRange{init.getType()},
+        kiln::krt::KernelAttr::get(b.getContext(), kiln::krt::Kernel::Gram), ValueRange{j},
+        ValueRange{init},
+        kiln::krt::GramAttr::get(b.getContext(), rows, p, paramElement.isF64()));
+    return call.getResult(0);
   }
 
   Value build(ImplicitLocOpBuilder &b) {

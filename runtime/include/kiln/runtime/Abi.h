@@ -150,7 +150,11 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
  * spectrum (k) -> (eigenvalues, trace, condition): a symmetric matrix k [m, m]'s eigenvalues
  * in ascending order [m], its trace [] and lambda_max / lambda_min [] (1e5 when lambda_min
  * <= 0), from kiln/runtime/regularizers/Ntk.h's ntkSpectrum; parameters a
- * kiln_spectrum_config. A matrix that is not finite or not symmetric makes every output NaN. */
+ * kiln_spectrum_config. A matrix that is not finite or not symmetric makes every output NaN.
+ *
+ * gram (j) -> (g): g = j j^T for j [rows, cols] (f32, or f64 with input_f64) into g
+ * [rows, rows] of the symbol's type, accumulated in double with BLAS dsyrk; parameters a
+ * kiln_gram_config. */
 #define KILN_ABI_KERNELS(X)                                                                  \
   X(conv2d, 2, 1, 16, 0)                                                                     \
   X(conv2d_grad_input, 2, 1, 16, 0)                                                          \
@@ -163,7 +167,8 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
   X(frugal_blocks, -1, -1, -1, 1)                                                            \
   X(monge_gap, 2, -1, 11, 0)                                                                 \
   X(sinkhorn_divergence, 2, -1, 11, 0)                                                       \
-  X(spectrum, 1, 3, 1, 0)
+  X(spectrum, 1, 3, 1, 0)                                                                    \
+  X(gram, 1, 1, 3, 0)
 
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;
@@ -216,6 +221,12 @@ typedef struct kiln_spectrum_config {
   int64_t m;
 } kiln_spectrum_config;
 #define KILN_ABI_SPECTRUM_CONFIG_FIELDS 1
+
+/* kiln.ntk's contraction: J's shape and whether it holds doubles. */
+typedef struct kiln_gram_config {
+  int64_t rows, cols, input_f64;
+} kiln_gram_config;
+#define KILN_ABI_GRAM_CONFIG_FIELDS 3
 
 #ifdef __cplusplus
 #define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \
