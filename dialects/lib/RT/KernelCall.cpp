@@ -44,32 +44,34 @@ bool isWindowKernel(Kernel kernel) {
          kernel != Kernel::Spectrum && kernel != Kernel::Gram && !isTransportKernel(kernel);
 }
 
+/// Each operand's shape is `shapes[i]` and its element type `types[i]` (one type: all).
+LogicalResult verifyOperands(KernelCallOp op, ArrayRef<Value> operands,
+                             ArrayRef<SmallVector<int64_t>> shapes, ArrayRef<Type> types,
+                             StringRef configuration) {
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    auto type = cast<ShapedType>(v.getType());
+    Type element = types.size() == 1 ? types[0] : types[i];
+    if (type.getElementType() != element || type.getShape() != ArrayRef<int64_t>(shapes[i]))
+      return op.emitOpError("operand #") << i << " of type " << v.getType()
+                                         << " does not match the " << configuration
+                                         << " configuration";
+  }
+  return success();
+}
+
 /// gram: J [rows, cols] in (f64 or f32 as `input_f64` says); J J^T [rows, rows] out.
 LogicalResult verifyGram(KernelCallOp op, GramAttr c, ArrayRef<Value> operands, Type element) {
   Type input = c.getInputF64() ? Type(Float64Type::get(op.getContext()))
                                : Type(Float32Type::get(op.getContext()));
-  SmallVector<SmallVector<int64_t>> shapes = {{c.getRows(), c.getCols()}, {c.getRows(), c.getRows()}};
-  SmallVector<Type> types = {input, element};
-  for (auto [i, v] : llvm::enumerate(operands)) {
-    auto type = cast<ShapedType>(v.getType());
-    if (type.getElementType() != types[i] || type.getShape() != ArrayRef<int64_t>(shapes[i]))
-      return op.emitOpError("operand #") << i << " of type " << v.getType()
-                                         << " does not match the Gram configuration";
-  }
-  return success();
+  return verifyOperands(op, operands, {{c.getRows(), c.getCols()}, {c.getRows(), c.getRows()}},
+                        {input, element}, "Gram");
 }
 
 /// spectrum: a matrix [m, m] in; eigenvalues [m], trace [] and condition number [] out.
 LogicalResult verifySpectrum(KernelCallOp op, SpectrumAttr c, ArrayRef<Value> operands,
                              Type element) {
-  SmallVector<SmallVector<int64_t>> shapes = {{c.getM(), c.getM()}, {c.getM()}, {}, {}};
-  for (auto [i, v] : llvm::enumerate(operands)) {
-    auto type = cast<ShapedType>(v.getType());
-    if (type.getElementType() != element || type.getShape() != ArrayRef<int64_t>(shapes[i]))
-      return op.emitOpError("operand #") << i << " of type " << v.getType()
-                                         << " does not match the spectrum configuration";
-  }
-  return success();
+  return verifyOperands(op, operands, {{c.getM(), c.getM()}, {c.getM()}, {}, {}}, {element},
+                        "spectrum");
 }
 
 /// monge_gap, sinkhorn_divergence: x [n, d], y [m, d] in; value [], stats [4] and, with
@@ -82,16 +84,10 @@ LogicalResult verifyTransport(KernelCallOp op, TransportAttr c, ArrayRef<Value> 
                                      << outputs << " outputs";
   if (op.getKernel() == Kernel::MongeGap && c.getN() != c.getM())
     return op.emitOpError("kernel monge_gap pairs x_i with y_i: n must equal m");
-  SmallVector<SmallVector<int64_t>> shapes = {
-      {c.getN(), c.getD()}, {c.getM(), c.getD()}, {}, {4}, {c.getN(), c.getD()},
-      {c.getM(), c.getD()}};
-  for (auto [i, v] : llvm::enumerate(operands)) {
-    auto type = cast<ShapedType>(v.getType());
-    if (type.getElementType() != element || type.getShape() != ArrayRef<int64_t>(shapes[i]))
-      return op.emitOpError("operand #") << i << " of type " << v.getType()
-                                         << " does not match the transport configuration";
-  }
-  return success();
+  return verifyOperands(op, operands,
+                        {{c.getN(), c.getD()}, {c.getM(), c.getD()}, {}, {4}, {c.getN(), c.getD()},
+                         {c.getM(), c.getD()}},
+                        {element}, "transport");
 }
 
 /// frugal_blocks: N gradients in; N parameters, the two pools, active, step and key out.

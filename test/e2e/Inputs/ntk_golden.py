@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Replays test/e2e/golden/ntk.json (standard library only):
     ntk_golden.py inputs GOLDEN DIR      writes w1, b1, w2, b2 and x as DIR/<name>.npy
+    ntk_golden.py nan-inputs GOLDEN DIR  the same with x[0][0] = NaN
     ntk_golden.py compare GOLDEN DIR     compares DIR/result<i>.npy (kiln-run --save-dir) with
                                          the expected kernels, spectrum and trace
 """
@@ -49,10 +50,13 @@ def read_npy(path):
 def main():
     mode, golden_path, directory = sys.argv[1:4]
     golden = json.load(open(golden_path))
-    if mode == "inputs":
+    if mode in ("inputs", "nan-inputs"):
         for name in ["w1", "b1", "w2", "b2"]:
             write_npy(f"{directory}/{name}.npy", *flatten(golden["params"][name]))
-        write_npy(f"{directory}/x.npy", *flatten(golden["x"]))
+        x, shape = flatten(golden["x"])
+        if mode == "nan-inputs":
+            x[0] = float("nan")
+        write_npy(f"{directory}/x.npy", x, shape)
         return 0
     tolerance = golden["tolerance"]
     failed = 0
