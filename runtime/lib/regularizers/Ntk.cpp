@@ -212,7 +212,7 @@ StatusOr<JacobianRowFn> compiledJacobianRows(Session &session, const Function &v
 
 } // namespace kiln::rt
 
-//===-- The kernel compiled programs call (Abi.h) -------------------------------------------===//
+//===-- The kernels compiled programs call (Abi.h) ------------------------------------------===//
 
 namespace {
 
@@ -239,8 +239,6 @@ template <typename T> void spectrumKernel(const int64_t *params, void *const *bu
   *condition = T(r->conditionNumber);
 }
 
-} // namespace
-
 /// kiln_gram_*: g = j j^T in double. An f32 j is widened a block of columns at a time, so
 /// the extra memory is rows x 1024 doubles, not a double copy of j.
 template <typename T> void gramKernel(const int64_t *params, void *const *buffers) {
@@ -266,6 +264,8 @@ template <typename T> void gramKernel(const int64_t *params, void *const *buffer
   for (int64_t i = 0; i < rows * rows; ++i)
     out[i] = T(g[size_t(i)]);
 }
+
+} // namespace
 
 #define KILN_EXPORT extern "C" __attribute__((visibility("default")))
 KILN_EXPORT void kiln_gram_f32(const int64_t *params, void *const *buffers) {
