@@ -29,5 +29,6 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["kiln-opt", "kiln-compile", "kiln-run", "kiln-optimizer-check", "kiln-import-onnx"],
+    ["kiln-opt", "kiln-compile", "kiln-run", "kiln-optimizer-check", "kiln-import-onnx",
+     "kiln-privacy"],
     [config.kiln_tools_dir])
