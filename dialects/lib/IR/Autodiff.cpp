@@ -57,3 +57,31 @@ LogicalResult GradOp::verifySymbolUses(SymbolTableCollection &symbols) {
   return verifyGradientOp(*this, getCalleeAttr(), getOperands(), getWrt(),
                           getResults().getTypes(), /*hasValue=*/false, symbols);
 }
+
+LogicalResult ClippedValueAndGradOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  size_t perWrt = getUnclipped() ? 2 : 1;
+  if (getGradients().size() != perWrt * getWrt().size())
+    return emitOpError("has ") << getGradients().size() << " gradient results for "
+                               << getWrt().size() << " wrt arguments"
+                               << (getUnclipped() ? " (clipped and unclipped sums)" : "");
+  SmallVector<Type> results = {getLoss().getType()};
+  for (Value g : getClippedGradients())
+    results.push_back(g.getType());
+  if (failed(verifyGradientOp(*this, getCalleeAttr(), getArgs(), getWrt(), results,
+                              /*hasValue=*/true, symbols)))
+    return failure();
+  for (auto [clipped, plain] : llvm::zip(getClippedGradients(), getUnclippedGradients()))
+    if (clipped.getType() != plain.getType())
+      return emitOpError("unclipped sum has type ") << plain.getType() << ", its clipped sum "
+                                                    << clipped.getType();
+  for (Value g : getClippedGradients())
+    if (!cast<RankedTensorType>(g.getType()).getElementType().isF32())
+      return emitOpError("clips f32 gradients, not ") << g.getType();
+  auto norms = cast<RankedTensorType>(getNorms().getType());
+  if (norms.getRank() != 1 || !norms.hasStaticShape())
+    return emitOpError("returns one norm per sample, a static [B] tensor, not ") << norms;
+  if (getWeights() && getWeights().getType() != norms)
+    return emitOpError("weights ") << getWeights().getType()
+                                   << " must be one per sample, as the norms " << norms;
+  return success();
+}

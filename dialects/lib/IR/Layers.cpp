@@ -421,3 +421,69 @@ FailureOr<SmallVector<Value>> SoftmaxCrossEntropyOp::buildVJP(OpBuilder &b, Valu
 FailureOr<SmallVector<Value>> TransposeOp::buildVJP(OpBuilder &b, ValueRange cot) {
   return SmallVector<Value>{TransposeOp::create(b, getLoc(), getInput().getType(), cot[0])};
 }
+
+//===-- Per-sample gradients (kiln.clipped_value_and_grad) ---------------------------------===//
+
+namespace {
+/// The [B] f32 tensor type of per-sample values for a batch-leading tensor.
+RankedTensorType perSampleType(Value batched) {
+  auto t = rankedType(batched);
+  return RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
+}
+} // namespace
+
+bool MatmulOp::supportsPerSampleGradient(unsigned operand, std::string &reason) {
+  if (operand != 1) {
+    reason = "the parameter is kiln.matmul's left operand; per-sample gradients need the "
+             "batch on the left (x @ W)";
+    return false;
+  }
+  if (!rankedType(getLhs()).getElementType().isF32()) {
+    reason = "per-sample gradients are computed for f32 layers";
+    return false;
+  }
+  return true;
+}
+
+// Sample i's weight gradient is the outer product a_i^T d_i, whose squared Frobenius norm
+// is ||a_i||^2 ||d_i||^2: two row reductions instead of B [K, N] matrices.
+FailureOr<Value> MatmulOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot,
+                                                      unsigned) {
+  Location loc = getLoc();
+  Value a = PerSampleSqNormOp::create(b, loc, perSampleType(getLhs()), getLhs());
+  Value d = PerSampleSqNormOp::create(b, loc, perSampleType(cot[0]), cot[0]);
+  return Value(MulOp::create(b, loc, a.getType(), a, d));
+}
+
+// sum_i w_i a_i^T d_i = a^T (diag(w) d): the weight-gradient GEMM on scaled cotangents.
+FailureOr<Value> MatmulOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, unsigned,
+                                                 Value weights) {
+  Location loc = getLoc();
+  auto a = rankedType(getLhs());
+  auto at = RankedTensorType::get({a.getDimSize(1), a.getDimSize(0)}, a.getElementType());
+  Value scaled = ScaleSamplesOp::create(b, loc, cot[0], weights);
+  return Value(MatmulOp::create(b, loc, getRhs().getType(), TransposeOp::create(b, loc, at, getLhs()),
+                                scaled));
+}
+
+bool BiasAddOp::supportsPerSampleGradient(unsigned operand, std::string &reason) {
+  if (operand != 1) {
+    reason = "the parameter is kiln.bias_add's input, not its bias";
+    return false;
+  }
+  if (rankedType(getInput()).getRank() != 2 || !rankedType(getInput()).getElementType().isF32()) {
+    reason = "per-sample bias gradients are computed for f32 [B, N] inputs";
+    return false;
+  }
+  return true;
+}
+
+FailureOr<Value> BiasAddOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned) {
+  return Value(PerSampleSqNormOp::create(b, getLoc(), perSampleType(cot[0]), cot[0]));
+}
+
+FailureOr<Value> BiasAddOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, unsigned,
+                                                  Value weights) {
+  Value scaled = ScaleSamplesOp::create(b, getLoc(), cot[0], weights);
+  return Value(SumLeadingOp::create(b, getLoc(), getBias().getType(), scaled));
+}

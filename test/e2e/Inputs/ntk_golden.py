@@ -6,45 +6,12 @@
     ntk_golden.py compare GOLDEN DIR     compares DIR/result<i>.npy (kiln-run --save-dir) with
                                          the expected kernels, spectrum and trace
 """
-import ast
 import json
-import struct
 import sys
 
+from npyio import flatten, read_npy, write_npy
+
 ORDER = ["trace", "full", "sum", "eigenvalues", "kernel_trace", "condition_number"]
-
-
-def flatten(value):
-    if isinstance(value, list):
-        out, shape = [], [len(value)]
-        inner = None
-        for v in value:
-            flat, inner = flatten(v)
-            out.extend(flat)
-        return out, shape + (inner or [])
-    return [float(value)], []
-
-
-def write_npy(path, values, shape):
-    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%s), }" % "".join(
-        f"{d}, " for d in shape)
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
-        f.write(struct.pack(f"<{len(values)}d", *values))
-
-
-def read_npy(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    length = struct.unpack("<H", data[8:10])[0]
-    header = ast.literal_eval(data[10:10 + length].decode())
-    assert header["descr"] == "<f8", header
-    count = 1
-    for d in header["shape"]:
-        count *= d
-    return list(struct.unpack(f"<{count}d", data[10 + length:10 + length + 8 * count])), list(
-        header["shape"])
 
 
 def main():

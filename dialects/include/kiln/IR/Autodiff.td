@@ -6,6 +6,7 @@
 include "kiln/IR/KilnDialect.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/CallInterfaces.td"
+include "kiln/Enums/KilnEnums.td"
 
 class Kiln_GradientOp<string mnemonic, string summaryText, string extra>
     : Kiln_Op<mnemonic, [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
@@ -48,5 +49,62 @@ def Kiln_GradOp : Kiln_GradientOp<"grad",
     %gw = kiln.grad @loss(%w, %x) wrt [0] : (tensor<4x3xf32>, tensor<8x4xf32>) -> tensor<4x3xf32>
     ```
   }]>;
+
+def Kiln_ClippedValueAndGradOp : Kiln_Op<"clipped_value_and_grad", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "A loss, its per-sample gradient norms and the per-sample-clipped gradient sum";
+  let description = [{
+    DP-SGD's gradient without per-sample gradients (Abadi et al. 2016; Opacus semantics).
+    `callee` is a loss over a batch whose leading dimension indexes samples, reduced by
+    `loss_reduction` ("mean": loss = (1/B) sum_i l_i, as Opacus' default; "sum"). With g_i
+    the gradient of l_i with respect to the `wrt` arguments (all of them together):
+
+        norms[i]  = ||g_i||                                   (the flat norm over all wrt)
+        c_i       = min(1, max_norm / (norms[i] + 1e-6)) * w_i   (Opacus' clip factor)
+        clipped_p = sum_i c_i g_i,p                            (one per wrt argument)
+        summed_p  = sum_i w_i g_i,p                            (with `unclipped`; DiceSGD)
+
+    where w are the optional `weights` (1 without them; 0 drops a padding row of a
+    Poisson-sampled lot). The results are the loss, the norms [B], the clipped sums, then,
+    with `unclipped`, the plain sums: sums, not means, so that the noise added next is
+    calibrated to the sensitivity max_norm (kiln.dp_aggregate divides by the expected batch
+    size after adding it).
+
+    kiln-autodiff computes this in one backward pass: every op that consumes a `wrt`
+    argument must implement PerSampleGradientOpInterface (linear layers and biases: the
+    ghost-norm identity, then a second weighted contraction), each argument may feed one
+    such op, and ops that mix samples (batch_norm in training mode) are errors, as in
+    Opacus. Other ops are assumed to act on each sample separately.
+
+    ```mlir
+    %loss, %norms, %gw, %gb = kiln.clipped_value_and_grad @loss(%w, %b, %x, %y) wrt [0, 1]
+        weights %mask : tensor<128xf32> {max_norm = 1.0 : f64}
+        : (tensor<784x10xf32>, tensor<10xf32>, tensor<128x784xf32>, tensor<128xi64>)
+        -> (tensor<f32>, tensor<128xf32>, tensor<784x10xf32>, tensor<10xf32>)
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args,
+                       Optional<RankedTensorOf<[F32]>>:$weights,
+                       DenseI64ArrayAttr:$wrt, Kiln_PositiveF64Attr:$max_norm,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_LossReduction>,
+                                         "::kiln::LossReduction::Mean">:$loss_reduction,
+                       UnitAttr:$unclipped);
+  let results = (outs AnyRankedTensor:$loss, RankedTensorOf<[F32]>:$norms,
+                      Variadic<AnyRankedTensor>:$gradients);
+  let assemblyFormat = [{
+    $callee `(` $args `)` `wrt` $wrt (`weights` $weights^ `:` type($weights))? attr-dict
+    `:` functional-type($args, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The clipped sums, one per `wrt` entry.
+    ::mlir::ValueRange getClippedGradients() {
+      return getGradients().take_front(getWrt().size());
+    }
+    /// The plain sums (empty without `unclipped`).
+    ::mlir::ValueRange getUnclippedGradients() {
+      return getGradients().drop_front(getWrt().size());
+    }
+  }];
+}
 
 #endif // KILN_IR_AUTODIFF_TD

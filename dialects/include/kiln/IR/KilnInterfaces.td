@@ -57,4 +57,40 @@ def Kiln_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
   ];
 }
 
+def Kiln_PerSampleGradientOpInterface : OpInterface<"PerSampleGradientOpInterface"> {
+  let cppNamespace = "::kiln";
+  let description = [{
+    An op whose parameter operands can be differentiated one sample at a time without
+    materializing per-sample gradients: what kiln.clipped_value_and_grad needs from every op
+    that consumes a parameter. Samples are the leading dimension of the op's batched
+    operands and results. Given the cotangents of the op's results (whose row i comes from
+    sample i alone), the op builds, at the builder's insertion point, the squared norm of
+    each sample's contribution to the gradient of a parameter operand (the ghost-norm
+    identity where it holds: ||a_i||^2 ||d_i||^2 for a linear layer), and the sum of those
+    contributions weighted per sample (the "book-keeping" second contraction: a^T diag(w) d).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Whether the operand can be differentiated per sample here; when it cannot,
+        `reason` says why (for a located error).
+      }],
+      "bool", "supportsPerSampleGradient",
+      (ins "unsigned":$operand, "::std::string &":$reason)>,
+    InterfaceMethod<[{
+        Returns a [B] tensor: for each sample i, the squared L2 norm of its contribution to
+        the gradient of `operand`.
+      }],
+      "::llvm::FailureOr<::mlir::Value>", "buildPerSampleSquaredNorms",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$resultCotangents,
+           "unsigned":$operand)>,
+    InterfaceMethod<[{
+        Returns sum_i weights[i] * (sample i's contribution to the gradient of `operand`),
+        shaped like the operand; `weights` is a [B] tensor.
+      }],
+      "::llvm::FailureOr<::mlir::Value>", "buildWeightedGradient",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$resultCotangents,
+           "unsigned":$operand, "::mlir::Value":$weights)>,
+  ];
+}
+
 #endif // KILN_IR_KILNINTERFACES_TD

@@ -16,7 +16,8 @@ class Kiln_LayerOp<string mnemonic, list<Trait> traits = []>
     : Kiln_Op<mnemonic, traits # [Pure,
         DeclareOpInterfaceMethods<Kiln_DifferentiableOpInterface>]>;
 
-def Kiln_MatmulOp : Kiln_LayerOp<"matmul"> {
+def Kiln_MatmulOp : Kiln_LayerOp<"matmul", [
+    DeclareOpInterfaceMethods<Kiln_PerSampleGradientOpInterface>]> {
   let summary = "Matrix product of a [M, K] and a [K, N] tensor";
   let description = [{
     `c[i, j] = sum_k a[i, k] * b[k, j]`. With x a batch of rows, `kiln.matmul %x, %w` is
@@ -32,7 +33,8 @@ def Kiln_MatmulOp : Kiln_LayerOp<"matmul"> {
   let hasVerifier = 1;
 }
 
-def Kiln_BiasAddOp : Kiln_LayerOp<"bias_add", [AllTypesMatch<["input", "result"]>]> {
+def Kiln_BiasAddOp : Kiln_LayerOp<"bias_add", [AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Kiln_PerSampleGradientOpInterface>]> {
   let summary = "Add a vector to every row (the last dimension) of a tensor";
   let description = [{
     `y[..., j] = x[..., j] + b[j]`. Backward: dx = dy, db = dy summed over every dimension

@@ -116,6 +116,13 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
     ops as external models) and sums the cotangents of values used more than once. An
     argument that does not reach the loss gets zeros; an op on the path to the loss without
     a rule is an error at its location. The callee must be a single block.
+
+    kiln.clipped_value_and_grad takes the same sweep but leaves each parameter's gradient
+    to the op that consumes it (PerSampleGradientOpInterface): the per-sample squared norms
+    of all parameters are summed, Opacus' clip factors formed, and each parameter's clipped
+    sum built as a weighted contraction of the same cotangents
+    (`<callee>_clipped_value_and_grad_<wrt>`); a parameter used twice, one whose consumer
+    has no per-sample rule, or a batch_norm in training mode is an error at its location.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];

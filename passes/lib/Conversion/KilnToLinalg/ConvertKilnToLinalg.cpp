@@ -28,6 +28,7 @@ void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, b
   populateTransformsToLinalgPatterns(patterns, exactMath);
   populateSchedulesToLinalgPatterns(patterns);
   populateRegularizersToLinalgPatterns(patterns);
+  populatePrivacyToLinalgPatterns(patterns);
 }
 
 namespace {

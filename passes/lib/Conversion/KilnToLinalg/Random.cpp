@@ -149,8 +149,17 @@ Value normal(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double m
 }
 
 /// key + 1, written into the key's own tensor (as kiln.dropout does).
-Value nextKey(ImplicitLocOpBuilder &b, Value key) {
-  Value one = i64c(b, 1);
+Value nextKey(ImplicitLocOpBuilder &b, Value key) { return kiln::detail::advanceKey(b, key, 1); }
+
+} // namespace
+
+Value kiln::detail::philoxNormal(ImplicitLocOpBuilder &b, RankedTensorType type, Value key,
+                                 double mean, double stddev) {
+  return normal(b, type, key, mean, stddev);
+}
+
+Value kiln::detail::advanceKey(ImplicitLocOpBuilder &b, Value key, int64_t steps) {
+  Value one = i64c(b, steps);
   return linalg::GenericOp::create(
              b, TypeRange{key.getType()}, ValueRange{}, ValueRange{key},
              ArrayRef<AffineMap>{AffineMap::get(0, 0, b.getContext())},
@@ -161,6 +170,8 @@ Value nextKey(ImplicitLocOpBuilder &b, Value key) {
              })
       .getResult(0);
 }
+
+namespace {
 
 template <typename OpTy>
 struct RandomLowering : OpConversionPattern<OpTy> {

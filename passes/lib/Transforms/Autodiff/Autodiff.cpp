@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln-autodiff: reverse mode from per-op VJP rules (DifferentiableOpInterface).
+// kiln-autodiff: reverse mode from per-op VJP rules (DifferentiableOpInterface), and its
+// per-sample form for kiln.clipped_value_and_grad (PerSampleGradientOpInterface).
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Transforms/Passes.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace kiln {
@@ -30,33 +32,122 @@ Value zerosLike(OpBuilder &b, Location loc, Value like) {
   return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty}).getResult(0);
 }
 
-/// Builds `@<callee>_value_and_grad_<wrt>`: (callee's arguments) -> (loss, gradients).
+/// What kiln.clipped_value_and_grad asks of the reverse sweep besides the loss.
+struct PerSampleRequest {
+  mutable kiln::ClippedValueAndGradOp op; // op accessors are not const
+  RankedTensorType normsType; ///< [B] f32
+};
+
+/// Where a parameter's gradient is formed in per-sample mode: the op consuming it, which
+/// operand it is, and that op's result cotangents.
+struct PerSampleSite {
+  kiln::PerSampleGradientOpInterface op;
+  unsigned operand;
+  SmallVector<Value> resultCotangents;
+};
+
+/// Every parameter feeds at most one op that can differentiate it per sample, with the
+/// batch of the request; nothing mixes samples. Errors are located at the offending op.
+LogicalResult checkPerSample(Block &body, ArrayRef<int64_t> wrt, const PerSampleRequest &request,
+                             StringRef calleeName) {
+  auto fail = [&](Operation *at) {
+    InFlightDiagnostic d = at->emitError("kiln.clipped_value_and_grad of @");
+    d << calleeName << ": ";
+    d.attachNote(request.op.getLoc()) << "per-sample gradients requested here";
+    return d;
+  };
+  int64_t batch = request.normsType.getDimSize(0);
+  for (int64_t i : wrt) {
+    BlockArgument arg = body.getArgument(i);
+    SmallVector<OpOperand *> uses = llvm::map_to_vector(arg.getUses(), [](OpOperand &u) { return &u; });
+    // In program order, so that the error names the second use.
+    llvm::sort(uses, [&](OpOperand *a, OpOperand *b) {
+      Operation *x = body.findAncestorOpInBlock(*a->getOwner());
+      Operation *y = body.findAncestorOpInBlock(*b->getOwner());
+      return x != y && x->isBeforeInBlock(y);
+    });
+    if (uses.size() > 1)
+      return fail(uses[1]->getOwner())
+             << "argument " << i << " is used by " << uses.size()
+             << " ops; a shared parameter has no per-sample gradient from one op, not supported yet";
+    if (uses.empty())
+      continue;
+    Operation *user = uses[0]->getOwner();
+    auto perSample = dyn_cast<kiln::PerSampleGradientOpInterface>(user);
+    std::string reason = "'" + user->getName().getStringRef().str() +
+                         "' has no per-sample gradient rule";
+    if (!perSample || !perSample.supportsPerSampleGradient(uses[0]->getOperandNumber(), reason))
+      return fail(user) << "cannot differentiate argument " << i << " per sample: " << reason;
+    auto result = dyn_cast<RankedTensorType>(user->getResult(0).getType());
+    if (!result || result.getRank() < 1 || result.getDimSize(0) != batch)
+      return fail(user) << "its result " << user->getResult(0).getType()
+                        << " does not lead with the batch of " << batch
+                        << " samples that the norms " << request.normsType << " have";
+  }
+  for (Operation &op : body)
+    if (auto bn = dyn_cast<kiln::BatchNormOp>(op); bn && bn.getTraining())
+      return fail(&op) << "kiln.batch_norm in training mode mixes the samples of a batch, so "
+                          "no gradient is one sample's (as Opacus); use layer_norm, or "
+                          "batch_norm with training = false";
+  return success();
+}
+
+/// A [B] f32 constant.
+Value splat(OpBuilder &b, Location loc, RankedTensorType type, double v) {
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, b.getFloatAttr(b.getF32Type(), v)));
+}
+
+/// Builds `@<callee>_value_and_grad_<wrt>`: (callee's arguments) -> (loss, gradients); with
+/// `perSample`, `@<callee>_clipped_value_and_grad`: (callee's arguments[, weights]) ->
+/// (loss, norms, clipped sums[, plain sums]).
 FailureOr<func::FuncOp> buildAdjoint(func::FuncOp callee, ArrayRef<int64_t> wrt,
-                                     SymbolTable &symbols) {
+                                     SymbolTable &symbols,
+                                     const PerSampleRequest *perSample = nullptr) {
   if (!callee.getBody().hasOneBlock())
     return callee.emitError("kiln-autodiff: @")
            << callee.getSymName() << " has control flow between blocks, not supported yet";
   std::string name = (callee.getSymName() + "_value_and_grad").str();
+  if (perSample)
+    name = (callee.getSymName() + "_clipped_value_and_grad").str();
   for (int64_t i : wrt)
     name += "_" + std::to_string(i);
-  if (auto existing = symbols.lookup<func::FuncOp>(name))
+  if (auto existing = symbols.lookup<func::FuncOp>(name); existing && !perSample)
     return existing;
 
   FunctionType calleeType = callee.getFunctionType();
+  SmallVector<Type> inputs(calleeType.getInputs());
   SmallVector<Type> results = {calleeType.getResult(0)};
-  for (int64_t i : wrt)
-    results.push_back(calleeType.getInput(i));
+  if (perSample) {
+    results.push_back(perSample->normsType);
+    if (perSample->op.getWeights())
+      inputs.push_back(perSample->normsType);
+  }
+  for (int copies = perSample && perSample->op.getUnclipped() ? 2 : 1; copies > 0; --copies)
+    for (int64_t i : wrt)
+      results.push_back(calleeType.getInput(i));
   OpBuilder mb(callee);
   mb.setInsertionPointAfter(callee);
   auto adjoint = func::FuncOp::create(mb, callee.getLoc(), name,
-                                      FunctionType::get(callee.getContext(),
-                                                        calleeType.getInputs(), results));
+                                      FunctionType::get(callee.getContext(), inputs, results));
   adjoint.setPrivate();
   IRMapping mapping;
   callee.getBody().cloneInto(&adjoint.getBody(), mapping);
-  symbols.insert(adjoint);
+  symbols.insert(adjoint); // renamed if a request with other attributes took the name
 
   Block &body = adjoint.getBody().front();
+  Value weights;
+  if (perSample) {
+    if (perSample->op.getWeights())
+      weights = body.addArgument(perSample->normsType, perSample->op.getLoc());
+    if (failed(checkPerSample(body, wrt, *perSample, callee.getSymName())))
+      return failure();
+  }
+  llvm::SmallDenseSet<Value> perSampleArgs;
+  if (perSample)
+    for (int64_t i : wrt)
+      perSampleArgs.insert(body.getArgument(i));
+  DenseMap<Value, PerSampleSite> sites;
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   OpBuilder b(ret);
   Location loc = ret.getLoc();
@@ -95,16 +186,76 @@ FailureOr<func::FuncOp> buildAdjoint(func::FuncOp callee, ArrayRef<int64_t> wrt,
         differentiable.buildVJP(b, resultCotangents);
     if (failed(operandCotangents))
       return failure();
-    for (auto [operand, c] : llvm::zip(op->getOperands(), *operandCotangents))
-      if (c && isFloatTensor(operand.getType()))
+    for (auto [index, operand, c] : llvm::enumerate(op->getOperands(), *operandCotangents)) {
+      if (!c || !isFloatTensor(operand.getType()))
+        continue;
+      // Per sample, a parameter's gradient is rebuilt below from the op's result
+      // cotangents; the batch-summed one the rule built goes unused.
+      if (perSampleArgs.contains(operand))
+        sites[operand] = {cast<kiln::PerSampleGradientOpInterface>(op), unsigned(index),
+                          resultCotangents};
+      else
         accumulate(operand, c);
+    }
   }
 
   SmallVector<Value> returned = {loss};
-  for (int64_t i : wrt) {
-    BlockArgument arg = body.getArgument(i);
-    returned.push_back(cotangent.count(arg) ? cotangent[arg] : zerosLike(b, loc, arg));
+  if (!perSample) {
+    for (int64_t i : wrt) {
+      BlockArgument arg = body.getArgument(i);
+      returned.push_back(cotangent.count(arg) ? cotangent[arg] : zerosLike(b, loc, arg));
+    }
+    ret.getOperandsMutable().assign(returned);
+    return adjoint;
   }
+
+  // Per sample: the rows of the cotangents are (1/B) or 1 times sample i's, by the loss's
+  // reduction, so g_i = scale * (row i's contribution).
+  kiln::ClippedValueAndGradOp request = perSample->op;
+  RankedTensorType normsType = perSample->normsType;
+  double scale = request.getLossReduction() == kiln::LossReduction::Mean
+                     ? double(normsType.getDimSize(0))
+                     : 1.0;
+  Value squared = splat(b, loc, normsType, 0.0);
+  for (int64_t i : wrt) {
+    auto it = sites.find(body.getArgument(i));
+    if (it == sites.end())
+      continue; // does not reach the loss: a zero gradient for every sample
+    FailureOr<Value> s = it->second.op.buildPerSampleSquaredNorms(
+        b, it->second.resultCotangents, it->second.operand);
+    if (failed(s))
+      return failure();
+    squared = arith::AddFOp::create(b, loc, squared, *s);
+  }
+  Value norms = arith::MulFOp::create(b, loc, math::SqrtOp::create(b, loc, squared),
+                                      splat(b, loc, normsType, scale));
+  // Opacus: (max_norm / (norm + 1e-6)).clamp(max = 1), times the sample's weight.
+  Value factor = arith::MinimumFOp::create(
+      b, loc, splat(b, loc, normsType, 1.0),
+      arith::DivFOp::create(b, loc, splat(b, loc, normsType, request.getMaxNorm().convertToDouble()),
+                            arith::AddFOp::create(b, loc, norms, splat(b, loc, normsType, 1e-6))));
+  if (weights)
+    factor = arith::MulFOp::create(b, loc, factor, weights);
+  Value scaleSplat = splat(b, loc, normsType, scale);
+  SmallVector<Value> sumWeights = {arith::MulFOp::create(b, loc, factor, scaleSplat)};
+  if (request.getUnclipped())
+    sumWeights.push_back(weights ? Value(arith::MulFOp::create(b, loc, weights, scaleSplat))
+                                 : scaleSplat);
+  returned.push_back(norms);
+  for (Value w : sumWeights)
+    for (int64_t i : wrt) {
+      BlockArgument arg = body.getArgument(i);
+      auto it = sites.find(arg);
+      if (it == sites.end()) {
+        returned.push_back(zerosLike(b, loc, arg));
+        continue;
+      }
+      FailureOr<Value> g = it->second.op.buildWeightedGradient(b, it->second.resultCotangents,
+                                                                it->second.operand, w);
+      if (failed(g))
+        return failure();
+      returned.push_back(*g);
+    }
   ret.getOperandsMutable().assign(returned);
   return adjoint;
 }
@@ -116,10 +267,25 @@ struct KilnAutodiffPass : kiln::impl::KilnAutodiffPassBase<KilnAutodiffPass> {
     SymbolTable symbols(module);
     SmallVector<Operation *> gradients;
     module.walk([&](Operation *op) {
-      if (isa<kiln::ValueAndGradOp, kiln::GradOp>(op))
+      if (isa<kiln::ValueAndGradOp, kiln::GradOp, kiln::ClippedValueAndGradOp>(op))
         gradients.push_back(op);
     });
     for (Operation *op : gradients) {
+      if (auto clipped = dyn_cast<kiln::ClippedValueAndGradOp>(op)) {
+        auto callee = symbols.lookup<func::FuncOp>(clipped.getCallee());
+        PerSampleRequest request{clipped, cast<RankedTensorType>(clipped.getNorms().getType())};
+        FailureOr<func::FuncOp> adjoint = buildAdjoint(callee, clipped.getWrt(), symbols, &request);
+        if (failed(adjoint))
+          return signalPassFailure();
+        OpBuilder b(op);
+        SmallVector<Value> operands(clipped.getArgs());
+        if (clipped.getWeights())
+          operands.push_back(clipped.getWeights());
+        auto call = func::CallOp::create(b, op->getLoc(), *adjoint, operands);
+        op->replaceAllUsesWith(call.getResults());
+        op->erase();
+        continue;
+      }
       auto calleeAttr = op->getAttrOfType<FlatSymbolRefAttr>("callee");
       ArrayRef<int64_t> wrt = op->getAttrOfType<DenseI64ArrayAttr>("wrt").asArrayRef();
       auto callee = symbols.lookup<func::FuncOp>(calleeAttr.getValue());

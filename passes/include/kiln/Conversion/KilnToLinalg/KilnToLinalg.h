@@ -49,6 +49,10 @@ void populateSchedulesToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// gradients: kiln_rt.kernel_call into the runtime's solver.
 void populateRegularizersToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
+/// The differential-privacy ops: per-sample norms and scalings, kiln.dp_aggregate and
+/// kiln.dice_feedback (Privacy.cpp).
+void populatePrivacyToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
 /// Fuses each regularizer's gradient op with the forward op it was made from (same
 /// operands and attributes, earlier in the block) into one kernel call that returns the
 /// value and the gradients, so that the step solves the problem once. Run before the

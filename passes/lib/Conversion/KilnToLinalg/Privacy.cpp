@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+// kiln-to-linalg for the differential-privacy ops (Privacy.td): per-sample reductions and
+// scalings, the Gaussian mechanism (kiln.dp_aggregate) and DiceSGD's feedback, each one
+// loop per tensor after at most one norm pass. docs/algorithms.md §4.
+#include "Builders.h"
+#include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::detail;
+
+namespace {
+
+/// sum over all but the first dimension of x^2, accumulated in f64, rounded once.
+Value lowerPerSampleSqNorm(ImplicitLocOpBuilder &b, PerSampleSqNormOp op) {
+  Value x = op.getInput();
+  int64_t rank = rankedType(x).getRank();
+  auto resultType = rankedType(op.getResult());
+  auto wideType = RankedTensorType::get(resultType.getShape(), b.getF64Type());
+  Value acc = filled(b, emptyOf(b, wideType, [&](int64_t) { return dim(b, x, 0); }), 0.0);
+  SmallVector<utils::IteratorType> kinds = iterators(rank, utils::IteratorType::reduction);
+  kinds.front() = utils::IteratorType::parallel;
+  Value wide = generic(b, {x}, acc, {identity(b, rank), firstDim(b, rank)}, kinds,
+                       [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                         Value v = arith::ExtFOp::create(nb, nb.getF64Type(), a[0]);
+                         return arith::AddFOp::create(nb, a[1], arith::MulFOp::create(nb, v, v));
+                       });
+  Value out = emptyOf(b, resultType, [&](int64_t) { return dim(b, x, 0); });
+  return generic(b, {wide}, out, {identity(b, 1), identity(b, 1)},
+                 iterators(1, utils::IteratorType::parallel),
+                 [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                   return arith::TruncFOp::create(nb, resultType.getElementType(), a[0]);
+                 });
+}
+
+Value lowerScaleSamples(ImplicitLocOpBuilder &b, ScaleSamplesOp op) {
+  Value x = op.getInput();
+  int64_t rank = rankedType(x).getRank();
+  return generic(b, {x, op.getWeights()}, emptyLike(b, x), {identity(b, rank), firstDim(b, rank), identity(b, rank)},
+                 iterators(rank, utils::IteratorType::parallel),
+                 [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                   return arith::MulFOp::create(nb, a[0], a[1]);
+                 });
+}
+
+/// Gaussian noise for parameter `p`: Philox key `key + p`, or none when std is 0.
+Value noiseFor(ImplicitLocOpBuilder &b, Value like, Value key64, int64_t p, double stddev) {
+  if (stddev == 0)
+    return Value();
+  Value keyP = arith::AddIOp::create(b, key64, arith::ConstantOp::create(b, b.getI64IntegerAttr(p)));
+  return philoxNormal(b, rankedType(like), keyP, 0.0, stddev);
+}
+
+SmallVector<Value> lowerDpAggregate(ImplicitLocOpBuilder &b, DpAggregateOp op) {
+  double stddev = op.getNoiseMultiplier().convertToDouble() * op.getMaxNorm().convertToDouble();
+  Value key64 = extractScalar(b, op.getKey());
+  Value lot = f32(b, double(op.getExpectedBatchSize()));
+  SmallVector<Value> results;
+  for (auto [p, sum] : llvm::enumerate(op.getClippedSums())) {
+    Value noise = noiseFor(b, sum, key64, int64_t(p), stddev);
+    SmallVector<Value> ins = {sum};
+    if (noise)
+      ins.push_back(noise);
+    results.push_back(buildElementwise(b, ins, {emptyLike(b, sum)},
+                                       [&](ImplicitLocOpBuilder &nb, ValueRange in,
+                                           ValueRange) -> SmallVector<Value> {
+                                         Value g = in.size() > 1 ? arith::AddFOp::create(nb, in[0], in[1]).getResult()
+                                                                 : in[0];
+                                         return {arith::DivFOp::create(nb, g, lot)};
+                                       })[0]);
+  }
+  results.push_back(advanceKey(b, op.getKey(), int64_t(op.getClippedSums().size())));
+  return results;
+}
+
+SmallVector<Value> lowerDiceFeedback(ImplicitLocOpBuilder &b, DiceFeedbackOp op) {
+  double c1 = op.getMaxNorm().convertToDouble(), c2 = op.getErrorMaxNorm().convertToDouble();
+  double batch = double(op.getBatchSize());
+  double stddev = op.getNoiseMultiplier().convertToDouble() * c1 * std::sqrt(1 + 2 * c2 / c1) / batch;
+  // Pass 1: ||e|| over every tensor, in f64. clip(e, C2) = e * min(1, C2 / ||e||), and 0
+  // for e = 0 (the factor is then irrelevant; 0 avoids C2 / 0).
+  Value acc = zeroAccumulator(b);
+  for (Value e : op.getErrors())
+    acc = sumOverElements(b, e, acc, [](ImplicitLocOpBuilder &nb, Value x) -> Value {
+      Value wide = arith::ExtFOp::create(nb, nb.getF64Type(), x);
+      return arith::MulFOp::create(nb, wide, wide);
+    });
+  Value norm = math::SqrtOp::create(b, extractScalar(b, acc));
+  Value positive = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, norm, f64(b, 0.0));
+  Value factor64 = arith::SelectOp::create(
+      b, positive,
+      arith::MinimumFOp::create(b, f64(b, 1.0), arith::DivFOp::create(b, f64(b, c2), norm)),
+      f64(b, 0.0));
+  Value factor = toF32(b, factor64), batchF = f32(b, batch);
+  Value key64 = extractScalar(b, op.getKey());
+  // Pass 2, per parameter: (S, T, e[, noise]) -> (u, e_new), e_new in e's buffer.
+  SmallVector<Value> updates, errors;
+  for (auto [p, s, t, e] : llvm::enumerate(op.getClippedSums(), op.getSums(), op.getErrors())) {
+    Value noise = noiseFor(b, s, key64, int64_t(p), stddev);
+    SmallVector<Value> ins = {s, t};
+    if (noise)
+      ins.push_back(noise);
+    auto out = buildElementwise(
+        b, ins, {emptyLike(b, s), e},
+        [&](ImplicitLocOpBuilder &nb, ValueRange in, ValueRange outs) -> SmallVector<Value> {
+          Value clipE = arith::MulFOp::create(nb, outs[1], factor);
+          Value v = arith::AddFOp::create(nb, arith::DivFOp::create(nb, in[0], batchF), clipE);
+          Value u = in.size() > 2 ? arith::AddFOp::create(nb, v, in[2]).getResult() : v;
+          Value residual = arith::DivFOp::create(nb, arith::SubFOp::create(nb, in[1], in[0]), batchF);
+          Value eNew = arith::AddFOp::create(nb, arith::SubFOp::create(nb, outs[1], clipE), residual);
+          return {u, eNew};
+        });
+    updates.push_back(out[0]);
+    errors.push_back(out[1]);
+  }
+  SmallVector<Value> results = updates;
+  results.append(errors);
+  results.push_back(advanceKey(b, op.getKey(), int64_t(op.getClippedSums().size())));
+  return results;
+}
+
+} // namespace
+
+void kiln::populatePrivacyToLinalgPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<FunctionLowering<PerSampleSqNormOp>>(ctx, lowerPerSampleSqNorm);
+  patterns.add<FunctionLowering<ScaleSamplesOp>>(ctx, lowerScaleSamples);
+  patterns.add<FunctionLowering<DpAggregateOp>>(ctx, lowerDpAggregate);
+  patterns.add<FunctionLowering<DiceFeedbackOp>>(ctx, lowerDiceFeedback);
+}

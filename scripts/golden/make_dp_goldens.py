@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Writes test/e2e/golden/dp.json: per-sample clipping goldens from PyTorch and Opacus.
+
+What it produces
+    One JSON file that test/e2e/dp-golden.test replays: it compiles
+    test/e2e/Inputs/dp-mlp.mlir (kiln.clipped_value_and_grad, kiln.dp_aggregate and
+    kiln.dice_feedback on the model below), runs it on the parameters, batch and sample
+    weights stored here, and compares what it returns with "expected"
+    (test/e2e/Inputs/dp_golden.py). The test only reads the file; it never runs this script,
+    so neither PyTorch nor Opacus is needed to test Kiln.
+
+    The model: logits = relu(x W1 + b1) W2 + b2, x [B, D] = [6, 5], hidden 7, K = 3 classes,
+    loss = mean softmax cross-entropy; Kiln's weights are [in, out] (torch.nn.Linear's
+    transposed). Sample 2 has weight 0 (a padding row of a Poisson-sampled lot).
+    "expected", all in float64 from explicitly materialized per-sample gradients
+    (torch.func.vmap over torch.func.grad of one sample's loss):
+      norms:     ||g_i|| over all four parameters, for every sample (padding included);
+      clipped:   sum_i w_i min(1, C / (||g_i|| + 1e-6)) g_i per parameter (C = max_norm);
+      unclipped: sum_i w_i g_i;
+      aggregate: clipped / L with noise_multiplier 0 (L = expected_batch_size);
+      opacus:    Opacus' DPOptimizer (GradSampleModule, noise_multiplier 0, max_grad_norm C,
+                 expected_batch_size L, loss_reduction "mean") on the batch without its
+                 padding row: p.grad after pre_step(), which must equal "aggregate";
+      dice:      two kiln.dice_feedback steps in the paper's form (noise 0) from e = 0,
+                 C2 = error_max_norm, written here in numpy-free Python.
+
+How to run it (from the repository root; needs pip's torch and opacus)
+    python3 -m venv /tmp/venv-dp && /tmp/venv-dp/bin/pip install torch opacus
+    /tmp/venv-dp/bin/python scripts/golden/make_dp_goldens.py
+"""
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import warnings
+
+import torch
+from opacus import GradSampleModule
+from opacus.optimizers import DPOptimizer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "..", "test", "e2e", "golden", "dp.json")
+B, D, H, K = 6, 5, 7, 3
+MAX_NORM, ERROR_MAX_NORM, LOT = 0.5, 0.75, 5
+WEIGHTS = [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]
+
+
+def f32(t):
+    """A tensor rounded to float32 and back: what the test feeds Kiln, so that both sides
+    start from the same numbers."""
+    return t.to(torch.float32).to(torch.float64)
+
+
+def main():
+    warnings.filterwarnings("ignore")
+    gen = torch.Generator().manual_seed(16)
+    params = {
+        "w1": f32(torch.randn(D, H, generator=gen, dtype=torch.float64) * 0.8),
+        "b1": f32(torch.randn(H, generator=gen, dtype=torch.float64) * 0.2),
+        "w2": f32(torch.randn(H, K, generator=gen, dtype=torch.float64) * 0.8),
+        "b2": f32(torch.randn(K, generator=gen, dtype=torch.float64) * 0.2),
+    }
+    x = f32(torch.randn(B, D, generator=gen, dtype=torch.float64) * 1.5)
+    # Sample 4's input is tiny: its weight gradients nearly vanish beside its bias gradients.
+    x[4] = f32(x[4] * 0.01)
+    y = torch.tensor([0, 2, 1, 1, 0, 2])
+    weights = torch.tensor(WEIGHTS, dtype=torch.float64)
+    names = ["w1", "b1", "w2", "b2"]
+
+    def one_loss(p, xi, yi):
+        h = torch.relu(xi @ p["w1"] + p["b1"])
+        logits = h @ p["w2"] + p["b2"]
+        return torch.nn.functional.cross_entropy(logits[None], yi[None])
+
+    per_sample = torch.func.vmap(torch.func.grad(one_loss), in_dims=(None, 0, 0))(params, x, y)
+    norms = torch.sqrt(sum((per_sample[n].reshape(B, -1) ** 2).sum(1) for n in names))
+    # Both branches of the clip factor are exercised: some samples clipped, some not.
+    assert (norms < MAX_NORM).any() and (norms > MAX_NORM).any(), norms
+    factor = torch.clamp(MAX_NORM / (norms + 1e-6), max=1.0) * weights
+    clipped = {n: torch.einsum("i,i...->...", factor, per_sample[n]) for n in names}
+    unclipped = {n: torch.einsum("i,i...->...", weights, per_sample[n]) for n in names}
+    aggregate = {n: clipped[n] / LOT for n in names}
+
+    # Opacus on the same model (torch.nn.Linear holds W^T) and the unpadded batch.
+    model = torch.nn.Sequential(torch.nn.Linear(D, H), torch.nn.ReLU(), torch.nn.Linear(H, K))
+    model = model.double()
+    with torch.no_grad():
+        model[0].weight.copy_(params["w1"].T)
+        model[0].bias.copy_(params["b1"])
+        model[2].weight.copy_(params["w2"].T)
+        model[2].bias.copy_(params["b2"])
+    gsm = GradSampleModule(model)
+    optimizer = DPOptimizer(torch.optim.SGD(gsm.parameters(), lr=0.1), noise_multiplier=0.0,
+                            max_grad_norm=MAX_NORM, expected_batch_size=LOT,
+                            loss_reduction="mean")
+    keep = [i for i in range(B) if WEIGHTS[i] == 1.0]
+    loss = torch.nn.functional.cross_entropy(gsm(x[keep]), y[keep])
+    loss.backward()
+    optimizer.pre_step()
+    opacus = {"w1": model[0].weight.grad.T, "b1": model[0].bias.grad,
+              "w2": model[2].weight.grad.T, "b2": model[2].bias.grad}
+    for n in names:
+        assert torch.allclose(opacus[n], aggregate[n], rtol=1e-10, atol=1e-12), n
+
+    # DiceSGD, two steps from e = 0 on the same sums (the paper's form, noise 0).
+    flat_c = {n: clipped[n] for n in names}
+    e = {n: torch.zeros_like(clipped[n]) for n in names}
+    dice = []
+    for _ in range(2):
+        enorm = math.sqrt(sum(float((e[n] ** 2).sum()) for n in names))
+        f = min(1.0, ERROR_MAX_NORM / enorm) if enorm > 0 else 0.0
+        u = {n: flat_c[n] / B + f * e[n] for n in names}
+        e = {n: e[n] - f * e[n] + (unclipped[n] - flat_c[n]) / B for n in names}
+        dice.append({"updates": {n: u[n].tolist() for n in names},
+                     "errors": {n: e[n].tolist() for n in names}})
+
+    full_loss = torch.nn.functional.cross_entropy(
+        torch.relu(x @ params["w1"] + params["b1"]) @ params["w2"] + params["b2"], y)
+    doc = {
+        "generator": {
+            "script": "scripts/golden/make_dp_goldens.py",
+            "torch": torch.__version__,
+            "opacus": importlib.metadata.version("opacus"),
+            "python": platform.python_version(),
+        },
+        "max_norm": MAX_NORM, "error_max_norm": ERROR_MAX_NORM, "expected_batch_size": LOT,
+        "params": {n: params[n].tolist() for n in names},
+        "x": x.tolist(), "y": y.tolist(), "weights": WEIGHTS,
+        "tolerance": 2e-6,
+        "expected": {
+            "loss": float(full_loss),
+            "norms": norms.tolist(),
+            "clipped": {n: clipped[n].tolist() for n in names},
+            "unclipped": {n: unclipped[n].tolist() for n in names},
+            "aggregate": {n: aggregate[n].tolist() for n in names},
+            "opacus": {n: opacus[n].tolist() for n in names},
+            "dice": dice,
+        },
+    }
+    with open(OUT, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print(f"wrote {os.path.normpath(OUT)}; norms {[round(v, 4) for v in norms.tolist()]}")
+
+
+if __name__ == "__main__":
+    main()

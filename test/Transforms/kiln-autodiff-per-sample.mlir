@@ -1,0 +1,130 @@
+// RUN: kiln-opt %s --kiln-autodiff --split-input-file --verify-diagnostics | FileCheck %s
+
+// kiln.clipped_value_and_grad: one reverse sweep, then the ghost norms of each parameter's
+// per-sample gradient (||a_i||^2 ||d_i||^2 for the weight, ||d_i||^2 for the bias), Opacus'
+// clip factor times the sample weights, and the clipped sums as weighted contractions.
+// Errors for what cannot be clipped per sample are located at the op.
+
+func.func private @loss(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<f32> {
+  %h = kiln.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+  %z = kiln.bias_add %h, %b : tensor<8x3xf32>, tensor<3xf32>
+  %l = kiln.softmax_cross_entropy %z, %y : tensor<8x3xf32>, tensor<8xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// CHECK-LABEL: func.func private @loss_clipped_value_and_grad_0_1(
+// CHECK-SAME:      %[[W:.*]]: tensor<4x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[X:.*]]: tensor<8x4xf32>, %[[Y:.*]]: tensor<8xi64>, %[[M:.*]]: tensor<8xf32>)
+// CHECK-SAME:      -> (tensor<f32>, tensor<8xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>)
+// CHECK:         %[[D:.*]] = kiln.softmax_cross_entropy_grad
+// CHECK:         %[[RA:.*]] = kiln.per_sample_sq_norm %[[X]] : tensor<8x4xf32> -> tensor<8xf32>
+// CHECK:         %[[RD:.*]] = kiln.per_sample_sq_norm %[[D]]
+// CHECK:         kiln.mul %[[RA]], %[[RD]]
+// CHECK:         kiln.per_sample_sq_norm %[[D]]
+// CHECK:         %[[ROOT:.*]] = math.sqrt
+// The loss is a mean over 8 samples: g_i is 8 times row i's contribution.
+// CHECK:         %[[NORMS:.*]] = arith.mulf %[[ROOT]], %{{.*}} : tensor<8xf32>
+// CHECK:         arith.addf %[[NORMS]]
+// CHECK:         arith.divf
+// CHECK:         arith.minimumf
+// CHECK:         %[[F:.*]] = arith.mulf %{{.*}}, %[[M]] : tensor<8xf32>
+// CHECK:         %[[C:.*]] = arith.mulf %[[F]], %{{.*}} : tensor<8xf32>
+// CHECK:         %[[PLAIN:.*]] = arith.mulf %[[M]], %{{.*}} : tensor<8xf32>
+// CHECK:         %[[SD:.*]] = kiln.scale_samples %[[D]], %[[C]]
+// CHECK:         %[[XT:.*]] = kiln.transpose %[[X]]
+// CHECK:         %[[GW:.*]] = kiln.matmul %[[XT]], %[[SD]]
+// CHECK:         %[[SB:.*]] = kiln.scale_samples %[[D]], %[[C]]
+// CHECK:         %[[GB:.*]] = kiln.sum_leading %[[SB]]
+// CHECK:         kiln.scale_samples %[[D]], %[[PLAIN]]
+// CHECK:         return %{{.*}}, %[[NORMS]], %[[GW]], %[[GB]], %{{.*}}, %{{.*}}
+// CHECK-LABEL: func.func @step
+// CHECK:         call @loss_clipped_value_and_grad_0_1(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+func.func @step(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>, %m: tensor<8xf32>)
+    -> (tensor<8xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>) {
+  %l, %n, %g:4 = kiln.clipped_value_and_grad @loss(%w, %b, %x, %y) wrt [0, 1] weights %m : tensor<8xf32>
+      {max_norm = 1.0 : f64, unclipped}
+      : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>, tensor<8xi64>)
+      -> (tensor<f32>, tensor<8xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>)
+  return %n, %g#0, %g#1, %g#2, %g#3 : tensor<8xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>
+}
+
+// -----
+
+func.func private @shared(%w: tensor<4x4xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<f32> {
+  %h = kiln.matmul %x, %w : tensor<8x4xf32>, tensor<4x4xf32> -> tensor<8x4xf32>
+  // expected-error @+1 {{kiln.clipped_value_and_grad of @shared: argument 0 is used by 2 ops; a shared parameter has no per-sample gradient from one op, not supported yet}}
+  %h2 = kiln.matmul %h, %w : tensor<8x4xf32>, tensor<4x4xf32> -> tensor<8x4xf32>
+  %l = kiln.softmax_cross_entropy %h2, %y : tensor<8x4xf32>, tensor<8xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+func.func @step(%w: tensor<4x4xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<4x4xf32> {
+  // expected-note @+1 {{per-sample gradients requested here}}
+  %l, %n, %g = kiln.clipped_value_and_grad @shared(%w, %x, %y) wrt [0] {max_norm = 1.0 : f64}
+      : (tensor<4x4xf32>, tensor<8x4xf32>, tensor<8xi64>) -> (tensor<f32>, tensor<8xf32>, tensor<4x4xf32>)
+  return %g : tensor<4x4xf32>
+}
+
+// -----
+
+func.func private @left(%w: tensor<8x8xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<f32> {
+  // expected-error @+1 {{cannot differentiate argument 0 per sample: the parameter is kiln.matmul's left operand; per-sample gradients need the batch on the left (x @ W)}}
+  %h = kiln.matmul %w, %x : tensor<8x8xf32>, tensor<8x4xf32> -> tensor<8x4xf32>
+  %l = kiln.softmax_cross_entropy %h, %y : tensor<8x4xf32>, tensor<8xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+func.func @step(%w: tensor<8x8xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<8x8xf32> {
+  // expected-note @+1 {{per-sample gradients requested here}}
+  %l, %n, %g = kiln.clipped_value_and_grad @left(%w, %x, %y) wrt [0] {max_norm = 1.0 : f64}
+      : (tensor<8x8xf32>, tensor<8x4xf32>, tensor<8xi64>) -> (tensor<f32>, tensor<8xf32>, tensor<8x8xf32>)
+  return %g : tensor<8x8xf32>
+}
+
+// -----
+
+func.func private @conv(%f: tensor<2x1x3x3xf32>, %x: tensor<8x1x5x5xf32>) -> tensor<f32> {
+  // expected-error @+1 {{cannot differentiate argument 0 per sample: 'kiln.conv2d' has no per-sample gradient rule}}
+  %c = kiln.conv2d %x, %f : tensor<8x1x5x5xf32>, tensor<2x1x3x3xf32> -> tensor<8x2x3x3xf32>
+  %s = kiln.sum %c : tensor<8x2x3x3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+func.func @step(%f: tensor<2x1x3x3xf32>, %x: tensor<8x1x5x5xf32>) -> tensor<2x1x3x3xf32> {
+  // expected-note @+1 {{per-sample gradients requested here}}
+  %l, %n, %g = kiln.clipped_value_and_grad @conv(%f, %x) wrt [0] {max_norm = 1.0 : f64, loss_reduction = "sum"}
+      : (tensor<2x1x3x3xf32>, tensor<8x1x5x5xf32>) -> (tensor<f32>, tensor<8xf32>, tensor<2x1x3x3xf32>)
+  return %g : tensor<2x1x3x3xf32>
+}
+
+// -----
+
+func.func private @bn(%w: tensor<4x3xf32>, %g: tensor<3xf32>, %b: tensor<3xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<f32> {
+  %h = kiln.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+  // expected-error @+1 {{kiln.batch_norm in training mode mixes the samples of a batch, so no gradient is one sample's (as Opacus); use layer_norm, or batch_norm with training = false}}
+  %n, %rm1, %rv1 = kiln.batch_norm %h, %g, %b, %rm, %rv {training = true} : tensor<8x3xf32>, tensor<3xf32>
+  %l = kiln.softmax_cross_entropy %n, %y : tensor<8x3xf32>, tensor<8xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+func.func @step(%w: tensor<4x3xf32>, %g: tensor<3xf32>, %b: tensor<3xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<4x3xf32> {
+  // expected-note @+1 {{per-sample gradients requested here}}
+  %l, %n, %gw = kiln.clipped_value_and_grad @bn(%w, %g, %b, %rm, %rv, %x, %y) wrt [0] {max_norm = 1.0 : f64}
+      : (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<8x4xf32>, tensor<8xi64>) -> (tensor<f32>, tensor<8xf32>, tensor<4x3xf32>)
+  return %gw : tensor<4x3xf32>
+}
+
+// -----
+
+func.func private @loss(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<f32> {
+  // expected-error @+1 {{its result 'tensor<8x3xf32>' does not lead with the batch of 6 samples that the norms 'tensor<6xf32>' have}}
+  %h = kiln.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
+  %l = kiln.softmax_cross_entropy %h, %y : tensor<8x3xf32>, tensor<8xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+func.func @step(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<4x3xf32> {
+  // expected-note @+1 {{per-sample gradients requested here}}
+  %l, %n, %g = kiln.clipped_value_and_grad @loss(%w, %x, %y) wrt [0] {max_norm = 1.0 : f64}
+      : (tensor<4x3xf32>, tensor<8x4xf32>, tensor<8xi64>) -> (tensor<f32>, tensor<6xf32>, tensor<4x3xf32>)
+  return %g : tensor<4x3xf32>
+}

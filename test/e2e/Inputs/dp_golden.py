@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Replays test/e2e/golden/dp.json (standard library only):
+    dp_golden.py inputs GOLDEN DIR   writes the parameters, batch, sample weights and key of
+                                     test/e2e/Inputs/dp-mlp.mlir's @step as DIR/<name>.npy
+    dp_golden.py compare GOLDEN DIR  compares DIR/result<i>.npy (kiln-run --save-dir) with
+                                     the golden norms, sums, aggregate and DiceSGD steps
+"""
+import json
+import sys
+
+from npyio import flatten, read_npy, write_npy
+
+PARAMS = ["w1", "b1", "w2", "b2"]
+
+
+def expected_results(golden):
+    """(name, values) in @step's result order."""
+    e = golden["expected"]
+    out = [("loss", e["loss"]), ("norms", e["norms"])]
+    for group in ["clipped", "unclipped", "aggregate"]:
+        out += [(f"{group}.{p}", e[group][p]) for p in PARAMS]
+    for t, step in enumerate(e["dice"]):
+        for group in ["updates", "errors"]:
+            out += [(f"dice{t + 1}.{group}.{p}", step[group][p]) for p in PARAMS]
+    return out
+
+
+def main():
+    mode, golden_path, directory = sys.argv[1:4]
+    golden = json.load(open(golden_path))
+    if mode == "inputs":
+        for name in PARAMS:
+            write_npy(f"{directory}/{name}.npy", *flatten(golden["params"][name]), descr="<f4")
+        write_npy(f"{directory}/x.npy", *flatten(golden["x"]), descr="<f4")
+        write_npy(f"{directory}/y.npy", *flatten(golden["y"]), descr="<i8")
+        write_npy(f"{directory}/weights.npy", *flatten(golden["weights"]), descr="<f4")
+        write_npy(f"{directory}/key.npy", [7], [], descr="<i8")
+        return 0
+    # Opacus' DPOptimizer gradient is the aggregate (the generator asserted it); compare
+    # Kiln with it as well, so that the file's claim is checked here too.
+    for p in PARAMS:
+        a, _ = flatten(golden["expected"]["aggregate"][p])
+        o, _ = flatten(golden["expected"]["opacus"][p])
+        assert max(abs(x - y) for x, y in zip(a, o)) < 1e-12, p
+    tolerance = golden["tolerance"]
+    failed = 0
+    for i, (name, value) in enumerate(expected_results(golden)):
+        expected, shape = flatten(value)
+        got, got_shape = read_npy(f"{directory}/result{i}.npy")
+        scale = max(1.0, max(abs(v) for v in expected))
+        error = max(abs(a - b) for a, b in zip(got, expected)) / scale
+        ok = got_shape == shape and error <= tolerance
+        failed += not ok
+        print(f"{'PASS' if ok else 'FAIL'} {name} {shape}: max error {error:.3g}")
+    print(f"{failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
