@@ -30,37 +30,44 @@ func.func @scale(%d: tensor<8x3xf32>, %w: tensor<8xf32>) -> tensor<8x3xf32> {
 
 // -----
 
-// noise std = noise_multiplier * max_norm = 1.0; two parameters take keys k + 0 and k + 1.
+// noise std = noise_multiplier * max_norm, from the operand; two parameters take keys
+// k + 0 and k + 1.
 // CHECK-LABEL: func.func @aggregate
+// CHECK:         %[[SIGMA:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
+// CHECK:         %[[WIDE:.*]] = arith.extf %[[SIGMA]] : f32 to f64
+// CHECK:         %[[STD64:.*]] = arith.mulf %[[WIDE]], %{{.*}} : f64
+// CHECK:         %[[STD:.*]] = arith.truncf %[[STD64]] : f64 to f32
+// CHECK:         %[[LOT:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
 // CHECK:         %[[K:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
-// CHECK:         %[[LOT:.*]] = arith.constant 8.000000e+00 : f32
 // CHECK:         %[[K0:.*]] = arith.addi %[[K]], %c0_i64
 // CHECK:         %[[N0:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x3xf32>)
 // CHECK:           arith.trunci %[[K0]]
 // CHECK:           math.sqrt
 // CHECK:           math.cos
 // CHECK:         %[[G0:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[N0]] : tensor<4x3xf32>, tensor<4x3xf32>)
-// CHECK:           %[[SUM:.*]] = arith.addf
+// CHECK:           %[[NOISE:.*]] = arith.mulf %{{.*}}, %[[STD]] : f32
+// CHECK:           %[[SUM:.*]] = arith.addf %{{.*}}, %[[NOISE]]
 // CHECK:           arith.divf %[[SUM]], %[[LOT]] : f32
 // CHECK:         %[[K1:.*]] = arith.addi %[[K]], %c1_i64
 // CHECK:           arith.trunci %[[K1]]
 // CHECK:         %[[NEXT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<i64>)
 // CHECK:           arith.addi %{{.*}}, %c2_i64
 // CHECK:         return %[[G0]], %{{.*}}, %[[NEXT]]
-func.func @aggregate(%s: tensor<4x3xf32>, %t: tensor<3xf32>, %k: tensor<i64>) -> (tensor<4x3xf32>, tensor<3xf32>, tensor<i64>) {
-  %a:2, %k1 = kiln.dp_aggregate %s, %t key(%k) {max_norm = 0.5 : f64, noise_multiplier = 2.0 : f64, expected_batch_size = 8} : tensor<4x3xf32>, tensor<3xf32>
+func.func @aggregate(%s: tensor<4x3xf32>, %t: tensor<3xf32>, %k: tensor<i64>, %sigma: tensor<f32>, %lot: tensor<f32>) -> (tensor<4x3xf32>, tensor<3xf32>, tensor<i64>) {
+  %a:2, %k1 = kiln.dp_aggregate %s, %t key(%k) noise_multiplier(%sigma) lot(%lot) {max_norm = 0.5 : f64} : tensor<4x3xf32>, tensor<3xf32>
   return %a#0, %a#1, %k1 : tensor<4x3xf32>, tensor<3xf32>, tensor<i64>
 }
 
 // -----
 
-// Without noise there is no fill, only the division.
+// A constant noise multiplier of 0: no draws, only the division.
 // CHECK-LABEL: func.func @aggregate_no_noise
 // CHECK-NOT:     math.cos
 // CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<3xf32>)
 // CHECK:           arith.divf
-func.func @aggregate_no_noise(%s: tensor<3xf32>, %k: tensor<i64>) -> (tensor<3xf32>, tensor<i64>) {
-  %a, %k1 = kiln.dp_aggregate %s key(%k) {max_norm = 0.5 : f64, noise_multiplier = 0.0 : f64, expected_batch_size = 8} : tensor<3xf32>
+func.func @aggregate_no_noise(%s: tensor<3xf32>, %k: tensor<i64>, %lot: tensor<f32>) -> (tensor<3xf32>, tensor<i64>) {
+  %sigma = arith.constant dense<0.0> : tensor<f32>
+  %a, %k1 = kiln.dp_aggregate %s key(%k) noise_multiplier(%sigma) lot(%lot) {max_norm = 0.5 : f64} : tensor<3xf32>
   return %a, %k1 : tensor<3xf32>, tensor<i64>
 }
 
@@ -68,6 +75,7 @@ func.func @aggregate_no_noise(%s: tensor<3xf32>, %k: tensor<i64>) -> (tensor<3xf
 
 // CHECK-LABEL: func.func @dice
 // CHECK-SAME:      (%[[S:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x3xf32>, %[[E:.*]]: tensor<4x3xf32>, %{{.*}}: tensor<i64>)
+// CHECK-NOT:     math.cos
 // CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[E]] : tensor<4x3xf32>) outs(%{{.*}} : tensor<f64>)
 // CHECK:         %[[NORM:.*]] = math.sqrt %{{.*}} : f64
 // CHECK:         %[[POS:.*]] = arith.cmpf ogt, %[[NORM]]
@@ -82,6 +90,8 @@ func.func @aggregate_no_noise(%s: tensor<3xf32>, %k: tensor<i64>) -> (tensor<3xf
 // CHECK:           arith.subf %[[IT]], %[[IS]]
 // CHECK:           arith.subf %[[OE]], %[[CLIPE]]
 func.func @dice(%s: tensor<4x3xf32>, %t: tensor<4x3xf32>, %e: tensor<4x3xf32>, %k: tensor<i64>) -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<i64>) {
-  %u, %e1, %k1 = kiln.dice_feedback clipped(%s) sums(%t) errors(%e) key(%k) {max_norm = 1.0 : f64, error_max_norm = 1.5 : f64, noise_multiplier = 0.0 : f64, batch_size = 2} : tensor<4x3xf32>
+  %sigma = arith.constant dense<0.0> : tensor<f32>
+  %b = arith.constant dense<2.0> : tensor<f32>
+  %u, %e1, %k1 = kiln.dice_feedback clipped(%s) sums(%t) errors(%e) key(%k) noise_multiplier(%sigma) lot(%b) {max_norm = 1.0 : f64, error_max_norm = 1.5 : f64} : tensor<4x3xf32>
   return %u, %e1, %k1 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<i64>
 }

@@ -8,11 +8,13 @@ func.func @main() -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
   %t = arith.constant dense<[3.3, 0.4, 4.0, 0.0]> : tensor<4xf32>
   %zero = arith.constant dense<0.0> : tensor<4xf32>
   %k0 = arith.constant dense<0> : tensor<i64>
-  %v1, %e1, %k1 = kiln.dice_feedback clipped(%s) sums(%t) errors(%zero) key(%k0)
-      {max_norm = 1.0 : f64, error_max_norm = 1.5 : f64, noise_multiplier = 0.0 : f64, batch_size = 2} : tensor<4xf32>
+  %sigma = arith.constant dense<0.0> : tensor<f32>
+  %b = arith.constant dense<2.0> : tensor<f32>
+  %v1, %e1, %k1 = kiln.dice_feedback clipped(%s) sums(%t) errors(%zero) key(%k0) noise_multiplier(%sigma) lot(%b)
+      {max_norm = 1.0 : f64, error_max_norm = 1.5 : f64} : tensor<4xf32>
   %x1 = kiln.sgd %zero, %v1 {lr = 0.1 : f64} : tensor<4xf32>
-  %v2, %e2, %k2 = kiln.dice_feedback clipped(%s) sums(%t) errors(%e1) key(%k1)
-      {max_norm = 1.0 : f64, error_max_norm = 1.5 : f64, noise_multiplier = 0.0 : f64, batch_size = 2} : tensor<4xf32>
+  %v2, %e2, %k2 = kiln.dice_feedback clipped(%s) sums(%t) errors(%e1) key(%k1) noise_multiplier(%sigma) lot(%b)
+      {max_norm = 1.0 : f64, error_max_norm = 1.5 : f64} : tensor<4xf32>
   %x2 = kiln.sgd %x1, %v2 {lr = 0.1 : f64} : tensor<4xf32>
   return %x1, %e1, %x2, %e2, %v1, %v2 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
 }

@@ -29,20 +29,23 @@ func.func @step(%w1: tensor<5x7xf32>, %b1: tensor<7xf32>, %w2: tensor<7x3xf32>, 
       : (tensor<5x7xf32>, tensor<7xf32>, tensor<7x3xf32>, tensor<3xf32>, tensor<6x5xf32>, tensor<6xi64>)
       -> (tensor<f32>, tensor<6xf32>, tensor<5x7xf32>, tensor<7xf32>, tensor<7x3xf32>, tensor<3xf32>,
           tensor<5x7xf32>, tensor<7xf32>, tensor<7x3xf32>, tensor<3xf32>)
-  %agg:4, %k1 = kiln.dp_aggregate %g#0, %g#1, %g#2, %g#3 key(%key)
-      {max_norm = 0.5 : f64, noise_multiplier = 0.0 : f64, expected_batch_size = 5}
+  %sigma = arith.constant dense<0.0> : tensor<f32>
+  %lot = arith.constant dense<5.0> : tensor<f32>
+  %batch = arith.constant dense<6.0> : tensor<f32>
+  %agg:4, %k1 = kiln.dp_aggregate %g#0, %g#1, %g#2, %g#3 key(%key) noise_multiplier(%sigma) lot(%lot)
+      {max_norm = 0.5 : f64}
       : tensor<5x7xf32>, tensor<7xf32>, tensor<7x3xf32>, tensor<3xf32>
   %z1 = arith.constant dense<0.0> : tensor<5x7xf32>
   %z2 = arith.constant dense<0.0> : tensor<7xf32>
   %z3 = arith.constant dense<0.0> : tensor<7x3xf32>
   %z4 = arith.constant dense<0.0> : tensor<3xf32>
   %u1:4, %e1:4, %k2 = kiln.dice_feedback clipped(%g#0, %g#1, %g#2, %g#3) sums(%g#4, %g#5, %g#6, %g#7)
-      errors(%z1, %z2, %z3, %z4) key(%k1)
-      {max_norm = 0.5 : f64, error_max_norm = 0.75 : f64, noise_multiplier = 0.0 : f64, batch_size = 6}
+      errors(%z1, %z2, %z3, %z4) key(%k1) noise_multiplier(%sigma) lot(%batch)
+      {max_norm = 0.5 : f64, error_max_norm = 0.75 : f64}
       : tensor<5x7xf32>, tensor<7xf32>, tensor<7x3xf32>, tensor<3xf32>
   %u2:4, %e2:4, %k3 = kiln.dice_feedback clipped(%g#0, %g#1, %g#2, %g#3) sums(%g#4, %g#5, %g#6, %g#7)
-      errors(%e1#0, %e1#1, %e1#2, %e1#3) key(%k2)
-      {max_norm = 0.5 : f64, error_max_norm = 0.75 : f64, noise_multiplier = 0.0 : f64, batch_size = 6}
+      errors(%e1#0, %e1#1, %e1#2, %e1#3) key(%k2) noise_multiplier(%sigma) lot(%batch)
+      {max_norm = 0.5 : f64, error_max_norm = 0.75 : f64}
       : tensor<5x7xf32>, tensor<7xf32>, tensor<7x3xf32>, tensor<3xf32>
   return %l, %n, %g#0, %g#1, %g#2, %g#3, %g#4, %g#5, %g#6, %g#7, %agg#0, %agg#1, %agg#2, %agg#3,
          %u1#0, %u1#1, %u1#2, %u1#3, %e1#0, %e1#1, %e1#2, %e1#3,

@@ -47,7 +47,9 @@ def Kiln_DpAggregateOp : Kiln_Op<"dp_aggregate", [Pure,
     AllTypesMatch<["clipped_sums", "results"]>, AllTypesMatch<["key", "next_key"]>]> {
   let summary = "The Gaussian mechanism of DP-SGD: noisy clipped sums over the expected batch";
   let description = [{
-    With C = `max_norm`, sigma = `noise_multiplier` and L = `expected_batch_size`:
+    With C = `max_norm`, sigma the `noise_multiplier` operand and L the `lot` operand (the
+    expected lot size; both rank-0 f32, so that a driver can calibrate sigma to a privacy
+    budget and read both back without recompiling):
 
         G_p = (S_p + N(0, sigma^2 C^2 I)) / L
 
@@ -61,16 +63,18 @@ def Kiln_DpAggregateOp : Kiln_Op<"dp_aggregate", [Pure,
     unclipped sums, gives no privacy.
 
     ```mlir
-    %gw, %gb, %k1 = kiln.dp_aggregate %sw, %sb key(%k0)
-        {max_norm = 1.0 : f64, noise_multiplier = 1.1 : f64, expected_batch_size = 256}
-        : tensor<784x10xf32>, tensor<10xf32>
+    %gw, %gb, %k1 = kiln.dp_aggregate %sw, %sb key(%k0) noise_multiplier(%sigma) lot(%lot)
+        {max_norm = 1.0 : f64} : tensor<784x10xf32>, tensor<10xf32>
     ```
   }];
   let arguments = (ins Variadic<Kiln_ParamTensor>:$clipped_sums, Kiln_StepTensor:$key,
-                       Kiln_PositiveF64Attr:$max_norm, Kiln_NonNegF64Attr:$noise_multiplier,
-                       Kiln_PositiveI64Attr:$expected_batch_size);
+                       Kiln_ScalarF32Tensor:$noise_multiplier, Kiln_ScalarF32Tensor:$lot,
+                       Kiln_PositiveF64Attr:$max_norm);
   let results = (outs Variadic<Kiln_ParamTensor>:$results, Kiln_StepTensor:$next_key);
-  let assemblyFormat = "$clipped_sums `key` `(` $key `)` attr-dict `:` type($clipped_sums)";
+  let assemblyFormat = [{
+    $clipped_sums `key` `(` $key `)` `noise_multiplier` `(` $noise_multiplier `)` `lot` `(` $lot `)`
+    attr-dict `:` type($clipped_sums)
+  }];
   let hasVerifier = 1;
 }
 
@@ -82,7 +86,8 @@ def Kiln_DiceFeedbackOp : Kiln_Op<"dice_feedback", [Pure, SameVariadicOperandSiz
   let description = [{
     DiceSGD (Zhang, Bu, Wu and Hong, ICLR 2024), in the paper's form. With S = the clipped
     sums (clip norm C1 = `max_norm`), T = the plain sums of the same per-sample gradients,
-    e the error state (one tensor per parameter), B = `batch_size`, C2 = `error_max_norm`:
+    e the error state (one tensor per parameter), B = the `lot` operand (the expected lot
+    size), C2 = `error_max_norm`:
 
         clip(e, C2) = e * min(1, C2 / ||e||)     (||e|| over all tensors; 0 when e = 0)
         v     = S / B + clip(e, C2)
@@ -91,26 +96,26 @@ def Kiln_DiceFeedbackOp : Kiln_Op<"dice_feedback", [Pure, SameVariadicOperandSiz
 
     u is what the optimizer applies; e_new is the next error state. The noise std is the
     reference code's calibration (DP-SGD's sigma C1, inflated by sqrt(1 + 2 C2 / C1), per
-    summed gradient); sigma = `noise_multiplier`. Keys as kiln.dp_aggregate: `key + p` for
+    summed gradient); sigma is the `noise_multiplier` operand. Keys as kiln.dp_aggregate: `key + p` for
     parameter p, `key + P` returned. One norm pass over e, then one fused pass over
     (S, T, e). The operands must be the clipped and plain sums of one
     kiln.clipped_value_and_grad with the same `max_norm` (checked while it is there).
 
     ```mlir
     %u:2, %e1:2, %k1 = kiln.dice_feedback clipped(%sw, %sb) sums(%tw, %tb)
-        errors(%ew, %eb) key(%k0) {max_norm = 1.0 : f64, error_max_norm = 1.5 : f64, noise_multiplier = 0.8 : f64,
-         batch_size = 256} : tensor<784x10xf32>, tensor<10xf32>
+        errors(%ew, %eb) key(%k0) noise_multiplier(%sigma) lot(%lot)
+        {max_norm = 1.0 : f64, error_max_norm = 1.5 : f64} : tensor<784x10xf32>, tensor<10xf32>
     ```
   }];
   let arguments = (ins Variadic<Kiln_ParamTensor>:$clipped_sums, Variadic<Kiln_ParamTensor>:$sums,
                        Variadic<Kiln_ParamTensor>:$errors, Kiln_StepTensor:$key,
-                       Kiln_PositiveF64Attr:$max_norm, Kiln_PositiveF64Attr:$error_max_norm,
-                       Kiln_NonNegF64Attr:$noise_multiplier, Kiln_PositiveI64Attr:$batch_size);
+                       Kiln_ScalarF32Tensor:$noise_multiplier, Kiln_ScalarF32Tensor:$lot,
+                       Kiln_PositiveF64Attr:$max_norm, Kiln_PositiveF64Attr:$error_max_norm);
   let results = (outs Variadic<Kiln_ParamTensor>:$updates,
                       Variadic<Kiln_ParamTensor>:$new_errors, Kiln_StepTensor:$next_key);
   let assemblyFormat = [{
     `clipped` `(` $clipped_sums `)` `sums` `(` $sums `)` `errors` `(` $errors `)` `key` `(` $key `)`
-    attr-dict `:` type($clipped_sums)
+    `noise_multiplier` `(` $noise_multiplier `)` `lot` `(` $lot `)` attr-dict `:` type($clipped_sums)
   }];
   let hasVerifier = 1;
 }

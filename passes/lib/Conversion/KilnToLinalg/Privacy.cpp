@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 #include <cmath>
 
@@ -49,31 +50,48 @@ Value lowerScaleSamples(ImplicitLocOpBuilder &b, ScaleSamplesOp op) {
                  });
 }
 
-/// Gaussian noise for parameter `p`: Philox key `key + p`, or none when std is 0.
-Value noiseFor(ImplicitLocOpBuilder &b, Value like, Value key64, int64_t p, double stddev) {
-  if (stddev == 0)
+/// Standard normal draws for parameter `p` (Philox key `key + p`, kiln.random_normal's
+/// stream), or none when the noise is off (`noiseless`).
+Value standardNormal(ImplicitLocOpBuilder &b, Value like, Value key64, int64_t p, bool noiseless) {
+  if (noiseless)
     return Value();
   Value keyP = arith::AddIOp::create(b, key64, arith::ConstantOp::create(b, b.getI64IntegerAttr(p)));
-  return philoxNormal(b, rankedType(like), keyP, 0.0, stddev);
+  return philoxNormal(b, rankedType(like), keyP, 0.0, 1.0);
+}
+
+/// The rank-0 f32 operand as an f64 scalar.
+Value scalar64(ImplicitLocOpBuilder &b, Value rank0) {
+  return arith::ExtFOp::create(b, b.getF64Type(), extractScalar(b, rank0));
+}
+
+/// Whether a noise multiplier is the constant 0 (tests and noise-free runs skip the draws).
+bool isZero(Value v) {
+  DenseElementsAttr c;
+  return matchPattern(v, m_Constant(&c)) && c.getSplatValue<APFloat>().isZero();
 }
 
 SmallVector<Value> lowerDpAggregate(ImplicitLocOpBuilder &b, DpAggregateOp op) {
-  double stddev = op.getNoiseMultiplier().convertToDouble() * op.getMaxNorm().convertToDouble();
+  // std = sigma C, computed in f64 and rounded once; z * std then as f32.
+  Value stddev = toF32(b, arith::MulFOp::create(b, scalar64(b, op.getNoiseMultiplier()),
+                                                f64(b, op.getMaxNorm().convertToDouble())));
+  Value lot = extractScalar(b, op.getLot());
   Value key64 = extractScalar(b, op.getKey());
-  Value lot = f32(b, double(op.getExpectedBatchSize()));
+  bool noiseless = isZero(op.getNoiseMultiplier());
   SmallVector<Value> results;
   for (auto [p, sum] : llvm::enumerate(op.getClippedSums())) {
-    Value noise = noiseFor(b, sum, key64, int64_t(p), stddev);
+    Value z = standardNormal(b, sum, key64, int64_t(p), noiseless);
     SmallVector<Value> ins = {sum};
-    if (noise)
-      ins.push_back(noise);
-    results.push_back(buildElementwise(b, ins, {emptyLike(b, sum)},
-                                       [&](ImplicitLocOpBuilder &nb, ValueRange in,
-                                           ValueRange) -> SmallVector<Value> {
-                                         Value g = in.size() > 1 ? arith::AddFOp::create(nb, in[0], in[1]).getResult()
-                                                                 : in[0];
-                                         return {arith::DivFOp::create(nb, g, lot)};
-                                       })[0]);
+    if (z)
+      ins.push_back(z);
+    results.push_back(buildElementwise(
+        b, ins, {emptyLike(b, sum)},
+        [&](ImplicitLocOpBuilder &nb, ValueRange in, ValueRange) -> SmallVector<Value> {
+          Value g = in.size() > 1
+                        ? arith::AddFOp::create(nb, in[0], arith::MulFOp::create(nb, in[1], stddev))
+                              .getResult()
+                        : in[0];
+          return {arith::DivFOp::create(nb, g, lot)};
+        })[0]);
   }
   results.push_back(advanceKey(b, op.getKey(), int64_t(op.getClippedSums().size())));
   return results;
@@ -81,8 +99,14 @@ SmallVector<Value> lowerDpAggregate(ImplicitLocOpBuilder &b, DpAggregateOp op) {
 
 SmallVector<Value> lowerDiceFeedback(ImplicitLocOpBuilder &b, DiceFeedbackOp op) {
   double c1 = op.getMaxNorm().convertToDouble(), c2 = op.getErrorMaxNorm().convertToDouble();
-  double batch = double(op.getBatchSize());
-  double stddev = op.getNoiseMultiplier().convertToDouble() * c1 * std::sqrt(1 + 2 * c2 / c1) / batch;
+  Value lot = extractScalar(b, op.getLot());
+  // std = sigma C1 sqrt(1 + 2 C2 / C1) / B, in f64, rounded once.
+  Value stddev = toF32(b, arith::DivFOp::create(
+                              b,
+                              arith::MulFOp::create(b, scalar64(b, op.getNoiseMultiplier()),
+                                                    f64(b, c1 * std::sqrt(1 + 2 * c2 / c1))),
+                              arith::ExtFOp::create(b, b.getF64Type(), lot)));
+  bool noiseless = isZero(op.getNoiseMultiplier());
   // Pass 1: ||e|| over every tensor, in f64. clip(e, C2) = e * min(1, C2 / ||e||), and 0
   // for e = 0 (the factor is then irrelevant; 0 avoids C2 / 0).
   Value acc = zeroAccumulator(b);
@@ -97,22 +121,25 @@ SmallVector<Value> lowerDiceFeedback(ImplicitLocOpBuilder &b, DiceFeedbackOp op)
       b, positive,
       arith::MinimumFOp::create(b, f64(b, 1.0), arith::DivFOp::create(b, f64(b, c2), norm)),
       f64(b, 0.0));
-  Value factor = toF32(b, factor64), batchF = f32(b, batch);
+  Value factor = toF32(b, factor64);
   Value key64 = extractScalar(b, op.getKey());
-  // Pass 2, per parameter: (S, T, e[, noise]) -> (u, e_new), e_new in e's buffer.
+  // Pass 2, per parameter: (S, T, e[, z]) -> (u, e_new), e_new in e's buffer.
   SmallVector<Value> updates, errors;
   for (auto [p, s, t, e] : llvm::enumerate(op.getClippedSums(), op.getSums(), op.getErrors())) {
-    Value noise = noiseFor(b, s, key64, int64_t(p), stddev);
+    Value z = standardNormal(b, s, key64, int64_t(p), noiseless);
     SmallVector<Value> ins = {s, t};
-    if (noise)
-      ins.push_back(noise);
+    if (z)
+      ins.push_back(z);
     auto out = buildElementwise(
         b, ins, {emptyLike(b, s), e},
         [&](ImplicitLocOpBuilder &nb, ValueRange in, ValueRange outs) -> SmallVector<Value> {
           Value clipE = arith::MulFOp::create(nb, outs[1], factor);
-          Value v = arith::AddFOp::create(nb, arith::DivFOp::create(nb, in[0], batchF), clipE);
-          Value u = in.size() > 2 ? arith::AddFOp::create(nb, v, in[2]).getResult() : v;
-          Value residual = arith::DivFOp::create(nb, arith::SubFOp::create(nb, in[1], in[0]), batchF);
+          Value v = arith::AddFOp::create(nb, arith::DivFOp::create(nb, in[0], lot), clipE);
+          Value u = in.size() > 2
+                        ? arith::AddFOp::create(nb, v, arith::MulFOp::create(nb, in[2], stddev))
+                              .getResult()
+                        : v;
+          Value residual = arith::DivFOp::create(nb, arith::SubFOp::create(nb, in[1], in[0]), lot);
           Value eNew = arith::AddFOp::create(nb, arith::SubFOp::create(nb, outs[1], clipE), residual);
           return {u, eNew};
         });
