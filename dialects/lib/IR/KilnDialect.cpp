@@ -36,8 +36,8 @@ LogicalResult KilnDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
     // "val_*": the second batch of a bilevel search step, from the other half of the data.
     if (!field || !symbolizeDataField(field.getValue()))
       return op->emitError() << "argument #" << argIndex << ": '" << kDataAttrName
-                             << "' must be \"images\", \"labels\", \"val_images\" or "
-                                "\"val_labels\", not "
+                             << "' must be \"images\", \"labels\", \"val_images\", "
+                                "\"val_labels\" or \"weights\", not "
                              << attribute.getValue();
     return success();
   }

@@ -121,6 +121,20 @@ LogicalResult TrainStepOp::verify() {
   if (failed(verifyOptions(*this, "options", getOptionsAttr(), getOptimizerOpName(),
                            {"lr", "weight_decay"})))
     return failure();
+  bool isPrivate = getPrivacy() != TrainPrivacy::None;
+  if (isPrivate && !getMaxGradNormAttr())
+    return emitOpError("privacy \"") << stringifyTrainPrivacy(getPrivacy())
+                                     << "\" needs max_grad_norm, the per-example clipping norm";
+  if (!isPrivate && (getMaxGradNormAttr() || getNoiseMultiplierAttr() ||
+                     getErrorMaxNormAttr() || getExpectedBatchSizeAttr()))
+    return emitOpError("max_grad_norm, noise_multiplier, error_max_norm and "
+                       "expected_batch_size belong to a privacy method (privacy = \"dp_sgd\" "
+                       "or \"dice_sgd\")");
+  if (getErrorMaxNormAttr() && getPrivacy() != TrainPrivacy::DiceSgd)
+    return emitOpError("error_max_norm is DiceSGD's (privacy = \"dice_sgd\")");
+  if (isPrivate && getClipGlobalNorm().convertToDouble() > 0)
+    return emitOpError("clip_global_norm would clip the private gradient after its noise; "
+                       "privacy clips each example's gradient to max_grad_norm instead");
   std::optional<OperationName> schedule = getScheduleOpName();
   if (!schedule) {
     if (getScheduleOptionsAttr())
@@ -145,6 +159,10 @@ LogicalResult TrainStepOp::verifySymbolUses(SymbolTableCollection &symbols) {
   int64_t data = 0;
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     if (auto field = loss.getArgAttrOfType<StringAttr>(i, KilnDialect::kDataAttrName)) {
+      if (field.getValue() == "weights")
+        return emitOpError("@") << getLoss() << " argument " << i
+                                << " is \"weights\": a loss is written for its batch; privacy "
+                                   "adds the per-example weights to the step";
       if (field.getValue().starts_with("val_"))
         return emitOpError("@") << getLoss() << " argument " << i << " is \"" << field.getValue()
                                 << "\": a training step takes one batch (\"images\", "

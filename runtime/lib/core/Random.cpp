@@ -144,6 +144,24 @@ Status fillInit(const TensorView &tensor, const InitSpec &init, uint64_t seed) {
     return fillNormal(tensor, seed, 0.0f, scale);
   case InitSpec::Kind::Uniform:
     return fillUniform(tensor, seed, -scale, scale);
+  case InitSpec::Kind::Key: {
+    if (tensor.dtype != DType::I64)
+      return Status::error(StatusCode::kInvalidArgument,
+                           "fillInit: 'key' fills i64 tensors, not " +
+                               std::string(dtypeName(tensor.dtype)));
+    if (tensor.numel() > 0 && !tensor.data)
+      return Status::error(StatusCode::kInvalidArgument, "fillInit: null data");
+    // SplitMix64 of the seed: distinct seeds give unrelated keys; the top bit is cleared so
+    // that the key reads the same as a signed or an unsigned integer.
+    uint64_t state = seed;
+    for (int64_t i = 0; i < tensor.numel(); ++i) {
+      uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      static_cast<int64_t *>(tensor.data)[i] = int64_t((z ^ (z >> 31)) >> 1);
+    }
+    return Status();
+  }
   default:
     break;
   }

@@ -38,6 +38,6 @@ func.func @unknown_arg_attr(%p: tensor<4xf32> {kiln.initial = "zeros"}) -> tenso
 // -----
 
 func.func @data_field(%x: tensor<4xf32> {kiln.data = "pixels"}) -> tensor<4xf32> {
-  // expected-error @-1 {{argument #0: 'kiln.data' must be "images", "labels", "val_images" or "val_labels", not "pixels"}}
+  // expected-error @-1 {{argument #0: 'kiln.data' must be "images", "labels", "val_images", "val_labels" or "weights", not "pixels"}}
   return %x : tensor<4xf32>
 }

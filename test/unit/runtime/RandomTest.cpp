@@ -130,9 +130,26 @@ TEST(InitSpec, ParsesTheGrammar) {
   EXPECT_DOUBLE_EQ(parseInitSpec("uniform")->value, 1.0);
   EXPECT_DOUBLE_EQ(parseInitSpec("fill:-2.5")->value, -2.5);
   EXPECT_EQ(parseInitSpec("zeros")->kind, InitSpec::Kind::Zeros);
+  EXPECT_EQ(parseInitSpec("key")->kind, InitSpec::Kind::Key);
   for (const char *bad : {"", "gaussian", "zeros:1", "fill", "fill:", "fill:x", "normal:-1",
-                          "uniform:nan", "fill:1e999", "ones:"})
+                          "uniform:nan", "fill:1e999", "ones:", "key:1"})
     EXPECT_FALSE(parseInitSpec(bad).has_value()) << bad;
+}
+
+TEST(FillInit, KeysComeFromTheSeed) {
+  int64_t a[3], b[3], c[3];
+  ASSERT_TRUE(fillInit({a, DType::I64, {3}}, *parseInitSpec("key"), 1).ok());
+  ASSERT_TRUE(fillInit({b, DType::I64, {3}}, *parseInitSpec("key"), 1).ok());
+  ASSERT_TRUE(fillInit({c, DType::I64, {3}}, *parseInitSpec("key"), 2).ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(a[i], b[i]) << "a seed decides its keys";
+    EXPECT_NE(a[i], c[i]) << "another seed, other keys";
+    EXPECT_GE(a[i], 0);
+  }
+  EXPECT_NE(a[0], a[1]);
+  float f[2];
+  EXPECT_EQ(fillInit({f, DType::F32, {2}}, *parseInitSpec("key"), 1).code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(FillInit, ConstantsForEveryDTypeAndRandomForFloats) {

@@ -41,11 +41,19 @@ def Kiln_FrugalBlockOrder : Kiln_Enum<"FrugalBlockOrder",
 // The dataset field a training driver feeds an entry-point input (`kiln.data`); "val_*" is
 // the second batch of a bilevel search step, from the other half of the training data.
 def Kiln_DataField : Kiln_Enum<"DataField",
-    "a dataset field: images, labels, val_images or val_labels", [
+    "a dataset field: images, labels, val_images, val_labels or weights", [
   I32EnumCase<"Images", 0, "images">,
   I32EnumCase<"Labels", 1, "labels">,
   I32EnumCase<"ValImages", 2, "val_images">,
-  I32EnumCase<"ValLabels", 3, "val_labels">]>;
+  I32EnumCase<"ValLabels", 3, "val_labels">,
+  // Per-example weights of a batch: 1 for an example of a Poisson-sampled lot, 0 for padding.
+  I32EnumCase<"Weights", 4, "weights">]>;
+
+// kiln.train_step's differential privacy (docs/algorithms.md §4).
+def Kiln_TrainPrivacy : Kiln_Enum<"TrainPrivacy", "a private training method: none, dp_sgd or dice_sgd", [
+  I32EnumCase<"None", 0, "none">,
+  I32EnumCase<"DpSgd", 1, "dp_sgd">,
+  I32EnumCase<"DiceSgd", 2, "dice_sgd">]>;
 
 // Entropic optimal transport (kiln.monge_gap, kiln.sinkhorn_divergence). The values are the
 // runtime's (kiln/runtime/regularizers/OptimalTransport.h, Abi.h's kiln_transport_config).

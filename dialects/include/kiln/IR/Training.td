@@ -50,12 +50,30 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
     clipping, compression) find them as the results of the step's kiln.value_and_grad and
     slot in before the clipping and the updates.
 
+    With `privacy` = "dp_sgd" or "dice_sgd" the gradients are private instead
+    (docs/algorithms.md §4): kiln.clipped_value_and_grad clips each example's gradient to
+    `max_grad_norm` (C; DiceSGD's C1) on a batch of static size B whose examples carry
+    weights (an argument with `kiln.data = "weights"`: 1 for an example of the lot, 0 for
+    padding), and kiln.dp_aggregate (or kiln.dice_feedback, with `error_max_norm` = C2,
+    default C1, and the error state `dice.e.<param>`) adds the noise and divides by the
+    expected lot. The noise multiplier and the expected lot size are inputs of the step
+    (`dp.noise_multiplier`, initialised to `noise_multiplier`, default 1.0, and `dp.lot`,
+    `expected_batch_size`, default B), the noise key is `dp.key` (initialised from the
+    driver's seed), and the clipped sums accumulate in `dp.acc.<param>` (and the plain sums
+    of DiceSGD in `dp.acc_sum.<param>`): `@<sym_name>_accumulate`, with the same signature,
+    only adds a physical batch's sums, so that a lot larger than B is processed in several
+    calls before the step itself adds the last, the noise and the update (Opacus'
+    BatchMemoryManager). `clip_global_norm` does not combine with `privacy`.
+
     ```mlir
     kiln.train_step @train_step(@loss) {optimizer = "adamw", lr = 1.0e-3 : f64,
         weight_decay = 1.0e-2 : f64, clip_global_norm = 1.0 : f64,
         schedule = "warmup_cosine_decay",
         schedule_options = {warmup_epochs = 1, decay_epochs = 10},
         forward = @forward, batch = 128}
+    kiln.train_step @private_step(@loss) {optimizer = "sgd", lr = 0.5 : f64,
+        privacy = "dp_sgd", max_grad_norm = 1.0 : f64, noise_multiplier = 1.1 : f64,
+        expected_batch_size = 256, batch = 320}
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$loss,
@@ -68,12 +86,20 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
                        OptionalAttr<DictionaryAttr>:$schedule_options,
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "0.0">:$clip_global_norm,
                        OptionalAttr<FlatSymbolRefAttr>:$forward,
-                       OptionalAttr<Kiln_PositiveI64Attr>:$batch);
+                       OptionalAttr<Kiln_PositiveI64Attr>:$batch,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_TrainPrivacy>,
+                                         "::kiln::TrainPrivacy::None">:$privacy,
+                       OptionalAttr<Kiln_PositiveF64Attr>:$max_grad_norm,
+                       OptionalAttr<Kiln_NonNegF64Attr>:$noise_multiplier,
+                       OptionalAttr<Kiln_PositiveF64Attr>:$error_max_norm,
+                       OptionalAttr<Kiln_PositiveI64Attr>:$expected_batch_size);
   let assemblyFormat = "$sym_name `(` $loss `)` attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The name of the function the op writes besides its step: "eval_step".
     static ::llvm::StringRef getEvalStepName() { return "eval_step"; }
+    /// With privacy: the entry point that only accumulates a physical batch's sums.
+    std::string getAccumulateName() { return (getSymName() + "_accumulate").str(); }
     /// The optimizer op ("kiln.adamw") and the kinds of state it keeps per parameter, in
     /// its operand order ("m", "v").
     ::mlir::OperationName getOptimizerOpName();

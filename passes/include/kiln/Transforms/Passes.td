@@ -173,7 +173,8 @@ def KilnTrainStepPass : Pass<"kiln-train-step", "::mlir::ModuleOp"> {
                         "Training examples per epoch, for schedule lengths given in epochs "
                         "(steps per epoch = train-examples / batch, the last partial batch "
                         "dropped as kiln-run does)">];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect"];
 }
 
 //===-- Architecture search -------------------------------------------------------------===//

@@ -6,8 +6,10 @@
 #include "kiln/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Verifier.h"
 #include <cmath>
+#include <cstdio>
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNTRAINSTEPPASS
@@ -26,7 +28,9 @@ public:
       (loss.getArgAttr(i, kiln::KilnDialect::kDataAttrName) ? data : params).push_back(i);
   }
 
-  LogicalResult buildStep();
+  /// The step; with `accumulateOnly` (privacy only), @<step>_accumulate: the same
+  /// signature, adding the batch's clipped sums to the accumulators and nothing else.
+  LogicalResult buildStep(bool accumulateOnly = false);
   void buildEval(func::FuncOp forward);
 
 private:
@@ -173,10 +177,36 @@ FailureOr<DictionaryAttr> StepBuilder::scheduleOptionsInSteps() {
   return b.getDictionaryAttr(inSteps);
 }
 
-LogicalResult StepBuilder::buildStep() {
-  // The signature: parameters, state by kind, counter, batch (kiln-run's convention).
+LogicalResult StepBuilder::buildStep(bool accumulateOnly) {
+  b.setInsertionPoint(op);
+  // The signature: parameters, state by kind, [DiceSGD's errors, accumulators,] counter,
+  // [noise key, noise multiplier, lot,] batch [, weights] (kiln-run's convention).
   ArrayRef<StringLiteral> kinds = kiln::TrainStepOp::getStateKinds(op.getOptimizer());
   StringRef optimizer = kiln::stringifyTrainOptimizer(op.getOptimizer());
+  kiln::TrainPrivacy privacy = op.getPrivacy();
+  bool isPrivate = privacy != kiln::TrainPrivacy::None;
+  bool dice = privacy == kiln::TrainPrivacy::DiceSgd;
+  // Per-parameter state besides the optimizer's: DiceSGD's error, the clipped sums'
+  // accumulator, and DiceSGD's plain sums' accumulator.
+  SmallVector<std::string> extraKinds;
+  if (dice)
+    extraKinds.push_back("dice.e");
+  if (isPrivate)
+    extraKinds.push_back("dp.acc");
+  if (dice)
+    extraKinds.push_back("dp.acc_sum");
+  int64_t batch = 0;
+  if (isPrivate) {
+    for (unsigned i : data)
+      if (auto type = dyn_cast<RankedTensorType>(argType(i)); type && type.getRank() > 0) {
+        batch = type.getDimSize(0);
+        break;
+      }
+    if (batch <= 0)
+      return op.emitOpError("privacy needs the batch size at compile time: a static batch "
+                            "in @")
+             << op.getLoss() << ", or `batch` (kiln-run --batch N)";
+  }
   for (unsigned i : params)
     addArg(argType(i), lossArgAttrs(i, /*withInit=*/true));
   NamedAttribute zeros = b.getNamedAttr(kiln::KilnDialect::kInitAttrName, b.getStringAttr("zeros"));
@@ -187,35 +217,124 @@ LogicalResult StepBuilder::buildStep() {
         attrs.push_back(nameAttr(optimizer + "." + kind + "." + name.getValue()));
       addArg(argType(i), attrs);
     }
+  for (StringRef kind : extraKinds)
+    for (unsigned i : params) {
+      SmallVector<NamedAttribute> attrs{zeros};
+      if (StringAttr name = lossArgName(i))
+        attrs.push_back(nameAttr(kind + "." + name.getValue()));
+      addArg(argType(i), attrs);
+    }
   auto counterType = RankedTensorType::get({}, b.getI64Type());
+  auto scalarType = RankedTensorType::get({}, b.getF32Type());
   addArg(counterType, {zeros, nameAttr("step")});
+  if (isPrivate) {
+    auto init = [&](const Twine &spec) {
+      return b.getNamedAttr(kiln::KilnDialect::kInitAttrName, b.getStringAttr(spec));
+    };
+    double sigma = op.getNoiseMultiplierAttr() ? op.getNoiseMultiplierAttr().getValueAsDouble() : 1.0;
+    int64_t lot = op.getExpectedBatchSizeAttr() ? op.getExpectedBatchSizeAttr().getInt() : batch;
+    addArg(counterType, {init("key"), nameAttr("dp.key")});
+    char sigmaText[32];
+    std::snprintf(sigmaText, sizeof sigmaText, "%.17g", sigma);
+    addArg(scalarType, {init(Twine("fill:") + sigmaText), nameAttr("dp.noise_multiplier")});
+    addArg(scalarType, {init("fill:" + std::to_string(lot)), nameAttr("dp.lot")});
+  }
   for (unsigned i : data)
     addArg(argType(i), lossArgAttrs(i, /*withInit=*/false));
-  func::FuncOp fn = declare(op.getSymName());
+  auto weightsType = RankedTensorType::get({batch}, b.getF32Type());
+  if (isPrivate)
+    addArg(weightsType, {b.getNamedAttr(kiln::KilnDialect::kDataAttrName, b.getStringAttr("weights")),
+                         b.getNamedAttr(kiln::KilnDialect::kInitAttrName, b.getStringAttr("ones")),
+                         nameAttr("weights")});
+  func::FuncOp fn = declare(accumulateOnly ? op.getAccumulateName() : op.getSymName().str());
   Block *body = fn.addEntryBlock();
   b.setInsertionPointToStart(body);
 
   size_t numParams = params.size();
   ValueRange args = body->getArguments();
   ValueRange paramArgs = args.take_front(numParams);
-  Value counter = args[numParams * (1 + kinds.size())];
+  size_t extraAt = numParams * (1 + kinds.size());
+  auto extra = [&](size_t k) { return args.slice(extraAt + k * numParams, numParams); };
+  size_t counterAt = extraAt + extraKinds.size() * numParams;
+  Value counter = args[counterAt];
   SmallVector<Value> point(loss.getNumArguments());
   for (auto [i, v] : llvm::zip_equal(params, paramArgs))
     point[i] = v;
-  for (auto [i, v] : llvm::zip_equal(data, args.take_back(data.size())))
+  for (auto [i, v] : llvm::zip_equal(data, args.drop_back(isPrivate ? 1 : 0).take_back(data.size())))
     point[i] = v;
 
   // Gradients. Passes that exchange, clip per sample or compress them rewrite these results.
   SmallVector<Type> types{loss.getFunctionType().getResult(0)};
-  for (Value p : paramArgs)
-    types.push_back(p.getType());
   SmallVector<int64_t> wrt(params.begin(), params.end());
-  auto grad = kiln::ValueAndGradOp::create(
-      b, loc, types, point,
-      {b.getNamedAttr("callee", FlatSymbolRefAttr::get(loss.getSymNameAttr())),
-       b.getNamedAttr("wrt", b.getDenseI64ArrayAttr(wrt))});
-  Value lossValue = grad.getResult(0);
-  SmallVector<Value> grads(grad.getResults().drop_front());
+  Value lossValue;
+  SmallVector<Value> grads, newExtra, spentSums;
+  Value newKey;
+  if (!isPrivate) {
+    for (Value p : paramArgs)
+      types.push_back(p.getType());
+    auto grad = kiln::ValueAndGradOp::create(
+        b, loc, types, point,
+        {b.getNamedAttr("callee", FlatSymbolRefAttr::get(loss.getSymNameAttr())),
+         b.getNamedAttr("wrt", b.getDenseI64ArrayAttr(wrt))});
+    lossValue = grad.getResult(0);
+    grads.assign(grad.getResults().begin() + 1, grad.getResults().end());
+  } else {
+    // Per-example clipping (and DiceSGD's plain sums), added to what earlier physical
+    // batches of the lot accumulated.
+    types.push_back(weightsType);
+    for (int copies = dice ? 2 : 1; copies > 0; --copies)
+      for (Value p : paramArgs)
+        types.push_back(p.getType());
+    Value weights = args.back();
+    // The loss is a mean over the physical batch (its padding included): Opacus' "mean".
+    auto clipped = kiln::ClippedValueAndGradOp::create(
+        b, loc, types, loss.getSymName(), point, weights, wrt,
+        op.getMaxGradNormAttr().getValue(), kiln::LossReduction::Mean, dice);
+    lossValue = clipped.getLoss();
+    size_t acc = dice ? 1 : 0;
+    SmallVector<Value> sums, plain;
+    for (auto [a, s] : llvm::zip_equal(extra(acc), clipped.getClippedGradients()))
+      sums.push_back(arith::AddFOp::create(b, loc, a, s));
+    if (dice)
+      for (auto [a, s] : llvm::zip_equal(extra(acc + 1), clipped.getUnclippedGradients()))
+        plain.push_back(arith::AddFOp::create(b, loc, a, s));
+    if (accumulateOnly) {
+      // Everything else stays as it is: the results are the inputs, unchanged.
+      SmallVector<Value> results(args.take_front(extraAt));
+      if (dice)
+        results.append(extra(0).begin(), extra(0).end());
+      results.append(sums);
+      results.append(plain);
+      results.push_back(counter);
+      results.push_back(lossValue);
+      func::ReturnOp::create(b, loc, results);
+      fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), ValueRange(results).getTypes()));
+      return success();
+    }
+    Value key = args[counterAt + 1], sigma = args[counterAt + 2], lot = args[counterAt + 3];
+    if (dice) {
+      SmallVector<Type> resultTypes;
+      for (int copies = 2; copies > 0; --copies)
+        for (Value p : paramArgs)
+          resultTypes.push_back(p.getType());
+      resultTypes.push_back(key.getType());
+      auto feedback = kiln::DiceFeedbackOp::create(
+          b, loc, resultTypes, sums, plain, extra(0), key, sigma, lot, op.getMaxGradNormAttr(),
+          op.getErrorMaxNormAttr() ? op.getErrorMaxNormAttr() : op.getMaxGradNormAttr());
+      grads.assign(feedback.getUpdates().begin(), feedback.getUpdates().end());
+      newExtra.append(feedback.getNewErrors().begin(), feedback.getNewErrors().end());
+      newKey = feedback.getNextKey();
+    } else {
+      SmallVector<Type> resultTypes(ValueRange(sums).getTypes());
+      resultTypes.push_back(key.getType());
+      auto aggregate = kiln::DpAggregateOp::create(b, loc, resultTypes, sums, key, sigma, lot,
+                                                   op.getMaxGradNormAttr());
+      grads.assign(aggregate.getResults().begin(), aggregate.getResults().end());
+      newKey = aggregate.getNextKey();
+    }
+    spentSums.assign(sums);
+    spentSums.append(plain);
+  }
   if (double norm = op.getClipGlobalNorm().convertToDouble(); norm > 0) {
     auto clip = kiln::ClipByGlobalNormOp::create(b, loc, ValueRange(grads).getTypes(), grads,
                                                   op.getClipGlobalNormAttr());
@@ -241,9 +360,20 @@ LogicalResult StepBuilder::buildStep() {
     for (size_t k = 0; k < kinds.size(); ++k)
       newState[k * numParams + p] = (*updated)->getResult(1 + k);
   }
+  // The accumulators start the next lot at zero. The sums were formed in their buffers
+  // (acc + s, in place); zeroing the sums after every read of them (the updates, which
+  // fusion may merge with the noise), not the old accumulators, keeps one buffer.
+  for (Value sum : spentSums) {
+    auto type = cast<RankedTensorType>(sum.getType());
+    Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(type.getElementType(), 0.0));
+    newExtra.push_back(linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{sum}).getResult(0));
+  }
   SmallVector<Value> results(newParams);
   results.append(newState);
+  results.append(newExtra);
   results.push_back(t);
+  if (newKey)
+    results.push_back(newKey);
   results.push_back(lossValue);
   func::ReturnOp::create(b, loc, results);
   fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), ValueRange(results).getTypes()));
@@ -293,7 +423,9 @@ struct KilnTrainStepPass : kiln::impl::KilnTrainStepPassBase<KilnTrainStepPass> 
       // The verifier has checked @loss, @forward and the option names.
       auto loss = symbols.lookup<func::FuncOp>(op.getLoss());
       StepBuilder builder(op, loss, trainExamples);
-      if (failed(builder.buildStep())) {
+      if (failed(builder.buildStep()) ||
+          (op.getPrivacy() != kiln::TrainPrivacy::None &&
+           failed(builder.buildStep(/*accumulateOnly=*/true)))) {
         failedAny = true;
         continue;
       }

@@ -14,10 +14,12 @@
 namespace kiln::rt {
 
 /// How to fill an input that the caller does not provide:
-///   zeros | ones | fill:V | normal[:STDDEV] | uniform[:BOUND]
-/// normal is N(0, STDDEV^2) (default 1); uniform is U(-BOUND, BOUND) (default 1).
+///   zeros | ones | fill:V | normal[:STDDEV] | uniform[:BOUND] | key
+/// normal is N(0, STDDEV^2) (default 1); uniform is U(-BOUND, BOUND) (default 1); key fills an
+/// i64 tensor with Philox keys drawn from the driver's seed (a noise generator's state, which
+/// must differ from run to run: a fixed key would make the noise of a private step public).
 struct InitSpec {
-  enum class Kind { Zeros, Ones, Fill, Normal, Uniform } kind = Kind::Zeros;
+  enum class Kind { Zeros, Ones, Fill, Normal, Uniform, Key } kind = Kind::Zeros;
   double value = 0; ///< fill value, standard deviation or bound
 };
 
@@ -42,6 +44,12 @@ inline std::optional<InitSpec> parseInitSpec(std::string_view text) {
       return std::nullopt;
     spec.kind = head == "zeros" ? InitSpec::Kind::Zeros : InitSpec::Kind::Ones;
     spec.value = head == "ones";
+    return spec;
+  }
+  if (head == "key") {
+    if (arg)
+      return std::nullopt;
+    spec.kind = InitSpec::Kind::Key;
     return spec;
   }
   if (head == "fill") {
