@@ -7,6 +7,7 @@
 #include "kiln/runtime/io/DataLoader.h"
 #include "kiln/runtime/io/Dataset.h"
 #include "kiln/runtime/io/TextFile.h"
+#include "kiln/runtime/privacy/Accountant.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -261,7 +262,8 @@ std::vector<std::pair<std::string, TensorView>> stateViews(const Function &fn,
 /// `split` is this run's validation split ("" for none), which must be the checkpoint's:
 /// continuing on another split would train on examples the earlier epochs validated on.
 bool resume(const std::string &path, const Function &fn, const std::string &split,
-            std::vector<Tensor> &state, std::mt19937_64 &rng, int &epoch) {
+            std::vector<Tensor> &state, std::mt19937_64 &rng, int &epoch,
+            std::string &privacyHistory) {
   auto checkpoint = loadCheckpoint(path);
   if (!checkpoint.ok())
     return report(std::string(checkpoint.status().message())), false;
@@ -321,6 +323,73 @@ bool resume(const std::string &path, const Function &fn, const std::string &spli
   }
   rng = restored;
   epoch = int(*completed);
+  privacyHistory = checkpoint->metadata["kiln_privacy"];
+  return true;
+}
+
+/// A privacy accountant's history as checkpoint metadata: "q,sigma,steps;..." with every
+/// number in its shortest exact form, and back.
+std::string formatHistory(const std::vector<privacy::MechanismPhase> &history) {
+  std::string text;
+  for (const privacy::MechanismPhase &p : history)
+    text += fmt::format("{}{},{},{}", text.empty() ? "" : ";", p.samplingRate,
+                        p.noiseMultiplier, p.steps);
+  return text;
+}
+
+std::optional<std::vector<privacy::MechanismPhase>> parseHistory(const std::string &text) {
+  std::vector<privacy::MechanismPhase> history;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ';')) {
+    privacy::MechanismPhase p;
+    long long steps = 0;
+    char tail = 0;
+    if (std::sscanf(item.c_str(), "%lf,%lf,%lld%c", &p.samplingRate, &p.noiseMultiplier, &steps,
+                    &tail) != 3)
+      return std::nullopt;
+    p.steps = steps;
+    history.push_back(p);
+  }
+  return history;
+}
+
+/// The inputs and entry point a private step (kiln.train_step with privacy) adds.
+struct PrivateStep {
+  int weights = -1, noiseMultiplier = -1, lot = -1;
+  const Function *accumulate = nullptr;
+};
+
+/// Finds them; `weights` stays -1 for a step that is not private. Errors are reported.
+bool findPrivateStep(Session &session, const Function &fn, PrivateStep &step) {
+  for (size_t i = 0; i < fn.inputs().size(); ++i) {
+    const InputSpec &in = fn.inputs()[i];
+    if (in.data == "weights")
+      step.weights = int(i);
+    if (in.name == "dp.noise_multiplier")
+      step.noiseMultiplier = int(i);
+    if (in.name == "dp.lot")
+      step.lot = int(i);
+  }
+  if (step.weights < 0)
+    return true;
+  for (int i : {step.noiseMultiplier, step.lot})
+    if (i < 0 || fn.inputs()[i].dtype != DType::F32 || !fn.inputs()[i].shape.empty())
+      return report(fmt::format("@{} takes per-example weights but not the rank-0 f32 inputs "
+                                "dp.noise_multiplier and dp.lot of a private step "
+                                "(kiln.train_step with privacy)",
+                                fn.name())),
+             false;
+  auto accumulate = session.module().lookup(fn.name() + "_accumulate");
+  if (!accumulate.ok())
+    return report(fmt::format("@{} is a private step without @{}_accumulate, which adds the "
+                              "physical batches of a large lot",
+                              fn.name(), fn.name())),
+           false;
+  if ((*accumulate)->inputs().size() != fn.inputs().size())
+    return report(fmt::format("@{}_accumulate must take @{}'s inputs", fn.name(), fn.name())),
+           false;
+  step.accumulate = *accumulate;
   return true;
 }
 
@@ -574,6 +643,22 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   Outputs trainOut;
   if (!makeOutputs(trainFn, trainOut))
     return false;
+  // A private step (kiln.train_step with privacy): Poisson-sampled lots, padded to the
+  // physical batch with weight-0 rows, a lot larger than the batch added up by
+  // @<step>_accumulate first; the accountant composes every noisy step.
+  PrivateStep dp;
+  Outputs accumulateOut;
+  if (!findPrivateStep(session, trainFn, dp) ||
+      (dp.accumulate && !makeOutputs(*dp.accumulate, accumulateOut)))
+    return false;
+  const bool isPrivate = dp.weights >= 0;
+  if (!isPrivate && (options.targetEpsilon || options.calibrateNoise))
+    return report(fmt::format("--target-epsilon is for a private step; @{} is not one "
+                              "(kiln.train_step with privacy = \"dp_sgd\" or \"dice_sgd\")",
+                              trainFn.name())),
+           false;
+  if (isPrivate && bilevel)
+    return report("a private step takes one batch, not a bilevel search's two"), false;
   // Training carries the state through the donated inputs the step updates in place; a
   // result computed elsewhere (bufferization could not reuse its input's buffer, e.g. a
   // counter still read after its increment) would be dropped silently after every step.
@@ -693,13 +778,44 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   std::mt19937_64 rng(options.seed);
   int64_t steps = usable / batch.size;
   int done = 0;
+  double samplingRate = 0;
+  privacy::RdpAccountant accountant;
+  auto scalarAt = [&](int input) { return double(*static_cast<const float *>(views[input].data)); };
+  if (isPrivate) {
+    double lot = scalarAt(dp.lot);
+    samplingRate = lot / double(trainData.count);
+    if (!(lot >= 1) || !(samplingRate <= 1))
+      return report(fmt::format("dp.lot is {}: the expected lot must be between 1 and the {} "
+                                "training examples",
+                                lot, trainData.count)),
+             false;
+    if (!(options.delta > 0 && options.delta < 1))
+      return report(fmt::format("--delta {} must be in (0, 1)", options.delta)), false;
+    // An epoch is as many lots as the data holds expected lots (Opacus: 1 / q batches).
+    steps = int64_t(std::ceil(double(trainData.count) / lot - 1e-9));
+  }
   if (StateAccount account = trainFn.stateAccount(); account.parameters > 0)
     fmt::print("@{}: {} parameters, optimizer state {} bytes ({:.3f} per parameter)\n",
                trainFn.name(), account.parameters, account.optimizerStateBytes,
                account.stateBytesPerParameter());
   if (!options.resumePath.empty()) {
-    if (!resume(options.resumePath, trainFn, splitTag, state, rng, done))
+    std::string privacyHistory;
+    if (!resume(options.resumePath, trainFn, splitTag, state, rng, done, privacyHistory))
       return false;
+    if (isPrivate) {
+      auto history = parseHistory(privacyHistory);
+      auto restored = history ? privacy::RdpAccountant::fromHistory(*history)
+                              : StatusOr<privacy::RdpAccountant>(Status::error(
+                                    StatusCode::kDataLoss, "not 'q,sigma,steps;...'"));
+      if (!restored.ok() || (done > 0 && history->empty()))
+        return report(fmt::format(
+                   "checkpoint {}: metadata 'kiln_privacy' is {}, not the privacy accountant's "
+                   "history{}: without it the privacy already spent is unknown",
+                   options.resumePath, quoteForMessage(privacyHistory),
+                   restored.ok() ? "" : " (" + std::string(restored.status().message()) + ")")),
+               false;
+      accountant = std::move(*restored);
+    }
     fmt::print("resumed from {} after epoch {}\n", options.resumePath, done);
   }
   const int last = options.untilEpoch ? *options.untilEpoch : done + options.epochs;
@@ -709,12 +825,39 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     return true;
   }
 
+  if (isPrivate) {
+    float &sigma = *static_cast<float *>(views[dp.noiseMultiplier].data);
+    if (options.calibrateNoise) {
+      if (!options.targetEpsilon)
+        return report("--calibrate-noise needs --target-epsilon, the budget to spend"), false;
+      if (done > 0)
+        return report("--calibrate-noise chooses sigma for a whole run; a resumed run keeps "
+                      "its checkpoint's"),
+               false;
+      StatusOr<double> calibrated = privacy::calibrateNoiseMultiplier(
+          *options.targetEpsilon, options.delta, samplingRate, steps * int64_t(last));
+      if (!calibrated.ok())
+        return report("--calibrate-noise: " + std::string(calibrated.status().message())), false;
+      // Rounded up to f32, so that the step's noise is never below the calibrated sigma.
+      sigma = std::nextafter(float(*calibrated), INFINITY);
+    }
+    if (!(sigma >= 0) || std::isinf(sigma))
+      return report(fmt::format("dp.noise_multiplier is {}: it must be finite and >= 0", sigma)),
+             false;
+    fmt::print("@{}: private training, {} lots of expected size {} per epoch (sampling rate "
+               "{:.6g}), noise multiplier {:.6g}, delta {:g}{}\n",
+               trainFn.name(), steps, scalarAt(dp.lot), samplingRate, sigma, options.delta,
+               options.targetEpsilon ? fmt::format(", budget epsilon {:g}", *options.targetEpsilon)
+                                     : std::string());
+  }
   // The metrics and the chart continue the history of the run a checkpoint comes from.
   std::string metricsHeader = "epoch,train_loss";
   for (const EvalSet &set : evalSets)
     metricsHeader += fmt::format(",{0}_loss,{0}_accuracy", set.column);
   if (searchState(trainFn, state).edges)
     metricsHeader += ",arch_entropy,arch_skip_fraction";
+  if (isPrivate)
+    metricsHeader += ",epsilon";
   metricsHeader += ",seconds\n";
   std::string metricsText;
   std::vector<EpochMetrics> history;
@@ -728,6 +871,50 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       return report(std::string(st.message())), false;
   }
   const bool live = options.progress && ::isatty(STDERR_FILENO);
+  bool budgetSpent = false;
+  // One private step: a Poisson lot (each example joins independently with probability q,
+  // gaps drawn by inversion from the shuffling generator, so a resumed run draws the same
+  // lots), in physical batches of the step's size padded with weight-0 rows; all but the
+  // last go to @<step>_accumulate. An empty lot is one all-padding call: its noise is still
+  // added and still accounted.
+  std::vector<int64_t> lotIndices, physical(batch.size);
+  auto privateStep = [&](std::mt19937_64 &gen, const PrivateStep &p, Outputs &accOut,
+                         Outputs &stepOut, double &loss) {
+    lotIndices.clear();
+    const int64_t n = trainData.count;
+    if (samplingRate >= 1) {
+      lotIndices.resize(n);
+      std::iota(lotIndices.begin(), lotIndices.end(), 0);
+    } else {
+      const double logMiss = std::log1p(-samplingRate);
+      auto gap = [&] { // failures before the next success, Geometric(q)
+        double u = double((gen() >> 11) + 1) * 0x1p-53; // (0, 1]
+        return std::floor(std::log(u) / logMiss);
+      };
+      for (double i = gap(); i < double(n); i += 1 + gap())
+        lotIndices.push_back(int64_t(i));
+    }
+    const int64_t b = batch.size;
+    int64_t calls = std::max<int64_t>(1, (int64_t(lotIndices.size()) + b - 1) / b);
+    float *w = static_cast<float *>(views[p.weights].data);
+    loss = 0;
+    for (int64_t c = 0; c < calls; ++c) {
+      for (int64_t r = 0; r < b; ++r) {
+        int64_t at = c * b + r;
+        bool real = at < int64_t(lotIndices.size());
+        physical[r] = real ? lotIndices[at] : (lotIndices.empty() ? 0 : lotIndices[0]);
+        w[r] = real ? 1.0f : 0.0f;
+      }
+      kiln::rt::fillBatch(trainData, physical.data(), batch, views[batch.images],
+                          views[batch.labels]);
+      bool lastCall = c + 1 == calls;
+      Outputs &out = lastCall ? stepOut : accOut;
+      if (Status st = session.call(lastCall ? trainFn : *p.accumulate, views, out.views); !st.ok())
+        return report(std::string(st.message())), false;
+      loss += scalar(out.tensors[out.loss]) / double(calls);
+    }
+    return true;
+  };
   for (int epoch = done + 1; epoch <= last; ++epoch) {
     // Fisher-Yates with a fixed generator: the same order on every platform.
     auto shuffle = [&](std::vector<int64_t> &o) {
@@ -735,12 +922,31 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       for (int64_t i = int64_t(o.size()) - 1; i > 0; --i)
         std::swap(o[i], o[int64_t(rng() % uint64_t(i + 1))]);
     };
-    shuffle(order);
+    if (!isPrivate)
+      shuffle(order);
     if (bilevel)
       shuffle(valOrder);
     auto start = Clock::now(), lastPrint = start;
     double lossSum = 0;
+    int64_t stepsDone = 0;
     for (int64_t s = 0; s < steps; ++s) {
+      double loss = 0;
+      if (isPrivate) {
+        double sigma = scalarAt(dp.noiseMultiplier);
+        if (options.targetEpsilon) {
+          // Stop before the step that would overspend the budget.
+          privacy::RdpAccountant next = accountant;
+          if (!next.record(samplingRate, sigma).ok() ||
+              next.epsilon(options.delta)->epsilon > *options.targetEpsilon) {
+            budgetSpent = true;
+            break;
+          }
+        }
+        if (!privateStep(rng, dp, accumulateOut, trainOut, loss))
+          return false;
+        if (Status st = accountant.record(samplingRate, sigma); !st.ok())
+          return report("dp.noise_multiplier: " + std::string(st.message())), false;
+      } else {
       fillBatch(trainData, order, s * batch.size, batch, views[batch.images],
                 views[batch.labels]);
       if (bilevel)
@@ -748,7 +954,9 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                   views[valBatch.labels]);
       if (Status st = session.call(trainFn, views, trainOut.views); !st.ok())
         return report(std::string(st.message())), false;
-      double loss = scalar(trainOut.tensors[trainOut.loss]);
+      loss = scalar(trainOut.tensors[trainOut.loss]);
+      }
+      ++stepsDone;
       if (!std::isfinite(loss))
         return report(fmt::format("epoch {} step {}: the loss is {}; stopping", epoch, s + 1,
                                   loss)),
@@ -766,9 +974,16 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     if (live)
       fmt::print(stderr, "\n");
     else if (options.progress)
-      progressLine(epoch, last, steps, steps, seconds, lossSum / steps, false);
-    EpochMetrics row{epoch, lossSum / steps, {}, {}};
+      progressLine(epoch, last, stepsDone, steps, seconds, lossSum / std::max<int64_t>(stepsDone, 1),
+                   false);
+    EpochMetrics row{epoch, lossSum / std::max<int64_t>(stepsDone, 1), {}, {}};
     std::string line = fmt::format("epoch {}: train loss {:.4f}", epoch, row.trainLoss);
+    double epsilon = NAN;
+    if (isPrivate) {
+      epsilon = accountant.epsilon(options.delta)->epsilon;
+      line += fmt::format(", epsilon {:.4f} (delta {:g}, {} noisy steps)", epsilon, options.delta,
+                          accountant.steps());
+    }
     for (const EvalSet &set : evalSets) {
       double loss = NAN, accuracy = NAN;
       int64_t evaluated = 0;
@@ -779,7 +994,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       row.loss.push_back(loss);
       row.accuracy.push_back(accuracy);
     }
-    fmt::print("{}, {:.1f} s, {:.1f} step/s\n", line, seconds, steps / seconds);
+    fmt::print("{}, {:.1f} s, {:.1f} step/s\n", line, seconds, stepsDone / seconds);
     SearchState search = searchState(trainFn, state);
     if (search.edges)
       fmt::print("architecture: {} edges, mean entropy {:.4f} (uniform {:.4f}), skip_connect "
@@ -793,6 +1008,8 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       if (search.edges)
         metricsText += fmt::format(",{:.6f},{:.6f}", search.meanEntropy,
                                    double(search.skipEdges) / search.edges);
+      if (isPrivate)
+        metricsText += fmt::format(",{:.6f}", epsilon);
       metricsText += fmt::format(",{:.3f}\n", seconds);
       if (Status st = writeTextFileAtomically(options.metricsPath, metricsText); !st.ok())
         return report(std::string(st.message())), false;
@@ -813,9 +1030,17 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                                                      {"kiln_rng", generator.str()}};
       if (!splitTag.empty())
         metadata["kiln_val_split"] = splitTag;
+      if (isPrivate)
+        metadata["kiln_privacy"] = formatHistory(accountant.history());
       Status saved = saveCheckpoint(options.checkpointPath, stateViews(trainFn, views), metadata);
       if (!saved.ok())
         return report(std::string(saved.message())), false;
+    }
+    if (budgetSpent) {
+      fmt::print("privacy budget: another step would spend more than epsilon {:g} at delta "
+                 "{:g}; training stops after {} noisy steps\n",
+                 *options.targetEpsilon, options.delta, accountant.steps());
+      break;
     }
   }
   return true;

@@ -44,6 +44,12 @@ struct TrainOptions {
   std::string resumePath;     ///< a checkpoint to continue from; empty to start afresh
   /// For evaluation sets whose size is not a multiple of @eval_step's batch.
   std::vector<TailEval> tails;
+  /// A private step (kiln.train_step with privacy): the delta its epsilon is reported at,
+  /// the epsilon budget at which training stops (before the step that would exceed it), and
+  /// whether to set the noise multiplier so that the planned epochs spend the budget.
+  double delta = 1e-5;
+  std::optional<double> targetEpsilon;
+  bool calibrateNoise = false;
 };
 
 /// How many examples the options' data give each part of training: one epoch of the

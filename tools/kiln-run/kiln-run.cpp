@@ -408,6 +408,21 @@ int main(int argc, char **argv) {
       "--tail-library", tailLibraries,
       "With a precompiled library: the same program compiled with --batch R, which scores the "
       "last R examples of an evaluation set (repeatable; a .mlir program compiles its own)"));
+  // Private steps (kiln.train_step with privacy).
+  double delta = 1e-5, targetEpsilon = 0;
+  bool calibrateNoise = false;
+  trainOnly.push_back(app.add_option("--delta", delta,
+                                     "A private step's delta, at which its epsilon is reported "
+                                     "after every epoch (default 1e-5; keep it below 1 / N)"));
+  CLI::Option *targetEpsilonOption = app.add_option(
+      "--target-epsilon", targetEpsilon,
+      "A private step's budget: training stops before the step that would spend more")
+      ->check(CLI::PositiveNumber);
+  trainOnly.push_back(targetEpsilonOption);
+  trainOnly.push_back(app.add_flag(
+      "--calibrate-noise", calibrateNoise,
+      "Set the noise multiplier so that the planned epochs spend exactly --target-epsilon "
+      "(the RDP accountant's bisection, as Opacus' make_private_with_epsilon)"));
   std::string archPath;
   app.add_option("--arch", archPath,
                  "A search's checkpoint: compile the .mlir program's architecture derived from "
@@ -463,6 +478,10 @@ int main(int argc, char **argv) {
   if (untilEpochOption->count())
     options.untilEpoch = untilEpoch;
   options.seed = seed;
+  options.delta = delta;
+  if (targetEpsilonOption->count())
+    options.targetEpsilon = targetEpsilon;
+  options.calibrateNoise = calibrateNoise;
   options.metricsPath = metricsPath;
   options.plotPath = plotPath;
   options.progress = !quiet;
