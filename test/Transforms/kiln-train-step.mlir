@@ -106,3 +106,36 @@ func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"},
 }
 // expected-error @+1 {{'kiln.momentum' op}}
 kiln.train_step @bad_value(@loss) {optimizer = "momentum", lr = 0.1 : f64, options = {momentum = 0.0 : f64, nesterov}}
+
+// -----
+
+/// DP-SGD: per-example clipping on weighted examples, the accumulated sums (dp.acc.*) plus
+/// this batch's, the Gaussian mechanism with the noise multiplier and lot as inputs, and the
+/// accumulators zeroed after the updates; @s_accumulate only adds a batch's sums.
+func.func private @loss(%w: tensor<2x2xf32> {kiln.init = "zeros"}, %x: tensor<4x2xf32> {kiln.data = "images"},
+                        %y: tensor<4xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %z = kiln.matmul %x, %w : tensor<4x2xf32>, tensor<2x2xf32> -> tensor<4x2xf32>
+  %l = kiln.softmax_cross_entropy %z, %y : tensor<4x2xf32>, tensor<4xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.5 : f64, privacy = "dp_sgd",
+    max_grad_norm = 1.0 : f64, noise_multiplier = 1.25 : f64, expected_batch_size = 3}
+// CHECK-LABEL: func.func @s(
+// CHECK-SAME:      %[[W:.*]]: tensor<2x2xf32> {kiln.init = "zeros"}, %[[ACC:.*]]: tensor<2x2xf32> {kiln.init = "zeros"},
+// CHECK-SAME:      %[[STEP:.*]]: tensor<i64> {kiln.init = "zeros", kiln.name = "step"},
+// CHECK-SAME:      %[[KEY:.*]]: tensor<i64> {kiln.init = "key", kiln.name = "dp.key"},
+// CHECK-SAME:      %[[SIGMA:.*]]: tensor<f32> {kiln.init = "fill:1.25", kiln.name = "dp.noise_multiplier"},
+// CHECK-SAME:      %[[LOT:.*]]: tensor<f32> {kiln.init = "fill:3", kiln.name = "dp.lot"},
+// CHECK-SAME:      %[[X:.*]]: tensor<4x2xf32> {kiln.data = "images"}, %[[Y:.*]]: tensor<4xi64> {kiln.data = "labels"},
+// CHECK-SAME:      %[[M:.*]]: tensor<4xf32> {kiln.data = "weights", kiln.init = "ones", kiln.name = "weights"})
+// CHECK:         %[[L:.*]], %{{.*}}, %[[G:.*]] = kiln.clipped_value_and_grad @loss(%[[W]], %[[X]], %[[Y]]) wrt [0] weights %[[M]] : tensor<4xf32> {max_norm = 1.000000e+00 : f64}
+// CHECK:         %[[SUM:.*]] = arith.addf %[[ACC]], %[[G]]
+// CHECK:         %[[NOISY:.*]], %[[NEXT:.*]] = kiln.dp_aggregate %[[SUM]] key(%[[KEY]]) noise_multiplier(%[[SIGMA]]) lot(%[[LOT]]) {max_norm = 1.000000e+00 : f64}
+// CHECK:         %[[NEW:.*]] = kiln.sgd %[[W]], %[[NOISY]]
+// CHECK:         %[[ZERO:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[SUM]] : tensor<2x2xf32>)
+// CHECK:         return %[[NEW]], %[[ZERO]], %{{.*}}, %[[NEXT]], %[[L]]
+// CHECK-LABEL: func.func @s_accumulate(
+// CHECK:         %[[L2:.*]], %{{.*}}, %[[G2:.*]] = kiln.clipped_value_and_grad @loss
+// CHECK:         %[[SUM2:.*]] = arith.addf %{{.*}}, %[[G2]]
+// CHECK-NOT:     kiln.dp_aggregate
+// CHECK:         return %{{.*}}, %[[SUM2]], %{{.*}}, %[[L2]]

@@ -180,3 +180,60 @@ func.func @twice(%a: tensor<3xf32> {kiln.name = "w"}, %b: tensor<3xf32> {kiln.na
 func.func @spaced(%a: tensor<3xf32> {kiln.name = "w 1"}) {
   return
 }
+
+// -----
+
+// Privacy: the clipping norm is required, belongs to a privacy method, and replaces global
+// clipping; error_max_norm is DiceSGD's.
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{privacy "dp_sgd" needs max_grad_norm, the per-example clipping norm}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, privacy = "dp_sgd"}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{max_grad_norm, noise_multiplier, error_max_norm and expected_batch_size belong to a privacy method (privacy = "dp_sgd" or "dice_sgd")}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, noise_multiplier = 1.0 : f64}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{error_max_norm is DiceSGD's (privacy = "dice_sgd")}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, privacy = "dp_sgd", max_grad_norm = 1.0 : f64, error_max_norm = 2.0 : f64}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{clip_global_norm would clip the private gradient after its noise; privacy clips each example's gradient to max_grad_norm instead}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, privacy = "dice_sgd", max_grad_norm = 1.0 : f64, clip_global_norm = 1.0 : f64}
+
+// -----
+
+// expected-error @+1 {{'max_grad_norm' failed to satisfy constraint}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, privacy = "dp_sgd", max_grad_norm = -1.0 : f64}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %m: tensor<2xf32> {kiln.data = "weights"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{@loss argument 2 is "weights": a loss is written for its batch; privacy adds the per-example weights to the step}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, privacy = "dp_sgd", max_grad_norm = 1.0 : f64}
