@@ -88,6 +88,6 @@ func.func @input_type(%w: tensor<4xf32>) attributes {kiln_rt.entry_point = #kiln
 
 // -----
 
-// expected-error @+2 {{expected one of [images, labels, val_images, val_labels]}}
+// expected-error @+2 {{expected one of [images, labels, val_images, val_labels, weights]}}
 // expected-error @+1 {{failed to parse KilnRT_InputAttr parameter 'data'}}
 "test.op"() {input = #kiln_rt.input<type = tensor<4xf32>, data = pixels>} : () -> ()
