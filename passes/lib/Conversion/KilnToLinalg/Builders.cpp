@@ -107,6 +107,16 @@ Value zeroAccumulator(ImplicitLocOpBuilder &b) {
   return linalg::FillOp::create(b, ValueRange{f64(b, 0.0)}, ValueRange{empty}).getResult(0);
 }
 
+Value globalNorm64(ImplicitLocOpBuilder &b, ValueRange tensors) {
+  Value acc = zeroAccumulator(b);
+  for (Value t : tensors)
+    acc = sumOverElements(b, t, acc, [](ImplicitLocOpBuilder &nb, Value x) -> Value {
+      Value wide = arith::ExtFOp::create(nb, nb.getF64Type(), x);
+      return arith::MulFOp::create(nb, wide, wide);
+    });
+  return math::SqrtOp::create(b, extractScalar(b, acc));
+}
+
 Value sumOverElements(ImplicitLocOpBuilder &b, Value tensor, Value init,
                       function_ref<Value(ImplicitLocOpBuilder &, Value)> term) {
   int64_t rank = cast<RankedTensorType>(tensor.getType()).getRank();

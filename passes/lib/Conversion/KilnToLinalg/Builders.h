@@ -31,6 +31,10 @@ mlir::Value
 sumOverElements(mlir::ImplicitLocOpBuilder &b, mlir::Value tensor, mlir::Value init,
                 llvm::function_ref<mlir::Value(mlir::ImplicitLocOpBuilder &, mlir::Value)> term);
 
+/// The L2 norm of all of `tensors` together, as an f64 scalar: one pass over each,
+/// accumulated in f64 (clip_by_global_norm, DiceSGD's error norm).
+mlir::Value globalNorm64(mlir::ImplicitLocOpBuilder &b, mlir::ValueRange tensors);
+
 /// The element count of a ranked tensor, as an index.
 mlir::Value numElements(mlir::ImplicitLocOpBuilder &b, mlir::Value tensor);
 

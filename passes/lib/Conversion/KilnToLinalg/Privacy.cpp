@@ -109,13 +109,7 @@ SmallVector<Value> lowerDiceFeedback(ImplicitLocOpBuilder &b, DiceFeedbackOp op)
   bool noiseless = isZero(op.getNoiseMultiplier());
   // Pass 1: ||e|| over every tensor, in f64. clip(e, C2) = e * min(1, C2 / ||e||), and 0
   // for e = 0 (the factor is then irrelevant; 0 avoids C2 / 0).
-  Value acc = zeroAccumulator(b);
-  for (Value e : op.getErrors())
-    acc = sumOverElements(b, e, acc, [](ImplicitLocOpBuilder &nb, Value x) -> Value {
-      Value wide = arith::ExtFOp::create(nb, nb.getF64Type(), x);
-      return arith::MulFOp::create(nb, wide, wide);
-    });
-  Value norm = math::SqrtOp::create(b, extractScalar(b, acc));
+  Value norm = globalNorm64(b, op.getErrors());
   Value positive = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, norm, f64(b, 0.0));
   Value factor64 = arith::SelectOp::create(
       b, positive,

@@ -38,14 +38,8 @@ struct ClipByGlobalNormLowering : OpConversionPattern<ClipByGlobalNormOp> {
   LogicalResult matchAndRewrite(ClipByGlobalNormOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    // Pass 1: the squared norm of all tensors together, accumulated in f64.
-    Value acc = zeroAccumulator(b);
-    for (Value g : op.getUpdates())
-      acc = sumOverElements(b, g, acc, [](ImplicitLocOpBuilder &nb, Value x) -> Value {
-        Value wide = arith::ExtFOp::create(nb, nb.getF64Type(), x);
-        return arith::MulFOp::create(nb, wide, wide);
-      });
-    Value norm = math::SqrtOp::create(b, extractScalar(b, acc));
+    // Pass 1: the norm of all tensors together, accumulated in f64.
+    Value norm = globalNorm64(b, op.getUpdates());
     // PyTorch: clamp(max_norm / (norm + 1e-6), max=1).
     Value coef64 = arith::MinimumFOp::create(
         b, f64(b, 1.0),
