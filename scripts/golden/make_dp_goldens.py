@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Writes test/e2e/golden/dp.json: per-sample clipping goldens from PyTorch and Opacus.
+"""Writes test/e2e/golden/dp.json and dp-cnn.json: per-sample clipping goldens from PyTorch
+and Opacus.
 
 What it produces
     One JSON file that test/e2e/dp-golden.test replays: it compiles
@@ -25,6 +26,12 @@ What it produces
       dice:      two kiln.dice_feedback steps in the paper's form (noise 0) from e = 0,
                  C2 = error_max_norm, written here in numpy-free Python.
 
+    dp-cnn.json (test/e2e/dp-cnn-golden.test, test/e2e/Inputs/dp-cnn.mlir) holds the same
+    norms, sums, aggregate and Opacus check for a small CNN, every convolution feature a
+    per-sample rule must respect: x [6, 2, 6, 6] -> conv 3x3 (4 channels, groups 2,
+    padding 1) + channel bias -> relu -> conv 2x2 (3 channels, stride 2, dilation 2) +
+    channel bias -> relu -> flatten [6, 12] -> linear 12x3 -> mean cross-entropy.
+
 How to run it (from the repository root; needs pip's torch and opacus)
     python3 -m venv /tmp/venv-dp && /tmp/venv-dp/bin/pip install torch opacus
     /tmp/venv-dp/bin/python scripts/golden/make_dp_goldens.py
@@ -41,7 +48,7 @@ from opacus import GradSampleModule
 from opacus.optimizers import DPOptimizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "..", "test", "e2e", "golden", "dp.json")
+GOLDEN = os.path.join(HERE, "..", "..", "test", "e2e", "golden")
 B, D, H, K = 6, 5, 7, 3
 MAX_NORM, ERROR_MAX_NORM, LOT = 0.5, 0.75, 5
 WEIGHTS = [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]
@@ -53,8 +60,113 @@ def f32(t):
     return t.to(torch.float32).to(torch.float64)
 
 
-def main():
-    warnings.filterwarnings("ignore")
+def per_sample_sums(one_loss, params, x, y, weights):
+    """Per-sample gradients by torch.func.vmap, their norms over every parameter, and the
+    clipped and plain sums weighted per sample."""
+    names = list(params)
+    n = x.shape[0]
+    per_sample = torch.func.vmap(torch.func.grad(one_loss), in_dims=(None, 0, 0))(params, x, y)
+    norms = torch.sqrt(sum((per_sample[k].reshape(n, -1) ** 2).sum(1) for k in names))
+    # Both branches of the clip factor are exercised: some samples clipped, some not.
+    assert (norms < MAX_NORM).any() and (norms > MAX_NORM).any(), norms
+    factor = torch.clamp(MAX_NORM / (norms + 1e-6), max=1.0) * weights
+    clipped = {k: torch.einsum("i,i...->...", factor, per_sample[k]) for k in names}
+    unclipped = {k: torch.einsum("i,i...->...", weights, per_sample[k]) for k in names}
+    return norms, clipped, unclipped
+
+
+def opacus_gradients(model, x, y):
+    """Opacus' DPOptimizer gradient (noise 0) on the batch without its padding rows."""
+    gsm = GradSampleModule(model)
+    optimizer = DPOptimizer(torch.optim.SGD(gsm.parameters(), lr=0.1), noise_multiplier=0.0,
+                            max_grad_norm=MAX_NORM, expected_batch_size=LOT,
+                            loss_reduction="mean")
+    keep = [i for i in range(B) if WEIGHTS[i] == 1.0]
+    loss = torch.nn.functional.cross_entropy(gsm(x[keep]), y[keep])
+    loss.backward()
+    optimizer.pre_step()
+
+
+def generator_info():
+    return {
+        "script": "scripts/golden/make_dp_goldens.py",
+        "torch": torch.__version__,
+        "opacus": importlib.metadata.version("opacus"),
+        "python": platform.python_version(),
+    }
+
+
+def write(name, doc):
+    path = os.path.join(GOLDEN, name)
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print(f"wrote {os.path.normpath(path)}; norms {[round(v, 4) for v in doc['expected']['norms']]}")
+
+
+def cnn():
+    gen = torch.Generator().manual_seed(17)
+    params = {
+        "c1w": f32(torch.randn(4, 1, 3, 3, generator=gen, dtype=torch.float64) * 0.6),
+        "c1b": f32(torch.randn(4, generator=gen, dtype=torch.float64) * 0.2),
+        "c2w": f32(torch.randn(3, 4, 2, 2, generator=gen, dtype=torch.float64) * 0.6),
+        "c2b": f32(torch.randn(3, generator=gen, dtype=torch.float64) * 0.2),
+        "fw": f32(torch.randn(12, K, generator=gen, dtype=torch.float64) * 0.6),
+        "fb": f32(torch.randn(K, generator=gen, dtype=torch.float64) * 0.2),
+    }
+    x = f32(torch.randn(B, 2, 6, 6, generator=gen, dtype=torch.float64))
+    x[4] = f32(x[4] * 0.01)
+    y = torch.tensor([0, 2, 1, 1, 0, 2])
+    weights = torch.tensor(WEIGHTS, dtype=torch.float64)
+    F = torch.nn.functional
+
+    def logits_of(p, xb):
+        h = torch.relu(F.conv2d(xb, p["c1w"], p["c1b"], padding=1, groups=2))
+        h = torch.relu(F.conv2d(h, p["c2w"], p["c2b"], stride=2, dilation=2))
+        return h.flatten(1) @ p["fw"] + p["fb"]
+
+    def one_loss(p, xi, yi):
+        return F.cross_entropy(logits_of(p, xi[None]), yi[None])
+
+    norms, clipped, unclipped = per_sample_sums(one_loss, params, x, y, weights)
+    aggregate = {k: clipped[k] / LOT for k in params}
+
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(2, 4, 3, padding=1, groups=2), torch.nn.ReLU(),
+        torch.nn.Conv2d(4, 3, 2, stride=2, dilation=2), torch.nn.ReLU(), torch.nn.Flatten(),
+        torch.nn.Linear(12, K)).double()
+    with torch.no_grad():
+        model[0].weight.copy_(params["c1w"])
+        model[0].bias.copy_(params["c1b"])
+        model[2].weight.copy_(params["c2w"])
+        model[2].bias.copy_(params["c2b"])
+        model[5].weight.copy_(params["fw"].T)
+        model[5].bias.copy_(params["fb"])
+    opacus_gradients(model, x, y)
+    opacus = {"c1w": model[0].weight.grad, "c1b": model[0].bias.grad,
+              "c2w": model[2].weight.grad, "c2b": model[2].bias.grad,
+              "fw": model[5].weight.grad.T, "fb": model[5].bias.grad}
+    for k in params:
+        assert torch.allclose(opacus[k], aggregate[k], rtol=1e-10, atol=1e-12), k
+
+    write("dp-cnn.json", {
+        "generator": generator_info(),
+        "max_norm": MAX_NORM, "expected_batch_size": LOT,
+        "params": {k: v.tolist() for k, v in params.items()},
+        "x": x.tolist(), "y": y.tolist(), "weights": WEIGHTS,
+        "tolerance": 2e-6,
+        "expected": {
+            "loss": float(F.cross_entropy(logits_of(params, x), y)),
+            "norms": norms.tolist(),
+            "clipped": {k: v.tolist() for k, v in clipped.items()},
+            "unclipped": {k: v.tolist() for k, v in unclipped.items()},
+            "aggregate": {k: v.tolist() for k, v in aggregate.items()},
+            "opacus": {k: v.tolist() for k, v in opacus.items()},
+        },
+    })
+
+
+def mlp():
     gen = torch.Generator().manual_seed(16)
     params = {
         "w1": f32(torch.randn(D, H, generator=gen, dtype=torch.float64) * 0.8),
@@ -74,13 +186,7 @@ def main():
         logits = h @ p["w2"] + p["b2"]
         return torch.nn.functional.cross_entropy(logits[None], yi[None])
 
-    per_sample = torch.func.vmap(torch.func.grad(one_loss), in_dims=(None, 0, 0))(params, x, y)
-    norms = torch.sqrt(sum((per_sample[n].reshape(B, -1) ** 2).sum(1) for n in names))
-    # Both branches of the clip factor are exercised: some samples clipped, some not.
-    assert (norms < MAX_NORM).any() and (norms > MAX_NORM).any(), norms
-    factor = torch.clamp(MAX_NORM / (norms + 1e-6), max=1.0) * weights
-    clipped = {n: torch.einsum("i,i...->...", factor, per_sample[n]) for n in names}
-    unclipped = {n: torch.einsum("i,i...->...", weights, per_sample[n]) for n in names}
+    norms, clipped, unclipped = per_sample_sums(one_loss, params, x, y, weights)
     aggregate = {n: clipped[n] / LOT for n in names}
 
     # Opacus on the same model (torch.nn.Linear holds W^T) and the unpadded batch.
@@ -91,14 +197,7 @@ def main():
         model[0].bias.copy_(params["b1"])
         model[2].weight.copy_(params["w2"].T)
         model[2].bias.copy_(params["b2"])
-    gsm = GradSampleModule(model)
-    optimizer = DPOptimizer(torch.optim.SGD(gsm.parameters(), lr=0.1), noise_multiplier=0.0,
-                            max_grad_norm=MAX_NORM, expected_batch_size=LOT,
-                            loss_reduction="mean")
-    keep = [i for i in range(B) if WEIGHTS[i] == 1.0]
-    loss = torch.nn.functional.cross_entropy(gsm(x[keep]), y[keep])
-    loss.backward()
-    optimizer.pre_step()
+    opacus_gradients(model, x, y)
     opacus = {"w1": model[0].weight.grad.T, "b1": model[0].bias.grad,
               "w2": model[2].weight.grad.T, "b2": model[2].bias.grad}
     for n in names:
@@ -118,13 +217,8 @@ def main():
 
     full_loss = torch.nn.functional.cross_entropy(
         torch.relu(x @ params["w1"] + params["b1"]) @ params["w2"] + params["b2"], y)
-    doc = {
-        "generator": {
-            "script": "scripts/golden/make_dp_goldens.py",
-            "torch": torch.__version__,
-            "opacus": importlib.metadata.version("opacus"),
-            "python": platform.python_version(),
-        },
+    write("dp.json", {
+        "generator": generator_info(),
         "max_norm": MAX_NORM, "error_max_norm": ERROR_MAX_NORM, "expected_batch_size": LOT,
         "params": {n: params[n].tolist() for n in names},
         "x": x.tolist(), "y": y.tolist(), "weights": WEIGHTS,
@@ -138,11 +232,13 @@ def main():
             "opacus": {n: opacus[n].tolist() for n in names},
             "dice": dice,
         },
-    }
-    with open(OUT, "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
-    print(f"wrote {os.path.normpath(OUT)}; norms {[round(v, 4) for v in norms.tolist()]}")
+    })
+
+
+def main():
+    warnings.filterwarnings("ignore")
+    mlp()
+    cnn()
 
 
 if __name__ == "__main__":

@@ -82,18 +82,57 @@ func.func @step(%w: tensor<8x8xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> 
 
 // -----
 
-func.func private @conv(%f: tensor<2x1x3x3xf32>, %x: tensor<8x1x5x5xf32>) -> tensor<f32> {
-  // expected-error @+1 {{cannot differentiate argument 0 per sample: 'kiln.conv2d' has no per-sample gradient rule}}
-  %c = kiln.conv2d %x, %f : tensor<8x1x5x5xf32>, tensor<2x1x3x3xf32> -> tensor<8x2x3x3xf32>
-  %s = kiln.sum %c : tensor<8x2x3x3xf32> -> tensor<f32>
+// A convolution's filter: every sample's filter gradient at once as the groups of one
+// grouped backward-weights ([8, 2, 5, 5] folded into [1, 16, 5, 5], groups 2 x 8), its norm,
+// and the clipped sum as the ordinary backward-weights on scaled cotangents. The channel
+// bias: per-sample channel sums the same way.
+
+func.func private @conv(%f: tensor<4x1x3x3xf32>, %cb: tensor<4xf32>, %x: tensor<8x2x5x5xf32>) -> tensor<f32> {
+  %c = kiln.conv2d %x, %f {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, groups = 2} : tensor<8x2x5x5xf32>, tensor<4x1x3x3xf32> -> tensor<8x4x3x3xf32>
+  %z = kiln.channel_bias %c, %cb : tensor<8x4x3x3xf32>, tensor<4xf32>
+  %s = kiln.sum %z : tensor<8x4x3x3xf32> -> tensor<f32>
   return %s : tensor<f32>
 }
 
-func.func @step(%f: tensor<2x1x3x3xf32>, %x: tensor<8x1x5x5xf32>) -> tensor<2x1x3x3xf32> {
+// CHECK-LABEL: func.func private @conv_clipped_value_and_grad_0_1(
+// CHECK-SAME:      %[[F:.*]]: tensor<4x1x3x3xf32>, %[[CB:.*]]: tensor<4xf32>, %[[X:.*]]: tensor<8x2x5x5xf32>)
+// CHECK:         %[[D:.*]] = kiln.broadcast
+// CHECK:         %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2], [3]] : tensor<8x2x5x5xf32> into tensor<16x5x5xf32>
+// CHECK:         %[[XG:.*]] = tensor.expand_shape %[[XC]] {{\[}}[0, 1], [2], [3]] output_shape [1, 16, 5, 5] : tensor<16x5x5xf32> into tensor<1x16x5x5xf32>
+// CHECK:         %[[DC:.*]] = tensor.collapse_shape %[[D]] {{.*}} into tensor<32x3x3xf32>
+// CHECK:         %[[DG:.*]] = tensor.expand_shape %[[DC]] {{.*}} into tensor<1x32x3x3xf32>
+// CHECK:         %[[PF:.*]] = kiln.conv2d_grad_filter %[[XG]], %[[DG]] {groups = 16 : i64, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : tensor<1x16x5x5xf32>, tensor<1x32x3x3xf32> -> tensor<32x1x3x3xf32>
+// CHECK:         %[[PS:.*]] = tensor.expand_shape %[[PF]] {{\[}}[0, 1], [2], [3], [4]] {{.*}} : tensor<32x1x3x3xf32> into tensor<8x4x1x3x3xf32>
+// CHECK:         kiln.per_sample_sq_norm %[[PS]] : tensor<8x4x1x3x3xf32> -> tensor<8xf32>
+// CHECK:         %[[BS:.*]] = kiln.channel_sum %{{.*}} : tensor<1x32x3x3xf32> -> tensor<32xf32>
+// CHECK:         %[[BR:.*]] = tensor.expand_shape %[[BS]] {{\[}}[0, 1]] {{.*}} : tensor<32xf32> into tensor<8x4xf32>
+// CHECK:         kiln.per_sample_sq_norm %[[BR]] : tensor<8x4xf32> -> tensor<8xf32>
+// CHECK:         %[[FACTOR:.*]] = arith.minimumf
+// CHECK:         %[[SD:.*]] = kiln.scale_samples %[[D]], %{{.*}} : tensor<8x4x3x3xf32>, tensor<8xf32>
+// CHECK:         %[[GF:.*]] = kiln.conv2d_grad_filter %[[X]], %[[SD]] {groups = 2 : i64, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : tensor<8x2x5x5xf32>, tensor<8x4x3x3xf32> -> tensor<4x1x3x3xf32>
+// CHECK:         %[[SB:.*]] = kiln.scale_samples %[[D]]
+// CHECK:         %[[GB:.*]] = kiln.channel_sum %[[SB]] : tensor<8x4x3x3xf32> -> tensor<4xf32>
+// CHECK:         return %{{.*}}, %{{.*}}, %[[GF]], %[[GB]]
+func.func @step(%f: tensor<4x1x3x3xf32>, %cb: tensor<4xf32>, %x: tensor<8x2x5x5xf32>) -> (tensor<4x1x3x3xf32>, tensor<4xf32>) {
+  %l, %n, %g:2 = kiln.clipped_value_and_grad @conv(%f, %cb, %x) wrt [0, 1] {max_norm = 1.0 : f64, loss_reduction = "sum"}
+      : (tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<8x2x5x5xf32>) -> (tensor<f32>, tensor<8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>)
+  return %g#0, %g#1 : tensor<4x1x3x3xf32>, tensor<4xf32>
+}
+
+// -----
+
+func.func private @ln(%g: tensor<4xf32>, %b: tensor<4xf32>, %x: tensor<8x4xf32>) -> tensor<f32> {
+  // expected-error @+1 {{cannot differentiate argument 0 per sample: 'kiln.layer_norm' has no per-sample gradient rule}}
+  %n = kiln.layer_norm %x, %g, %b : tensor<8x4xf32>, tensor<4xf32>
+  %s = kiln.sum %n : tensor<8x4xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+func.func @step(%g: tensor<4xf32>, %b: tensor<4xf32>, %x: tensor<8x4xf32>) -> tensor<4xf32> {
   // expected-note @+1 {{per-sample gradients requested here}}
-  %l, %n, %g = kiln.clipped_value_and_grad @conv(%f, %x) wrt [0] {max_norm = 1.0 : f64, loss_reduction = "sum"}
-      : (tensor<2x1x3x3xf32>, tensor<8x1x5x5xf32>) -> (tensor<f32>, tensor<8xf32>, tensor<2x1x3x3xf32>)
-  return %g : tensor<2x1x3x3xf32>
+  %l, %n, %gg = kiln.clipped_value_and_grad @ln(%g, %b, %x) wrt [0] {max_norm = 1.0 : f64, loss_reduction = "sum"}
+      : (tensor<4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<f32>, tensor<8xf32>, tensor<4xf32>)
+  return %gg : tensor<4xf32>
 }
 
 // -----

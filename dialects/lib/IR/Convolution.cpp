@@ -4,6 +4,7 @@
 // the runtime kernels are later called with.
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -255,4 +256,120 @@ FailureOr<SmallVector<Value>> AvgPool2dOp::buildVJP(OpBuilder &b, ValueRange cot
 FailureOr<SmallVector<Value>> GlobalAvgPoolOp::buildVJP(OpBuilder &b, ValueRange cot) {
   return SmallVector<Value>{
       GlobalAvgPoolGradOp::create(b, getLoc(), getInput().getType(), cot[0]).getResult()};
+}
+
+//===-- Per-sample gradients (kiln.clipped_value_and_grad) ---------------------------------===//
+//
+// Convolutions have no cheap ghost norm on these shapes: the Gram form costs
+// B^2 (OH OW)^2 products, more than the B O (C/G) KH KW filter gradients themselves for a
+// small CNN. So sample i's filter gradient is materialized, all at once, as one group of a
+// grouped backward-weights: the batch folded into the channels ([B, C, H, W] as
+// [1, B C, H, W], groups B G) makes group i see sample i alone (Rochette, Manoel and Tramel
+// 2019, "Efficient per-example gradient computations in convolutional neural networks").
+// The clipped sum is then the ordinary backward-weights on per-sample scaled cotangents.
+
+namespace {
+/// [B, C, H, W] as [1, B C, H, W], a view (no copy once bufferized).
+Value samplesAsChannels(OpBuilder &b, Location loc, Value x) {
+  auto t = rankedType(x);
+  int64_t channels = t.getDimSize(0) * t.getDimSize(1);
+  auto flat = RankedTensorType::get({channels, t.getDimSize(2), t.getDimSize(3)},
+                                    t.getElementType());
+  auto image = RankedTensorType::get({1, channels, t.getDimSize(2), t.getDimSize(3)},
+                                     t.getElementType());
+  SmallVector<ReassociationIndices> groups = {{0, 1}, {2}, {3}};
+  Value c = tensor::CollapseShapeOp::create(b, loc, flat, x, groups);
+  return tensor::ExpandShapeOp::create(b, loc, image, c, groups);
+}
+
+/// The first dimension of `x` ([B O, ...]) split into [B, O, ...].
+Value splitSamples(OpBuilder &b, Location loc, Value x, int64_t batch) {
+  auto t = rankedType(x);
+  SmallVector<int64_t> shape = {batch, t.getDimSize(0) / batch};
+  llvm::append_range(shape, t.getShape().drop_front());
+  SmallVector<ReassociationIndices> groups = {{0, 1}};
+  for (int64_t d = 1; d < t.getRank(); ++d)
+    groups.push_back({d + 1});
+  return tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(shape, t.getElementType()),
+                                       x, groups);
+}
+
+RankedTensorType samplesType(Value batched) {
+  auto t = rankedType(batched);
+  return RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
+}
+
+/// Per-sample rules need a static f32 batch: the folded shapes are static.
+bool staticF32Batch(Value batched, std::string &reason) {
+  auto t = rankedType(batched);
+  if (!t.getElementType().isF32() || !t.hasStaticShape()) {
+    reason.clear();
+    llvm::raw_string_ostream os(reason);
+    os << "per-sample gradients are computed for f32 tensors of static shape (the batch is "
+          "fixed before autodiff by kiln-specialize-batch), not "
+       << t;
+    return false;
+  }
+  return true;
+}
+} // namespace
+
+bool Conv2dOp::supportsPerSampleGradient(unsigned operand, std::string &reason) {
+  if (operand != 1) {
+    reason = "the parameter is kiln.conv2d's input, not its filter";
+    return false;
+  }
+  return staticF32Batch(getInput(), reason);
+}
+
+FailureOr<Value> Conv2dOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned) {
+  Location loc = getLoc();
+  int64_t batch = rankedType(getInput()).getDimSize(0);
+  auto filter = rankedType(getFilter());
+  SmallVector<int64_t> shape(filter.getShape());
+  shape[0] *= batch;
+  Value x = samplesAsChannels(b, loc, getInput());
+  Value dy = samplesAsChannels(b, loc, cot[0]);
+  Value perSample = Conv2dGradFilterOp::create(
+      b, loc, RankedTensorType::get(shape, filter.getElementType()), x, dy, getStrideAttr(),
+      getPaddingAttr(), getDilationAttr(), b.getI64IntegerAttr(getGroups() * batch));
+  Value rows = splitSamples(b, loc, perSample, batch);
+  return Value(PerSampleSqNormOp::create(b, loc, samplesType(getInput()), rows));
+}
+
+FailureOr<Value> Conv2dOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, unsigned,
+                                                 Value weights) {
+  Location loc = getLoc();
+  Value scaled = ScaleSamplesOp::create(b, loc, cot[0], weights);
+  return Value(Conv2dGradFilterOp::create(b, loc, getFilter().getType(), getInput(), scaled,
+                                          getStrideAttr(), getPaddingAttr(), getDilationAttr(),
+                                          getGroupsAttr()));
+}
+
+bool ChannelBiasOp::supportsPerSampleGradient(unsigned operand, std::string &reason) {
+  if (operand != 1) {
+    reason = "the parameter is kiln.channel_bias's input, not its bias";
+    return false;
+  }
+  return staticF32Batch(getInput(), reason);
+}
+
+// Sample i's bias gradient is its cotangent summed over h and w: a channel sum of the batch
+// folded into channels.
+FailureOr<Value> ChannelBiasOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot,
+                                                           unsigned) {
+  Location loc = getLoc();
+  auto t = rankedType(cot[0]);
+  int64_t batch = t.getDimSize(0);
+  Value sums = ChannelSumOp::create(
+      b, loc, RankedTensorType::get({batch * t.getDimSize(1)}, t.getElementType()),
+      samplesAsChannels(b, loc, cot[0]));
+  return Value(PerSampleSqNormOp::create(b, loc, samplesType(cot[0]),
+                                         splitSamples(b, loc, sums, batch)));
+}
+
+FailureOr<Value> ChannelBiasOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, unsigned,
+                                                      Value weights) {
+  Value scaled = ScaleSamplesOp::create(b, getLoc(), cot[0], weights);
+  return Value(ChannelSumOp::create(b, getLoc(), getBias().getType(), scaled));
 }

@@ -1,36 +1,38 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Replays test/e2e/golden/dp.json (standard library only):
+"""Replays test/e2e/golden/dp.json and dp-cnn.json (standard library only):
     dp_golden.py inputs GOLDEN DIR   writes the parameters, batch, sample weights and key of
-                                     test/e2e/Inputs/dp-mlp.mlir's @step as DIR/<name>.npy
+                                     the program's @step (test/e2e/Inputs/dp-mlp.mlir,
+                                     dp-cnn.mlir) as DIR/<name>.npy
     dp_golden.py compare GOLDEN DIR  compares DIR/result<i>.npy (kiln-run --save-dir) with
-                                     the golden norms, sums, aggregate and DiceSGD steps
+                                     the golden norms, sums, aggregate and DiceSGD steps (the
+                                     steps where the golden has them)
+The parameters are the golden's "params" in their order, which is @step's.
 """
 import json
 import sys
 
 from npyio import flatten, read_npy, write_npy
 
-PARAMS = ["w1", "b1", "w2", "b2"]
 
-
-def expected_results(golden):
+def expected_results(golden, params):
     """(name, values) in @step's result order."""
     e = golden["expected"]
     out = [("loss", e["loss"]), ("norms", e["norms"])]
     for group in ["clipped", "unclipped", "aggregate"]:
-        out += [(f"{group}.{p}", e[group][p]) for p in PARAMS]
-    for t, step in enumerate(e["dice"]):
+        out += [(f"{group}.{p}", e[group][p]) for p in params]
+    for t, step in enumerate(e.get("dice", [])):
         for group in ["updates", "errors"]:
-            out += [(f"dice{t + 1}.{group}.{p}", step[group][p]) for p in PARAMS]
+            out += [(f"dice{t + 1}.{group}.{p}", step[group][p]) for p in params]
     return out
 
 
 def main():
     mode, golden_path, directory = sys.argv[1:4]
     golden = json.load(open(golden_path))
+    params = list(golden["params"])
     if mode == "inputs":
-        for name in PARAMS:
+        for name in params:
             write_npy(f"{directory}/{name}.npy", *flatten(golden["params"][name]), descr="<f4")
         write_npy(f"{directory}/x.npy", *flatten(golden["x"]), descr="<f4")
         write_npy(f"{directory}/y.npy", *flatten(golden["y"]), descr="<i8")
@@ -39,13 +41,13 @@ def main():
         return 0
     # Opacus' DPOptimizer gradient is the aggregate (the generator asserted it); compare
     # Kiln with it as well, so that the file's claim is checked here too.
-    for p in PARAMS:
+    for p in params:
         a, _ = flatten(golden["expected"]["aggregate"][p])
         o, _ = flatten(golden["expected"]["opacus"][p])
         assert max(abs(x - y) for x, y in zip(a, o)) < 1e-12, p
     tolerance = golden["tolerance"]
     failed = 0
-    for i, (name, value) in enumerate(expected_results(golden)):
+    for i, (name, value) in enumerate(expected_results(golden, params)):
         expected, shape = flatten(value)
         got, got_shape = read_npy(f"{directory}/result{i}.npy")
         scale = max(1.0, max(abs(v) for v in expected))

@@ -21,7 +21,8 @@ defvar Kiln_GeometryDecl = [{
     ::kiln::WindowGeometry getGeometry();
   }];
 
-def Kiln_Conv2dOp : Kiln_LayerOp<"conv2d"> {
+def Kiln_Conv2dOp : Kiln_LayerOp<"conv2d", [
+    DeclareOpInterfaceMethods<Kiln_PerSampleGradientOpInterface>]> {
   let summary = "2-D convolution of NCHW images (torch.nn.functional.conv2d, no bias)";
   let description = [{
     `y[n, o, i, j] = sum_{c, p, q} x[n, g*C/G + c, i*s0 - p0 + p*d0, j*s1 - p1 + q*d1]
@@ -31,6 +32,8 @@ def Kiln_Conv2dOp : Kiln_LayerOp<"conv2d"> {
     a depthwise followed by a 1x1 convolution. Add a bias with `kiln.channel_bias`.
     Backward: dx = kiln.conv2d_grad_input(dy, filter) and
     dfilter = kiln.conv2d_grad_filter(x, dy), oneDNN's backward-data and backward-weights.
+    Per sample (kiln.clipped_value_and_grad), each sample's filter gradient is one group
+    of a grouped backward-weights over the batch folded into channels.
 
     ```mlir
     %y = kiln.conv2d %x, %w {padding = array<i64: 1, 1>}
@@ -47,7 +50,8 @@ def Kiln_Conv2dOp : Kiln_LayerOp<"conv2d"> {
   let extraClassDeclaration = Kiln_GeometryDecl;
 }
 
-def Kiln_ChannelBiasOp : Kiln_LayerOp<"channel_bias", [AllTypesMatch<["input", "result"]>]> {
+def Kiln_ChannelBiasOp : Kiln_LayerOp<"channel_bias", [AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Kiln_PerSampleGradientOpInterface>]> {
   let summary = "Add one value per channel to an NCHW tensor (a convolution's bias)";
   let description = [{
     `y[n, c, h, w] = x[n, c, h, w] + b[c]`. Backward: dx = dy, db = dy summed over n, h
