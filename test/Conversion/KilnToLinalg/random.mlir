@@ -101,13 +101,14 @@ func.func @random_uniform_philox_word_per_element(%k: tensor<i64>) -> (tensor<4x
 
 // -----
 
-/// random_normal (f32): counter stream 2; element i uses pair (i % 4) / 2 of block i / 4,
-/// words {0, 1} or {2, 3} as the open uniforms (w + 0.5) * 2^-32 of Box-Muller, and the
-/// cosine for even i, the sine for odd i: mean + stddev * sqrt(-2 log u1) * trig(2 pi u2),
-/// in f64, rounded once to f32.
+/// random_normal (f32): counter stream 2; one iteration per Philox block (10 elements: 3
+/// blocks) turns words {0, 1} and {2, 3} into the open uniforms (w + 0.5) * 2^-32 of two
+/// Box-Muller pairs and yields both halves of each: mean + stddev * sqrt(-2 log u1) *
+/// cos/sin(2 pi u2), in f64, rounded once to f32. A second loop interleaves the four values
+/// of each block into the row-major tensor, cut to its 10 elements.
 // CHECK-LABEL: func.func @random_normal_box_muller
 // CHECK-SAME:    (%[[KT:.*]]: tensor<i64>)
-// CHECK:         linalg.generic {indexing_maps = [#{{.*}}], iterator_types = ["parallel"]} outs(%{{.*}} : tensor<10xf32>)
+// CHECK:         %[[BLOCKS:.*]]:4 = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel"]} outs({{.*}} : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
 // CHECK:           %[[I:.*]] = arith.index_cast %{{.*}} : index to i64
 // CHECK:           %[[STREAM:.*]] = arith.constant 2 : i32
 // CHECK:           arith.mului_extended %{{.*}}, %[[STREAM]] : i32
@@ -119,18 +120,12 @@ func.func @random_uniform_philox_word_per_element(%k: tensor<i64>) -> (tensor<4x
 // CHECK-NEXT:      %[[T2:.*]] = arith.xori %[[H0L]], %{{.*}} : i32
 // CHECK-NEXT:      %[[X2L:.*]] = arith.xori %[[T2]], %{{.*}} : i32
 // CHECK-NOT:       arith.mului_extended
-// CHECK:           %[[Q:.*]] = arith.remui %[[I]], %{{.*}} : i64
-// CHECK:           %[[PAIR:.*]] = arith.divui %[[Q]], %{{.*}} : i64
-// CHECK:           %[[P0:.*]] = arith.cmpi eq, %[[PAIR]], %{{.*}} : i64
-// CHECK-NEXT:      %[[WA:.*]] = arith.select %[[P0]], %[[X0L]], %[[X2L]] : i32
 // CHECK-DAG:       %[[SCALE32:.*]] = arith.constant 2.3283064365386963E-10 : f64
 // CHECK-DAG:       %[[HALF:.*]] = arith.constant 5.000000e-01 : f64
-// CHECK-DAG:       %[[FA:.*]] = arith.uitofp %[[WA]] : i32 to f64
-// CHECK-DAG:       %[[HA:.*]] = arith.addf %[[FA]], %[[HALF]] : f64
-// CHECK:           %[[U1:.*]] = arith.mulf %[[HA]], %[[SCALE32]] : f64
-// CHECK:           %[[P0B:.*]] = arith.cmpi eq, %[[PAIR]], %{{.*}} : i64
-// CHECK-NEXT:      %[[WB:.*]] = arith.select %[[P0B]], %[[X1L]], %[[X3L]] : i32
-// CHECK:           %[[FB:.*]] = arith.uitofp %[[WB]] : i32 to f64
+// CHECK:           %[[FA:.*]] = arith.uitofp %[[X0L]] : i32 to f64
+// CHECK-NEXT:      %[[HA:.*]] = arith.addf %[[FA]], %[[HALF]] : f64
+// CHECK-NEXT:      %[[U1:.*]] = arith.mulf %[[HA]], %[[SCALE32]] : f64
+// CHECK:           %[[FB:.*]] = arith.uitofp %[[X1L]] : i32 to f64
 // CHECK:           %[[U2:.*]] = arith.mulf %{{.*}}, %{{.*}} : f64
 // CHECK-DAG:       %[[NEG2:.*]] = arith.constant -2.000000e+00 : f64
 // CHECK-DAG:       %[[LOG:.*]] = math.log %[[U1]] : f64
@@ -138,22 +133,28 @@ func.func @random_uniform_philox_word_per_element(%k: tensor<i64>) -> (tensor<4x
 // CHECK-NEXT:      %[[RAD:.*]] = math.sqrt %[[M2]] : f64
 // CHECK-NEXT:      %[[TWOPI:.*]] = arith.constant 6.2831853071795862 : f64
 // CHECK-NEXT:      %[[ANG:.*]] = arith.mulf %[[TWOPI]], %[[U2]] : f64
-// CHECK-DAG:       %[[C2:.*]] = arith.constant 2 : i64
-// CHECK-DAG:       %[[C1:.*]] = arith.constant 1 : i64
-// CHECK-DAG:       %[[PAR:.*]] = arith.remui %[[I]], %[[C2]] : i64
-// CHECK:           %[[ODD:.*]] = arith.cmpi eq, %[[PAR]], %[[C1]] : i64
-// CHECK-DAG:       %[[COS:.*]] = math.cos %[[ANG]] : f64
-// CHECK-DAG:       %[[SIN:.*]] = math.sin %[[ANG]] : f64
-// CHECK:           %[[TRIG:.*]] = arith.select %[[ODD]], %[[SIN]], %[[COS]] : f64
-// CHECK-DAG:       %[[SD:.*]] = arith.constant 0.019999999552965164 : f64
-// CHECK-DAG:       %[[SR:.*]] = arith.mulf %[[SD]], %[[RAD]] : f64
+// CHECK-NEXT:      %[[SD:.*]] = arith.constant 0.019999999552965164 : f64
+// CHECK-NEXT:      %[[SR:.*]] = arith.mulf %[[SD]], %[[RAD]] : f64
+// CHECK-NEXT:      %[[COS:.*]] = math.cos %[[ANG]] : f64
+// CHECK-NEXT:      %[[SIN:.*]] = math.sin %[[ANG]] : f64
 // CHECK-DAG:       %[[MEAN:.*]] = arith.constant -1.000000e+00 : f64
-// CHECK-DAG:       %[[Y:.*]] = arith.mulf %[[SR]], %[[TRIG]] : f64
-// CHECK:           %[[V:.*]] = arith.addf %[[MEAN]], %[[Y]] : f64
-// CHECK-NEXT:      %[[V32:.*]] = arith.truncf %[[V]] : f64 to f32
-// CHECK-NEXT:      linalg.yield %[[V32]] : f32
+// CHECK-DAG:       %[[Y0:.*]] = arith.mulf %[[SR]], %[[COS]] : f64
+// CHECK:           %[[V0:.*]] = arith.addf %[[MEAN]], %[[Y0]] : f64
+// CHECK-NEXT:      %[[R0:.*]] = arith.truncf %[[V0]] : f64 to f32
+// CHECK:           %[[Y1:.*]] = arith.mulf %[[SR]], %[[SIN]] : f64
+// CHECK:           %[[V1:.*]] = arith.addf %{{.*}}, %[[Y1]] : f64
+// CHECK-NEXT:      %[[R1:.*]] = arith.truncf %[[V1]] : f64 to f32
+// CHECK:           arith.uitofp %[[X2L]] : i32 to f64
+// CHECK:           arith.uitofp %[[X3L]] : i32 to f64
+// CHECK-COUNT-1:   math.log
+// CHECK-NOT:       math.log
+// CHECK:           linalg.yield %[[R0]], %[[R1]], %{{.*}}, %{{.*}} : f32, f32, f32, f32
+// CHECK:         %[[TABLE:.*]] = linalg.generic {{.*}} ins(%[[BLOCKS]]#0, %[[BLOCKS]]#1, %[[BLOCKS]]#2, %[[BLOCKS]]#3 : {{.*}}) outs(%{{.*}} : tensor<3x4xf32>)
+// CHECK:         %[[FLAT:.*]] = tensor.collapse_shape %[[TABLE]] {{\[}}[0, 1]] : tensor<3x4xf32> into tensor<12xf32>
+// CHECK:         %[[R:.*]] = tensor.extract_slice %[[FLAT]][0] [10] [1] : tensor<12xf32> to tensor<10xf32>
 // CHECK:         linalg.generic {{.*}} outs(%[[KT]] : tensor<i64>)
 // CHECK:           arith.addi
+// CHECK:         return %[[R]]
 func.func @random_normal_box_muller(%k: tensor<i64>) -> (tensor<10xf32>, tensor<i64>) {
   %w, %k1 = kiln.random_normal %k {mean = -1.0 : f64, stddev = 0.02 : f64} : tensor<10xf32>
   return %w, %k1 : tensor<10xf32>, tensor<i64>

@@ -110,42 +110,91 @@ Value uniform(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double 
   });
 }
 
-/// fillNormal(tensor, key, mean, stddev), Box-Muller as in Random.cpp.
+/// fillNormal(tensor, key, mean, stddev), Box-Muller as in Random.cpp. One loop iteration
+/// per Philox block: it draws the block once and turns each pair of its words into both
+/// halves of a Box-Muller pair (cosine and sine share the radius and the angle), a quarter of
+/// the Philox rounds and half the logarithms and trigonometry of one iteration per element.
+/// A second loop interleaves the per-block results into the row-major tensor.
 Value normal(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double meanIn,
              double stddevIn) {
   double mean = float(meanIn), stddev = float(stddevIn);
   Type element = type.getElementType();
   bool single = element.isF32();
-  return generate(b, type, [&](ImplicitLocOpBuilder &nb, Value i) -> Value {
-    int64_t perBlock = single ? 4 : 2;
-    Value block = arith::DivUIOp::create(nb, i, i64c(nb, perBlock));
-    auto w = philox4x32(nb, block, key, kNormalStream);
-    Value u1, u2;
-    if (single) {
-      // Element i uses pair (i % 4) / 2 of its block: words 0, 1 or 2, 3.
-      Value pair = arith::DivUIOp::create(nb, arith::RemUIOp::create(nb, i, i64c(nb, 4)), i64c(nb, 2));
-      auto open = [&](Value word) { // (word + 0.5) * 2^-32
-        return arith::MulFOp::create(
-            nb, arith::AddFOp::create(nb, arith::UIToFPOp::create(nb, nb.getF64Type(), word), f64c(nb, 0.5)),
-            f64c(nb, 0x1p-32)).getResult();
-      };
-      u1 = open(pick(nb, {w[0], w[2]}, pair));
-      u2 = open(pick(nb, {w[1], w[3]}, pair));
-    } else {
-      u1 = arith::SubFOp::create(nb, f64c(nb, 1.0), unit53(nb, w[0], w[1]));
-      u2 = unit53(nb, w[2], w[3]);
-    }
-    Value radius = math::SqrtOp::create(nb, arith::MulFOp::create(nb, f64c(nb, -2.0), math::LogOp::create(nb, u1)));
-    Value angle = arith::MulFOp::create(nb, f64c(nb, kTwoPi), u2);
-    Value second = arith::CmpIOp::create(nb, arith::CmpIPredicate::eq,
-                                         arith::RemUIOp::create(nb, i, i64c(nb, 2)), i64c(nb, 1));
-    Value trig = arith::SelectOp::create(nb, second, math::SinOp::create(nb, angle),
-                                         math::CosOp::create(nb, angle));
-    Value value = arith::AddFOp::create(
-        nb, f64c(nb, mean),
-        arith::MulFOp::create(nb, arith::MulFOp::create(nb, f64c(nb, stddev), radius), trig));
-    return single ? arith::TruncFOp::create(nb, element, value).getResult() : value;
-  });
+  int64_t perBlock = single ? 4 : 2; // f32: two pairs of 32-bit words; f64: one of 64-bit
+  int64_t n = type.getNumElements();
+  int64_t blocks = (n + perBlock - 1) / perBlock;
+  auto blockType = RankedTensorType::get({blocks}, element);
+  SmallVector<Value> inits;
+  SmallVector<AffineMap> maps;
+  for (int64_t k = 0; k < perBlock; ++k) {
+    inits.push_back(tensor::EmptyOp::create(b, blockType.getShape(), element));
+    maps.push_back(b.getMultiDimIdentityMap(1));
+  }
+  auto perBlockValues = linalg::GenericOp::create(
+      b, SmallVector<Type>(perBlock, blockType), ValueRange{}, inits, maps,
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+      [&](OpBuilder &nested, Location loc, ValueRange) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        Value block = arith::IndexCastOp::create(nb, nb.getI64Type(), linalg::IndexOp::create(nb, 0));
+        auto w = philox4x32(nb, block, key, kNormalStream);
+        SmallVector<Value> values;
+        auto pair = [&](Value u1, Value u2) {
+          Value radius = math::SqrtOp::create(
+              nb, arith::MulFOp::create(nb, f64c(nb, -2.0), math::LogOp::create(nb, u1)));
+          Value angle = arith::MulFOp::create(nb, f64c(nb, kTwoPi), u2);
+          Value scaled = arith::MulFOp::create(nb, f64c(nb, stddev), radius);
+          for (Value trig : {Value(math::CosOp::create(nb, angle)), Value(math::SinOp::create(nb, angle))}) {
+            Value value = arith::AddFOp::create(nb, f64c(nb, mean), arith::MulFOp::create(nb, scaled, trig));
+            values.push_back(single ? arith::TruncFOp::create(nb, element, value).getResult() : value);
+          }
+        };
+        if (single) {
+          auto open = [&](Value word) { // (word + 0.5) * 2^-32, in (0, 1)
+            return arith::MulFOp::create(
+                nb, arith::AddFOp::create(nb, arith::UIToFPOp::create(nb, nb.getF64Type(), word), f64c(nb, 0.5)),
+                f64c(nb, 0x1p-32)).getResult();
+          };
+          for (int p = 0; p < 2; ++p) {
+            Value u1 = open(w[2 * p]);
+            pair(u1, open(w[2 * p + 1]));
+          }
+        } else {
+          Value u1 = arith::SubFOp::create(nb, f64c(nb, 1.0), unit53(nb, w[0], w[1]));
+          pair(u1, unit53(nb, w[2], w[3]));
+        }
+        linalg::YieldOp::create(nb, values);
+      });
+  // [blocks, perBlock][b, k] = value k of block b.
+  auto tableType = RankedTensorType::get({blocks, perBlock}, element);
+  AffineMap ofBlock = AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, b.getContext());
+  SmallVector<AffineMap> tableMaps(perBlock, ofBlock);
+  tableMaps.push_back(b.getMultiDimIdentityMap(2));
+  Value table = linalg::GenericOp::create(
+      b, TypeRange{tableType}, perBlockValues.getResults(),
+      ValueRange{tensor::EmptyOp::create(b, tableType.getShape(), element)}, tableMaps,
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [&](OpBuilder &nested, Location loc, ValueRange a) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        Value k = arith::IndexCastOp::create(nb, nb.getI64Type(), linalg::IndexOp::create(nb, 1));
+        SmallVector<Value> words(a.drop_back());
+        linalg::YieldOp::create(nb, pick(nb, words, k));
+      }).getResult(0);
+  Value flat = tensor::CollapseShapeOp::create(
+      b, RankedTensorType::get({blocks * perBlock}, element), table,
+      ArrayRef<ReassociationIndices>{{0, 1}});
+  if (blocks * perBlock != n)
+    flat = tensor::ExtractSliceOp::create(b, RankedTensorType::get({n}, element), flat,
+                                          ValueRange{}, ValueRange{}, ValueRange{},
+                                          b.getDenseI64ArrayAttr({0}), b.getDenseI64ArrayAttr({n}),
+                                          b.getDenseI64ArrayAttr({1}));
+  if (type.getRank() == 1)
+    return flat;
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, type, flat, ArrayRef<ReassociationIndices>{});
+  ReassociationIndices all;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all.push_back(d);
+  return tensor::ExpandShapeOp::create(b, type, flat, ArrayRef<ReassociationIndices>{all});
 }
 
 /// key + 1, written into the key's own tensor (as kiln.dropout does).
