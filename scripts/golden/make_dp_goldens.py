@@ -32,6 +32,12 @@ What it produces
     padding 1) + channel bias -> relu -> conv 2x2 (3 channels, stride 2, dilation 2) +
     channel bias -> relu -> flatten [6, 12] -> linear 12x3 -> mean cross-entropy.
 
+    dp-seq.json (test/e2e/dp-seq-golden.test, test/e2e/Inputs/dp-seq.mlir): sequences, 4
+    samples of T = 3 tokens flattened to [12, 8] rows (sample i owns rows 3i..3i+2) ->
+    layer norm -> linear 8x8 -> tanh -> linear 8x3 -> cross-entropy averaged over the 12
+    tokens; per-sample gradients of each sample's mean token loss (Opacus' scaling). The
+    first linear layer takes Kiln's Gram form, the second the materialized per-sample form.
+
 How to run it (from the repository root; needs pip's torch and opacus)
     python3 -m venv /tmp/venv-dp && /tmp/venv-dp/bin/pip install torch opacus
     /tmp/venv-dp/bin/python scripts/golden/make_dp_goldens.py
@@ -60,7 +66,7 @@ def f32(t):
     return t.to(torch.float32).to(torch.float64)
 
 
-def per_sample_sums(one_loss, params, x, y, weights):
+def per_sample_sums(one_loss, params, x, y, weights, max_norm=MAX_NORM):
     """Per-sample gradients by torch.func.vmap, their norms over every parameter, and the
     clipped and plain sums weighted per sample."""
     names = list(params)
@@ -68,21 +74,22 @@ def per_sample_sums(one_loss, params, x, y, weights):
     per_sample = torch.func.vmap(torch.func.grad(one_loss), in_dims=(None, 0, 0))(params, x, y)
     norms = torch.sqrt(sum((per_sample[k].reshape(n, -1) ** 2).sum(1) for k in names))
     # Both branches of the clip factor are exercised: some samples clipped, some not.
-    assert (norms < MAX_NORM).any() and (norms > MAX_NORM).any(), norms
-    factor = torch.clamp(MAX_NORM / (norms + 1e-6), max=1.0) * weights
+    assert (norms < max_norm).any() and (norms > max_norm).any(), norms
+    factor = torch.clamp(max_norm / (norms + 1e-6), max=1.0) * weights
     clipped = {k: torch.einsum("i,i...->...", factor, per_sample[k]) for k in names}
     unclipped = {k: torch.einsum("i,i...->...", weights, per_sample[k]) for k in names}
     return norms, clipped, unclipped
 
 
-def opacus_gradients(model, x, y):
+def opacus_gradients(model, x, y, weights=WEIGHTS, lot=LOT, max_norm=MAX_NORM):
     """Opacus' DPOptimizer gradient (noise 0) on the batch without its padding rows."""
     gsm = GradSampleModule(model)
     optimizer = DPOptimizer(torch.optim.SGD(gsm.parameters(), lr=0.1), noise_multiplier=0.0,
-                            max_grad_norm=MAX_NORM, expected_batch_size=LOT,
+                            max_grad_norm=max_norm, expected_batch_size=lot,
                             loss_reduction="mean")
-    keep = [i for i in range(B) if WEIGHTS[i] == 1.0]
-    loss = torch.nn.functional.cross_entropy(gsm(x[keep]), y[keep])
+    keep = [i for i in range(len(weights)) if weights[i] == 1.0]
+    out = gsm(x[keep])
+    loss = torch.nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), y[keep].reshape(-1))
     loss.backward()
     optimizer.pre_step()
 
@@ -166,6 +173,67 @@ def cnn():
     })
 
 
+def sequence():
+    """Sequences of T = 3 tokens: layer norm, two linear layers, a loss over every token."""
+    n, t, d, h = 4, 3, 8, 8
+    weights, lot, max_norm = [1.0, 1.0, 0.0, 1.0], 3, 2.0
+    gen = torch.Generator().manual_seed(18)
+    params = {
+        "g": f32(1 + 0.3 * torch.randn(d, generator=gen, dtype=torch.float64)),
+        "be": f32(0.2 * torch.randn(d, generator=gen, dtype=torch.float64)),
+        "w1": f32(torch.randn(d, h, generator=gen, dtype=torch.float64) * 0.6),
+        "b1": f32(torch.randn(h, generator=gen, dtype=torch.float64) * 0.2),
+        "w2": f32(torch.randn(h, K, generator=gen, dtype=torch.float64) * 0.6),
+        "b2": f32(torch.randn(K, generator=gen, dtype=torch.float64) * 0.2),
+    }
+    x = f32(torch.randn(n, t, d, generator=gen, dtype=torch.float64) * 1.5)
+    y = torch.tensor([[0, 2, 1], [1, 0, 2], [2, 2, 0], [1, 1, 0]])
+    F = torch.nn.functional
+
+    def logits_of(p, xb):
+        z = F.layer_norm(xb, (d,), p["g"], p["be"], eps=1e-5)
+        return torch.tanh(z @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+
+    def one_loss(p, xi, yi):  # the mean over the sample's tokens, as Opacus scales it
+        return F.cross_entropy(logits_of(p, xi), yi)
+
+    w = torch.tensor(weights, dtype=torch.float64)
+    norms, clipped, unclipped = per_sample_sums(one_loss, params, x, y, w, max_norm)
+    aggregate = {k: clipped[k] / lot for k in params}
+
+    model = torch.nn.Sequential(torch.nn.LayerNorm(d, eps=1e-5), torch.nn.Linear(d, h),
+                                torch.nn.Tanh(), torch.nn.Linear(h, K)).double()
+    with torch.no_grad():
+        model[0].weight.copy_(params["g"])
+        model[0].bias.copy_(params["be"])
+        model[1].weight.copy_(params["w1"].T)
+        model[1].bias.copy_(params["b1"])
+        model[3].weight.copy_(params["w2"].T)
+        model[3].bias.copy_(params["b2"])
+    opacus_gradients(model, x, y, weights, lot, max_norm)
+    opacus = {"g": model[0].weight.grad, "be": model[0].bias.grad,
+              "w1": model[1].weight.grad.T, "b1": model[1].bias.grad,
+              "w2": model[3].weight.grad.T, "b2": model[3].bias.grad}
+    for k in params:
+        assert torch.allclose(opacus[k], aggregate[k], rtol=1e-10, atol=1e-12), k
+
+    write("dp-seq.json", {
+        "generator": generator_info(),
+        "max_norm": max_norm, "expected_batch_size": lot,
+        "params": {k: v.tolist() for k, v in params.items()},
+        "x": x.reshape(n * t, d).tolist(), "y": y.reshape(-1).tolist(), "weights": weights,
+        "tolerance": 2e-6,
+        "expected": {
+            "loss": float(F.cross_entropy(logits_of(params, x).reshape(-1, K), y.reshape(-1))),
+            "norms": norms.tolist(),
+            "clipped": {k: v.tolist() for k, v in clipped.items()},
+            "unclipped": {k: v.tolist() for k, v in unclipped.items()},
+            "aggregate": {k: v.tolist() for k, v in aggregate.items()},
+            "opacus": {k: v.tolist() for k, v in opacus.items()},
+        },
+    })
+
+
 def mlp():
     gen = torch.Generator().manual_seed(16)
     params = {
@@ -239,6 +307,7 @@ def main():
     warnings.filterwarnings("ignore")
     mlp()
     cnn()
+    sequence()
 
 
 if __name__ == "__main__":

@@ -121,18 +121,72 @@ func.func @step(%f: tensor<4x1x3x3xf32>, %cb: tensor<4xf32>, %x: tensor<8x2x5x5x
 
 // -----
 
-func.func private @ln(%g: tensor<4xf32>, %b: tensor<4xf32>, %x: tensor<8x4xf32>) -> tensor<f32> {
-  // expected-error @+1 {{cannot differentiate argument 0 per sample: 'kiln.layer_norm' has no per-sample gradient rule}}
-  %n = kiln.layer_norm %x, %g, %b : tensor<8x4xf32>, tensor<4xf32>
-  %s = kiln.sum %n : tensor<8x4xf32> -> tensor<f32>
+// Sequences: 3 consecutive rows per sample (a [4, 3, 8] batch flattened to [12, 8]). The
+// layer norm's gamma gets d * xhat per row, xhat recomputed by the layer norm with gamma 1
+// and beta 0; each sample's rows are summed by a batched product with ones. The first
+// linear layer (K = N = 8, T = 3: T (K + N) <= K N) takes the Gram form, the second (N = 2)
+// materializes the per-sample [8, 2] gradients.
+
+func.func private @seq(%g: tensor<8xf32>, %be: tensor<8xf32>, %w1: tensor<8x8xf32>, %w2: tensor<8x2xf32>, %x: tensor<12x8xf32>) -> tensor<f32> {
+  %n = kiln.layer_norm %x, %g, %be : tensor<12x8xf32>, tensor<8xf32>
+  %h = kiln.matmul %n, %w1 : tensor<12x8xf32>, tensor<8x8xf32> -> tensor<12x8xf32>
+  %o = kiln.matmul %h, %w2 : tensor<12x8xf32>, tensor<8x2xf32> -> tensor<12x2xf32>
+  %s = kiln.sum %o : tensor<12x2xf32> -> tensor<f32>
   return %s : tensor<f32>
 }
 
-func.func @step(%g: tensor<4xf32>, %b: tensor<4xf32>, %x: tensor<8x4xf32>) -> tensor<4xf32> {
+// CHECK-LABEL: func.func private @seq_clipped_value_and_grad_0_1_2_3(
+// CHECK-SAME:      %[[G:.*]]: tensor<8xf32>, %[[BE:.*]]: tensor<8xf32>, %[[W1:.*]]: tensor<8x8xf32>, %[[W2:.*]]: tensor<8x2xf32>, %[[X:.*]]: tensor<12x8xf32>)
+// CHECK:         %[[N:.*]] = kiln.layer_norm %[[X]], %[[G]], %[[BE]]
+// CHECK:         %[[H:.*]] = kiln.matmul %[[N]], %[[W1]]
+// CHECK:         %[[ONE:.*]] = arith.constant dense<1.000000e+00> : tensor<8xf32>
+// CHECK:         %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<8xf32>
+// CHECK:         %[[XHAT:.*]] = kiln.layer_norm %[[X]], %[[ONE]], %[[ZERO]] :
+// CHECK:         %[[GX:.*]] = kiln.mul %[[DN:.*]], %[[XHAT]] : tensor<12x8xf32>, tensor<12x8xf32> -> tensor<12x8xf32>
+// CHECK:         %[[GX3:.*]] = tensor.expand_shape %[[GX]] {{\[}}[0, 1], [2]] output_shape [4, 3, 8] : tensor<12x8xf32> into tensor<4x3x8xf32>
+// CHECK:         %[[ONES:.*]] = arith.constant dense<1.000000e+00> : tensor<4x1x3xf32>
+// CHECK:         %[[GS:.*]] = kiln.batch_matmul %[[ONES]], %[[GX3]] : tensor<4x1x3xf32>, tensor<4x3x8xf32> -> tensor<4x1x8xf32>
+// CHECK:         kiln.per_sample_sq_norm %[[GS]] : tensor<4x1x8xf32> -> tensor<4xf32>
+// CHECK:         %[[D3:.*]] = tensor.expand_shape %[[DN]] {{.*}} into tensor<4x3x8xf32>
+// CHECK:         kiln.batch_matmul %{{.*}}, %[[D3]] : tensor<4x1x3xf32>, tensor<4x3x8xf32> -> tensor<4x1x8xf32>
+// CHECK:         %[[A3:.*]] = tensor.expand_shape %[[N]] {{.*}} into tensor<4x3x8xf32>
+// CHECK:         %[[A3T:.*]] = kiln.transpose %[[A3]] : tensor<4x3x8xf32> -> tensor<4x8x3xf32>
+// CHECK:         %[[GA:.*]] = kiln.batch_matmul %[[A3]], %[[A3T]] : tensor<4x3x8xf32>, tensor<4x8x3xf32> -> tensor<4x3x3xf32>
+// CHECK:         %[[GD:.*]] = kiln.batch_matmul %{{.*}}, %{{.*}} : tensor<4x3x8xf32>, tensor<4x8x3xf32> -> tensor<4x3x3xf32>
+// CHECK:         kiln.per_sample_dot %[[GA]], %[[GD]] : tensor<4x3x3xf32> -> tensor<4xf32>
+// CHECK:         %[[H3:.*]] = tensor.expand_shape %[[H]] {{.*}} into tensor<4x3x8xf32>
+// CHECK:         %[[O3:.*]] = tensor.expand_shape %{{.*}} into tensor<4x3x2xf32>
+// CHECK:         %[[H3T:.*]] = kiln.transpose %[[H3]] : tensor<4x3x8xf32> -> tensor<4x8x3xf32>
+// CHECK:         %[[PG:.*]] = kiln.batch_matmul %[[H3T]], %[[O3]] : tensor<4x8x3xf32>, tensor<4x3x2xf32> -> tensor<4x8x2xf32>
+// CHECK:         kiln.per_sample_sq_norm %[[PG]] : tensor<4x8x2xf32> -> tensor<4xf32>
+// CHECK:         arith.minimumf
+// CHECK:         %[[F:.*]] = arith.mulf
+// CHECK:         kiln.scale_samples %{{.*}}, %[[F]] : tensor<4x3x8xf32>, tensor<4xf32>
+// CHECK:         %[[GG:.*]] = kiln.sum_leading %{{.*}} : tensor<4x3x8xf32> -> tensor<8xf32>
+// CHECK:         %[[SW:.*]] = kiln.scale_samples %{{.*}}, %[[F]] : tensor<4x3x2xf32>, tensor<4xf32>
+// CHECK:         %[[SWR:.*]] = tensor.collapse_shape %[[SW]] {{\[}}[0, 1], [2]] : tensor<4x3x2xf32> into tensor<12x2xf32>
+// CHECK:         %[[GW2:.*]] = kiln.matmul %{{.*}}, %[[SWR]] : tensor<8x12xf32>, tensor<12x2xf32> -> tensor<8x2xf32>
+// CHECK:         return %{{.*}}, %{{.*}}, %[[GG]], %{{.*}}, %{{.*}}, %[[GW2]]
+func.func @step(%g: tensor<8xf32>, %be: tensor<8xf32>, %w1: tensor<8x8xf32>, %w2: tensor<8x2xf32>, %x: tensor<12x8xf32>) -> tensor<8xf32> {
+  %l, %n, %gr:4 = kiln.clipped_value_and_grad @seq(%g, %be, %w1, %w2, %x) wrt [0, 1, 2, 3] {max_norm = 1.0 : f64, loss_reduction = "sum"}
+      : (tensor<8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8x2xf32>, tensor<12x8xf32>) -> (tensor<f32>, tensor<4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8x2xf32>)
+  return %gr#0 : tensor<8xf32>
+}
+
+// -----
+
+func.func private @bmm(%w: tensor<8x4x3xf32>, %x: tensor<8x5x4xf32>) -> tensor<f32> {
+  // expected-error @+1 {{cannot differentiate argument 0 per sample: 'kiln.batch_matmul' has no per-sample gradient rule}}
+  %h = kiln.batch_matmul %x, %w : tensor<8x5x4xf32>, tensor<8x4x3xf32> -> tensor<8x5x3xf32>
+  %s = kiln.sum %h : tensor<8x5x3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+func.func @step(%w: tensor<8x4x3xf32>, %x: tensor<8x5x4xf32>) -> tensor<8x4x3xf32> {
   // expected-note @+1 {{per-sample gradients requested here}}
-  %l, %n, %gg = kiln.clipped_value_and_grad @ln(%g, %b, %x) wrt [0] {max_norm = 1.0 : f64, loss_reduction = "sum"}
-      : (tensor<4xf32>, tensor<4xf32>, tensor<8x4xf32>) -> (tensor<f32>, tensor<8xf32>, tensor<4xf32>)
-  return %gg : tensor<4xf32>
+  %l, %n, %g = kiln.clipped_value_and_grad @bmm(%w, %x) wrt [0] {max_norm = 1.0 : f64, loss_reduction = "sum"}
+      : (tensor<8x4x3xf32>, tensor<8x5x4xf32>) -> (tensor<f32>, tensor<8xf32>, tensor<8x4x3xf32>)
+  return %g : tensor<8x4x3xf32>
 }
 
 // -----
@@ -155,7 +209,7 @@ func.func @step(%w: tensor<4x3xf32>, %g: tensor<3xf32>, %b: tensor<3xf32>, %rm: 
 // -----
 
 func.func private @loss(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> tensor<f32> {
-  // expected-error @+1 {{its result 'tensor<8x3xf32>' does not lead with the batch of 6 samples that the norms 'tensor<6xf32>' have}}
+  // expected-error @+1 {{cannot differentiate argument 0 per sample: its operand 'tensor<8x4xf32>' does not lead with the 6 samples of the batch (or a multiple: T consecutive rows per sample)}}
   %h = kiln.matmul %x, %w : tensor<8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
   %l = kiln.softmax_cross_entropy %h, %y : tensor<8x3xf32>, tensor<8xi64> -> tensor<f32>
   return %l : tensor<f32>

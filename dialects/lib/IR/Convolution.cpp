@@ -299,30 +299,37 @@ RankedTensorType samplesType(Value batched) {
   return RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
 }
 
-/// Per-sample rules need a static f32 batch: the folded shapes are static.
-bool staticF32Batch(Value batched, std::string &reason) {
+/// Per-sample rules need a static f32 batch of one image per sample: the folded shapes are
+/// static.
+bool staticF32Batch(Value batched, int64_t samples, std::string &reason) {
   auto t = rankedType(batched);
+  reason.clear();
+  llvm::raw_string_ostream os(reason);
   if (!t.getElementType().isF32() || !t.hasStaticShape()) {
-    reason.clear();
-    llvm::raw_string_ostream os(reason);
     os << "per-sample gradients are computed for f32 tensors of static shape (the batch is "
-          "fixed before autodiff by kiln-specialize-batch), not "
-       << t;
+          "fixed before autodiff by kiln-specialize-batch), not '"
+       << t << "'";
+    return false;
+  }
+  if (t.getDimSize(0) != samples) {
+    os << "its input '" << t << "' does not hold one image per sample of the " << samples
+       << "-sample batch";
     return false;
   }
   return true;
 }
 } // namespace
 
-bool Conv2dOp::supportsPerSampleGradient(unsigned operand, std::string &reason) {
+bool Conv2dOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std::string &reason) {
   if (operand != 1) {
     reason = "the parameter is kiln.conv2d's input, not its filter";
     return false;
   }
-  return staticF32Batch(getInput(), reason);
+  return staticF32Batch(getInput(), samples, reason);
 }
 
-FailureOr<Value> Conv2dOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned) {
+FailureOr<Value> Conv2dOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned,
+                                                      int64_t) {
   Location loc = getLoc();
   int64_t batch = rankedType(getInput()).getDimSize(0);
   auto filter = rankedType(getFilter());
@@ -346,18 +353,19 @@ FailureOr<Value> Conv2dOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, u
                                           getGroupsAttr()));
 }
 
-bool ChannelBiasOp::supportsPerSampleGradient(unsigned operand, std::string &reason) {
+bool ChannelBiasOp::supportsPerSampleGradient(unsigned operand, int64_t samples,
+                                              std::string &reason) {
   if (operand != 1) {
     reason = "the parameter is kiln.channel_bias's input, not its bias";
     return false;
   }
-  return staticF32Batch(getInput(), reason);
+  return staticF32Batch(getInput(), samples, reason);
 }
 
 // Sample i's bias gradient is its cotangent summed over h and w: a channel sum of the batch
 // folded into channels.
 FailureOr<Value> ChannelBiasOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot,
-                                                           unsigned) {
+                                                           unsigned, int64_t) {
   Location loc = getLoc();
   auto t = rankedType(cot[0]);
   int64_t batch = t.getDimSize(0);

@@ -4,6 +4,7 @@
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include <cmath>
 #include <optional>
 #include <string>
@@ -423,36 +424,146 @@ FailureOr<SmallVector<Value>> TransposeOp::buildVJP(OpBuilder &b, ValueRange cot
 }
 
 //===-- Per-sample gradients (kiln.clipped_value_and_grad) ---------------------------------===//
+//
+// Rows: a layer's batched operands lead with B rows (one per sample) or B T rows (T
+// consecutive rows per sample: a sequence flattened to [B T, ...]). Sample i's contribution
+// to a parameter's gradient is then a sum over its T rows.
 
 namespace {
-/// The [B] f32 tensor type of per-sample values for a batch-leading tensor.
-RankedTensorType perSampleType(Value batched) {
-  auto t = rankedType(batched);
-  return RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
+RankedTensorType samplesOf(int64_t samples, Type element) {
+  return RankedTensorType::get({samples}, element);
 }
-} // namespace
 
-bool MatmulOp::supportsPerSampleGradient(unsigned operand, std::string &reason) {
-  if (operand != 1) {
-    reason = "the parameter is kiln.matmul's left operand; per-sample gradients need the "
-             "batch on the left (x @ W)";
+/// Whether `batched` (f32, static) leads with a whole number of rows per sample.
+bool rowsOfSamples(Value batched, int64_t samples, std::string &reason) {
+  auto t = rankedType(batched);
+  llvm::raw_string_ostream os(reason);
+  if (!t.getElementType().isF32() || !t.hasStaticShape() || t.getRank() < 2) {
+    reason.clear();
+    os << "per-sample gradients are computed for f32 tensors of static shape with a leading "
+          "batch (fixed before autodiff by kiln-specialize-batch), not "
+       << "'" << t << "'";
     return false;
   }
-  if (!rankedType(getLhs()).getElementType().isF32()) {
-    reason = "per-sample gradients are computed for f32 layers";
+  if (t.getDimSize(0) % samples != 0) {
+    reason.clear();
+    os << "its operand '" << t << "' does not lead with the " << samples
+       << " samples of the batch (or a multiple: T consecutive rows per sample)";
     return false;
   }
   return true;
 }
 
-// Sample i's weight gradient is the outer product a_i^T d_i, whose squared Frobenius norm
-// is ||a_i||^2 ||d_i||^2: two row reductions instead of B [K, N] matrices.
-FailureOr<Value> MatmulOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot,
-                                                      unsigned) {
+/// `x` [R, d1, ..., dk] as [R d1 ... dk / n, n] with n its last dimension: every row of the
+/// last dimension, in order.
+Value asRows(OpBuilder &b, Location loc, Value x) {
+  auto t = rankedType(x);
+  if (t.getRank() == 2)
+    return x;
+  ReassociationIndices leading;
+  for (int64_t d = 0; d + 1 < t.getRank(); ++d)
+    leading.push_back(d);
+  int64_t n = t.getShape().back();
+  auto rows = RankedTensorType::get({t.getNumElements() / n, n}, t.getElementType());
+  return tensor::CollapseShapeOp::create(b, loc, rows, x,
+                                         ArrayRef<ReassociationIndices>{leading, {t.getRank() - 1}});
+}
+
+/// [B T, n] as [B, T, n] (a view once bufferized).
+Value bySample(OpBuilder &b, Location loc, Value rows, int64_t samples) {
+  auto t = rankedType(rows);
+  auto type = RankedTensorType::get({samples, t.getDimSize(0) / samples, t.getDimSize(1)},
+                                    t.getElementType());
+  return tensor::ExpandShapeOp::create(b, loc, type, rows,
+                                       ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+}
+
+/// [B, T, n] back to [B T, n].
+Value unSample(OpBuilder &b, Location loc, Value x) {
+  auto t = rankedType(x);
+  auto type = RankedTensorType::get({t.getDimSize(0) * t.getDimSize(1), t.getDimSize(2)},
+                                    t.getElementType());
+  return tensor::CollapseShapeOp::create(b, loc, type, x,
+                                         ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+}
+
+/// [B, T, n] with the last two dimensions swapped, [B, n, T].
+Value swapLast(OpBuilder &b, Location loc, Value x) {
+  auto t = rankedType(x);
+  auto type = RankedTensorType::get({t.getDimSize(0), t.getDimSize(2), t.getDimSize(1)},
+                                    t.getElementType());
+  return TransposeOp::create(b, loc, type, x);
+}
+
+/// The squared norms of sample i's contribution `sum over its rows of p[r, :]`, for a
+/// contribution given row by row (a bias: the cotangent; a layer norm's gamma: d * xhat).
+Value rowSumSquaredNorms(OpBuilder &b, Location loc, Value p, int64_t samples) {
+  Value rows = asRows(b, loc, p);
+  auto t = rankedType(rows);
+  Type element = t.getElementType();
+  if (t.getDimSize(0) == samples)
+    return PerSampleSqNormOp::create(b, loc, samplesOf(samples, element), rows);
+  // Each sample's rows summed by one batched product with a row of ones: [B, 1, T] @ [B, T, n].
+  Value grouped = bySample(b, loc, rows, samples);
+  int64_t perSample = t.getDimSize(0) / samples, n = t.getDimSize(1);
+  auto onesType = RankedTensorType::get({samples, 1, perSample}, element);
+  Value ones = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(onesType, b.getFloatAttr(element, 1.0)));
+  Value sums = BatchMatmulOp::create(b, loc, RankedTensorType::get({samples, 1, n}, element),
+                                     ones, grouped);
+  return PerSampleSqNormOp::create(b, loc, samplesOf(samples, element), sums);
+}
+
+/// sum_i w_i (sample i's rows of p, summed): the rows scaled by their sample's weight, then
+/// summed over every row.
+Value rowSumWeighted(OpBuilder &b, Location loc, Value p, Value weights, Type resultType) {
+  int64_t samples = rankedType(weights).getDimSize(0);
+  Value rows = asRows(b, loc, p);
+  if (rankedType(rows).getDimSize(0) != samples)
+    rows = bySample(b, loc, rows, samples);
+  Value scaled = ScaleSamplesOp::create(b, loc, rows, weights);
+  return SumLeadingOp::create(b, loc, resultType, scaled);
+}
+} // namespace
+
+bool MatmulOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std::string &reason) {
+  if (operand != 1) {
+    reason = "the parameter is kiln.matmul's left operand; per-sample gradients need the "
+             "batch on the left (x @ W)";
+    return false;
+  }
+  return rowsOfSamples(getLhs(), samples, reason);
+}
+
+// One row per sample: sample i's weight gradient is the outer product a_i^T d_i, whose
+// squared Frobenius norm is ||a_i||^2 ||d_i||^2, two row reductions instead of B [K, N]
+// matrices. T rows per sample: the gradient a_i^T d_i ([T, K]^T [T, N]) has squared norm
+// <a_i a_i^T, d_i d_i^T>, the Gram form, which costs B T^2 (K + N) against B T K N for the
+// per-sample gradients themselves; the cheaper of the two is built (Opacus' rule too).
+FailureOr<Value> MatmulOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned,
+                                                      int64_t samples) {
   Location loc = getLoc();
-  Value a = PerSampleSqNormOp::create(b, loc, perSampleType(getLhs()), getLhs());
-  Value d = PerSampleSqNormOp::create(b, loc, perSampleType(cot[0]), cot[0]);
-  return Value(MulOp::create(b, loc, a.getType(), a, d));
+  auto a = rankedType(getLhs());
+  Type element = a.getElementType();
+  auto norms = samplesOf(samples, element);
+  int64_t t = a.getDimSize(0) / samples, k = a.getDimSize(1),
+          n = rankedType(cot[0]).getDimSize(1);
+  if (t == 1) {
+    Value ra = PerSampleSqNormOp::create(b, loc, norms, getLhs());
+    Value rd = PerSampleSqNormOp::create(b, loc, norms, cot[0]);
+    return Value(MulOp::create(b, loc, norms, ra, rd));
+  }
+  Value a3 = bySample(b, loc, getLhs(), samples);
+  Value d3 = bySample(b, loc, cot[0], samples);
+  if (t * (k + n) <= k * n) {
+    auto gram = RankedTensorType::get({samples, t, t}, element);
+    Value ga = BatchMatmulOp::create(b, loc, gram, a3, swapLast(b, loc, a3));
+    Value gd = BatchMatmulOp::create(b, loc, gram, d3, swapLast(b, loc, d3));
+    return Value(PerSampleDotOp::create(b, loc, norms, ga, gd));
+  }
+  Value g = BatchMatmulOp::create(b, loc, RankedTensorType::get({samples, k, n}, element),
+                                  swapLast(b, loc, a3), d3);
+  return Value(PerSampleSqNormOp::create(b, loc, norms, g));
 }
 
 // sum_i w_i a_i^T d_i = a^T (diag(w) d): the weight-gradient GEMM on scaled cotangents.
@@ -460,30 +571,71 @@ FailureOr<Value> MatmulOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, u
                                                  Value weights) {
   Location loc = getLoc();
   auto a = rankedType(getLhs());
+  int64_t samples = rankedType(weights).getDimSize(0);
   auto at = RankedTensorType::get({a.getDimSize(1), a.getDimSize(0)}, a.getElementType());
-  Value scaled = ScaleSamplesOp::create(b, loc, cot[0], weights);
+  Value scaled = a.getDimSize(0) == samples
+                     ? Value(ScaleSamplesOp::create(b, loc, cot[0], weights))
+                     : unSample(b, loc,
+                                ScaleSamplesOp::create(b, loc, bySample(b, loc, cot[0], samples),
+                                                       weights));
   return Value(MatmulOp::create(b, loc, getRhs().getType(), TransposeOp::create(b, loc, at, getLhs()),
                                 scaled));
 }
 
-bool BiasAddOp::supportsPerSampleGradient(unsigned operand, std::string &reason) {
+bool BiasAddOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std::string &reason) {
   if (operand != 1) {
     reason = "the parameter is kiln.bias_add's input, not its bias";
     return false;
   }
-  if (rankedType(getInput()).getRank() != 2 || !rankedType(getInput()).getElementType().isF32()) {
-    reason = "per-sample bias gradients are computed for f32 [B, N] inputs";
-    return false;
-  }
-  return true;
+  return rowsOfSamples(getInput(), samples, reason);
 }
 
-FailureOr<Value> BiasAddOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned) {
-  return Value(PerSampleSqNormOp::create(b, getLoc(), perSampleType(cot[0]), cot[0]));
+FailureOr<Value> BiasAddOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned,
+                                                       int64_t samples) {
+  return rowSumSquaredNorms(b, getLoc(), cot[0], samples);
 }
 
 FailureOr<Value> BiasAddOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, unsigned,
                                                   Value weights) {
-  Value scaled = ScaleSamplesOp::create(b, getLoc(), cot[0], weights);
-  return Value(SumLeadingOp::create(b, getLoc(), getBias().getType(), scaled));
+  return rowSumWeighted(b, getLoc(), cot[0], weights, getBias().getType());
+}
+
+bool LayerNormOp::supportsPerSampleGradient(unsigned operand, int64_t samples,
+                                            std::string &reason) {
+  if (operand == 0) {
+    reason = "the parameter is kiln.layer_norm's input, not its gamma or beta";
+    return false;
+  }
+  return rowsOfSamples(getInput(), samples, reason);
+}
+
+namespace {
+/// Row r's contribution to the gradient of gamma (d_r * xhat_r, xhat the normalized input,
+/// recomputed by the layer norm itself with gamma = 1 and beta = 0) or of beta (d_r).
+Value layerNormRows(OpBuilder &b, LayerNormOp op, Value cot, unsigned operand) {
+  if (operand == 2)
+    return cot;
+  Location loc = op.getLoc();
+  auto g = rankedType(op.getGamma());
+  auto constant = [&](double v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(g, b.getFloatAttr(g.getElementType(), v)));
+  };
+  Value one = constant(1.0);
+  Value zero = constant(0.0);
+  Value xhat = LayerNormOp::create(b, loc, op.getInput().getType(), op.getInput(), one, zero,
+                                   op.getEpsAttr());
+  return MulOp::create(b, loc, cot.getType(), cot, xhat);
+}
+} // namespace
+
+FailureOr<Value> LayerNormOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot,
+                                                         unsigned operand, int64_t samples) {
+  return rowSumSquaredNorms(b, getLoc(), layerNormRows(b, *this, cot[0], operand), samples);
+}
+
+FailureOr<Value> LayerNormOp::buildWeightedGradient(OpBuilder &b, ValueRange cot,
+                                                    unsigned operand, Value weights) {
+  return rowSumWeighted(b, getLoc(), layerNormRows(b, *this, cot[0], operand), weights,
+                        getGamma().getType());
 }

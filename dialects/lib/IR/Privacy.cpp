@@ -37,12 +37,21 @@ FailureOr<ClippedValueAndGradOp> producer(Operation *op, ValueRange values, bool
 
 } // namespace
 
-LogicalResult PerSampleSqNormOp::verify() {
-  auto x = rankedType(getInput()), r = rankedType(getResult());
+/// A per-sample reduction of `x` into `r`: one value per slice of x's first dimension.
+static LogicalResult verifyPerSampleReduction(Operation *op, Value input, Value result) {
+  auto x = rankedType(input), r = rankedType(result);
   if (x.getRank() < 1 || r.getRank() != 1 ||
       (!x.isDynamicDim(0) && !r.isDynamicDim(0) && x.getDimSize(0) != r.getDimSize(0)))
-    return emitOpError("reduces ") << x << " to one value per sample, not to " << r;
+    return op->emitOpError("reduces ") << x << " to one value per sample, not to " << r;
   return success();
+}
+
+LogicalResult PerSampleSqNormOp::verify() {
+  return verifyPerSampleReduction(*this, getInput(), getResult());
+}
+
+LogicalResult PerSampleDotOp::verify() {
+  return verifyPerSampleReduction(*this, getLhs(), getResult());
 }
 
 LogicalResult ScaleSamplesOp::verify() {

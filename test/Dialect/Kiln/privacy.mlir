@@ -14,6 +14,7 @@ func.func private @loss(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf
 // CHECK-LABEL: func.func @privacy
 // CHECK:         kiln.per_sample_sq_norm %{{.*}} : tensor<8x3xf32> -> tensor<8xf32>
 // CHECK:         kiln.scale_samples %{{.*}}, %{{.*}} : tensor<8x3xf32>, tensor<8xf32>
+// CHECK:         kiln.per_sample_dot %{{.*}}, %{{.*}} : tensor<8x3xf32> -> tensor<8xf32>
 // CHECK:         %[[L:.*]], %[[N:.*]], %[[G:.*]]:4 = kiln.clipped_value_and_grad @loss(%{{.*}}) wrt [0, 1] weights %{{.*}} : tensor<8xf32> {max_norm = 1.000000e+00 : f64, unclipped}
 // CHECK:         kiln.dp_aggregate %[[G]]#0, %[[G]]#1 key(%{{.*}}) noise_multiplier(%{{.*}}) lot(%{{.*}}) {max_norm = 1.000000e+00 : f64} : tensor<4x3xf32>, tensor<3xf32>
 // CHECK:         kiln.dice_feedback clipped(%[[G]]#0, %[[G]]#1) sums(%[[G]]#2, %[[G]]#3) errors(%{{.*}}, %{{.*}}) key(%{{.*}}) noise_multiplier(%{{.*}}) lot(%{{.*}}) {error_max_norm = 1.500000e+00 : f64, max_norm = 1.000000e+00 : f64} : tensor<4x3xf32>, tensor<3xf32>
@@ -23,6 +24,7 @@ func.func @privacy(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>, 
                    %eb: tensor<3xf32>, %sigma: tensor<f32>, %lot: tensor<f32>) {
   %r = kiln.per_sample_sq_norm %d : tensor<8x3xf32> -> tensor<8xf32>
   %s = kiln.scale_samples %d, %r : tensor<8x3xf32>, tensor<8xf32>
+  %dot = kiln.per_sample_dot %d, %s : tensor<8x3xf32> -> tensor<8xf32>
   %l, %n, %g:4 = kiln.clipped_value_and_grad @loss(%w, %b, %x, %y) wrt [0, 1] weights %m : tensor<8xf32>
       {max_norm = 1.0 : f64, unclipped}
       : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>, tensor<8xi64>)
@@ -44,6 +46,14 @@ func.func @sq_norm_rank(%d: tensor<8x3xf32>) -> tensor<3xf32> {
   // expected-error @+1 {{reduces 'tensor<8x3xf32>' to one value per sample, not to 'tensor<3xf32>'}}
   %r = kiln.per_sample_sq_norm %d : tensor<8x3xf32> -> tensor<3xf32>
   return %r : tensor<3xf32>
+}
+
+// -----
+
+func.func @dot_rank(%a: tensor<8x3xf32>, %b: tensor<8x3xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{reduces 'tensor<8x3xf32>' to one value per sample, not to 'tensor<4xf32>'}}
+  %r = kiln.per_sample_dot %a, %b : tensor<8x3xf32> -> tensor<4xf32>
+  return %r : tensor<4xf32>
 }
 
 // -----

@@ -61,31 +61,34 @@ def Kiln_PerSampleGradientOpInterface : OpInterface<"PerSampleGradientOpInterfac
   let cppNamespace = "::kiln";
   let description = [{
     An op whose parameter operands can be differentiated one sample at a time without
-    materializing per-sample gradients: what kiln.clipped_value_and_grad needs from every op
-    that consumes a parameter. Samples are the leading dimension of the op's batched
-    operands and results. Given the cotangents of the op's results (whose row i comes from
-    sample i alone), the op builds, at the builder's insertion point, the squared norm of
-    each sample's contribution to the gradient of a parameter operand (the ghost-norm
-    identity where it holds: ||a_i||^2 ||d_i||^2 for a linear layer), and the sum of those
-    contributions weighted per sample (the "book-keeping" second contraction: a^T diag(w) d).
+    a second backward pass: what kiln.clipped_value_and_grad needs from every op that
+    consumes a parameter. The op's batched operands and results lead with rows: one row per
+    sample, or T consecutive rows per sample (a sequence of T tokens flattened to [B T, ...]),
+    so row r belongs to sample r / T. Given the cotangents of the op's results, the op
+    builds, at the builder's insertion point, the squared norm of each sample's contribution
+    to the gradient of a parameter operand (the ghost-norm identity where it holds:
+    ||a_i||^2 ||d_i||^2 for a linear layer; the Gram form or the materialized per-sample
+    gradient, whichever costs less, for sequences and convolutions), and the sum of those
+    contributions weighted per sample (the "book-keeping" second contraction:
+    a^T diag(w) d).
   }];
   let methods = [
     InterfaceMethod<[{
-        Whether the operand can be differentiated per sample here; when it cannot,
-        `reason` says why (for a located error).
+        Whether the operand can be differentiated per sample here, with `samples` samples
+        in the batch; when it cannot, `reason` says why (for a located error).
       }],
       "bool", "supportsPerSampleGradient",
-      (ins "unsigned":$operand, "::std::string &":$reason)>,
+      (ins "unsigned":$operand, "int64_t":$samples, "::std::string &":$reason)>,
     InterfaceMethod<[{
-        Returns a [B] tensor: for each sample i, the squared L2 norm of its contribution to
-        the gradient of `operand`.
+        Returns a [samples] tensor: for each sample i, the squared L2 norm of its
+        contribution to the gradient of `operand`.
       }],
       "::llvm::FailureOr<::mlir::Value>", "buildPerSampleSquaredNorms",
       (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$resultCotangents,
-           "unsigned":$operand)>,
+           "unsigned":$operand, "int64_t":$samples)>,
     InterfaceMethod<[{
         Returns sum_i weights[i] * (sample i's contribution to the gradient of `operand`),
-        shaped like the operand; `weights` is a [B] tensor.
+        shaped like the operand; `weights` is a [samples] tensor.
       }],
       "::llvm::FailureOr<::mlir::Value>", "buildWeightedGradient",
       (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$resultCotangents,

@@ -147,7 +147,8 @@ def Kiln_DropoutOp : Kiln_LayerOp<"dropout", [AllTypesMatch<["input", "result"]>
 }
 
 def Kiln_LayerNormOp : Kiln_LayerOp<"layer_norm", [AllTypesMatch<["input", "result"]>,
-                                                   AllTypesMatch<["gamma", "beta"]>]> {
+    AllTypesMatch<["gamma", "beta"]>,
+    DeclareOpInterfaceMethods<Kiln_PerSampleGradientOpInterface>]> {
   let summary = "Layer normalization over the last dimension of [N, D] rows (torch.nn.LayerNorm)";
   let description = [{
     `y = (x - mean) / sqrt(var + eps) * gamma + beta`, mean and (biased) variance per row.

@@ -26,6 +26,25 @@ def Kiln_PerSampleSqNormOp : Kiln_Op<"per_sample_sq_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Kiln_PerSampleDotOp : Kiln_Op<"per_sample_dot", [Pure,
+    AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "The dot product of two tensors, sample by sample (every dimension but the first)";
+  let description = [{
+    `r[i] = sum_{j...} a[i, j...] * b[i, j...]`, accumulated in f64 and rounded once. With a
+    and b the [B, T, T] Gram matrices of a sequence layer's inputs and output cotangents
+    (`a_i a_i^T`, `d_i d_i^T`), `r[i]` is the squared norm of sample i's weight gradient
+    `a_i^T d_i` without forming it (the ghost norm for sequences).
+
+    ```mlir
+    %r = kiln.per_sample_dot %ga, %gd : tensor<32x16x16xf32> -> tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$lhs, RankedTensorOf<[F32]>:$rhs);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Kiln_ScaleSamplesOp : Kiln_Op<"scale_samples", [Pure,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "Multiply each sample (a slice of the first dimension) by its own weight";

@@ -18,19 +18,26 @@ using namespace kiln::detail;
 
 namespace {
 
-/// sum over all but the first dimension of x^2, accumulated in f64, rounded once.
-Value lowerPerSampleSqNorm(ImplicitLocOpBuilder &b, PerSampleSqNormOp op) {
-  Value x = op.getInput();
+/// sum over all but the first dimension of x * y, accumulated in f64, rounded once.
+Value perSampleDot(ImplicitLocOpBuilder &b, Value x, Value y, RankedTensorType resultType) {
   int64_t rank = rankedType(x).getRank();
-  auto resultType = rankedType(op.getResult());
   auto wideType = RankedTensorType::get(resultType.getShape(), b.getF64Type());
   Value acc = filled(b, emptyOf(b, wideType, [&](int64_t) { return dim(b, x, 0); }), 0.0);
   SmallVector<utils::IteratorType> kinds = iterators(rank, utils::IteratorType::reduction);
   kinds.front() = utils::IteratorType::parallel;
-  Value wide = generic(b, {x}, acc, {identity(b, rank), firstDim(b, rank)}, kinds,
-                       [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
-                         Value v = arith::ExtFOp::create(nb, nb.getF64Type(), a[0]);
-                         return arith::AddFOp::create(nb, a[1], arith::MulFOp::create(nb, v, v));
+  bool square = x == y;
+  SmallVector<Value> ins = {x};
+  SmallVector<AffineMap> maps = {identity(b, rank)};
+  if (!square) {
+    ins.push_back(y);
+    maps.push_back(identity(b, rank));
+  }
+  maps.push_back(firstDim(b, rank));
+  Value wide = generic(b, ins, acc, maps, kinds,
+                       [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                         Value u = arith::ExtFOp::create(nb, nb.getF64Type(), a[0]);
+                         Value v = square ? u : arith::ExtFOp::create(nb, nb.getF64Type(), a[1]);
+                         return arith::AddFOp::create(nb, a.back(), arith::MulFOp::create(nb, u, v));
                        });
   Value out = emptyOf(b, resultType, [&](int64_t) { return dim(b, x, 0); });
   return generic(b, {wide}, out, {identity(b, 1), identity(b, 1)},
@@ -38,6 +45,14 @@ Value lowerPerSampleSqNorm(ImplicitLocOpBuilder &b, PerSampleSqNormOp op) {
                  [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
                    return arith::TruncFOp::create(nb, resultType.getElementType(), a[0]);
                  });
+}
+
+Value lowerPerSampleSqNorm(ImplicitLocOpBuilder &b, PerSampleSqNormOp op) {
+  return perSampleDot(b, op.getInput(), op.getInput(), rankedType(op.getResult()));
+}
+
+Value lowerPerSampleDot(ImplicitLocOpBuilder &b, PerSampleDotOp op) {
+  return perSampleDot(b, op.getLhs(), op.getRhs(), rankedType(op.getResult()));
 }
 
 Value lowerScaleSamples(ImplicitLocOpBuilder &b, ScaleSamplesOp op) {
@@ -151,6 +166,7 @@ SmallVector<Value> lowerDiceFeedback(ImplicitLocOpBuilder &b, DiceFeedbackOp op)
 void kiln::populatePrivacyToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<FunctionLowering<PerSampleSqNormOp>>(ctx, lowerPerSampleSqNorm);
+  patterns.add<FunctionLowering<PerSampleDotOp>>(ctx, lowerPerSampleDot);
   patterns.add<FunctionLowering<ScaleSamplesOp>>(ctx, lowerScaleSamples);
   patterns.add<FunctionLowering<DpAggregateOp>>(ctx, lowerDpAggregate);
   patterns.add<FunctionLowering<DiceFeedbackOp>>(ctx, lowerDiceFeedback);

@@ -76,13 +76,9 @@ LogicalResult checkPerSample(Block &body, ArrayRef<int64_t> wrt, const PerSample
     auto perSample = dyn_cast<kiln::PerSampleGradientOpInterface>(user);
     std::string reason = "'" + user->getName().getStringRef().str() +
                          "' has no per-sample gradient rule";
-    if (!perSample || !perSample.supportsPerSampleGradient(uses[0]->getOperandNumber(), reason))
+    if (!perSample ||
+        !perSample.supportsPerSampleGradient(uses[0]->getOperandNumber(), batch, reason))
       return fail(user) << "cannot differentiate argument " << i << " per sample: " << reason;
-    auto result = dyn_cast<RankedTensorType>(user->getResult(0).getType());
-    if (!result || result.getRank() < 1 || result.getDimSize(0) != batch)
-      return fail(user) << "its result " << user->getResult(0).getType()
-                        << " does not lead with the batch of " << batch
-                        << " samples that the norms " << request.normsType << " have";
   }
   for (Operation &op : body)
     if (auto bn = dyn_cast<kiln::BatchNormOp>(op); bn && bn.getTraining())
@@ -222,7 +218,7 @@ FailureOr<func::FuncOp> buildAdjoint(func::FuncOp callee, ArrayRef<int64_t> wrt,
     if (it == sites.end())
       continue; // does not reach the loss: a zero gradient for every sample
     FailureOr<Value> s = it->second.op.buildPerSampleSquaredNorms(
-        b, it->second.resultCotangents, it->second.operand);
+        b, it->second.resultCotangents, it->second.operand, normsType.getDimSize(0));
     if (failed(s))
       return failure();
     squared = arith::AddFOp::create(b, loc, squared, *s);
