@@ -74,10 +74,11 @@ LogicalResult ClippedValueAndGradOp::verifySymbolUses(SymbolTableCollection &sym
     if (clipped.getType() != plain.getType())
       return emitOpError("unclipped sum has type ") << plain.getType() << ", its clipped sum "
                                                     << clipped.getType();
-  for (Value g : getClippedGradients())
-    if (!cast<RankedTensorType>(g.getType()).getElementType().isF32())
-      return emitOpError("clips f32 gradients, not ") << g.getType();
   auto norms = cast<RankedTensorType>(getNorms().getType());
+  for (Value g : getClippedGradients())
+    if (cast<RankedTensorType>(g.getType()).getElementType() != norms.getElementType())
+      return emitOpError("clips gradients of the norms' element type (f32 or f64), not ")
+             << g.getType() << " with norms " << norms;
   if (norms.getRank() != 1 || !norms.hasStaticShape())
     return emitOpError("returns one norm per sample, a static [B] tensor, not ") << norms;
   if (getWeights() && getWeights().getType() != norms)

@@ -299,14 +299,14 @@ RankedTensorType samplesType(Value batched) {
   return RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
 }
 
-/// Per-sample rules need a static f32 batch of one image per sample: the folded shapes are
+/// Per-sample rules need a static f32 or f64 batch of one image per sample: the folded shapes are
 /// static.
-bool staticF32Batch(Value batched, int64_t samples, std::string &reason) {
+bool staticFloatBatch(Value batched, int64_t samples, std::string &reason) {
   auto t = rankedType(batched);
   reason.clear();
   llvm::raw_string_ostream os(reason);
-  if (!t.getElementType().isF32() || !t.hasStaticShape()) {
-    os << "per-sample gradients are computed for f32 tensors of static shape (the batch is "
+  if (!isa<Float32Type, Float64Type>(t.getElementType()) || !t.hasStaticShape()) {
+    os << "per-sample gradients are computed for f32 or f64 tensors of static shape (the batch is "
           "fixed before autodiff by kiln-specialize-batch), not '"
        << t << "'";
     return false;
@@ -325,7 +325,7 @@ bool Conv2dOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std:
     reason = "the parameter is kiln.conv2d's input, not its filter";
     return false;
   }
-  return staticF32Batch(getInput(), samples, reason);
+  return staticFloatBatch(getInput(), samples, reason);
 }
 
 FailureOr<Value> Conv2dOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned,
@@ -359,7 +359,7 @@ bool ChannelBiasOp::supportsPerSampleGradient(unsigned operand, int64_t samples,
     reason = "the parameter is kiln.channel_bias's input, not its bias";
     return false;
   }
-  return staticF32Batch(getInput(), samples, reason);
+  return staticFloatBatch(getInput(), samples, reason);
 }
 
 // Sample i's bias gradient is its cotangent summed over h and w: a channel sum of the batch

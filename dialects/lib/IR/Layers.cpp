@@ -438,9 +438,10 @@ RankedTensorType samplesOf(int64_t samples, Type element) {
 bool rowsOfSamples(Value batched, int64_t samples, std::string &reason) {
   auto t = rankedType(batched);
   llvm::raw_string_ostream os(reason);
-  if (!t.getElementType().isF32() || !t.hasStaticShape() || t.getRank() < 2) {
+  if (!isa<Float32Type, Float64Type>(t.getElementType()) || !t.hasStaticShape() ||
+      t.getRank() < 2) {
     reason.clear();
-    os << "per-sample gradients are computed for f32 tensors of static shape with a leading "
+    os << "per-sample gradients are computed for f32 or f64 tensors of static shape with a leading "
           "batch (fixed before autodiff by kiln-specialize-batch), not "
        << "'" << t << "'";
     return false;

@@ -40,10 +40,13 @@ func.func @scale(%d: tensor<8x3xf32>, %w: tensor<8xf32>) -> tensor<8x3xf32> {
 // CHECK:         %[[LOT:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
 // CHECK:         %[[K:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
 // CHECK:         %[[K0:.*]] = arith.addi %[[K]], %c0_i64
-// CHECK:         %[[N0:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x3xf32>)
+// The standard normal draws of Philox key + 0 (kiln.random_normal's: one loop per block of
+// four, then the interleave into [4, 3]), then one fused loop per tensor.
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
 // CHECK:           arith.trunci %[[K0]]
 // CHECK:           math.sqrt
 // CHECK:           math.cos
+// CHECK:         %[[N0:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [4, 3] : tensor<12xf32> into tensor<4x3xf32>
 // CHECK:         %[[G0:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[N0]] : tensor<4x3xf32>, tensor<4x3xf32>)
 // CHECK:           %[[NOISE:.*]] = arith.mulf %{{.*}}, %[[STD]] : f32
 // CHECK:           %[[SUM:.*]] = arith.addf %{{.*}}, %[[NOISE]]

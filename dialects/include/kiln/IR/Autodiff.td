@@ -86,12 +86,12 @@ def Kiln_ClippedValueAndGradOp : Kiln_Op<"clipped_value_and_grad", [AttrSizedOpe
     ```
   }];
   let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args,
-                       Optional<RankedTensorOf<[F32]>>:$weights,
+                       Optional<RankedTensorOf<[F32, F64]>>:$weights,
                        DenseI64ArrayAttr:$wrt, Kiln_PositiveF64Attr:$max_norm,
                        DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_LossReduction>,
                                          "::kiln::LossReduction::Mean">:$loss_reduction,
                        UnitAttr:$unclipped);
-  let results = (outs AnyRankedTensor:$loss, RankedTensorOf<[F32]>:$norms,
+  let results = (outs AnyRankedTensor:$loss, RankedTensorOf<[F32, F64]>:$norms,
                       Variadic<AnyRankedTensor>:$gradients);
   let assemblyFormat = [{
     $callee `(` $args `)` `wrt` $wrt (`weights` $weights^ `:` type($weights))? attr-dict

@@ -12,7 +12,7 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def Kiln_PerSampleSqNormOp : Kiln_Op<"per_sample_sq_norm", [Pure]> {
   let summary = "The squared L2 norm of each sample (every dimension but the first)";
   let description = [{
-    `r[i] = sum_{j...} x[i, j...]^2`, accumulated in f64 and rounded once. With x the
+    `r[i] = sum_{j...} x[i, j...]^2`, accumulated in f64 (and rounded once for f32). With x the
     activations or the output cotangents of a linear layer, `r_a[i] * r_d[i]` is the squared
     norm of sample i's weight gradient (the ghost-norm identity).
 
@@ -20,8 +20,8 @@ def Kiln_PerSampleSqNormOp : Kiln_Op<"per_sample_sq_norm", [Pure]> {
     %r = kiln.per_sample_sq_norm %d : tensor<128x256xf32> -> tensor<128xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[F32]>:$input);
-  let results = (outs RankedTensorOf<[F32]>:$result);
+  let arguments = (ins RankedTensorOf<[F32, F64]>:$input);
+  let results = (outs RankedTensorOf<[F32, F64]>:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
 }
@@ -30,7 +30,8 @@ def Kiln_PerSampleDotOp : Kiln_Op<"per_sample_dot", [Pure,
     AllTypesMatch<["lhs", "rhs"]>]> {
   let summary = "The dot product of two tensors, sample by sample (every dimension but the first)";
   let description = [{
-    `r[i] = sum_{j...} a[i, j...] * b[i, j...]`, accumulated in f64 and rounded once. With a
+    `r[i] = sum_{j...} a[i, j...] * b[i, j...]`, accumulated in f64 (and rounded once for
+    f32). With a
     and b the [B, T, T] Gram matrices of a sequence layer's inputs and output cotangents
     (`a_i a_i^T`, `d_i d_i^T`), `r[i]` is the squared norm of sample i's weight gradient
     `a_i^T d_i` without forming it (the ghost norm for sequences).
@@ -39,8 +40,8 @@ def Kiln_PerSampleDotOp : Kiln_Op<"per_sample_dot", [Pure,
     %r = kiln.per_sample_dot %ga, %gd : tensor<32x16x16xf32> -> tensor<32xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[F32]>:$lhs, RankedTensorOf<[F32]>:$rhs);
-  let results = (outs RankedTensorOf<[F32]>:$result);
+  let arguments = (ins RankedTensorOf<[F32, F64]>:$lhs, RankedTensorOf<[F32, F64]>:$rhs);
+  let results = (outs RankedTensorOf<[F32, F64]>:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
   let hasVerifier = 1;
 }
@@ -56,8 +57,8 @@ def Kiln_ScaleSamplesOp : Kiln_Op<"scale_samples", [Pure,
     %y = kiln.scale_samples %d, %c : tensor<128x256xf32>, tensor<128xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[F32]>:$input, RankedTensorOf<[F32]>:$weights);
-  let results = (outs RankedTensorOf<[F32]>:$result);
+  let arguments = (ins RankedTensorOf<[F32, F64]>:$input, RankedTensorOf<[F32, F64]>:$weights);
+  let results = (outs RankedTensorOf<[F32, F64]>:$result);
   let assemblyFormat = "$input `,` $weights attr-dict `:` type($input) `,` type($weights)";
   let hasVerifier = 1;
 }

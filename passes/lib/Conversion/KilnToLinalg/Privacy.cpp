@@ -35,10 +35,15 @@ Value perSampleDot(ImplicitLocOpBuilder &b, Value x, Value y, RankedTensorType r
   maps.push_back(firstDim(b, rank));
   Value wide = generic(b, ins, acc, maps, kinds,
                        [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
-                         Value u = arith::ExtFOp::create(nb, nb.getF64Type(), a[0]);
-                         Value v = square ? u : arith::ExtFOp::create(nb, nb.getF64Type(), a[1]);
+                         auto wide = [&](Value x) -> Value {
+                           return x.getType().isF64() ? x : arith::ExtFOp::create(nb, nb.getF64Type(), x);
+                         };
+                         Value u = wide(a[0]);
+                         Value v = square ? u : wide(a[1]);
                          return arith::AddFOp::create(nb, a.back(), arith::MulFOp::create(nb, u, v));
                        });
+  if (resultType.getElementType().isF64())
+    return wide;
   Value out = emptyOf(b, resultType, [&](int64_t) { return dim(b, x, 0); });
   return generic(b, {wide}, out, {identity(b, 1), identity(b, 1)},
                  iterators(1, utils::IteratorType::parallel),

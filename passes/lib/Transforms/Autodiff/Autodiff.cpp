@@ -35,7 +35,7 @@ Value zerosLike(OpBuilder &b, Location loc, Value like) {
 /// What kiln.clipped_value_and_grad asks of the reverse sweep besides the loss.
 struct PerSampleRequest {
   mutable kiln::ClippedValueAndGradOp op; // op accessors are not const
-  RankedTensorType normsType; ///< [B] f32
+  RankedTensorType normsType; ///< [B], f32 or f64
 };
 
 /// Where a parameter's gradient is formed in per-sample mode: the op consuming it, which
@@ -88,10 +88,10 @@ LogicalResult checkPerSample(Block &body, ArrayRef<int64_t> wrt, const PerSample
   return success();
 }
 
-/// A [B] f32 constant.
+/// A [B] constant of the norms' element type.
 Value splat(OpBuilder &b, Location loc, RankedTensorType type, double v) {
-  return arith::ConstantOp::create(b, loc,
-                                   DenseElementsAttr::get(type, b.getFloatAttr(b.getF32Type(), v)));
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), v)));
 }
 
 /// Builds `@<callee>_value_and_grad_<wrt>`: (callee's arguments) -> (loss, gradients); with
