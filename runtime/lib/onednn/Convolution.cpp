@@ -243,7 +243,55 @@ constexpr int64_t kGradFilterChunk = 8;
 /// kGradFilterChunk images, each chunk's gradient computed by oneDNN on one thread, and the
 /// partial gradients added in chunk order: the same bits for any number of threads.
 bool gradFilterInChunks(const kiln_window_geometry &g, const float *x, const float *dy,
+                        float *dfilter);
+
+/// Groups per chunk of a one-image filter gradient (below).
+constexpr int64_t kGroupChunk = 16;
+
+/// One image with many groups (kiln.clipped_value_and_grad folds a batch into the channels,
+/// so that group i's filter gradient is sample i's) has no batch to cut, and oneDNN on one
+/// thread would do all of it. The groups are independent, so they are cut instead, into
+/// fixed chunks of kGroupChunk: each chunk's channels, cotangents and filters are contiguous
+/// slices, no partial sums are added, and the bits do not depend on the thread count.
+bool gradFilterInGroupChunks(const kiln_window_geometry &g, const float *x, const float *dy,
+                             float *dfilter) {
+  int64_t cg = g.c / g.groups, og = g.o / g.groups;
+  int64_t chunks = (g.groups + kGroupChunk - 1) / kGroupChunk;
+  auto slice = [&](int64_t groups) {
+    kiln_window_geometry s = g;
+    s.groups = groups;
+    s.c = groups * cg;
+    s.o = groups * og;
+    return s;
+  };
+  Cached *fullPass, *lastPass;
+  try {
+    fullPass = &primitiveFor(Pass::GradFilterChunk, slice(std::min(g.groups, kGroupChunk)));
+    lastPass = &primitiveFor(Pass::GradFilterChunk, slice(g.groups - (chunks - 1) * kGroupChunk));
+  } catch (const dnnl::error &e) {
+    warnRefused(e);
+    return false;
+  }
+  bool refused = false;
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < chunks; ++k) {
+    std::vector<memory> scratch;
+    int64_t first = k * kGroupChunk;
+    try {
+      execute(k == chunks - 1 ? *lastPass : *fullPass, x + first * cg * g.h * g.w,
+              dy + first * og * g.oh * g.ow, dfilter + first * og * cg * g.kh * g.kw, scratch);
+    } catch (const dnnl::error &) {
+#pragma omp atomic write
+      refused = true;
+    }
+  }
+  return !refused;
+}
+
+bool gradFilterInChunks(const kiln_window_geometry &g, const float *x, const float *dy,
                         float *dfilter) {
+  if (g.n == 1 && g.groups > kGroupChunk)
+    return gradFilterInGroupChunks(g, x, dy, dfilter);
   int64_t chunks = (g.n + kGradFilterChunk - 1) / kGradFilterChunk;
   int64_t filterSize = g.o * (g.c / g.groups) * g.kh * g.kw;
   int64_t xImage = g.c * g.h * g.w, yImage = g.o * g.oh * g.ow;

@@ -72,9 +72,10 @@ def Kiln_ClippedValueAndGradOp : Kiln_Op<"clipped_value_and_grad", [AttrSizedOpe
 
     kiln-autodiff computes this in one backward pass: every op that consumes a `wrt`
     argument must implement PerSampleGradientOpInterface (linear layers and biases: the
-    ghost-norm identity, then a second weighted contraction; convolutions and channel
-    biases: per-sample filter gradients from one grouped backward-weights), each argument
-    may feed one
+    ghost-norm identity, then a second weighted contraction; over sequences of T rows per
+    sample, the Gram form or the materialized per-sample gradient; layer norms; convolutions
+    and channel biases: per-sample filter gradients from one grouped backward-weights), each
+    argument may feed one
     such op, and ops that mix samples (batch_norm in training mode) are errors, as in
     Opacus. Other ops are assumed to act on each sample separately.
 
