@@ -221,3 +221,20 @@ func.func @step(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> 
       : (tensor<4x3xf32>, tensor<8x4xf32>, tensor<8xi64>) -> (tensor<f32>, tensor<6xf32>, tensor<4x3xf32>)
   return %g : tensor<4x3xf32>
 }
+
+// -----
+
+// A convolution needs one image per sample: 12 images for 6 samples is no per-sample rule.
+func.func private @frames(%f: tensor<2x1x3x3xf32>, %x: tensor<12x1x5x5xf32>) -> tensor<f32> {
+  // expected-error @+1 {{cannot differentiate argument 0 per sample: its input 'tensor<12x1x5x5xf32>' does not hold one image per sample of the 6-sample batch}}
+  %c = kiln.conv2d %x, %f : tensor<12x1x5x5xf32>, tensor<2x1x3x3xf32> -> tensor<12x2x3x3xf32>
+  %s = kiln.sum %c : tensor<12x2x3x3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+func.func @step(%f: tensor<2x1x3x3xf32>, %x: tensor<12x1x5x5xf32>) -> tensor<2x1x3x3xf32> {
+  // expected-note @+1 {{per-sample gradients requested here}}
+  %l, %n, %g = kiln.clipped_value_and_grad @frames(%f, %x) wrt [0] {max_norm = 1.0 : f64, loss_reduction = "sum"}
+      : (tensor<2x1x3x3xf32>, tensor<12x1x5x5xf32>) -> (tensor<f32>, tensor<6xf32>, tensor<2x1x3x3xf32>)
+  return %g : tensor<2x1x3x3xf32>
+}
