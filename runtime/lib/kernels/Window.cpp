@@ -165,20 +165,43 @@ bool isPlain2x2(const kiln_window_geometry &g) {
          g.dh == 1 && g.dw == 1;
 }
 
+/// No padding and no dilation: every window lies inside the image, so the scan needs no
+/// bounds (any kernel and stride: the 2x2 stride-1 pooling of small CNNs among them).
+bool isUnpadded(const kiln_window_geometry &g) {
+  return g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1;
+}
+
+/// argmaxOfWindow for an unpadded window starting at `top` (the same scan order and rule).
+template <typename T>
+inline int64_t argmaxUnpadded(const kiln_window_geometry &g, const T *plane, int64_t top) {
+  int64_t best = top;
+  for (int64_t kh = 0; kh < g.kh; ++kh)
+    for (int64_t kw = 0; kw < g.kw; ++kw) {
+      int64_t at = top + kh * g.w + kw;
+      T v = plane[at];
+      if (v > plane[best] || std::isnan(v))
+        best = at;
+    }
+  return best;
+}
+
 template <typename T> void maxPool(const kiln_window_geometry &g, const T *x, T *y) {
-  if (isPlain2x2(g)) {
+  if (isUnpadded(g)) {
 #pragma omp parallel for schedule(static)
     for (int64_t p = 0; p < g.n * g.c; ++p) {
       const T *plane = x + p * g.h * g.w;
       T *out = y + p * g.oh * g.ow;
       for (int64_t oh = 0; oh < g.oh; ++oh) {
-        const T *r0 = plane + 2 * oh * g.w, *r1 = r0 + g.w;
+        const T *row = plane + oh * g.sh * g.w;
         for (int64_t ow = 0; ow < g.ow; ++ow) {
           // max with NaN propagation, as the scan in argmaxOfWindow.
-          T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-          T m = (b > a || std::isnan(b)) ? b : a;
-          m = (c > m || std::isnan(c)) ? c : m;
-          m = (d > m || std::isnan(d)) ? d : m;
+          const T *window = row + ow * g.sw;
+          T m = window[0];
+          for (int64_t kh = 0; kh < g.kh; ++kh)
+            for (int64_t kw = 0; kw < g.kw; ++kw) {
+              T v = window[kh * g.w + kw];
+              m = (v > m || std::isnan(v)) ? v : m;
+            }
           out[oh * g.ow + ow] = m;
         }
       }
@@ -219,11 +242,12 @@ void maxPoolGrad(const kiln_window_geometry &g, const T *x, const T *dy, T *dx) 
     const T *plane = x + p * g.h * g.w;
     T *grad = dx + p * g.h * g.w;
     std::memset(grad, 0, sizeof(T) * g.h * g.w);
-    const bool plain = isPlain2x2(g);
+    const bool unpadded = isUnpadded(g);
     // Scattering within one plane: every write of this plane is made by this thread.
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow) {
-        int64_t i = plain ? argmax2x2(plane, g.w, oh, ow) : argmaxOfWindow(g, plane, oh, ow);
+        int64_t i = unpadded ? argmaxUnpadded(g, plane, oh * g.sh * g.w + ow * g.sw)
+                             : argmaxOfWindow(g, plane, oh, ow);
         if (i >= 0)
           grad[i] += dy[(p * g.oh + oh) * g.ow + ow];
       }
