@@ -2,12 +2,15 @@
 // Verifiers, window geometry and VJP rules of the convolution and pooling ops. One function
 // derives the geometry from the types and attributes, so the verifier accepts exactly what
 // the runtime kernels are later called with.
+#include "PerSample.h"
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace kiln;
+using kiln::detail::perSampleType;
+using kiln::detail::splitsBySample;
 
 namespace {
 
@@ -294,30 +297,6 @@ Value splitSamples(OpBuilder &b, Location loc, Value x, int64_t batch) {
                                        x, groups);
 }
 
-RankedTensorType samplesType(Value batched) {
-  auto t = rankedType(batched);
-  return RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
-}
-
-/// Per-sample rules need a static f32 or f64 batch of one image per sample: the folded shapes are
-/// static.
-bool staticFloatBatch(Value batched, int64_t samples, std::string &reason) {
-  auto t = rankedType(batched);
-  reason.clear();
-  llvm::raw_string_ostream os(reason);
-  if (!isa<Float32Type, Float64Type>(t.getElementType()) || !t.hasStaticShape()) {
-    os << "per-sample gradients are computed for f32 or f64 tensors of static shape (the batch is "
-          "fixed before autodiff by kiln-specialize-batch), not '"
-       << t << "'";
-    return false;
-  }
-  if (t.getDimSize(0) != samples) {
-    os << "its input '" << t << "' does not hold one image per sample of the " << samples
-       << "-sample batch";
-    return false;
-  }
-  return true;
-}
 } // namespace
 
 bool Conv2dOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std::string &reason) {
@@ -325,7 +304,7 @@ bool Conv2dOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std:
     reason = "the parameter is kiln.conv2d's input, not its filter";
     return false;
   }
-  return staticFloatBatch(getInput(), samples, reason);
+  return splitsBySample(getInput(), samples, /*anyRowsEach=*/false, "input", reason);
 }
 
 FailureOr<Value> Conv2dOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned,
@@ -341,7 +320,7 @@ FailureOr<Value> Conv2dOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange c
       b, loc, RankedTensorType::get(shape, filter.getElementType()), x, dy, getStrideAttr(),
       getPaddingAttr(), getDilationAttr(), b.getI64IntegerAttr(getGroups() * batch));
   Value rows = splitSamples(b, loc, perSample, batch);
-  return Value(PerSampleSqNormOp::create(b, loc, samplesType(getInput()), rows));
+  return Value(PerSampleSqNormOp::create(b, loc, perSampleType(batch, filter.getElementType()), rows));
 }
 
 FailureOr<Value> Conv2dOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, unsigned,
@@ -359,7 +338,7 @@ bool ChannelBiasOp::supportsPerSampleGradient(unsigned operand, int64_t samples,
     reason = "the parameter is kiln.channel_bias's input, not its bias";
     return false;
   }
-  return staticFloatBatch(getInput(), samples, reason);
+  return splitsBySample(getInput(), samples, /*anyRowsEach=*/false, "input", reason);
 }
 
 // Sample i's bias gradient is its cotangent summed over h and w: a channel sum of the batch
@@ -372,7 +351,7 @@ FailureOr<Value> ChannelBiasOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRa
   Value sums = ChannelSumOp::create(
       b, loc, RankedTensorType::get({batch * t.getDimSize(1)}, t.getElementType()),
       samplesAsChannels(b, loc, cot[0]));
-  return Value(PerSampleSqNormOp::create(b, loc, samplesType(cot[0]),
+  return Value(PerSampleSqNormOp::create(b, loc, perSampleType(batch, t.getElementType()),
                                          splitSamples(b, loc, sums, batch)));
 }
 

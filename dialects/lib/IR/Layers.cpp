@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Verifiers and VJP rules of the model ops. The rules emit kiln ops (and arith on tensors),
 // so the backward computation is ordinary kiln IR that the same passes lower and fuse.
+#include "PerSample.h"
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -11,6 +12,8 @@
 
 using namespace mlir;
 using namespace kiln;
+using kiln::detail::perSampleType;
+using kiln::detail::splitsBySample;
 
 namespace {
 
@@ -430,31 +433,6 @@ FailureOr<SmallVector<Value>> TransposeOp::buildVJP(OpBuilder &b, ValueRange cot
 // to a parameter's gradient is then a sum over its T rows.
 
 namespace {
-RankedTensorType samplesOf(int64_t samples, Type element) {
-  return RankedTensorType::get({samples}, element);
-}
-
-/// Whether `batched` (f32, static) leads with a whole number of rows per sample.
-bool rowsOfSamples(Value batched, int64_t samples, std::string &reason) {
-  auto t = rankedType(batched);
-  llvm::raw_string_ostream os(reason);
-  if (!isa<Float32Type, Float64Type>(t.getElementType()) || !t.hasStaticShape() ||
-      t.getRank() < 2) {
-    reason.clear();
-    os << "per-sample gradients are computed for f32 or f64 tensors of static shape with a leading "
-          "batch (fixed before autodiff by kiln-specialize-batch), not "
-       << "'" << t << "'";
-    return false;
-  }
-  if (t.getDimSize(0) % samples != 0) {
-    reason.clear();
-    os << "its operand '" << t << "' does not lead with the " << samples
-       << " samples of the batch (or a multiple: T consecutive rows per sample)";
-    return false;
-  }
-  return true;
-}
-
 /// `x` [R, d1, ..., dk] as [R d1 ... dk / n, n] with n its last dimension: every row of the
 /// last dimension, in order.
 Value asRows(OpBuilder &b, Location loc, Value x) {
@@ -503,7 +481,7 @@ Value rowSumSquaredNorms(OpBuilder &b, Location loc, Value p, int64_t samples) {
   auto t = rankedType(rows);
   Type element = t.getElementType();
   if (t.getDimSize(0) == samples)
-    return PerSampleSqNormOp::create(b, loc, samplesOf(samples, element), rows);
+    return PerSampleSqNormOp::create(b, loc, perSampleType(samples, element), rows);
   // Each sample's rows summed by one batched product with a row of ones: [B, 1, T] @ [B, T, n].
   Value grouped = bySample(b, loc, rows, samples);
   int64_t perSample = t.getDimSize(0) / samples, n = t.getDimSize(1);
@@ -512,7 +490,7 @@ Value rowSumSquaredNorms(OpBuilder &b, Location loc, Value p, int64_t samples) {
       b, loc, DenseElementsAttr::get(onesType, b.getFloatAttr(element, 1.0)));
   Value sums = BatchMatmulOp::create(b, loc, RankedTensorType::get({samples, 1, n}, element),
                                      ones, grouped);
-  return PerSampleSqNormOp::create(b, loc, samplesOf(samples, element), sums);
+  return PerSampleSqNormOp::create(b, loc, perSampleType(samples, element), sums);
 }
 
 /// sum_i w_i (sample i's rows of p, summed): the rows scaled by their sample's weight, then
@@ -533,7 +511,7 @@ bool MatmulOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std:
              "batch on the left (x @ W)";
     return false;
   }
-  return rowsOfSamples(getLhs(), samples, reason);
+  return splitsBySample(getLhs(), samples, /*anyRowsEach=*/true, "operand", reason);
 }
 
 // One row per sample: sample i's weight gradient is the outer product a_i^T d_i, whose
@@ -546,7 +524,7 @@ FailureOr<Value> MatmulOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange c
   Location loc = getLoc();
   auto a = rankedType(getLhs());
   Type element = a.getElementType();
-  auto norms = samplesOf(samples, element);
+  auto norms = perSampleType(samples, element);
   int64_t t = a.getDimSize(0) / samples, k = a.getDimSize(1),
           n = rankedType(cot[0]).getDimSize(1);
   if (t == 1) {
@@ -588,7 +566,7 @@ bool BiasAddOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std
     reason = "the parameter is kiln.bias_add's input, not its bias";
     return false;
   }
-  return rowsOfSamples(getInput(), samples, reason);
+  return splitsBySample(getInput(), samples, /*anyRowsEach=*/true, "operand", reason);
 }
 
 FailureOr<Value> BiasAddOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned,
@@ -607,7 +585,7 @@ bool LayerNormOp::supportsPerSampleGradient(unsigned operand, int64_t samples,
     reason = "the parameter is kiln.layer_norm's input, not its gamma or beta";
     return false;
   }
-  return rowsOfSamples(getInput(), samples, reason);
+  return splitsBySample(getInput(), samples, /*anyRowsEach=*/true, "operand", reason);
 }
 
 namespace {

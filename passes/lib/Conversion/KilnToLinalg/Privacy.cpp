@@ -35,11 +35,11 @@ Value perSampleDot(ImplicitLocOpBuilder &b, Value x, Value y, RankedTensorType r
   maps.push_back(firstDim(b, rank));
   Value wide = generic(b, ins, acc, maps, kinds,
                        [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
-                         auto wide = [&](Value x) -> Value {
+                         auto toF64 = [&](Value x) -> Value {
                            return x.getType().isF64() ? x : arith::ExtFOp::create(nb, nb.getF64Type(), x);
                          };
-                         Value u = wide(a[0]);
-                         Value v = square ? u : wide(a[1]);
+                         Value u = toF64(a[0]);
+                         Value v = square ? u : toF64(a[1]);
                          return arith::AddFOp::create(nb, a.back(), arith::MulFOp::create(nb, u, v));
                        });
   if (resultType.getElementType().isF64())
