@@ -25,6 +25,14 @@ if os.path.isdir(onnx_node_data):
     config.available_features.add("onnx-testdata")
 config.substitutions.append(("%onnx_node_data", onnx_node_data))
 
+# OpenMPI's launcher, with what this machine needs and the user should not have to give:
+# tests run as root in containers, and start more ranks than the 2 cores.
+import shutil
+if shutil.which("mpirun"):
+    config.available_features.add("mpirun")
+config.substitutions.append(
+    ("%mpirun", "mpirun --allow-run-as-root --oversubscribe --mca btl self,vader"))
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)

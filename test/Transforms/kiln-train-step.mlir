@@ -139,3 +139,21 @@ kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.5 : f64, privacy = "dp_sgd"
 // CHECK:         %[[SUM2:.*]] = arith.addf %{{.*}}, %[[G2]]
 // CHECK-NOT:     kiln.dp_aggregate
 // CHECK:         return %{{.*}}, %[[SUM2]], %{{.*}}, %[[L2]]
+
+// -----
+
+/// A data-parallel step: the gradients of the backward pass are exchanged before anything
+/// reads them (the clipping here).
+// CHECK-LABEL: func.func @ddp_step(
+// CHECK:         %[[L:.*]]:2 = kiln.value_and_grad @loss(
+// CHECK:         %[[E:.*]] = kiln.exchange_gradients %[[L]]#1 : tensor<4x3xf32>
+// CHECK:         kiln.clip_by_global_norm %[[E]] {max_norm = 1.000000e+00 : f64}
+func.func private @loss(%w: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "w"},
+                        %x: tensor<2x4xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %h = kiln.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
+  %l = kiln.softmax_cross_entropy %h, %y : tensor<2x3xf32>, tensor<2xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+kiln.train_step @ddp_step(@loss) {optimizer = "sgd", lr = 0.1 : f64, exchange = "mean",
+    clip_global_norm = 1.0 : f64}

@@ -7,6 +7,7 @@
 #include "kiln/runtime/io/DataLoader.h"
 #include "kiln/runtime/io/Dataset.h"
 #include "kiln/runtime/io/TextFile.h"
+#include "kiln/runtime/distributed/Communicator.h"
 #include "kiln/runtime/privacy/Accountant.h"
 
 #include <fmt/format.h>
@@ -33,7 +34,12 @@ using namespace kiln::rt;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-void report(const std::string &message) { fmt::print(stderr, "kiln-run: error: {}\n", message); }
+void report(const std::string &message) {
+  Communicator &group = worldCommunicator();
+  std::string rank = group.size() > 1 ? fmt::format("rank {} of {}: ", group.rank(), group.size())
+                                      : std::string();
+  fmt::print(stderr, "kiln-run: error: {}{}\n", rank, message);
+}
 
 /// Labels index a logits row in compiled code, which does not check them: one outside
 /// [0, classes) would read another row's memory, so the whole dataset is checked up front.
@@ -324,6 +330,14 @@ bool resume(const std::string &path, const Function &fn, const std::string &spli
   rng = restored;
   epoch = int(*completed);
   privacyHistory = checkpoint->metadata["kiln_privacy"];
+  // Every rank of a dense data-parallel run holds the same state, so any rank count may
+  // continue it; the global batch, and with it the steps per epoch, follow the new count.
+  int ranks = worldCommunicator().size();
+  if (auto written = checkpoint->metadata.find("kiln_ranks");
+      written != checkpoint->metadata.end() && written->second != std::to_string(ranks))
+    fmt::print("note: {} was written by a run of {} rank(s); this one has {}: each step now "
+               "takes {} batches\n",
+               path, escapeForMessage(written->second), ranks, ranks);
   return true;
 }
 
@@ -543,8 +557,30 @@ bool countExamples(const TrainOptions &options, ExampleCounts &counts) {
   return true;
 }
 
+namespace {
+
+/// FNV-1a of the parameters' bytes: what the ranks of a data-parallel run compare.
+uint64_t parameterFingerprint(const Function &fn, const std::vector<TensorView> &views) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < fn.inputs().size() && i < views.size(); ++i) {
+    if (fn.inputs()[i].role != "parameter")
+      continue;
+    const auto *p = static_cast<const unsigned char *>(views[i].data);
+    for (size_t b = 0, n = views[i].numel() * dtypeSize(views[i].dtype); b < n; ++b)
+      h = (h ^ p[b]) * 1099511628211ull;
+  }
+  return h;
+}
+
+} // namespace
+
 bool train(Session &session, const Function &trainFn, const Function *evalFn,
            std::vector<Tensor> &state, const TrainOptions &options) {
+  // A data-parallel run (kiln-run under mpirun): every rank runs this loop on its own shard
+  // of each global batch; rank 0 alone evaluates and writes files.
+  Communicator &group = worldCommunicator();
+  const int ranks = group.size(), rank = group.rank();
+  const bool writer = rank == 0;
   const bool csv = isCsvPath(options.trainData);
   if (!csv && !options.testData.empty())
     return report(fmt::format("--test names the test CSV of a CSV --train; the IDX directory "
@@ -631,11 +667,14 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                trainFn.name(), trainData.count, noun, valData.count);
   }
   int64_t usable = bilevel ? std::min(trainData.count, valData.count) : trainData.count;
-  if (usable < batch.size)
-    return report(fmt::format("{}: {} training examples{}, fewer than one @{} batch of {}",
+  if (usable < batch.size * ranks)
+    return report(fmt::format("{}: {} training examples{}, fewer than one @{} batch of {}{}",
                               trainData.source, usable, bilevel ? " per half" : "",
-                              trainFn.name(), batch.size)),
+                              trainFn.name(), batch.size,
+                              ranks > 1 ? fmt::format(" on each of {} ranks", ranks) : "")),
            false;
+  if (ranks > 1 && bilevel)
+    return report("an architecture search runs in one process, not under mpirun"), false;
 
   std::vector<TensorView> views;
   for (Tensor &t : state)
@@ -659,6 +698,10 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
            false;
   if (isPrivate && bilevel)
     return report("a private step takes one batch, not a bilevel search's two"), false;
+  if (isPrivate && ranks > 1)
+    return report("private training runs in one process, not under mpirun (its noise and "
+                  "accountant are one process's)"),
+           false;
   // Training carries the state through the donated inputs the step updates in place; a
   // result computed elsewhere (bufferization could not reuse its input's buffer, e.g. a
   // counter still read after its increment) would be dropped silently after every step.
@@ -776,7 +819,10 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
 
   std::vector<int64_t> order(trainData.count), valOrder(valData.count);
   std::mt19937_64 rng(options.seed);
-  int64_t steps = usable / batch.size;
+  // A global batch is every rank's batch: step s of rank r reads the shuffled examples
+  // [(s R + r) B, (s R + r + 1) B), so the global batches are those of one process with a
+  // batch of R B, whatever R is.
+  int64_t steps = usable / (batch.size * ranks);
   int done = 0;
   double samplingRate = 0;
   privacy::RdpAccountant accountant;
@@ -794,6 +840,10 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     // An epoch is as many lots as the data holds expected lots (Opacus: 1 / q batches).
     steps = int64_t(std::ceil(double(trainData.count) / lot - 1e-9));
   }
+  if (ranks > 1)
+    fmt::print("@{}: data-parallel on {} ranks ({}), {} examples per rank and step, a global "
+               "batch of {}\n",
+               trainFn.name(), ranks, group.backend(), batch.size, batch.size * ranks);
   if (StateAccount account = trainFn.stateAccount(); account.parameters > 0)
     fmt::print("@{}: {} parameters, optimizer state {} bytes ({:.3f} per parameter)\n",
                trainFn.name(), account.parameters, account.optimizerStateBytes,
@@ -861,7 +911,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   metricsHeader += ",seconds\n";
   std::string metricsText;
   std::vector<EpochMetrics> history;
-  if (!options.metricsPath.empty()) {
+  if (writer && !options.metricsPath.empty()) {
     if (!options.resumePath.empty() &&
         !readHistory(options.metricsPath, metricsHeader, evalSets.size(), done, metricsText,
                      history))
@@ -870,7 +920,8 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     if (Status st = writeTextFileAtomically(options.metricsPath, metricsText); !st.ok())
       return report(std::string(st.message())), false;
   }
-  const bool live = options.progress && ::isatty(STDERR_FILENO);
+  const bool progress = options.progress && writer;
+  const bool live = progress && ::isatty(STDERR_FILENO);
   bool budgetSpent = false;
   // One private step: a Poisson lot (each example joins independently with probability q,
   // gaps drawn by inversion from the shuffling generator, so a resumed run draws the same
@@ -929,6 +980,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     auto start = Clock::now(), lastPrint = start;
     double lossSum = 0;
     int64_t stepsDone = 0;
+    const WireStats wireBefore = group.stats();
     for (int64_t s = 0; s < steps; ++s) {
       double loss = 0;
       if (isPrivate) {
@@ -947,7 +999,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
         if (Status st = accountant.record(samplingRate, sigma); !st.ok())
           return report("dp.noise_multiplier: " + std::string(st.message())), false;
       } else {
-      fillBatch(trainData, order, s * batch.size, batch, views[batch.images],
+      fillBatch(trainData, order, (s * ranks + rank) * batch.size, batch, views[batch.images],
                 views[batch.labels]);
       if (bilevel)
         fillBatch(valData, valOrder, s * batch.size, valBatch, views[valBatch.images],
@@ -957,6 +1009,16 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       loss = scalar(trainOut.tensors[trainOut.loss]);
       }
       ++stepsDone;
+      // After the first step of a data-parallel run, the ranks must hold one model: a step
+      // that exchanges no gradients would let them drift apart silently.
+      if (ranks > 1 && epoch == done + 1 && s == 0)
+        if (Status st = group.checkAgreement(parameterFingerprint(trainFn, views),
+                                             "the parameters after the first step");
+            !st.ok())
+          return report(fmt::format("{}: does @{} exchange its gradients (kiln.train_step "
+                                    "with exchange = \"mean\")?",
+                                    st.message(), trainFn.name())),
+                 false;
       if (!std::isfinite(loss))
         return report(fmt::format("epoch {} step {}: the loss is {}; stopping", epoch, s + 1,
                                   loss)),
@@ -970,10 +1032,25 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
         lastPrint = now;
       }
     }
+    // What the step's collectives sent (the runtime's accounting), before this loop's own.
+    const WireStats wire = group.stats();
+    const double sentPerStep = double(wire.payloadBytes - wireBefore.payloadBytes) /
+                               double(std::max<int64_t>(stepsDone, 1));
+    if (ranks > 1) {
+      // The epoch's loss over every rank's examples; the model must still be one.
+      double sum[1] = {lossSum};
+      if (Status st = group.allReduce(sum, 1, DType::F64, Reduction::Mean); !st.ok())
+        return report(std::string(st.message())), false;
+      lossSum = sum[0];
+      if (Status st = group.checkAgreement(parameterFingerprint(trainFn, views),
+                                           fmt::format("the parameters after epoch {}", epoch));
+          !st.ok())
+        return report(std::string(st.message())), false;
+    }
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (live)
       fmt::print(stderr, "\n");
-    else if (options.progress)
+    else if (progress)
       progressLine(epoch, last, stepsDone, steps, seconds, lossSum / std::max<int64_t>(stepsDone, 1),
                    false);
     EpochMetrics row{epoch, lossSum / std::max<int64_t>(stepsDone, 1), {}, {}};
@@ -987,13 +1064,15 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     for (const EvalSet &set : evalSets) {
       double loss = NAN, accuracy = NAN;
       int64_t evaluated = 0;
-      if (set.evaluated && !evaluate(set.data, loss, accuracy, evaluated))
+      if (writer && set.evaluated && !evaluate(set.data, loss, accuracy, evaluated))
         return false;
       line += fmt::format(", {0} loss {1:.4f}, {0} accuracy {2:.2f}% ({3} {0} {4})", set.name,
                           loss, 100 * accuracy, evaluated, set.noun);
       row.loss.push_back(loss);
       row.accuracy.push_back(accuracy);
     }
+    if (sentPerStep > 0)
+      line += fmt::format(", {:.1f} KiB sent per step and rank", sentPerStep / 1024);
     fmt::print("{}, {:.1f} s, {:.1f} step/s\n", line, seconds, stepsDone / seconds);
     SearchState search = searchState(trainFn, state);
     if (search.edges)
@@ -1001,7 +1080,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                  "strongest on {} of {}\n",
                  search.edges, search.meanEntropy, search.uniformEntropy, search.skipEdges,
                  search.edges);
-    if (!options.metricsPath.empty()) {
+    if (writer && !options.metricsPath.empty()) {
       metricsText += fmt::format("{},{:.6f}", epoch, row.trainLoss);
       for (size_t k = 0; k < evalSets.size(); ++k)
         metricsText += fmt::format(",{:.6f},{:.6f}", row.loss[k], row.accuracy[k]);
@@ -1015,11 +1094,11 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
         return report(std::string(st.message())), false;
     }
     history.push_back(std::move(row));
-    if (!options.plotPath.empty())
+    if (writer && !options.plotPath.empty())
       if (Status st = writeTextFileAtomically(options.plotPath, svgChart(history, evalSets));
           !st.ok())
         return report(std::string(st.message())), false;
-    if (!options.checkpointPath.empty()) {
+    if (writer && !options.checkpointPath.empty()) {
       // Everything a resumed run needs to continue bit for bit: the state tensors (the
       // step counter among them) and the shuffling generator; the validation split (a
       // function of its fraction and the seed) to refuse resuming on another one.
@@ -1030,6 +1109,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                                                      {"kiln_rng", generator.str()}};
       if (!splitTag.empty())
         metadata["kiln_val_split"] = splitTag;
+      metadata["kiln_ranks"] = std::to_string(ranks);
       if (isPrivate)
         metadata["kiln_privacy"] = formatHistory(accountant.history());
       Status saved = saveCheckpoint(options.checkpointPath, stateViews(trainFn, views), metadata);

@@ -47,6 +47,13 @@ void kiln::run::chooseWaitPolicy(char **argv) {
   // The user's choice stands, and a re-executed kiln-run has made its own.
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"))
     return;
+  // Ranks of one mpirun that share this machine: spinning threads would take the cores the
+  // other ranks compute on. OpenMPI names the count before any rank starts.
+  if (const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"); local && std::atoi(local) > 1) {
+    setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/1);
+    execv("/proc/self/exe", argv);
+    return;
+  }
   // The least of samples over 50 ms: a process that only starts or flickers (the shell
   // piping kiln-run into another program) does not count as load; a busy one does.
   int others = 1 << 30;

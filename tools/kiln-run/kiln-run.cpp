@@ -12,6 +12,7 @@
 #include "kiln/runtime/io/Npy.h"
 #include "kiln/runtime/Random.h"
 #include "kiln/runtime/Session.h"
+#include "kiln/runtime/distributed/Mpi.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -27,6 +28,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -35,9 +37,30 @@ using namespace kiln::rt;
 
 namespace {
 
+/// Under mpirun: this process's rank and the size of the group, for messages and exits.
+bool underMpi = false;
+
+/// How a run ends. Under mpirun a failing rank ends the whole group (MPI_Abort): the others
+/// would otherwise wait in a collective for it forever; a successful one finalizes MPI.
+int finish(int code) {
+  if (underMpi) {
+    Communicator &group = worldCommunicator();
+    if (code != EXIT_SUCCESS && group.size() > 1)
+      group.abort(code);
+    finalizeMpi();
+  }
+  return code;
+}
+
+/// The rank, in a message of a run with several.
+std::string rankPrefix() {
+  Communicator &group = worldCommunicator();
+  return group.size() > 1 ? fmt::format("rank {} of {}: ", group.rank(), group.size()) : "";
+}
+
 [[noreturn]] void fail(const std::string &message) {
-  fmt::print(stderr, "kiln-run: error: {}\n", message);
-  std::exit(EXIT_FAILURE);
+  fmt::print(stderr, "kiln-run: error: {}{}\n", rankPrefix(), message);
+  std::exit(finish(EXIT_FAILURE));
 }
 
 template <class T> T orFail(StatusOr<T> value, const std::string &context) {
@@ -72,6 +95,20 @@ std::string describe(const TensorSpec &spec) {
   for (int64_t d : spec.shape)
     dims.push_back(d == -1 ? "?" : std::to_string(d));
   return fmt::format("{}[{}]", dtypeName(spec.dtype), fmt::join(dims, "x"));
+}
+
+/// FNV-1a of an entry point's inputs and results (types, shapes, names, data fields): what
+/// the ranks of a run compare before the first step.
+uint64_t signatureFingerprint(const Function &fn) {
+  std::string text = fn.name();
+  for (const InputSpec &in : fn.inputs())
+    text += fmt::format("|{} {} {}", describe(in), in.name, in.data);
+  for (const ResultSpec &r : fn.results())
+    text += fmt::format("|{} {}", describe(TensorSpec{r.dtype, r.shape}), r.alias);
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text)
+    h = (h ^ c) * 1099511628211ull;
+  return h;
 }
 
 void printSignature(const Function &fn) {
@@ -290,7 +327,11 @@ void initializeState(Session &session, const Function &init, const Function &ste
   }
 }
 
-int main(int argc, char **argv) {
+int run(int argc, char **argv);
+
+int main(int argc, char **argv) { return finish(run(argc, argv)); }
+
+int run(int argc, char **argv) {
   // Before anything else: OpenMP's wait policy can only be chosen before its threads start.
   kiln::run::chooseWaitPolicy(argv);
   CLI::App app{"kiln-run: compile or load a kiln program and run one of its entry points"};
@@ -434,6 +475,15 @@ int main(int argc, char **argv) {
   pipelineFlags.push_back(addPipelineOption(app, "--" FLAG, compileOptions.pipeline.FIELD, HELP));
 #include "kiln/Pipelines/PipelineOptions.def"
   CLI11_PARSE(app, argc, argv);
+  // Started by mpirun: one rank of a data-parallel run. Compiled collectives use the group;
+  // only rank 0 reports progress and writes files (the others' stdout is dropped).
+  if (launchedByMpi()) {
+    std::shared_ptr<Communicator> group = orFail(initMpi(), "");
+    setWorldCommunicator(group);
+    underMpi = true;
+    if (group->rank() > 0 && !std::freopen("/dev/null", "w", stdout))
+      fail("cannot silence the standard output of a rank other than 0");
+  }
 
   // An option the chosen mode would ignore is refused: a run that silently did something
   // other than what was asked is worse than one that did not start.
@@ -506,8 +556,9 @@ int main(int argc, char **argv) {
     if (!trainData.empty()) {
       if (!kiln::run::countExamples(options, counts))
         return EXIT_FAILURE;
+      // Each of R ranks takes a batch of every step: an epoch is train / (batch R) steps.
       if (!app.get_option("--train-examples")->count())
-        compileOptions.pipeline.trainExamples = counts.train;
+        compileOptions.pipeline.trainExamples = counts.train / worldCommunicator().size();
     }
     int64_t batch = 0;
     if (!kiln::compileProgramFile(program, library, compileOptions, archPath, &batch))
@@ -528,6 +579,10 @@ int main(int argc, char **argv) {
   }
 
   RuntimeOptions runtimeOptions;
+  // Ranks that share this machine share its cores: each takes its part unless told.
+  if (const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+      underMpi && threads == 0 && local && std::atoi(local) > 1)
+    threads = std::max(1, int(std::thread::hardware_concurrency()) / std::atoi(local));
   runtimeOptions.threads = threads;
   runtimeOptions.deterministic = deterministic;
   auto runtime = orFail(Runtime::create(runtimeOptions), "");
@@ -547,6 +602,10 @@ int main(int argc, char **argv) {
     entry = names.front();
   }
   const Function &fn = *orFail(module.lookup(entry), "");
+  // Every rank must run the same step: a collective of different sizes would mix tensors.
+  orFail(worldCommunicator().checkAgreement(signatureFingerprint(fn),
+                                            fmt::format("the inputs and results of @{}", entry)),
+         "");
 
   std::map<size_t, InputRecipe> recipes;
   for (const std::string &arg : inputArgs) {

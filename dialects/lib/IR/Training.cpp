@@ -132,6 +132,10 @@ LogicalResult TrainStepOp::verify() {
                        "or \"dice_sgd\")");
   if (getErrorMaxNormAttr() && getPrivacy() != TrainPrivacy::DiceSgd)
     return emitOpError("error_max_norm is DiceSGD's (privacy = \"dice_sgd\")");
+  if (isPrivate && getExchange() != GradientExchange::None)
+    return emitOpError("a private step exchanging gradients between processes is not "
+                       "supported yet: the clipped sums would have to be exchanged before "
+                       "the noise, which kiln.dp_aggregate adds on one process");
   if (isPrivate && getClipGlobalNorm().convertToDouble() > 0)
     return emitOpError("clip_global_norm would clip the private gradient after its noise; "
                        "privacy clips each example's gradient to max_grad_norm instead");

@@ -39,10 +39,23 @@ bool isTransportKernel(Kernel kernel) {
   return kernel == Kernel::MongeGap || kernel == Kernel::SinkhornDivergence;
 }
 
+bool isCollectiveKernel(Kernel kernel) {
+  return kernel == Kernel::AllReduce || kernel == Kernel::Broadcast ||
+         kernel == Kernel::AllGather;
+}
+
 bool isWindowKernel(Kernel kernel) {
   return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks &&
-         kernel != Kernel::Spectrum && kernel != Kernel::Gram && !isTransportKernel(kernel);
+         kernel != Kernel::Spectrum && kernel != Kernel::Gram && !isTransportKernel(kernel) &&
+         !isCollectiveKernel(kernel);
 }
+
+/// The process group that collectives talk through: an effect on it keeps a collective from
+/// being erased, merged or reordered with another, even on tensors where the call is
+/// otherwise pure. Every rank must make the same collectives in the same order.
+struct CommunicatorResource : SideEffects::Resource::Base<CommunicatorResource> {
+  StringRef getName() final { return "kiln_rt.communicator"; }
+};
 
 /// Each operand's shape is `shapes[i]` and its element type `types[i]` (one type: all).
 LogicalResult verifyOperands(KernelCallOp op, ArrayRef<Value> operands,
@@ -88,6 +101,38 @@ LogicalResult verifyTransport(KernelCallOp op, TransportAttr c, ArrayRef<Value> 
                         {{c.getN(), c.getD()}, {c.getM(), c.getD()}, {}, {4}, {c.getN(), c.getD()},
                          {c.getM(), c.getD()}},
                         {element}, "transport");
+}
+
+/// all_reduce, broadcast: N tensors of `sizes` elements, updated in place; all_gather: x in,
+/// y [ranks, x...] out.
+LogicalResult verifyCollective(KernelCallOp op, CollectiveAttr c, ArrayRef<Value> operands) {
+  ArrayRef<int64_t> sizes = c.getSizes();
+  auto count = [](Value v) { return cast<ShapedType>(v.getType()).getNumElements(); };
+  if (op.getKernel() == Kernel::AllGather) {
+    if (sizes.size() != 1 || c.getRanks() < 1)
+      return op.emitOpError("kernel all_gather takes one tensor's size and the rank count");
+    if (count(operands[0]) != sizes[0] || count(operands[1]) != sizes[0] * c.getRanks())
+      return op.emitOpError("kernel all_gather needs ")
+             << sizes[0] << " elements in and " << sizes[0] * c.getRanks() << " out for "
+             << c.getRanks() << " ranks";
+  } else {
+    if (!op.getInputs().empty() || op.getOutputs().size() != sizes.size())
+      return op.emitOpError("kernel ") << stringifyKernel(op.getKernel())
+                                       << " updates its " << sizes.size()
+                                       << " tensors in place: no inputs, " << sizes.size()
+                                       << " outputs";
+    for (auto [i, v] : llvm::enumerate(operands))
+      if (count(v) != sizes[i])
+        return op.emitOpError("operand #") << i << " of type " << v.getType()
+                                           << " does not hold the " << sizes[i]
+                                           << " elements of the collective configuration";
+  }
+  Type element = cast<ShapedType>(operands.back().getType()).getElementType();
+  for (auto [i, v] : llvm::enumerate(operands))
+    if (cast<ShapedType>(v.getType()).getElementType() != element)
+      return op.emitOpError("operand #") << i << " must hold " << element
+                                         << ": a collective's tensors share one element type";
+  return success();
 }
 
 /// frugal_blocks: N gradients in; N parameters, the two pools, active, step and key out.
@@ -206,6 +251,9 @@ SmallVector<SmallVector<int64_t>> WindowAttr::getOperandShapes(Kernel kernel) co
   case Kernel::SinkhornDivergence:
   case Kernel::Spectrum:
   case Kernel::Gram:
+  case Kernel::AllReduce:
+  case Kernel::Broadcast:
+  case Kernel::AllGather:
     break;
   }
   return {};
@@ -264,6 +312,16 @@ LogicalResult GramAttr::verify(function_ref<InFlightDiagnostic()> emitError, int
   return success();
 }
 
+LogicalResult CollectiveAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                     ArrayRef<int64_t> sizes, kiln::Reduction, int64_t root,
+                                     int64_t ranks) {
+  if (sizes.empty() || llvm::any_of(sizes, [](int64_t s) { return s < 0; }))
+    return emitError() << "a collective sends at least one tensor, each of a size >= 0";
+  if (root < 0 || ranks < 0)
+    return emitError() << "a collective's root and rank count are >= 0";
+  return success();
+}
+
 LogicalResult TransportAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t n,
                                     int64_t m, int64_t d, kiln::TransportCost,
                                     kiln::EpsilonMode, int64_t maxIterations,
@@ -305,6 +363,7 @@ LogicalResult KernelCallOp::verify() {
                  : kernel == Kernel::Frugal  ? isa<FrugalAttr>(params)
                  : kernel == Kernel::Spectrum ? isa<SpectrumAttr>(params)
                  : kernel == Kernel::Gram     ? isa<GramAttr>(params)
+                 : isCollectiveKernel(kernel) ? isa<CollectiveAttr>(params)
                                              : isa<FrugalBlocksAttr>(params);
   if (!matches)
     return emitOpError("kernel ") << stringifyKernel(kernel) << " does not take " << params;
@@ -330,6 +389,8 @@ LogicalResult KernelCallOp::verify() {
   }
   if (auto transport = dyn_cast<TransportAttr>(params))
     return verifyTransport(*this, transport, operands, element);
+  if (auto collective = dyn_cast<CollectiveAttr>(params))
+    return verifyCollective(*this, collective, operands);
   if (auto gram = dyn_cast<GramAttr>(params))
     return verifyGram(*this, gram, operands, element);
   if (auto spectrum = dyn_cast<SpectrumAttr>(params))
@@ -371,6 +432,8 @@ void KernelCallOp::getEffects(
     if (isa<MemRefType>(operand.get().getType()))
       effects.emplace_back(MemoryEffects::Write::get(), &operand,
                            SideEffects::DefaultResource::get());
+  if (isCollectiveKernel(getKernel()))
+    effects.emplace_back(MemoryEffects::Write::get(), CommunicatorResource::get());
 }
 
 void kiln::krt::registerBufferizationExternalModels(DialectRegistry &registry) {

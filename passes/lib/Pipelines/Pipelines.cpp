@@ -31,6 +31,9 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   KilnTrainStepPassOptions trainStep;
   trainStep.trainExamples = options.trainExamples;
   pm.addPass(createKilnTrainStepPass(trainStep));
+  // A data-parallel step's gradient exchange, as collectives, while it is still the few
+  // kiln ops the generated step wrote.
+  pm.addPass(createKilnDataParallelPass());
   KilnSearchStepPassOptions search;
   search.method = options.searchMethod;
   pm.addPass(createKilnSearchStepPass(search));

@@ -237,3 +237,23 @@ func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3x
 }
 // expected-error @+1 {{@loss argument 2 is "weights": a loss is written for its batch; privacy adds the per-example weights to the step}}
 kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, privacy = "dp_sgd", max_grad_norm = 1.0 : f64}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{a private step exchanging gradients between processes is not supported yet}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, privacy = "dp_sgd", max_grad_norm = 1.0 : f64, exchange = "mean"}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{attribute 'exchange' failed to satisfy constraint: a gradient exchange between processes: none or mean}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, exchange = "ring"}

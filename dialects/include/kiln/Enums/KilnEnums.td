@@ -55,6 +55,20 @@ def Kiln_TrainPrivacy : Kiln_Enum<"TrainPrivacy", "a private training method: no
   I32EnumCase<"DpSgd", 1, "dp_sgd">,
   I32EnumCase<"DiceSgd", 2, "dice_sgd">]>;
 
+// The collectives' reduction (kiln.all_reduce); the values are Abi.h's
+// kiln_collective_config.reduction.
+def Kiln_Reduction : Kiln_Enum<"Reduction", "a reduction over the ranks: sum or mean", [
+  I32EnumCase<"Sum", 0, "sum">,
+  I32EnumCase<"Mean", 1, "mean">]>;
+
+// How kiln.train_step's gradients travel between the processes of a data-parallel run
+// (kiln.exchange_gradients): none (one process, or each on its own), or the mean of the
+// gradients over the ranks, dense.
+def Kiln_GradientExchange : Kiln_Enum<"GradientExchange",
+    "a gradient exchange between processes: none or mean", [
+  I32EnumCase<"None", 0, "none">,
+  I32EnumCase<"Mean", 1, "mean">]>;
+
 // Entropic optimal transport (kiln.monge_gap, kiln.sinkhorn_divergence). The values are the
 // runtime's (kiln/runtime/regularizers/OptimalTransport.h, Abi.h's kiln_transport_config).
 def Kiln_TransportCost : Kiln_Enum<"TransportCost",

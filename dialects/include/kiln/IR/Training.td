@@ -46,9 +46,13 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
     and the images returning logits, the pass also writes `@eval_step`: the same
     parameters and batch in, the loss and the number of correct rows out.
 
-    Later passes that change the gradients (exchange between processes, per-sample
-    clipping, compression) find them as the results of the step's kiln.value_and_grad and
-    slot in before the clipping and the updates.
+    With `exchange = "mean"` the step is data-parallel: every process (rank) of the run
+    computes the gradients of its own shard of the batch, and kiln.exchange_gradients
+    replaces them by their mean over the ranks (the gradient of the whole batch, as
+    PyTorch's DDP) before the clipping and the updates; kiln-data-parallel writes the
+    exchange as bucketed collectives. Run alone, the step is the plain one. Later passes
+    that change the gradients (compression, per-sample clipping) find them as the results
+    of the step's kiln.value_and_grad and slot in there too.
 
     With `privacy` = "dp_sgd" or "dice_sgd" the gradients are private instead
     (docs/algorithms.md §4): kiln.clipped_value_and_grad clips each example's gradient to
@@ -71,6 +75,8 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
         schedule = "warmup_cosine_decay",
         schedule_options = {warmup_epochs = 1, decay_epochs = 10},
         forward = @forward, batch = 128}
+    kiln.train_step @ddp_step(@loss) {optimizer = "adam", lr = 1.0e-3 : f64,
+        exchange = "mean", batch = 64}
     kiln.train_step @private_step(@loss) {optimizer = "sgd", lr = 0.5 : f64,
         privacy = "dp_sgd", max_grad_norm = 1.0 : f64, noise_multiplier = 1.1 : f64,
         expected_batch_size = 256, batch = 320}
@@ -87,6 +93,8 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
                        DefaultValuedAttr<Kiln_NonNegF64Attr, "0.0">:$clip_global_norm,
                        OptionalAttr<FlatSymbolRefAttr>:$forward,
                        OptionalAttr<Kiln_PositiveI64Attr>:$batch,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_GradientExchange>,
+                                         "::kiln::GradientExchange::None">:$exchange,
                        DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_TrainPrivacy>,
                                          "::kiln::TrainPrivacy::None">:$privacy,
                        OptionalAttr<Kiln_PositiveF64Attr>:$max_grad_norm,

@@ -156,6 +156,29 @@ def KilnRT_GramAttr : KilnRT_Attr<"Gram", "gram"> {
   let genVerifyDecl = 1;
 }
 
+def KilnRT_CollectiveAttr : KilnRT_Attr<"Collective", "collective"> {
+  let summary = "The configuration of a collective between processes (kiln.all_reduce, "
+                "kiln.broadcast_from, kiln.all_gather)";
+  let description = [{
+    The element counts of the tensors one call sends (an all_reduce or broadcast bucket
+    has several; an all_gather one, its input), the `reduction` of an all_reduce, the
+    `root` rank of a broadcast, and the number of `ranks` an all_gather's result was shaped
+    for (0 otherwise; the runtime refuses to run it on another number).
+    kiln-use-library-kernels packs it into Abi.h's `kiln_collective_config` followed by
+    the sizes.
+
+    ```mlir
+    #kiln_rt.collective<sizes = [100352, 128, 1280, 10], reduction = mean, root = 0,
+                        ranks = 0>
+    ```
+  }];
+  let parameters = (ins KilnRT_ListParameter<"int64_t", "element counts">:$sizes,
+                        EnumParameter<Kiln_Reduction>:$reduction, "int64_t":$root,
+                        "int64_t":$ranks);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 //===-- The entry-point contract ------------------------------------------------------------===//
 
 def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {

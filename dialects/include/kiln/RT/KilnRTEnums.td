@@ -20,7 +20,10 @@ def KilnRT_Kernel : I32Enum<"Kernel", "a runtime library kernel", [
   I32EnumCase<"MongeGap", 9, "monge_gap">,
   I32EnumCase<"SinkhornDivergence", 10, "sinkhorn_divergence">,
   I32EnumCase<"Spectrum", 11, "spectrum">,
-  I32EnumCase<"Gram", 12, "gram">]> {
+  I32EnumCase<"Gram", 12, "gram">,
+  I32EnumCase<"AllReduce", 13, "all_reduce">,
+  I32EnumCase<"Broadcast", 14, "broadcast">,
+  I32EnumCase<"AllGather", 15, "all_gather">]> {
   let cppNamespace = "::kiln::krt";
 }
 

@@ -9,7 +9,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def KilnRT_KernelParamsAttr : AnyAttrOf<[KilnRT_WindowAttr, KilnRT_FrugalAttr,
                                           KilnRT_FrugalBlocksAttr, KilnRT_TransportAttr,
-                                          KilnRT_SpectrumAttr, KilnRT_GramAttr]>;
+                                          KilnRT_SpectrumAttr, KilnRT_GramAttr,
+                                          KilnRT_CollectiveAttr]>;
 
 def KilnRT_KernelCallOp : KilnRT_Op<"kernel_call", [
     AttrSizedOperandSegments, DestinationStyleOpInterface,
@@ -17,7 +18,8 @@ def KilnRT_KernelCallOp : KilnRT_Op<"kernel_call", [
   let summary = "A call of one of the runtime's library kernels";
   let description = [{
     Produced from kiln.conv2d, the pooling ops and their gradients, kiln.monge_gap,
-    kiln.sinkhorn_divergence and their gradients (convert-kiln-to-linalg) and from
+    kiln.sinkhorn_divergence and their gradients, the collectives kiln.all_reduce,
+    kiln.broadcast_from and kiln.all_gather (convert-kiln-to-linalg) and from
     kiln.frugal and kiln.frugal_blocks (kiln-lower-frugal); kiln-use-library-kernels turns it into a call of
     `kiln_<kernel>_<f32|f64>(params, buffers)` (Abi.h) with `params` packed into the
     kernel's C struct. On tensors it is pure and returns the new values of its outputs;
@@ -39,7 +41,7 @@ def KilnRT_KernelCallOp : KilnRT_Op<"kernel_call", [
                        Variadic<AnyShaped>:$outputs, KilnRT_KernelParamsAttr:$params);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = [{
-    custom<KernelName>($kernel) `ins` `(` $inputs `:` type($inputs) `)` `outs` `(` $outputs `:` type($outputs) `)`
+    custom<KernelName>($kernel) (`ins` `(` $inputs^ `:` type($inputs) `)`)? `outs` `(` $outputs `:` type($outputs) `)`
     `params` $params attr-dict (`->` type($results)^)?
   }];
   let hasVerifier = 1;

@@ -177,6 +177,29 @@ def KilnTrainStepPass : Pass<"kiln-train-step", "::mlir::ModuleOp"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
+//===-- Data-parallel training ----------------------------------------------------------===//
+
+def KilnDataParallelPass : Pass<"kiln-data-parallel", "::mlir::ModuleOp"> {
+  let summary = "Write each kiln.exchange_gradients as bucketed collectives";
+  let description = [{
+    Runs on kiln ops, after the generated steps are written. A `method = "mean"` exchange
+    becomes kiln.all_reduce ops of reduction "mean", each carrying a bucket of gradients:
+    consecutive gradients of one element type, taken from the last to the first (the order
+    the backward pass finishes them, as DDP's buckets), a new bucket started when the next
+    gradient would take the current one past `bucket-bytes` (a gradient larger than that
+    travels alone). Fewer, larger messages pay the per-message latency once.
+
+    ```mlir
+    // %gw, %gb = kiln.exchange_gradients %dw, %db {method = "mean"}
+    //     : tensor<784x10xf32>, tensor<10xf32>
+    // becomes, with the default bucket size:
+    // %r:2 = kiln.all_reduce %db, %dw {reduction = "mean"} : tensor<10xf32>, tensor<784x10xf32>
+    ```
+  }];
+  let options = [Option<"bucketBytes", "bucket-bytes", "int64_t", /*default=*/"25 << 20",
+                        "The largest bucket in bytes (DDP's default: 25 MiB)">];
+}
+
 //===-- Architecture search -------------------------------------------------------------===//
 
 def KilnSearchStepPass : Pass<"kiln-search-step", "::mlir::ModuleOp"> {

@@ -29,6 +29,7 @@ void kiln::populateKilnToLinalgConversionPatterns(RewritePatternSet &patterns, b
   populateSchedulesToLinalgPatterns(patterns);
   populateRegularizersToLinalgPatterns(patterns);
   populatePrivacyToLinalgPatterns(patterns);
+  populateDistributedToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -41,9 +41,9 @@ template <typename Config, typename Attr> void packRules(Config &c, Attr f) {
 }
 
 /// Abi.h's kiln_window_geometry, kiln_frugal_config, kiln_transport_config,
-/// kiln_spectrum_config, kiln_gram_config or
-/// kiln_frugal_blocks_config (followed by the tensors' sizes) of a kernel call's parameter
-/// attribute.
+/// kiln_spectrum_config, kiln_gram_config, kiln_collective_config or
+/// kiln_frugal_blocks_config (both followed by the tensors' sizes) of a kernel call's
+/// parameter attribute.
 SmallVector<int64_t> packParams(Attribute params) {
   using namespace kiln::krt;
   if (auto g = dyn_cast<WindowAttr>(params)) {
@@ -88,6 +88,14 @@ SmallVector<int64_t> packParams(Attribute params) {
     kiln_spectrum_config c{s.getM()};
     static_assert(sizeof(c) == KILN_ABI_SPECTRUM_CONFIG_FIELDS * sizeof(int64_t));
     return wordsOf(c);
+  }
+  if (auto k = dyn_cast<CollectiveAttr>(params)) {
+    kiln_collective_config c{int64_t(k.getSizes().size()), static_cast<int64_t>(k.getReduction()),
+                             k.getRoot(), k.getRanks()};
+    static_assert(sizeof(c) == KILN_ABI_COLLECTIVE_CONFIG_FIELDS * sizeof(int64_t));
+    SmallVector<int64_t> words = wordsOf(c);
+    llvm::append_range(words, k.getSizes());
+    return words;
   }
   auto f = cast<FrugalBlocksAttr>(params);
   kiln_frugal_blocks_config c{};

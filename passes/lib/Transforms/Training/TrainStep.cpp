@@ -335,6 +335,13 @@ LogicalResult StepBuilder::buildStep(bool accumulateOnly) {
     spentSums.assign(sums);
     spentSums.append(plain);
   }
+  // Between the backward pass and everything that reads the gradients: each rank applies
+  // what the exchange makes of all ranks' gradients (kiln-data-parallel writes how).
+  if (op.getExchange() != kiln::GradientExchange::None) {
+    auto exchange = kiln::ExchangeGradientsOp::create(b, loc, ValueRange(grads).getTypes(),
+                                                      grads, op.getExchange());
+    grads.assign(exchange.getResults().begin(), exchange.getResults().end());
+  }
   if (double norm = op.getClipGlobalNorm().convertToDouble(); norm > 0) {
     auto clip = kiln::ClipByGlobalNormOp::create(b, loc, ValueRange(grads).getTypes(), grads,
                                                   op.getClipGlobalNormAttr());

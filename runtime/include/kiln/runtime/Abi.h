@@ -154,7 +154,17 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
  *
  * gram (j) -> (g): g = j j^T for j [rows, cols] (f32, or f64 with input_f64) into g
  * [rows, rows] of the symbol's type, accumulated in double with BLAS dsyrk; parameters a
- * kiln_gram_config. */
+ * kiln_gram_config.
+ *
+ * Collectives over the process group of kiln/runtime/distributed/Communicator.h (size 1
+ * without a launcher); parameters a kiln_collective_config followed by each tensor's element
+ * count. Every rank must make the same calls in the same order. A collective that fails
+ * reports the rank and the reason on stderr and ends every rank of the group (MPI_Abort).
+ *   all_reduce () -> (t_0 .. t_N-1), in place: the sum (reduction 0) or mean (1) over the
+ *              ranks, the N tensors sent as one message (a bucket)
+ *   broadcast  () -> (t_0 .. t_N-1), in place: rank `root`'s values on every rank
+ *   all_gather (x) -> (y): y [ranks, x...] holds every rank's x in rank order; a program
+ *              compiled for `ranks` ranks run by another number is such an error */
 #define KILN_ABI_KERNELS(X)                                                                  \
   X(conv2d, 2, 1, 16, 0)                                                                     \
   X(conv2d_grad_input, 2, 1, 16, 0)                                                          \
@@ -168,7 +178,10 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
   X(monge_gap, 2, -1, 11, 0)                                                                 \
   X(sinkhorn_divergence, 2, -1, 11, 0)                                                       \
   X(spectrum, 1, 3, 1, 0)                                                                    \
-  X(gram, 1, 1, 3, 0)
+  X(gram, 1, 1, 3, 0)                                                                        \
+  X(all_reduce, 0, -1, -1, 1)                                                                \
+  X(broadcast, 0, -1, -1, 1)                                                                 \
+  X(all_gather, 1, 1, -1, 0)
 
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;
@@ -227,6 +240,14 @@ typedef struct kiln_gram_config {
   int64_t rows, cols, input_f64;
 } kiln_gram_config;
 #define KILN_ABI_GRAM_CONFIG_FIELDS 3
+
+/* The collectives: how many tensors, the reduction (0 sum, 1 mean), the broadcast's root and
+ * the rank count an all_gather's result was shaped for (0 otherwise); the tensors' element
+ * counts follow. */
+typedef struct kiln_collective_config {
+  int64_t tensors, reduction, root, ranks;
+} kiln_collective_config;
+#define KILN_ABI_COLLECTIVE_CONFIG_FIELDS 4
 
 #ifdef __cplusplus
 #define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \

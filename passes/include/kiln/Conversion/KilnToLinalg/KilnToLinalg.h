@@ -53,6 +53,11 @@ void populateRegularizersToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// kiln.dice_feedback (Privacy.cpp).
 void populatePrivacyToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
+/// The collectives (kiln.all_reduce, kiln.broadcast_from, kiln.all_gather): kiln_rt.kernel_call
+/// into the runtime's communicator (Distributed.cpp). kiln.exchange_gradients is
+/// kiln-data-parallel's to lower first.
+void populateDistributedToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
 /// Fuses each regularizer's gradient op with the forward op it was made from (same
 /// operands and attributes, earlier in the block) into one kernel call that returns the
 /// value and the gradients, so that the step solves the problem once. Run before the

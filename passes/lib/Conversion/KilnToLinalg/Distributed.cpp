@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lowers the collectives to the runtime's kernels: kiln.all_reduce and kiln.broadcast_from
+// become kiln_rt.kernel_call all_reduce / broadcast updating their tensors in place (one
+// message per op: a bucket), kiln.all_gather a kernel_call all_gather into a fresh tensor.
+// The runtime calls the process-wide communicator (kiln/runtime/distributed/Communicator.h).
+#include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include "kiln/IR/KilnOps.h"
+#include "kiln/RT/KilnRT.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+SmallVector<int64_t> sizesOf(ValueRange values) {
+  SmallVector<int64_t> sizes;
+  for (Value v : values)
+    sizes.push_back(cast<ShapedType>(v.getType()).getNumElements());
+  return sizes;
+}
+
+/// An in-place collective over `op`'s tensors.
+template <typename Op>
+LogicalResult lowerInPlace(Op op, ValueRange tensors, krt::Kernel kernel, Reduction reduction,
+                           int64_t root, ConversionPatternRewriter &rewriter) {
+  MLIRContext *ctx = op.getContext();
+  auto params = krt::CollectiveAttr::get(ctx, sizesOf(tensors), reduction, root, 0);
+  auto call = krt::KernelCallOp::create(rewriter, op.getLoc(), TypeRange(tensors),
+                                        krt::KernelAttr::get(ctx, kernel), ValueRange{}, tensors,
+                                        params);
+  rewriter.replaceOp(op, call.getResults());
+  return success();
+}
+
+struct AllReduceLowering : OpConversionPattern<AllReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AllReduceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    return lowerInPlace(op, adaptor.getInputs(), krt::Kernel::AllReduce, op.getReduction(), 0,
+                        rewriter);
+  }
+};
+
+struct BroadcastFromLowering : OpConversionPattern<BroadcastFromOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BroadcastFromOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    return lowerInPlace(op, adaptor.getInputs(), krt::Kernel::Broadcast, Reduction::Sum,
+                        int64_t(op.getRoot()), rewriter);
+  }
+};
+
+struct AllGatherLowering : OpConversionPattern<AllGatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AllGatherOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = op.getContext();
+    auto type = op.getResult().getType();
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
+                                         type.getElementType());
+    auto params = krt::CollectiveAttr::get(ctx, sizesOf(adaptor.getInput()), Reduction::Sum, 0,
+                                           int64_t(op.getRanks()));
+    auto call = krt::KernelCallOp::create(rewriter, op.getLoc(), TypeRange{type},
+                                          krt::KernelAttr::get(ctx, krt::Kernel::AllGather),
+                                          ValueRange{adaptor.getInput()}, ValueRange{init},
+                                          params);
+    rewriter.replaceOp(op, call.getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateDistributedToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<AllReduceLowering, BroadcastFromLowering, AllGatherLowering>(patterns.getContext());
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+// The communicator interface's checks and accounting, the size-1 communicator, the
+// process-wide one, and the collective kernels compiled code calls (Abi.h: all_reduce,
+// broadcast, all_gather).
+#include "kiln/runtime/distributed/Communicator.h"
+#include "kiln/runtime/Abi.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+namespace kiln::rt {
+
+Communicator::~Communicator() = default;
+
+namespace {
+
+Status invalid(std::string message) {
+  return Status::error(StatusCode::kInvalidArgument, std::move(message));
+}
+
+template <typename T> void divide(void *data, int64_t count, int by) {
+  T *p = static_cast<T *>(data);
+  const T d = T(by);
+  for (int64_t i = 0; i < count; ++i)
+    p[i] /= d;
+}
+
+} // namespace
+
+Status Communicator::allReduce(void *data, int64_t count, DType dtype, Reduction reduction) {
+  if (dtype != DType::F32 && dtype != DType::F64)
+    return invalid("all_reduce runs on f32 or f64, not " + std::string(dtypeName(dtype)));
+  if (count < 0 || (count > 0 && !data))
+    return invalid("all_reduce of " + std::to_string(count) + " elements at a null buffer");
+  ++stats_.collectives;
+  stats_.payloadBytes += count * int64_t(dtypeSize(dtype));
+  if (size() > 1 && count > 0) {
+    if (Status st = allReduceImpl(data, count, dtype); !st.ok())
+      return st;
+    if (reduction == Reduction::Mean) {
+      if (dtype == DType::F32)
+        divide<float>(data, count, size());
+      else
+        divide<double>(data, count, size());
+    }
+  }
+  return Status();
+}
+
+Status Communicator::broadcast(void *data, int64_t bytes, int root) {
+  if (root < 0 || root >= size())
+    return invalid("broadcast from rank " + std::to_string(root) + " in a group of " +
+                   std::to_string(size()));
+  if (bytes < 0 || (bytes > 0 && !data))
+    return invalid("broadcast of " + std::to_string(bytes) + " bytes at a null buffer");
+  ++stats_.collectives;
+  if (rank() == root)
+    stats_.payloadBytes += bytes;
+  return size() > 1 && bytes > 0 ? broadcastImpl(data, bytes, root) : Status();
+}
+
+Status Communicator::allGather(const void *in, int64_t bytes, void *out) {
+  if (bytes < 0 || (bytes > 0 && (!in || !out)))
+    return invalid("all_gather of " + std::to_string(bytes) + " bytes at a null buffer");
+  ++stats_.collectives;
+  stats_.payloadBytes += bytes;
+  if (size() == 1) {
+    if (bytes > 0 && in != out)
+      std::memmove(out, in, size_t(bytes));
+    return Status();
+  }
+  return bytes > 0 ? allGatherImpl(in, bytes, out) : Status();
+}
+
+Status Communicator::checkAgreement(uint64_t value, const std::string &what) {
+  if (size() == 1)
+    return Status();
+  std::vector<uint64_t> all(static_cast<size_t>(size()));
+  if (Status st = allGather(&value, sizeof value, all.data()); !st.ok())
+    return st;
+  std::string differing;
+  for (int r = 1; r < size(); ++r)
+    if (all[size_t(r)] != all[0])
+      differing += (differing.empty() ? "" : ", ") + std::to_string(r);
+  if (differing.empty())
+    return Status();
+  return Status::error(StatusCode::kFailedPrecondition,
+                       "the ranks disagree on " + what + ": rank" +
+                           (differing.find(',') == std::string::npos ? " " : "s ") + differing +
+                           " differ" + (differing.find(',') == std::string::npos ? "s" : "") +
+                           " from rank 0");
+}
+
+namespace {
+
+class SelfCommunicator final : public Communicator {
+public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  std::string backend() const override { return "self"; }
+  [[noreturn]] void abort(int code) override {
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+
+protected:
+  // Never reached: the interface handles a group of one itself.
+  Status allReduceImpl(void *, int64_t, DType) override { return Status(); }
+  Status broadcastImpl(void *, int64_t, int) override { return Status(); }
+  Status allGatherImpl(const void *, int64_t, void *) override { return Status(); }
+};
+
+std::mutex worldMutex;
+std::shared_ptr<Communicator> &worldSlot() {
+  static std::shared_ptr<Communicator> world = makeSelfCommunicator();
+  return world;
+}
+
+} // namespace
+
+std::shared_ptr<Communicator> makeSelfCommunicator() {
+  return std::make_shared<SelfCommunicator>();
+}
+
+Communicator &worldCommunicator() {
+  std::lock_guard<std::mutex> lock(worldMutex);
+  return *worldSlot();
+}
+
+void setWorldCommunicator(std::shared_ptr<Communicator> communicator) {
+  std::lock_guard<std::mutex> lock(worldMutex);
+  worldSlot() = communicator ? std::move(communicator) : makeSelfCommunicator();
+}
+
+} // namespace kiln::rt
+
+//===-- The kernels compiled code calls ------------------------------------------------------===//
+
+namespace {
+
+using kiln::rt::Communicator;
+using kiln::rt::DType;
+
+/// A collective that fails leaves the ranks out of step: this one reports why and ends the
+/// whole group, instead of returning into a step whose other ranks wait for it.
+[[noreturn]] void fail(Communicator &comm, const char *kernel, const std::string &why) {
+  std::fprintf(stderr, "kiln: error: rank %d of %d: %s: %s\n", comm.rank(), comm.size(), kernel,
+               why.c_str());
+  comm.abort(1);
+}
+
+/// The tensors' element counts that follow the configuration.
+const int64_t *countsOf(const int64_t *params) {
+  return params + KILN_ABI_COLLECTIVE_CONFIG_FIELDS;
+}
+
+template <DType D> void allReduce(const int64_t *params, void *const *buffers) {
+  using T = std::conditional_t<D == DType::F32, float, double>;
+  kiln_collective_config c;
+  std::memcpy(&c, params, sizeof c);
+  const int64_t *counts = countsOf(params);
+  Communicator &comm = kiln::rt::worldCommunicator();
+  auto reduction = c.reduction == 1 ? kiln::rt::Reduction::Mean : kiln::rt::Reduction::Sum;
+  kiln::rt::Status st;
+  if (c.tensors == 1) {
+    st = comm.allReduce(buffers[0], counts[0], D, reduction);
+  } else {
+    // A bucket: the tensors travel as one message, as DDP's buckets do.
+    int64_t total = 0;
+    for (int64_t i = 0; i < c.tensors; ++i)
+      total += counts[i];
+    static thread_local std::vector<T> staging;
+    staging.resize(size_t(total));
+    for (int64_t i = 0, at = 0; i < c.tensors; at += counts[i++])
+      std::memcpy(staging.data() + at, buffers[i], size_t(counts[i]) * sizeof(T));
+    st = comm.allReduce(staging.data(), total, D, reduction);
+    for (int64_t i = 0, at = 0; st.ok() && i < c.tensors; at += counts[i++])
+      std::memcpy(buffers[i], staging.data() + at, size_t(counts[i]) * sizeof(T));
+  }
+  if (!st.ok())
+    fail(comm, "kiln.all_reduce", std::string(st.message()));
+}
+
+template <DType D> void broadcast(const int64_t *params, void *const *buffers) {
+  using T = std::conditional_t<D == DType::F32, float, double>;
+  kiln_collective_config c;
+  std::memcpy(&c, params, sizeof c);
+  const int64_t *counts = countsOf(params);
+  Communicator &comm = kiln::rt::worldCommunicator();
+  for (int64_t i = 0; i < c.tensors; ++i)
+    if (kiln::rt::Status st = comm.broadcast(buffers[i], counts[i] * int64_t(sizeof(T)), int(c.root));
+        !st.ok())
+      fail(comm, "kiln.broadcast", std::string(st.message()));
+}
+
+template <DType D> void allGather(const int64_t *params, void *const *buffers) {
+  using T = std::conditional_t<D == DType::F32, float, double>;
+  kiln_collective_config c;
+  std::memcpy(&c, params, sizeof c);
+  Communicator &comm = kiln::rt::worldCommunicator();
+  if (c.ranks != comm.size())
+    fail(comm, "kiln.all_gather",
+         "the program gathers from " + std::to_string(c.ranks) + " ranks, and " +
+             std::to_string(comm.size()) + " are running it");
+  if (kiln::rt::Status st =
+          comm.allGather(buffers[0], countsOf(params)[0] * int64_t(sizeof(T)), buffers[1]);
+      !st.ok())
+    fail(comm, "kiln.all_gather", std::string(st.message()));
+}
+
+} // namespace
+
+#define KILN_EXPORT extern "C" __attribute__((visibility("default")))
+KILN_EXPORT void kiln_all_reduce_f32(const int64_t *p, void *const *b) { allReduce<DType::F32>(p, b); }
+KILN_EXPORT void kiln_all_reduce_f64(const int64_t *p, void *const *b) { allReduce<DType::F64>(p, b); }
+KILN_EXPORT void kiln_broadcast_f32(const int64_t *p, void *const *b) { broadcast<DType::F32>(p, b); }
+KILN_EXPORT void kiln_broadcast_f64(const int64_t *p, void *const *b) { broadcast<DType::F64>(p, b); }
+KILN_EXPORT void kiln_all_gather_f32(const int64_t *p, void *const *b) { allGather<DType::F32>(p, b); }
+KILN_EXPORT void kiln_all_gather_f64(const int64_t *p, void *const *b) { allGather<DType::F64>(p, b); }

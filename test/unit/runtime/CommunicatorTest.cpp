@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for the communicator interface (checks, accounting, the size-1 group) and the
+// collective kernels compiled code calls (buckets, reductions, the rank-count check).
+#include "kiln/runtime/Abi.h"
+#include "kiln/runtime/distributed/Communicator.h"
+
+#include "TestUtil.h"
+
+#include <cstring>
+#include <vector>
+
+namespace kiln::rt {
+namespace {
+using test::expectError;
+
+/// R ranks that all hold what this one holds: a sum is R times the value, a gather R copies.
+class MirrorGroup final : public Communicator {
+public:
+  explicit MirrorGroup(int size) : size_(size) {}
+  int rank() const override { return 0; }
+  int size() const override { return size_; }
+  std::string backend() const override { return "mirror"; }
+  [[noreturn]] void abort(int code) override { std::_Exit(code); }
+
+protected:
+  Status allReduceImpl(void *data, int64_t count, DType dtype) override {
+    for (int64_t i = 0; i < count; ++i) {
+      if (dtype == DType::F32)
+        static_cast<float *>(data)[i] *= float(size_);
+      else
+        static_cast<double *>(data)[i] *= double(size_);
+    }
+    return Status();
+  }
+  Status broadcastImpl(void *, int64_t, int) override { return Status(); }
+  Status allGatherImpl(const void *in, int64_t bytes, void *out) override {
+    for (int r = 0; r < size_; ++r)
+      std::memcpy(static_cast<char *>(out) + r * bytes, in, size_t(bytes));
+    return Status();
+  }
+
+private:
+  int size_;
+};
+
+/// Installs a group for one test and puts the size-1 group back after it.
+struct WorldScope {
+  explicit WorldScope(std::shared_ptr<Communicator> group) { setWorldCommunicator(group); }
+  ~WorldScope() { setWorldCommunicator(nullptr); }
+};
+
+std::vector<int64_t> collectiveParams(std::vector<int64_t> sizes, int64_t reduction,
+                                      int64_t root = 0, int64_t ranks = 0) {
+  kiln_collective_config c{int64_t(sizes.size()), reduction, root, ranks};
+  std::vector<int64_t> words(KILN_ABI_COLLECTIVE_CONFIG_FIELDS);
+  std::memcpy(words.data(), &c, sizeof c);
+  words.insert(words.end(), sizes.begin(), sizes.end());
+  return words;
+}
+
+TEST(Communicator, WorldIsOneProcessByDefault) {
+  Communicator &world = worldCommunicator();
+  EXPECT_EQ(world.rank(), 0);
+  EXPECT_EQ(world.size(), 1);
+  EXPECT_EQ(world.backend(), "self");
+}
+
+TEST(Communicator, SelfLeavesValuesAndCountsPayload) {
+  auto self = makeSelfCommunicator();
+  std::vector<float> x = {1.5f, -2.0f, 3.25f};
+  ASSERT_TRUE(self->allReduce(x.data(), 3, DType::F32, Reduction::Mean).ok());
+  ASSERT_TRUE(self->allReduce(x.data(), 3, DType::F32, Reduction::Sum).ok());
+  EXPECT_EQ(x, (std::vector<float>{1.5f, -2.0f, 3.25f}));
+  std::vector<float> gathered(3);
+  ASSERT_TRUE(self->allGather(x.data(), 12, gathered.data()).ok());
+  EXPECT_EQ(gathered, x);
+  ASSERT_TRUE(self->broadcast(x.data(), 12, 0).ok());
+  EXPECT_TRUE(self->checkAgreement(42, "anything").ok());
+  // Two all-reduces of 12 bytes, a gather of 12, a broadcast from this root of 12; the
+  // agreement check of a group of one sends nothing.
+  EXPECT_EQ(self->stats().collectives, 4);
+  EXPECT_EQ(self->stats().payloadBytes, 48);
+  self->resetStats();
+  EXPECT_EQ(self->stats().payloadBytes, 0);
+}
+
+TEST(Communicator, RefusesBadArguments) {
+  auto self = makeSelfCommunicator();
+  std::vector<int32_t> ints(4);
+  expectError(self->allReduce(ints.data(), 4, DType::I32, Reduction::Sum),
+              StatusCode::kInvalidArgument, "all_reduce runs on f32 or f64, not i32");
+  expectError(self->allReduce(nullptr, 4, DType::F32, Reduction::Sum),
+              StatusCode::kInvalidArgument, "null buffer");
+  expectError(self->broadcast(ints.data(), 16, 1), StatusCode::kInvalidArgument,
+              "broadcast from rank 1 in a group of 1");
+  expectError(self->allGather(ints.data(), -1, ints.data()), StatusCode::kInvalidArgument,
+              "all_gather of -1 bytes");
+  EXPECT_EQ(self->stats().collectives, 0);
+}
+
+TEST(Communicator, MeanDividesTheSum) {
+  MirrorGroup group(4);
+  std::vector<double> x = {1.0, -3.0, 0.1};
+  ASSERT_TRUE(group.allReduce(x.data(), 3, DType::F64, Reduction::Sum).ok());
+  EXPECT_EQ(x, (std::vector<double>{4.0, -12.0, 0.4}));
+  ASSERT_TRUE(group.allReduce(x.data(), 3, DType::F64, Reduction::Mean).ok());
+  EXPECT_EQ(x, (std::vector<double>{4.0, -12.0, 0.4}));
+}
+
+TEST(Communicator, AgreementNamesNothingWhenAllAgree) {
+  MirrorGroup group(3);
+  EXPECT_TRUE(group.checkAgreement(7, "the program").ok());
+}
+
+TEST(CollectiveKernels, BucketTravelsAsOneMessage) {
+  auto group = std::make_shared<MirrorGroup>(3);
+  WorldScope scope(group);
+  std::vector<float> a = {1, 2, 3}, b = {4}, c = {5, 6};
+  void *buffers[] = {a.data(), b.data(), c.data()};
+  std::vector<int64_t> sum = collectiveParams({3, 1, 2}, /*sum*/ 0);
+  kiln_all_reduce_f32(sum.data(), buffers);
+  EXPECT_EQ(a, (std::vector<float>{3, 6, 9}));
+  EXPECT_EQ(b, (std::vector<float>{12}));
+  EXPECT_EQ(c, (std::vector<float>{15, 18}));
+  EXPECT_EQ(group->stats().collectives, 1);
+  EXPECT_EQ(group->stats().payloadBytes, 24);
+  std::vector<int64_t> mean = collectiveParams({3, 1, 2}, /*mean*/ 1);
+  kiln_all_reduce_f32(mean.data(), buffers);
+  EXPECT_EQ(a, (std::vector<float>{3, 6, 9}));
+  EXPECT_EQ(c, (std::vector<float>{15, 18}));
+}
+
+TEST(CollectiveKernels, GatherStacksRanks) {
+  auto group = std::make_shared<MirrorGroup>(2);
+  WorldScope scope(group);
+  std::vector<double> x = {1.5, 2.5}, y(4);
+  void *buffers[] = {x.data(), y.data()};
+  std::vector<int64_t> params = collectiveParams({2}, 0, 0, /*ranks*/ 2);
+  kiln_all_gather_f64(params.data(), buffers);
+  EXPECT_EQ(y, (std::vector<double>{1.5, 2.5, 1.5, 2.5}));
+}
+
+TEST(CollectiveKernelsDeathTest, GatherForAnotherRankCountEndsTheGroup) {
+  std::vector<float> x = {1}, y(4);
+  void *buffers[] = {x.data(), y.data()};
+  std::vector<int64_t> params = collectiveParams({1}, 0, 0, /*ranks*/ 4);
+  EXPECT_EXIT(kiln_all_gather_f32(params.data(), buffers), testing::ExitedWithCode(1),
+              "rank 0 of 1: kiln.all_gather: the program gathers from 4 ranks, and 1 are "
+              "running it");
+}
+
+} // namespace
+} // namespace kiln::rt
