@@ -44,3 +44,18 @@ func.func @search_step(%a: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>, 
   %a1, %m1, %v1 = kiln.adam %a, %a, %m, %v step(%t) {lr = 1.0e-3 : f64} : tensor<3xf32>
   return %y, %a1 : tensor<4xf32>, tensor<3xf32>
 }
+
+/// A compressed exchange's error and estimate are each rank's own ("rank_state", kept once
+/// per rank in checkpoints); h-bar, their mean, is every rank's.
+// CHECK-LABEL: func.func @econtrol_step
+// CHECK-SAME:    kiln_rt.entry_point = #kiln_rt.entry_point<inputs = [
+// CHECK-SAME:      #kiln_rt.input<type = tensor<4xf32>, role = parameter>, #kiln_rt.input<type = tensor<4xf32>>,
+// CHECK-SAME:      #kiln_rt.input<type = tensor<4xf32>, role = rank_state>, #kiln_rt.input<type = tensor<4xf32>, role = rank_state>,
+// CHECK-SAME:      #kiln_rt.input<type = tensor<4xf32>, role = optimizer_state>, #kiln_rt.input<type = tensor<i64>>]
+func.func @econtrol_step(%p: tensor<4xf32>, %g: tensor<4xf32>, %e: tensor<4xf32>, %h: tensor<4xf32>,
+                         %hbar: tensor<4xf32>, %t: tensor<i64>) -> tensor<4xf32> {
+  %d, %e1, %h1, %hbar1 = kiln.compressed_exchange %g state(%e, %h, %hbar : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+      step(%t) {method = "econtrol", eta = 0.5 : f64} : tensor<4xf32>
+  %p1 = kiln.sgd %p, %d {lr = 0.1 : f64} : tensor<4xf32>
+  return %p1 : tensor<4xf32>
+}

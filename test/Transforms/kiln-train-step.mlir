@@ -157,3 +157,35 @@ func.func private @loss(%w: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.nam
 }
 kiln.train_step @ddp_step(@loss) {optimizer = "sgd", lr = 0.1 : f64, exchange = "mean",
     clip_global_norm = 1.0 : f64}
+
+// -----
+
+/// EControl: per-parameter state e, h and h-bar after the optimizer's (zeros, named after the
+/// exchange, kind and parameter), exchanged with the 1-based step; k = round(0.25 * 15) = 4.
+// CHECK-LABEL: func.func @econtrol_step(
+// CHECK-SAME:    %[[W:[^:]*]]: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "w"},
+// CHECK-SAME:    %[[B:[^:]*]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "b"},
+// CHECK-SAME:    %[[EW:[^:]*]]: tensor<4x3xf32> {kiln.init = "zeros", kiln.name = "econtrol.e.w"},
+// CHECK-SAME:    %[[EB:[^:]*]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "econtrol.e.b"},
+// CHECK-SAME:    %[[HW:[^:]*]]: tensor<4x3xf32> {kiln.init = "zeros", kiln.name = "econtrol.h.w"},
+// CHECK-SAME:    %[[HB:[^:]*]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "econtrol.h.b"},
+// CHECK-SAME:    %[[SW:[^:]*]]: tensor<4x3xf32> {kiln.init = "zeros", kiln.name = "econtrol.hbar.w"},
+// CHECK-SAME:    %[[SB:[^:]*]]: tensor<3xf32> {kiln.init = "zeros", kiln.name = "econtrol.hbar.b"},
+// CHECK-SAME:    %[[STEP:[^:]*]]: tensor<i64> {kiln.init = "zeros", kiln.name = "step"},
+// CHECK:         %[[L:.*]]:3 = kiln.value_and_grad @loss(
+// CHECK:         %[[T:.*]] = arith.addi %[[STEP]],
+// CHECK:         %[[X:.*]]:8 = kiln.compressed_exchange %[[L]]#1, %[[L]]#2 state(%[[EW]], %[[EB]], %[[HW]], %[[HB]], %[[SW]], %[[SB]] : {{.*}}) step(%[[T]]) {compressor = "rand_k", eta = 2.000000e-01 : f64, k = 4 : i64, method = "econtrol"}
+// CHECK:         kiln.sgd %[[W]], %[[X]]#0
+// CHECK:         kiln.sgd %[[B]], %[[X]]#1
+// CHECK:         return %{{.*}}, %{{.*}}, %[[X]]#2, %[[X]]#3, %[[X]]#4, %[[X]]#5, %[[X]]#6, %[[X]]#7, %{{.*}}, %[[L]]#0
+func.func private @loss(%w: tensor<4x3xf32> {kiln.init = "uniform:0.5", kiln.name = "w"},
+                        %b: tensor<3xf32> {kiln.init = "zeros", kiln.name = "b"},
+                        %x: tensor<2x4xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %h = kiln.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
+  %z = kiln.bias_add %h, %b : tensor<2x3xf32>, tensor<3xf32>
+  %l = kiln.softmax_cross_entropy %z, %y : tensor<2x3xf32>, tensor<2xi64> -> tensor<f32>
+  return %l : tensor<f32>
+}
+kiln.train_step @econtrol_step(@loss) {optimizer = "sgd", lr = 0.1 : f64, exchange = "econtrol",
+    compressor = "rand_k", compression_ratio = 0.25 : f64, eta = 0.2 : f64}

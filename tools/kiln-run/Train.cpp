@@ -248,6 +248,15 @@ std::string svgChart(const std::vector<EpochMetrics> &rows, const std::vector<Ev
 
 /// A state tensor's name in checkpoints: its argument's ("w1", "adam.m.w1"), or "input<i>"
 /// for an unnamed one, the only name checkpoints of earlier Kiln versions used.
+/// A byte count for people: "812 B", "1.3 KiB", "4.21 MiB".
+std::string formatBytes(double bytes) {
+  if (bytes < 1024)
+    return fmt::format("{:.0f} B", bytes);
+  if (bytes < 1024 * 1024)
+    return fmt::format("{:.1f} KiB", bytes / 1024);
+  return fmt::format("{:.2f} MiB", bytes / (1024 * 1024));
+}
+
 std::string indexName(size_t i) { return "input" + std::to_string(i); }
 std::string stateName(const Function &fn, size_t i) {
   const std::string &name = fn.inputs()[i].name;
@@ -264,6 +273,14 @@ std::vector<std::pair<std::string, TensorView>> stateViews(const Function &fn,
   return named;
 }
 
+/// A rank's copy of rank-local state in a checkpoint of several ranks: rank 0's keeps the
+/// input's name, rank r's is "<name>@rank<r>".
+std::string rankCopyName(const std::string &name, int rank) {
+  return rank == 0 ? name : fmt::format("{}@rank{}", name, rank);
+}
+
+bool isRankState(const Function &fn, size_t i) { return fn.inputs()[i].role == "rank_state"; }
+
 /// Restores the state and the shuffling generator; returns the last completed epoch.
 /// `split` is this run's validation split ("" for none), which must be the checkpoint's:
 /// continuing on another split would train on examples the earlier epochs validated on.
@@ -273,6 +290,30 @@ bool resume(const std::string &path, const Function &fn, const std::string &spli
   auto checkpoint = loadCheckpoint(path);
   if (!checkpoint.ok())
     return report(std::string(checkpoint.status().message())), false;
+  // The other ranks' copies of rank-local state: this rank takes its own after the rest.
+  Communicator &group = worldCommunicator();
+  std::map<std::string, Tensor> rankCopies;
+  for (auto it = checkpoint->tensors.begin(); it != checkpoint->tensors.end();)
+    if (it->first.find("@rank") != std::string::npos) {
+      rankCopies.emplace(it->first, std::move(it->second));
+      it = checkpoint->tensors.erase(it);
+    } else {
+      ++it;
+    }
+  std::vector<size_t> rankState;
+  for (size_t i = 0; i < fn.inputs().size(); ++i)
+    if (isRankState(fn, i))
+      rankState.push_back(i);
+  if (!rankState.empty()) {
+    auto written = checkpoint->metadata.find("kiln_ranks");
+    std::string count = written == checkpoint->metadata.end() ? "1" : written->second;
+    if (count != std::to_string(group.size()))
+      return report(fmt::format("{} holds the error-control state of each of {} rank(s) ({}, "
+                                "...): resume it on {} rank(s), not {}",
+                                path, escapeForMessage(count), stateName(fn, rankState[0]),
+                                escapeForMessage(count), group.size())),
+             false;
+  }
   std::map<std::string, Tensor *> byName, byIndex;
   for (size_t i = 0; i < fn.inputs().size(); ++i)
     if (fn.inputs()[i].data.empty()) {
@@ -327,6 +368,18 @@ bool resume(const std::string &path, const Function &fn, const std::string &spli
              false;
     std::memcpy(it->second->data(), tensor.data(), tensor.nbytes());
   }
+  if (group.rank() > 0)
+    for (size_t i : rankState) {
+      std::string name = rankCopyName(stateName(fn, i), group.rank());
+      auto copy = rankCopies.find(name);
+      if (copy == rankCopies.end() || copy->second.dtype() != state[i].dtype() ||
+          copy->second.shape() != state[i].shape())
+        return report(fmt::format("{} lacks {} (rank {}'s copy of {}, {} {})", path,
+                                  quoteForMessage(name), group.rank(), stateName(fn, i),
+                                  dtypeName(state[i].dtype()), shapeToString(state[i].shape()))),
+               false;
+      std::memcpy(state[i].data(), copy->second.data(), state[i].nbytes());
+    }
   rng = restored;
   epoch = int(*completed);
   privacyHistory = checkpoint->metadata["kiln_privacy"];
@@ -845,9 +898,14 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
                "batch of {}\n",
                trainFn.name(), ranks, group.backend(), batch.size, batch.size * ranks);
   if (StateAccount account = trainFn.stateAccount(); account.parameters > 0)
-    fmt::print("@{}: {} parameters, optimizer state {} bytes ({:.3f} per parameter)\n",
+    fmt::print("@{}: {} parameters, optimizer state {} bytes ({:.3f} per parameter){}\n",
                trainFn.name(), account.parameters, account.optimizerStateBytes,
-               account.stateBytesPerParameter());
+               account.stateBytesPerParameter(),
+               account.rankStateBytes
+                   ? fmt::format(", error-control state {} bytes per rank ({:.3f} per parameter)",
+                                 account.rankStateBytes,
+                                 double(account.rankStateBytes) / double(account.parameters))
+                   : std::string());
   if (!options.resumePath.empty()) {
     std::string privacyHistory;
     if (!resume(options.resumePath, trainFn, splitTag, state, rng, done, privacyHistory))
@@ -1072,7 +1130,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       row.accuracy.push_back(accuracy);
     }
     if (sentPerStep > 0)
-      line += fmt::format(", {:.1f} KiB sent per step and rank", sentPerStep / 1024);
+      line += fmt::format(", {} sent per step and rank", formatBytes(sentPerStep));
     fmt::print("{}, {:.1f} s, {:.1f} step/s\n", line, seconds, stepsDone / seconds);
     SearchState search = searchState(trainFn, state);
     if (search.edges)
@@ -1098,6 +1156,28 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       if (Status st = writeTextFileAtomically(options.plotPath, svgChart(history, evalSets));
           !st.ok())
         return report(std::string(st.message())), false;
+    // Each rank's own state joins the checkpoint: every rank sends it, rank 0 writes.
+    std::vector<Tensor> rankCopies;
+    std::vector<std::pair<std::string, TensorView>> saved;
+    if (!options.checkpointPath.empty()) {
+      saved = stateViews(trainFn, views);
+      for (size_t i = 0; ranks > 1 && i < trainFn.inputs().size(); ++i) {
+        if (!isRankState(trainFn, i))
+          continue;
+        size_t bytes = views[i].numel() * dtypeSize(views[i].dtype);
+        std::vector<uint8_t> all(bytes * size_t(ranks));
+        if (Status st = group.allGather(views[i].data, int64_t(bytes), all.data()); !st.ok())
+          return report(std::string(st.message())), false;
+        for (int r = 1; r < ranks; ++r) {
+          auto copy = Tensor::allocate(views[i].dtype, views[i].shape);
+          if (!copy.ok())
+            return report(std::string(copy.status().message())), false;
+          std::memcpy(copy->data(), all.data() + size_t(r) * bytes, bytes);
+          saved.push_back({rankCopyName(stateName(trainFn, i), r), copy->view()});
+          rankCopies.push_back(std::move(*copy));
+        }
+      }
+    }
     if (writer && !options.checkpointPath.empty()) {
       // Everything a resumed run needs to continue bit for bit: the state tensors (the
       // step counter among them) and the shuffling generator; the validation split (a
@@ -1112,9 +1192,8 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       metadata["kiln_ranks"] = std::to_string(ranks);
       if (isPrivate)
         metadata["kiln_privacy"] = formatHistory(accountant.history());
-      Status saved = saveCheckpoint(options.checkpointPath, stateViews(trainFn, views), metadata);
-      if (!saved.ok())
-        return report(std::string(saved.message())), false;
+      if (Status st = saveCheckpoint(options.checkpointPath, saved, metadata); !st.ok())
+        return report(std::string(st.message())), false;
     }
     if (budgetSpent) {
       fmt::print("privacy budget: another step would spend more than epsilon {:g} at delta "

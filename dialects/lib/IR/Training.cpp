@@ -132,6 +132,21 @@ LogicalResult TrainStepOp::verify() {
                        "or \"dice_sgd\")");
   if (getErrorMaxNormAttr() && getPrivacy() != TrainPrivacy::DiceSgd)
     return emitOpError("error_max_norm is DiceSGD's (privacy = \"dice_sgd\")");
+  bool compressed = getExchange() != GradientExchange::None &&
+                    getExchange() != GradientExchange::Mean;
+  if (!compressed && (getCompressorAttr() || getCompressionRatioAttr() || getEtaAttr()))
+    return emitOpError("compressor, compression_ratio and eta belong to a compressed exchange "
+                       "(exchange = \"compressed\", \"ef14\", \"ef21\" or \"econtrol\")");
+  if (getCompressionRatioAttr() && getCompressionRatio()->convertToDouble() > 1)
+    return emitOpError("compression_ratio ")
+           << getCompressionRatio()->convertToDouble() << " keeps more than every coordinate";
+  if (getExchange() == GradientExchange::EControl && !getEtaAttr())
+    return emitOpError("exchange \"econtrol\" needs eta, its feedback strength in (0, 1] "
+                       "(of the order of the compressor's delta, e.g. its ratio for top-k)");
+  if (getEtaAttr() && getExchange() != GradientExchange::EControl)
+    return emitOpError("eta is EControl's (exchange = \"econtrol\")");
+  if (getEtaAttr() && getEta()->convertToDouble() > 1)
+    return emitOpError("eta ") << getEta()->convertToDouble() << " must be in (0, 1]";
   if (isPrivate && getExchange() != GradientExchange::None)
     return emitOpError("a private step exchanging gradients between processes is not "
                        "supported yet: the clipped sums would have to be exchanged before "

@@ -44,10 +44,14 @@ bool isCollectiveKernel(Kernel kernel) {
          kernel == Kernel::AllGather;
 }
 
+bool communicates(Kernel kernel) {
+  return isCollectiveKernel(kernel) || kernel == Kernel::CompressedExchange;
+}
+
 bool isWindowKernel(Kernel kernel) {
   return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks &&
          kernel != Kernel::Spectrum && kernel != Kernel::Gram && !isTransportKernel(kernel) &&
-         !isCollectiveKernel(kernel);
+         !communicates(kernel);
 }
 
 /// The process group that collectives talk through: an effect on it keeps a collective from
@@ -132,6 +136,29 @@ LogicalResult verifyCollective(KernelCallOp op, CollectiveAttr c, ArrayRef<Value
     if (cast<ShapedType>(v.getType()).getElementType() != element)
       return op.emitOpError("operand #") << i << " must hold " << element
                                          << ": a collective's tensors share one element type";
+  return success();
+}
+
+/// compressed_exchange: N gradients and the step t in; N directions and the state kinds' N
+/// tensors each out, shaped like the gradients.
+LogicalResult verifyCompression(KernelCallOp op, CompressionAttr c, ArrayRef<Value> operands,
+                                Type element) {
+  int64_t n = c.getSizes().size(), kinds = c.getStateKinds();
+  if (int64_t(op.getInputs().size()) != n + 1 || int64_t(op.getOutputs().size()) != n * (1 + kinds))
+    return op.emitOpError("kernel compressed_exchange takes ")
+           << n << " gradients and the step, and returns " << n << " directions and "
+           << n * kinds << " state tensors";
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    auto type = cast<ShapedType>(v.getType());
+    int64_t at = int64_t(i);
+    bool step = at == n;
+    Type expected = step ? Type(IntegerType::get(op.getContext(), 64)) : element;
+    int64_t count = step ? 1 : c.getSizes()[(at < n ? at : at - n - 1) % n];
+    if (type.getElementType() != expected || type.getNumElements() != count ||
+        (step && type.getRank() != 0))
+      return op.emitOpError("operand #") << i << " of type " << v.getType()
+                                         << " does not match the compression configuration";
+  }
   return success();
 }
 
@@ -254,6 +281,7 @@ SmallVector<SmallVector<int64_t>> WindowAttr::getOperandShapes(Kernel kernel) co
   case Kernel::AllReduce:
   case Kernel::Broadcast:
   case Kernel::AllGather:
+  case Kernel::CompressedExchange:
     break;
   }
   return {};
@@ -322,6 +350,44 @@ LogicalResult CollectiveAttr::verify(function_ref<InFlightDiagnostic()> emitErro
   return success();
 }
 
+LogicalResult CompressionAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                      ArrayRef<int64_t> sizes, kiln::GradientExchange method,
+                                      kiln::Compressor compressor, int64_t k, int64_t,
+                                      APFloat eta) {
+  if (sizes.empty() || llvm::any_of(sizes, [](int64_t s) { return s < 1; }))
+    return emitError() << "a compressed exchange needs at least one tensor, each with elements";
+  using kiln::GradientExchange;
+  if (method == GradientExchange::None || method == GradientExchange::Mean)
+    return emitError() << "a compressed exchange's method is compressed, ef14, ef21 or "
+                          "econtrol";
+  int64_t d = 0;
+  for (int64_t s : sizes)
+    d += s;
+  bool sparse = compressor == kiln::Compressor::TopK ||
+                compressor == kiln::Compressor::TopKThreshold ||
+                compressor == kiln::Compressor::RandK;
+  if (sparse && (k < 1 || k > d))
+    return emitError() << "top-k and rand-k keep 1 to " << d << " coordinates, not " << k;
+  double e = eta.convertToDouble();
+  if (!(e > 0 && e <= 1))
+    return emitError() << "eta must be in (0, 1], not " << e;
+  return success();
+}
+
+int64_t CompressionAttr::getStateKinds() const {
+  using kiln::GradientExchange;
+  switch (getMethod()) {
+  case GradientExchange::Ef14:
+    return 1;
+  case GradientExchange::Ef21:
+    return 2;
+  case GradientExchange::EControl:
+    return 3;
+  default:
+    return 0;
+  }
+}
+
 LogicalResult TransportAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t n,
                                     int64_t m, int64_t d, kiln::TransportCost,
                                     kiln::EpsilonMode, int64_t maxIterations,
@@ -364,6 +430,7 @@ LogicalResult KernelCallOp::verify() {
                  : kernel == Kernel::Spectrum ? isa<SpectrumAttr>(params)
                  : kernel == Kernel::Gram     ? isa<GramAttr>(params)
                  : isCollectiveKernel(kernel) ? isa<CollectiveAttr>(params)
+                 : kernel == Kernel::CompressedExchange ? isa<CompressionAttr>(params)
                                              : isa<FrugalBlocksAttr>(params);
   if (!matches)
     return emitOpError("kernel ") << stringifyKernel(kernel) << " does not take " << params;
@@ -391,6 +458,8 @@ LogicalResult KernelCallOp::verify() {
     return verifyTransport(*this, transport, operands, element);
   if (auto collective = dyn_cast<CollectiveAttr>(params))
     return verifyCollective(*this, collective, operands);
+  if (auto compression = dyn_cast<CompressionAttr>(params))
+    return verifyCompression(*this, compression, operands, element);
   if (auto gram = dyn_cast<GramAttr>(params))
     return verifyGram(*this, gram, operands, element);
   if (auto spectrum = dyn_cast<SpectrumAttr>(params))
@@ -432,7 +501,7 @@ void KernelCallOp::getEffects(
     if (isa<MemRefType>(operand.get().getType()))
       effects.emplace_back(MemoryEffects::Write::get(), &operand,
                            SideEffects::DefaultResource::get());
-  if (isCollectiveKernel(getKernel()))
+  if (communicates(getKernel()))
     effects.emplace_back(MemoryEffects::Write::get(), CommunicatorResource::get());
 }
 

@@ -258,6 +258,8 @@ StateAccount Function::stateAccount() const {
     if (in.role == "parameter") {
       account.parameters += n;
       account.parameterBytes += bytes;
+    } else if (in.role == "rank_state") {
+      account.rankStateBytes += bytes;
     } else {
       account.optimizerStateBytes += bytes;
     }

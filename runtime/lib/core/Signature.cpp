@@ -124,9 +124,10 @@ Status parseInputs(const json &entry, const std::string &where, EntrySignature &
     if (role) {
       KILN_ASSIGN_OR_RETURN(spec.role, getString(*role, at + ".role"));
       if (spec.role != "parameter" && spec.role != "optimizer_state" &&
-          spec.role != "architecture")
-        return invalid(at + ".role", "expected \"parameter\", \"optimizer_state\" or "
-                                     "\"architecture\", got \"" + spec.role + "\"");
+          spec.role != "architecture" && spec.role != "rank_state")
+        return invalid(at + ".role", "expected \"parameter\", \"optimizer_state\", "
+                                     "\"architecture\" or \"rank_state\", got \"" +
+                                         spec.role + "\"");
     }
     KILN_ASSIGN_OR_RETURN(const json *names, member(item, at, "candidates", /*required=*/false));
     if (names) {

@@ -150,6 +150,7 @@ using kiln::rt::DType;
   std::fprintf(stderr, "kiln: error: rank %d of %d: %s: %s\n", comm.rank(), comm.size(), kernel,
                why.c_str());
   comm.abort(1);
+  std::_Exit(1); // abort() never returns; a call through the interface does not say so
 }
 
 /// The tensors' element counts that follow the configuration.

@@ -423,3 +423,76 @@ template Status compressedMean<double>(Communicator &, const CompressionSpec &, 
                                        int64_t, uint64_t, ErrorState<double>, double *);
 
 } // namespace kiln::rt
+
+//===-- The kernel compiled code calls -------------------------------------------------------===//
+
+namespace {
+
+using namespace kiln::rt;
+
+/// compressed_exchange: the N gradients (and each kind of state) are copied into one vector,
+/// exchanged, and the directions and state copied back: top-k selects over the whole model.
+template <typename T> void compressedExchange(const int64_t *params, void *const *buffers) {
+  kiln_compression_config c;
+  std::memcpy(&c, params, sizeof c);
+  const int64_t n = c.tensors;
+  const int64_t *counts = params + KILN_ABI_COMPRESSION_CONFIG_FIELDS;
+  CompressionSpec spec;
+  spec.control = ErrorControl(c.control);
+  spec.compressor = CompressorKind(c.compressor);
+  spec.k = c.k;
+  spec.key = uint64_t(c.key);
+  spec.eta = c.eta;
+  int kinds = (keepsError(spec.control) ? 1 : 0) + (keepsEstimate(spec.control) ? 2 : 0);
+  int64_t d = 0;
+  for (int64_t i = 0; i < n; ++i)
+    d += counts[i];
+  static thread_local std::vector<T> flat;
+  flat.resize(size_t(d) * size_t(2 + kinds));
+  T *g = flat.data(), *direction = g + d;
+  auto gather = [&](int64_t first, T *into) {
+    for (int64_t i = 0, at = 0; i < n; at += counts[i++])
+      std::memcpy(into + at, buffers[first + i], size_t(counts[i]) * sizeof(T));
+  };
+  auto scatter = [&](const T *from, int64_t first) {
+    for (int64_t i = 0, at = 0; i < n; at += counts[i++])
+      std::memcpy(buffers[first + i], from + at, size_t(counts[i]) * sizeof(T));
+  };
+  gather(0, g);
+  const int64_t step = *static_cast<const int64_t *>(buffers[n]);
+  const int64_t stateFirst = 2 * n + 1; // after the inputs (N gradients, t) and N directions
+  T *kind[3] = {nullptr, nullptr, nullptr};
+  for (int k = 0; k < kinds; ++k) {
+    kind[k] = direction + d * (1 + k);
+    gather(stateFirst + k * n, kind[k]);
+  }
+  ErrorState<T> state;
+  int next = 0;
+  if (keepsError(spec.control))
+    state.e = kind[next++];
+  if (keepsEstimate(spec.control)) {
+    state.h = kind[next++];
+    state.hbar = kind[next++];
+  }
+  Communicator &group = worldCommunicator();
+  if (Status st = compressedMean(group, spec, g, d, uint64_t(std::max<int64_t>(step, 0)), state,
+                                 direction);
+      !st.ok()) {
+    std::fprintf(stderr, "kiln: error: rank %d of %d: kiln.compressed_exchange: %s\n",
+                 group.rank(), group.size(), std::string(st.message()).c_str());
+    group.abort(1);
+  }
+  scatter(direction, n + 1);
+  for (int k = 0; k < kinds; ++k)
+    scatter(kind[k], stateFirst + k * n);
+}
+
+} // namespace
+
+#define KILN_EXPORT extern "C" __attribute__((visibility("default")))
+KILN_EXPORT void kiln_compressed_exchange_f32(const int64_t *p, void *const *b) {
+  compressedExchange<float>(p, b);
+}
+KILN_EXPORT void kiln_compressed_exchange_f64(const int64_t *p, void *const *b) {
+  compressedExchange<double>(p, b);
+}

@@ -29,3 +29,18 @@ func.func @unused(%w: tensor<3xf32>) {
   %m = kiln.all_reduce %w : tensor<3xf32>
   return
 }
+
+// -----
+
+// One kernel call: the gradients and the step in, fresh directions and the state (in place) out.
+// CHECK-LABEL: func.func @compressed
+// CHECK:         %[[D0:.*]] = tensor.empty() : tensor<4x3xf32>
+// CHECK:         %[[D1:.*]] = tensor.empty() : tensor<3xf32>
+// CHECK:         %[[C:.*]]:4 = kiln_rt.kernel_call compressed_exchange ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3xf32>, tensor<i64>) outs(%[[D0]], %[[D1]], %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>) params #kiln_rt.compression<sizes = [12, 3], method = ef14, compressor = rand_k, k = 3, key = 7, eta = 1.000000e+00>
+// CHECK:         return %[[C]]#0, %[[C]]#1, %[[C]]#2, %[[C]]#3
+func.func @compressed(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %ew: tensor<4x3xf32>, %eb: tensor<3xf32>, %t: tensor<i64>)
+    -> (tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>) {
+  %r:4 = kiln.compressed_exchange %w, %b state(%ew, %eb : tensor<4x3xf32>, tensor<3xf32>) step(%t)
+      {method = "ef14", compressor = "rand_k", k = 3, key = 7} : tensor<4x3xf32>, tensor<3xf32>
+  return %r#0, %r#1, %r#2, %r#3 : tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>
+}

@@ -81,3 +81,55 @@ func.func @empty() {
   "kiln.all_reduce"() : () -> ()
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @compressed
+// CHECK:         kiln.compressed_exchange %{{.*}}, %{{.*}} state(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>) step(%{{.*}}) {eta = 5.000000e-01 : f64, k = 2 : i64, method = "econtrol"} : tensor<4x3xf32>, tensor<3xf32>
+// CHECK:         kiln.compressed_exchange %{{.*}} step(%{{.*}}) {compressor = "scaled_sign", method = "compressed"} : tensor<3xf32>
+func.func @compressed(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %t: tensor<i64>) {
+  %r:8 = kiln.compressed_exchange %w, %b state(%w, %b, %w, %b, %w, %b : tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>)
+      step(%t) {method = "econtrol", compressor = "top_k", k = 2, eta = 0.5 : f64} : tensor<4x3xf32>, tensor<3xf32>
+  %s = kiln.compressed_exchange %b step(%t) {method = "compressed", compressor = "scaled_sign"} : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @compressed_state_count(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %t: tensor<i64>) {
+  // expected-error @+1 {{method "ef21" keeps 2 kinds of state, one tensor per gradient: 4 state operands, not 2}}
+  %r:4 = kiln.compressed_exchange %w, %b state(%w, %b : tensor<4x3xf32>, tensor<3xf32>) step(%t) {method = "ef21"} : tensor<4x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @compressed_state_type(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %t: tensor<i64>) {
+  // expected-error @+1 {{state operand #0 of type 'tensor<3xf32>' must be shaped as gradient #0, 'tensor<4x3xf32>'}}
+  %r:4 = kiln.compressed_exchange %w, %b state(%b, %w : tensor<3xf32>, tensor<4x3xf32>) step(%t) {method = "ef14"} : tensor<4x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @compressed_k(%w: tensor<4x3xf32>, %t: tensor<i64>) {
+  // expected-error @+1 {{k = 13: top_k keeps 1 to 12 coordinates of the 12}}
+  %r = kiln.compressed_exchange %w step(%t) {method = "compressed", k = 13} : tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @compressed_eta(%w: tensor<4x3xf32>, %t: tensor<i64>) {
+  // expected-error @+1 {{eta = 1.500000e+00 must be in (0, 1]}}
+  %r:4 = kiln.compressed_exchange %w state(%w, %w, %w : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) step(%t) {method = "econtrol", eta = 1.5 : f64} : tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @compressed_mean(%w: tensor<4x3xf32>, %t: tensor<i64>) {
+  // expected-error @+1 {{method is "compressed", "ef14", "ef21" or "econtrol"; a dense mean is kiln.exchange_gradients}}
+  %r = kiln.compressed_exchange %w step(%t) {method = "mean"} : tensor<4x3xf32>
+  return
+}

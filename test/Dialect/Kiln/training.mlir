@@ -255,5 +255,35 @@ func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3x
   %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
   return %s : tensor<f32>
 }
-// expected-error @+1 {{attribute 'exchange' failed to satisfy constraint: a gradient exchange between processes: none or mean}}
+// expected-error @+1 {{attribute 'exchange' failed to satisfy constraint: a gradient exchange between processes: none, mean, compressed, ef14, ef21 or econtrol}}
 kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, exchange = "ring"}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{compressor, compression_ratio and eta belong to a compressed exchange (exchange = "compressed", "ef14", "ef21" or "econtrol")}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, exchange = "mean", compressor = "top_k"}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{compression_ratio 2.000000e+00 keeps more than every coordinate}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, exchange = "ef14", compression_ratio = 2.0 : f64}
+
+// -----
+
+func.func private @loss(%w: tensor<3xf32> {kiln.init = "zeros"}, %x: tensor<2x3xf32> {kiln.data = "images"},
+                        %y: tensor<2xi64> {kiln.data = "labels"}) -> tensor<f32> {
+  %s = kiln.sum %w : tensor<3xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+// expected-error @+1 {{eta is EControl's (exchange = "econtrol")}}
+kiln.train_step @s(@loss) {optimizer = "sgd", lr = 0.1 : f64, exchange = "ef21", eta = 0.5 : f64}

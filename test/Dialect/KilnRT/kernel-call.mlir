@@ -264,3 +264,52 @@ func.func @gram_input_type(%j: tensor<4x6xf64>, %g: tensor<4x4xf64>) {
       params #kiln_rt.gram<rows = 4, cols = 6> -> tensor<4x4xf64>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @collectives
+// CHECK:         kiln_rt.kernel_call all_reduce outs(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3xf32>) params #kiln_rt.collective<sizes = [12, 3], reduction = mean, root = 0, ranks = 0>
+// CHECK:         kiln_rt.kernel_call compressed_exchange ins(%{{.*}}, %{{.*}} : tensor<3xf32>, tensor<i64>) outs(%{{.*}}, %{{.*}} : tensor<3xf32>, tensor<3xf32>) params #kiln_rt.compression<sizes = [3], method = ef14, compressor = top_k, k = 1, key = 0, eta = 1.000000e+00>
+func.func @collectives(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %t: tensor<i64>) {
+  %0:2 = kiln_rt.kernel_call all_reduce outs(%w, %b : tensor<4x3xf32>, tensor<3xf32>)
+      params #kiln_rt.collective<sizes = [12, 3], reduction = mean, root = 0, ranks = 0> -> tensor<4x3xf32>, tensor<3xf32>
+  %1:2 = kiln_rt.kernel_call compressed_exchange ins(%b, %t : tensor<3xf32>, tensor<i64>) outs(%b, %b : tensor<3xf32>, tensor<3xf32>)
+      params #kiln_rt.compression<sizes = [3], method = ef14, compressor = top_k, k = 1, key = 0, eta = 1.0> -> tensor<3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @all_reduce_sizes(%w: tensor<4x3xf32>) {
+  // expected-error @+1 {{operand #0 of type 'tensor<4x3xf32>' does not hold the 10 elements of the collective configuration}}
+  %0 = kiln_rt.kernel_call all_reduce outs(%w : tensor<4x3xf32>)
+      params #kiln_rt.collective<sizes = [10], reduction = sum, root = 0, ranks = 0> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_ranks(%b: tensor<3xf32>, %y: tensor<6xf32>) {
+  // expected-error @+1 {{kernel all_gather needs 3 elements in and 12 out for 4 ranks}}
+  %0 = kiln_rt.kernel_call all_gather ins(%b : tensor<3xf32>) outs(%y : tensor<6xf32>)
+      params #kiln_rt.collective<sizes = [3], reduction = sum, root = 0, ranks = 4> -> tensor<6xf32>
+  return
+}
+
+// -----
+
+func.func @compression_state(%b: tensor<3xf32>, %t: tensor<i64>) {
+  // expected-error @+1 {{kernel compressed_exchange takes 1 gradients and the step, and returns 1 directions and 3 state tensors}}
+  %0:2 = kiln_rt.kernel_call compressed_exchange ins(%b, %t : tensor<3xf32>, tensor<i64>) outs(%b, %b : tensor<3xf32>, tensor<3xf32>)
+      params #kiln_rt.compression<sizes = [3], method = econtrol, compressor = top_k, k = 1, key = 0, eta = 0.5> -> tensor<3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @compression_k(%b: tensor<3xf32>, %t: tensor<i64>) {
+  // expected-error @+2 {{top-k and rand-k keep 1 to 3 coordinates, not 4}}
+  %0 = kiln_rt.kernel_call compressed_exchange ins(%b, %t : tensor<3xf32>, tensor<i64>) outs(%b : tensor<3xf32>)
+      params #kiln_rt.compression<sizes = [3], method = compressed, compressor = rand_k, k = 4, key = 0, eta = 1.0> -> tensor<3xf32>
+  return
+}

@@ -61,13 +61,29 @@ def Kiln_Reduction : Kiln_Enum<"Reduction", "a reduction over the ranks: sum or 
   I32EnumCase<"Sum", 0, "sum">,
   I32EnumCase<"Mean", 1, "mean">]>;
 
-// How kiln.train_step's gradients travel between the processes of a data-parallel run
-// (kiln.exchange_gradients): none (one process, or each on its own), or the mean of the
-// gradients over the ranks, dense.
+// How kiln.train_step's gradients travel between the processes of a data-parallel run:
+// none (one process, or each on its own); the mean of the gradients over the ranks, dense
+// (kiln.exchange_gradients); or compressed (kiln.compressed_exchange), without feedback or
+// with the error control of EF14, EF21 or EControl (docs/algorithms.md §3).
 def Kiln_GradientExchange : Kiln_Enum<"GradientExchange",
-    "a gradient exchange between processes: none or mean", [
+    "a gradient exchange between processes: none, mean, compressed, ef14, ef21 or econtrol", [
   I32EnumCase<"None", 0, "none">,
-  I32EnumCase<"Mean", 1, "mean">]>;
+  I32EnumCase<"Mean", 1, "mean">,
+  I32EnumCase<"Compressed", 2, "compressed">,
+  I32EnumCase<"Ef14", 3, "ef14">,
+  I32EnumCase<"Ef21", 4, "ef21">,
+  I32EnumCase<"EControl", 5, "econtrol">]>;
+
+// The compressors of a compressed exchange; the values are the runtime's CompressorKind
+// (kiln/runtime/distributed/Compression.h).
+def Kiln_Compressor : Kiln_Enum<"Compressor",
+    "a gradient compressor: top_k, top_k_threshold, rand_k, scaled_sign, bf16 or fp16", [
+  I32EnumCase<"TopK", 0, "top_k">,
+  I32EnumCase<"TopKThreshold", 1, "top_k_threshold">,
+  I32EnumCase<"RandK", 2, "rand_k">,
+  I32EnumCase<"ScaledSign", 3, "scaled_sign">,
+  I32EnumCase<"Bf16", 4, "bf16">,
+  I32EnumCase<"Fp16", 5, "fp16">]>;
 
 // Entropic optimal transport (kiln.monge_gap, kiln.sinkhorn_divergence). The values are the
 // runtime's (kiln/runtime/regularizers/OptimalTransport.h, Abi.h's kiln_transport_config).

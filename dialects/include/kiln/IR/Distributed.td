@@ -6,6 +6,7 @@
 
 include "kiln/IR/KilnDialect.td"
 include "kiln/Enums/KilnEnums.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 // A collective reads and writes the process group: it is never erased, merged with another
@@ -94,6 +95,67 @@ def Kiln_ExchangeGradientsOp : Kiln_CollectiveOp<"exchange_gradients",
   let results = (outs Variadic<RankedTensorOf<[F32, F64]>>:$results);
   let assemblyFormat = "$gradients attr-dict `:` type($gradients)";
   let hasVerifier = 1;
+}
+
+def Kiln_CompressedExchangeOp : Kiln_CollectiveOp<"compressed_exchange", [
+    AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "The gradients of one step, compressed with error control and exchanged";
+  let description = [{
+    The gradients, taken as one vector x in R^d (d their total size), are compressed and
+    exchanged as `method` says (docs/algorithms.md §3), and each rank applies the
+    `directions` instead of its gradients:
+
+    - "compressed": the mean of every rank's C(g), no feedback;
+    - "ef14": p = e + g, send C(p), e = p - C(p); the direction is the mean of the C(p);
+    - "ef21": send C(g - h), h += C(g - h), h-bar += their mean; the direction is h-bar;
+    - "econtrol": send D = C(`eta` e + g - h), e += g - h - D, h += D, h-bar += the mean
+      of the D; the direction is h-bar.
+
+    EF21 and EControl start with one uncompressed round (`step` = 1: h = g, h-bar = the
+    mean of g). The state is ordinary training state, one tensor per gradient and kind, in
+    this order: e (ef14, econtrol), h, h-bar (ef21, econtrol); zeros before the first step.
+    `compressor` is "top_k" (the `k` largest magnitudes over all gradients, ties to the
+    lowest index; k indices and k values travel), "top_k_threshold" (those above a
+    sampled quantile, at most k), "rand_k" (k coordinates drawn from `key` and the step,
+    the same on every rank: only k values travel), "scaled_sign" (1 bit per coordinate and
+    one scale) or "bf16"/"fp16" (16 bits per coordinate). The runtime counts the bytes.
+    One step, one message per rank: the whole selection, residual and state update run in
+    one runtime kernel (kiln/runtime/distributed/Compression.h).
+
+    ```mlir
+    %dw, %db, %ew, %eb, %hw, %hb, %sw, %sb = kiln.compressed_exchange %gw, %gb
+        state(%e0, %e1, %h0, %h1, %s0, %s1 : tensor<784x10xf32>, tensor<10xf32>,
+              tensor<784x10xf32>, tensor<10xf32>, tensor<784x10xf32>, tensor<10xf32>)
+        step(%t) {method = "econtrol", compressor = "top_k", k = 79, eta = 0.5 : f64}
+        : tensor<784x10xf32>, tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<RankedTensorOf<[F32, F64]>>:$gradients,
+                       Variadic<RankedTensorOf<[F32, F64]>>:$state, Kiln_StepTensor:$step,
+                       Kiln_StrEnumAttr<Kiln_GradientExchange>:$method,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_Compressor>,
+                                         "::kiln::Compressor::TopK">:$compressor,
+                       DefaultValuedAttr<I64Attr, "1">:$k,
+                       DefaultValuedAttr<F64Attr, "1.0">:$eta,
+                       DefaultValuedAttr<I64Attr, "0">:$key);
+  // The directions (typed as the gradients), then the new state (as the state).
+  let results = (outs Variadic<RankedTensorOf<[F32, F64]>>:$results);
+  let assemblyFormat = [{
+    $gradients (`state` `(` $state^ `:` type($state) `)`)? `step` `(` $step `)` attr-dict
+    `:` type($gradients)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The kinds of state `method` keeps, one tensor per gradient each: ["e"], ["h",
+    /// "hbar"] or ["e", "h", "hbar"].
+    static ::llvm::SmallVector<::llvm::StringRef> getStateKinds(::kiln::GradientExchange);
+    /// The total number of coordinates of the gradients.
+    int64_t getCoordinates();
+    ::mlir::ResultRange getDirections() {
+      return getResults().take_front(getGradients().size());
+    }
+    ::mlir::ResultRange getNewState() { return getResults().drop_front(getGradients().size()); }
+  }];
 }
 
 #endif // KILN_IR_DISTRIBUTED_TD

@@ -50,9 +50,14 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
     computes the gradients of its own shard of the batch, and kiln.exchange_gradients
     replaces them by their mean over the ranks (the gradient of the whole batch, as
     PyTorch's DDP) before the clipping and the updates; kiln-data-parallel writes the
-    exchange as bucketed collectives. Run alone, the step is the plain one. Later passes
-    that change the gradients (compression, per-sample clipping) find them as the results
-    of the step's kiln.value_and_grad and slot in there too.
+    exchange as bucketed collectives. Run alone, the step is the plain one. With `exchange`
+    = "compressed", "ef14", "ef21" or "econtrol" the gradients travel compressed instead
+    (kiln.compressed_exchange; docs/algorithms.md §3): `compressor` (default "top_k") keeps
+    `compression_ratio` of the coordinates (default 0.01, at least one) for top-k and
+    rand-k, EControl's `eta` must be given, and the error-control state is per parameter:
+    `<exchange>.e.<param>`, `<exchange>.h.<param>`, `<exchange>.hbar.<param>` (zeros).
+    Other passes that change the gradients find them as the results of the step's
+    kiln.value_and_grad and slot in there too.
 
     With `privacy` = "dp_sgd" or "dice_sgd" the gradients are private instead
     (docs/algorithms.md §4): kiln.clipped_value_and_grad clips each example's gradient to
@@ -77,6 +82,9 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
         forward = @forward, batch = 128}
     kiln.train_step @ddp_step(@loss) {optimizer = "adam", lr = 1.0e-3 : f64,
         exchange = "mean", batch = 64}
+    kiln.train_step @econtrol_step(@loss) {optimizer = "sgd", lr = 0.1 : f64,
+        exchange = "econtrol", compressor = "top_k", compression_ratio = 0.01 : f64,
+        eta = 0.2 : f64, batch = 64}
     kiln.train_step @private_step(@loss) {optimizer = "sgd", lr = 0.5 : f64,
         privacy = "dp_sgd", max_grad_norm = 1.0 : f64, noise_multiplier = 1.1 : f64,
         expected_batch_size = 256, batch = 320}
@@ -95,6 +103,9 @@ def Kiln_TrainStepOp : Kiln_Op<"train_step", [Symbol, HasParent<"::mlir::ModuleO
                        OptionalAttr<Kiln_PositiveI64Attr>:$batch,
                        DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_GradientExchange>,
                                          "::kiln::GradientExchange::None">:$exchange,
+                       OptionalAttr<Kiln_StrEnumAttr<Kiln_Compressor>>:$compressor,
+                       OptionalAttr<Kiln_PositiveF64Attr>:$compression_ratio,
+                       OptionalAttr<Kiln_PositiveF64Attr>:$eta,
                        DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_TrainPrivacy>,
                                          "::kiln::TrainPrivacy::None">:$privacy,
                        OptionalAttr<Kiln_PositiveF64Attr>:$max_grad_norm,

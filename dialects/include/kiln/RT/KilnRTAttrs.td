@@ -179,6 +179,33 @@ def KilnRT_CollectiveAttr : KilnRT_Attr<"Collective", "collective"> {
   let genVerifyDecl = 1;
 }
 
+def KilnRT_CompressionAttr : KilnRT_Attr<"Compression", "compression"> {
+  let summary = "The configuration of a compressed gradient exchange (kiln.compressed_exchange)";
+  let description = [{
+    The element counts of the N gradients (compressed as one vector), the error control
+    (`method`: compressed, ef14, ef21 or econtrol), the compressor, the `k` coordinates that
+    top-k and rand-k keep, rand-k's Philox `key` and EControl's `eta`.
+    kiln-use-library-kernels packs it into Abi.h's `kiln_compression_config` followed by
+    the sizes.
+
+    ```mlir
+    #kiln_rt.compression<sizes = [200704, 256, 2560, 10], method = econtrol,
+                         compressor = top_k, k = 2035, key = 0, eta = 5.000000e-01>
+    ```
+  }];
+  let parameters = (ins KilnRT_ListParameter<"int64_t", "element counts">:$sizes,
+                        EnumParameter<Kiln_GradientExchange>:$method,
+                        EnumParameter<Kiln_Compressor>:$compressor, "int64_t":$k,
+                        "int64_t":$key, KilnRT_F64Parameter:$eta);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The kinds of state the method keeps, each one tensor per gradient: e (ef14,
+    /// econtrol), then h and h-bar (ef21, econtrol).
+    int64_t getStateKinds() const;
+  }];
+}
+
 //===-- The entry-point contract ------------------------------------------------------------===//
 
 def KilnRT_InputAttr : KilnRT_Attr<"Input", "input"> {

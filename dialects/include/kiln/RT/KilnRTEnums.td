@@ -23,17 +23,21 @@ def KilnRT_Kernel : I32Enum<"Kernel", "a runtime library kernel", [
   I32EnumCase<"Gram", 12, "gram">,
   I32EnumCase<"AllReduce", 13, "all_reduce">,
   I32EnumCase<"Broadcast", 14, "broadcast">,
-  I32EnumCase<"AllGather", 15, "all_gather">]> {
+  I32EnumCase<"AllGather", 15, "all_gather">,
+  I32EnumCase<"CompressedExchange", 16, "compressed_exchange">]> {
   let cppNamespace = "::kiln::krt";
 }
 
 /// How the optimizer ops of a step use an entry-point input, for memory accounting (and,
-/// for architecture parameters, a search's diagnostics).
+/// for architecture parameters, a search's diagnostics). "rank_state" is state that differs
+/// between the ranks of a data-parallel run (a compressed exchange's error and estimate),
+/// which a checkpoint keeps once per rank.
 def KilnRT_Role : I32Enum<"Role",
-    "an input's role: parameter, optimizer_state or architecture", [
+    "an input's role: parameter, optimizer_state, architecture or rank_state", [
   I32EnumCase<"Parameter", 0, "parameter">,
   I32EnumCase<"OptimizerState", 1, "optimizer_state">,
-  I32EnumCase<"Architecture", 2, "architecture">]> {
+  I32EnumCase<"Architecture", 2, "architecture">,
+  I32EnumCase<"RankState", 3, "rank_state">]> {
   let cppNamespace = "::kiln::krt";
 }
 

@@ -72,8 +72,36 @@ struct AllGatherLowering : OpConversionPattern<AllGatherOp> {
   }
 };
 
+/// kiln.compressed_exchange: one kernel call that reads the gradients and the step and
+/// updates the directions (fresh tensors) and the state (in place).
+struct CompressedExchangeLowering : OpConversionPattern<CompressedExchangeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CompressedExchangeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = op.getContext();
+    SmallVector<Value> inputs(adaptor.getGradients());
+    inputs.push_back(adaptor.getStep());
+    SmallVector<Value> outputs;
+    for (Value g : adaptor.getGradients()) {
+      auto type = cast<RankedTensorType>(g.getType());
+      outputs.push_back(tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
+                                                type.getElementType()));
+    }
+    llvm::append_range(outputs, adaptor.getState());
+    auto params = krt::CompressionAttr::get(
+        ctx, sizesOf(adaptor.getGradients()), op.getMethod(), op.getCompressor(), op.getK(),
+        op.getKey(), op.getEta());
+    auto call = krt::KernelCallOp::create(rewriter, op.getLoc(), ValueRange(outputs).getTypes(),
+                                          krt::KernelAttr::get(ctx, krt::Kernel::CompressedExchange),
+                                          inputs, outputs, params);
+    rewriter.replaceOp(op, call.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateDistributedToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<AllReduceLowering, BroadcastFromLowering, AllGatherLowering>(patterns.getContext());
+  patterns.add<AllReduceLowering, BroadcastFromLowering, AllGatherLowering,
+               CompressedExchangeLowering>(patterns.getContext());
 }

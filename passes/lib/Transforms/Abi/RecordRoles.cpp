@@ -38,6 +38,16 @@ std::optional<Role> roleOf(OpOperand &use) {
         v == op.getStep() || v == op.getKey())
       return Role::OptimizerState;
   }
+  if (auto op = dyn_cast<kiln::CompressedExchangeOp>(user)) {
+    // Each rank's e and h are its own; h-bar, the mean of the h, is every rank's.
+    auto state = op.getState();
+    auto it = llvm::find(state, v);
+    if (it == state.end())
+      return std::nullopt;
+    size_t kind = size_t(it - state.begin()) / op.getGradients().size();
+    StringRef name = kiln::CompressedExchangeOp::getStateKinds(op.getMethod())[kind];
+    return name == "hbar" ? Role::OptimizerState : Role::RankState;
+  }
   if (auto op = dyn_cast<kiln::FrugalBlocksOp>(user)) {
     if (llvm::is_contained(op.getParams(), v))
       return Role::Parameter;

@@ -97,6 +97,18 @@ SmallVector<int64_t> packParams(Attribute params) {
     llvm::append_range(words, k.getSizes());
     return words;
   }
+  if (auto k = dyn_cast<CompressionAttr>(params)) {
+    // The runtime numbers its error controls without "none" and "mean" (Compression.h).
+    int64_t control = static_cast<int64_t>(k.getMethod()) -
+                      static_cast<int64_t>(kiln::GradientExchange::Compressed);
+    kiln_compression_config c{int64_t(k.getSizes().size()), control,
+                              static_cast<int64_t>(k.getCompressor()), k.getK(), k.getKey(),
+                              k.getEta().convertToDouble()};
+    static_assert(sizeof(c) == KILN_ABI_COMPRESSION_CONFIG_FIELDS * sizeof(int64_t));
+    SmallVector<int64_t> words = wordsOf(c);
+    llvm::append_range(words, k.getSizes());
+    return words;
+  }
   auto f = cast<FrugalBlocksAttr>(params);
   kiln_frugal_blocks_config c{};
   c.tensors = f.getSizes().size();

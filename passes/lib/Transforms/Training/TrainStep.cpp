@@ -195,6 +195,12 @@ LogicalResult StepBuilder::buildStep(bool accumulateOnly) {
     extraKinds.push_back("dp.acc");
   if (dice)
     extraKinds.push_back("dp.acc_sum");
+  // A compressed exchange's error control: e.g. econtrol.e, econtrol.h, econtrol.hbar.
+  StringRef exchangeName = kiln::stringifyGradientExchange(op.getExchange());
+  size_t exchangeKindsAt = extraKinds.size();
+  SmallVector<StringRef> exchangeKinds = kiln::CompressedExchangeOp::getStateKinds(op.getExchange());
+  for (StringRef kind : exchangeKinds)
+    extraKinds.push_back((exchangeName + "." + kind).str());
   int64_t batch = 0;
   if (isPrivate) {
     for (unsigned i : data)
@@ -337,10 +343,30 @@ LogicalResult StepBuilder::buildStep(bool accumulateOnly) {
   }
   // Between the backward pass and everything that reads the gradients: each rank applies
   // what the exchange makes of all ranks' gradients (kiln-data-parallel writes how).
-  if (op.getExchange() != kiln::GradientExchange::None) {
+  if (op.getExchange() == kiln::GradientExchange::Mean) {
     auto exchange = kiln::ExchangeGradientsOp::create(b, loc, ValueRange(grads).getTypes(),
                                                       grads, op.getExchange());
     grads.assign(exchange.getResults().begin(), exchange.getResults().end());
+  } else if (op.getExchange() != kiln::GradientExchange::None) {
+    SmallVector<Value> state;
+    for (size_t k = 0; k < exchangeKinds.size(); ++k)
+      llvm::append_range(state, extra(exchangeKindsAt + k));
+    int64_t d = 0;
+    for (Value g : grads)
+      d += cast<ShapedType>(g.getType()).getNumElements();
+    double ratio = op.getCompressionRatioAttr() ? op.getCompressionRatio()->convertToDouble() : 0.01;
+    int64_t k = std::clamp<int64_t>(std::llround(ratio * double(d)), 1, d);
+    Value one = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(cast<ShapedType>(counter.getType()), int64_t(1)));
+    Value t = arith::AddIOp::create(b, loc, counter, one);
+    SmallVector<Type> resultTypes(ValueRange(grads).getTypes());
+    llvm::append_range(resultTypes, ValueRange(state).getTypes());
+    auto exchange = kiln::CompressedExchangeOp::create(
+        b, loc, resultTypes, grads, state, t, op.getExchange(),
+        op.getCompressor().value_or(kiln::Compressor::TopK), uint64_t(k),
+        llvm::APFloat(op.getEtaAttr() ? op.getEta()->convertToDouble() : 1.0), /*key=*/0);
+    grads.assign(exchange.getDirections().begin(), exchange.getDirections().end());
+    newExtra.append(exchange.getNewState().begin(), exchange.getNewState().end());
   }
   if (double norm = op.getClipGlobalNorm().convertToDouble(); norm > 0) {
     auto clip = kiln::ClipByGlobalNormOp::create(b, loc, ValueRange(grads).getTypes(), grads,

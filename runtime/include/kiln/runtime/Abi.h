@@ -61,8 +61,9 @@
  * out of bounds otherwise. The entry's "extents" gives each variable's required extent, or
  * -1 for any extent; the Session checks both on every call.
  * "role" is optional: "parameter" or "optimizer_state", as the optimizer ops of the step use
- * the input, for memory accounting, or "architecture" for the alpha of a supernet edge,
- * whose candidate operations "candidates" names in order.
+ * the input, for memory accounting, "architecture" for the alpha of a supernet edge,
+ * whose candidate operations "candidates" names in order, or "rank_state" for state that
+ * differs between the ranks of a data-parallel run (a compressed exchange's e and h).
  * "init" is optional: how a driver such as kiln-run fills the input when none is given, in
  * the grammar of kiln/runtime/InitSpec.h; it comes from a `kiln.init` argument attribute.
  * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64"; i1 elements occupy one
@@ -164,7 +165,14 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
  *              ranks, the N tensors sent as one message (a bucket)
  *   broadcast  () -> (t_0 .. t_N-1), in place: rank `root`'s values on every rank
  *   all_gather (x) -> (y): y [ranks, x...] holds every rank's x in rank order; a program
- *              compiled for `ranks` ranks run by another number is such an error */
+ *              compiled for `ranks` ranks run by another number is such an error
+ *
+ * compressed_exchange (g_0 .. g_N-1, t) -> (d_0 .. d_N-1, state...): one step of a compressed
+ * exchange with error control (kiln/runtime/distributed/Compression.h's compressedMean) over
+ * the N gradients taken as one vector; t is the 1-based step (i64, rank 0), d_i the
+ * directions every rank applies; the state, updated in place, is N tensors shaped like the
+ * gradients per kind the control keeps (e for EF14 and EControl, then h and h-bar for EF21
+ * and EControl). Parameters: a kiln_compression_config followed by the N element counts. */
 #define KILN_ABI_KERNELS(X)                                                                  \
   X(conv2d, 2, 1, 16, 0)                                                                     \
   X(conv2d_grad_input, 2, 1, 16, 0)                                                          \
@@ -181,7 +189,8 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
   X(gram, 1, 1, 3, 0)                                                                        \
   X(all_reduce, 0, -1, -1, 1)                                                                \
   X(broadcast, 0, -1, -1, 1)                                                                 \
-  X(all_gather, 1, 1, -1, 0)
+  X(all_gather, 1, 1, -1, 0)                                                                 \
+  X(compressed_exchange, -1, -1, -1, 1)
 
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;
@@ -248,6 +257,16 @@ typedef struct kiln_collective_config {
   int64_t tensors, reduction, root, ranks;
 } kiln_collective_config;
 #define KILN_ABI_COLLECTIVE_CONFIG_FIELDS 4
+
+/* A compressed exchange: the tensors, the error control (0 none, 1 EF14, 2 EF21, 3
+ * EControl), the compressor (0 top_k, 1 top_k_threshold, 2 rand_k, 3 scaled_sign, 4 bf16,
+ * 5 fp16), the coordinates k that top-k and rand-k keep, rand-k's Philox key, and EControl's
+ * eta (a double as its bit pattern). The element counts follow. */
+typedef struct kiln_compression_config {
+  int64_t tensors, control, compressor, k, key;
+  double eta;
+} kiln_compression_config;
+#define KILN_ABI_COMPRESSION_CONFIG_FIELDS 6
 
 #ifdef __cplusplus
 #define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \

@@ -37,7 +37,9 @@ struct InputSpec : TensorSpec {
   /// [0, classes)); 0 when the program does not say.
   int64_t classes = 0;
   /// "parameter" or "optimizer_state" when an optimizer update of the step consumes the
-  /// input as such, "architecture" for the alpha of a supernet edge; empty otherwise.
+  /// input as such, "architecture" for the alpha of a supernet edge, "rank_state" for state
+  /// that differs between the ranks of a data-parallel run (a compressed exchange's error
+  /// and estimate); empty otherwise.
   std::string role;
   /// For an "architecture" input: the names of its edge's candidate operations, in order.
   std::vector<std::string> candidates;
@@ -57,6 +59,7 @@ struct StateAccount {
   int64_t parameters = 0;           ///< elements of the "parameter" inputs
   int64_t parameterBytes = 0;
   int64_t optimizerStateBytes = 0;  ///< bytes of the "optimizer_state" inputs
+  int64_t rankStateBytes = 0;       ///< bytes of the "rank_state" inputs (each rank's own)
   /// Optimizer-state bytes per parameter (Adam in f32: 8); 0 without parameters.
   double stateBytesPerParameter() const {
     return parameters ? double(optimizerStateBytes) / double(parameters) : 0.0;
