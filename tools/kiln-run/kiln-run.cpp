@@ -90,6 +90,11 @@ CLI::Option *addPipelineOption(CLI::App &app, const std::string &flag, int64_t &
   return app.add_option(flag, value, help)->check(CLI::PositiveNumber);
 }
 
+CLI::Option *addPipelineOption(CLI::App &app, const std::string &flag, double &value,
+                               const std::string &help) {
+  return app.add_option(flag, value, help)->check(CLI::PositiveNumber);
+}
+
 std::string describe(const TensorSpec &spec) {
   std::vector<std::string> dims;
   for (int64_t d : spec.shape)

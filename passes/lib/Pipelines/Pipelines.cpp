@@ -30,6 +30,10 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   // Generated steps next: what they expand to is an ordinary training step.
   KilnTrainStepPassOptions trainStep;
   trainStep.trainExamples = options.trainExamples;
+  trainStep.exchange = options.exchange;
+  trainStep.compressor = options.compressor;
+  trainStep.compressionRatio = options.compressionRatio;
+  trainStep.eta = options.eta;
   pm.addPass(createKilnTrainStepPass(trainStep));
   // A data-parallel step's gradient exchange, as collectives, while it is still the few
   // kiln ops the generated step wrote.

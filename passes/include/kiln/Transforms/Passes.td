@@ -172,7 +172,16 @@ def KilnTrainStepPass : Pass<"kiln-train-step", "::mlir::ModuleOp"> {
   let options = [Option<"trainExamples", "train-examples", "int64_t", /*default=*/"0",
                         "Training examples per epoch, for schedule lengths given in epochs "
                         "(steps per epoch = train-examples / batch, the last partial batch "
-                        "dropped as kiln-run does)">];
+                        "dropped as kiln-run does)">,
+                 Option<"exchange", "exchange", "std::string", /*default=*/"\"\"",
+                        "Override every op's `exchange` (none, mean, compressed, ef14, ef21, "
+                        "econtrol)">,
+                 Option<"compressor", "compressor", "std::string", /*default=*/"\"\"",
+                        "Override every op's `compressor`">,
+                 Option<"compressionRatio", "compression-ratio", "double", /*default=*/"0.0",
+                        "Override every op's `compression_ratio` (0: keep)">,
+                 Option<"eta", "eta", "double", /*default=*/"0.0",
+                        "Override every op's `eta` (0: keep)">];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
                            "::mlir::linalg::LinalgDialect"];
 }

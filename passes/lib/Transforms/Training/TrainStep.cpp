@@ -447,12 +447,40 @@ void StepBuilder::buildEval(func::FuncOp forward) {
 
 struct KilnTrainStepPass : kiln::impl::KilnTrainStepPassBase<KilnTrainStepPass> {
   using Base::Base;
+
+  /// The driver's choice of exchange (kiln-run --exchange ...) replaces the program's; the
+  /// op's verifier then checks the combination, located at the op.
+  LogicalResult applyOverrides(kiln::TrainStepOp op) {
+    OpBuilder b(op);
+    if (!exchange.empty()) {
+      if (!kiln::symbolizeGradientExchange(exchange))
+        return op.emitOpError("--exchange ")
+               << exchange << " is not none, mean, compressed, ef14, ef21 or econtrol";
+      op->setAttr(op.getExchangeAttrName(), b.getStringAttr(exchange));
+    }
+    if (!compressor.empty()) {
+      if (!kiln::symbolizeCompressor(compressor))
+        return op.emitOpError("--compressor ")
+               << compressor
+               << " is not top_k, top_k_threshold, rand_k, scaled_sign, bf16 or fp16";
+      op->setAttr(op.getCompressorAttrName(), b.getStringAttr(compressor));
+    }
+    if (compressionRatio != 0)
+      op->setAttr(op.getCompressionRatioAttrName(), b.getF64FloatAttr(compressionRatio));
+    if (eta != 0)
+      op->setAttr(op.getEtaAttrName(), b.getF64FloatAttr(eta));
+    return op.verifyInvariants();
+  }
   void runOnOperation() override {
     SmallVector<kiln::TrainStepOp> ops;
     getOperation().walk([&](kiln::TrainStepOp op) { ops.push_back(op); });
     SymbolTable symbols(getOperation());
     bool failedAny = false;
     for (kiln::TrainStepOp op : ops) {
+      if (failed(applyOverrides(op))) {
+        failedAny = true;
+        continue;
+      }
       // The verifier has checked @loss, @forward and the option names.
       auto loss = symbols.lookup<func::FuncOp>(op.getLoss());
       StepBuilder builder(op, loss, trainExamples);
