@@ -302,79 +302,189 @@ void decompressAdd(const CompressionSpec &s, const uint8_t *m, int64_t d, uint64
   decompressAddT(s, m, d, step, scale, out);
 }
 
+namespace {
+
+/// One vector of d coordinates stored as n arrays: a step's gradients (and each kind of
+/// state), one array per parameter, worked on where they are instead of being copied into one.
+template <typename T> struct Pieces {
+  std::vector<T *> at;         ///< the arrays; empty when the vector is absent
+  std::vector<int64_t> begin;  ///< n + 1 offsets: array s holds [begin[s], begin[s + 1])
+
+  static Pieces whole(T *p, int64_t d) { return p ? Pieces{{p}, {0, d}} : Pieces{}; }
+  bool present() const { return !at.empty(); }
+  size_t count() const { return at.size(); }
+  int64_t size(size_t s) const { return begin[s + 1] - begin[s]; }
+  /// Coordinate j of the vector (a search over the offsets: for sparse updates).
+  T &operator[](int64_t j) const {
+    size_t s = size_t(std::upper_bound(begin.begin() + 1, begin.end(), j) - begin.begin() - 1);
+    return at[s][j - begin[s]];
+  }
+  /// Copies the vector into `flat` or back.
+  void gather(T *flat) const {
+    for (size_t s = 0; s < count(); ++s)
+      std::copy(at[s], at[s] + size(s), flat + begin[s]);
+  }
+  void scatter(const T *flat) const {
+    for (size_t s = 0; s < count(); ++s)
+      std::copy(flat + begin[s], flat + begin[s + 1], at[s]);
+  }
+};
+
+template <typename T> struct StatePieces {
+  Pieces<T> e, h, hbar;
+};
+
+/// The coordinates a sparse message carries and their values, in message order (rand-k's
+/// indices are regenerated, top-k's read; padding slots of a threshold message skipped).
 template <typename T>
-void errorControlWorker(const CompressionSpec &spec, const T *g, int64_t d, uint64_t step,
-                        ErrorState<T> state, uint8_t *message) {
+void sparseEntries(const CompressionSpec &s, const uint8_t *message, int64_t d, uint64_t step,
+                   std::vector<std::pair<uint32_t, T>> &out) {
+  std::vector<uint32_t> indices(static_cast<size_t>(s.k));
+  const uint8_t *values = message;
+  if (s.compressor == CompressorKind::RandK) {
+    randKIndices(s.key, step, d, s.k, indices.data());
+  } else {
+    std::memcpy(indices.data(), message, size_t(s.k) * 4);
+    values = message + s.k * 4;
+  }
+  for (int64_t i = 0; i < s.k; ++i) {
+    if (indices[size_t(i)] >= uint32_t(d))
+      continue;
+    T value;
+    std::memcpy(&value, values + i * int64_t(sizeof(T)), sizeof(T));
+    out.push_back({indices[size_t(i)], value});
+  }
+}
+
+/// The worker's half over pieces. Sparse compressors take one fused pass over (g, e, h) that
+/// forms the compressor input u and the dense part of the new state, then the selection,
+/// then corrections at the k sent coordinates only; the others decode their own message.
+template <typename T>
+void workerPieces(const CompressionSpec &spec, const Pieces<T> &g, int64_t d, uint64_t step,
+                  const StatePieces<T> &state, uint8_t *message) {
   static thread_local std::vector<T> input, sent;
   input.resize(size_t(d));
   T *u = input.data();
   const T eta = T(spec.eta);
-  switch (spec.control) {
-  case ErrorControl::None:
-    std::copy(g, g + d, u);
-    break;
-  case ErrorControl::Ef14:
-    for (int64_t j = 0; j < d; ++j)
-      u[j] = state.e[j] + g[j];
-    break;
-  case ErrorControl::Ef21:
-    for (int64_t j = 0; j < d; ++j)
-      u[j] = g[j] - state.h[j];
-    break;
-  case ErrorControl::EControl:
-    for (int64_t j = 0; j < d; ++j)
-      u[j] = eta * state.e[j] + (g[j] - state.h[j]);
-    break;
+  const bool isSparse = sparse(spec.compressor);
+  for (size_t s = 0; s < g.count(); ++s) {
+    const T *gs = g.at[s];
+    T *us = u + g.begin[s];
+    T *es = state.e.present() ? state.e.at[s] : nullptr;
+    T *hs = state.h.present() ? state.h.at[s] : nullptr;
+    const int64_t n = g.size(s);
+    switch (spec.control) {
+    case ErrorControl::None:
+      std::copy(gs, gs + n, us);
+      break;
+    case ErrorControl::Ef14:
+      for (int64_t j = 0; j < n; ++j) {
+        us[j] = es[j] + gs[j];
+        if (isSparse)
+          es[j] = us[j]; // less what is sent, below
+      }
+      break;
+    case ErrorControl::Ef21:
+      for (int64_t j = 0; j < n; ++j)
+        us[j] = gs[j] - hs[j];
+      break;
+    case ErrorControl::EControl:
+      for (int64_t j = 0; j < n; ++j) {
+        T difference = gs[j] - hs[j];
+        us[j] = eta * es[j] + difference;
+        if (isSparse)
+          es[j] = es[j] + difference; // less what is sent, below
+      }
+      break;
+    }
   }
   compress(spec, u, d, step, message);
   if (spec.control == ErrorControl::None)
     return;
-  // What was sent, as the others decode it: the residual and the estimate follow from it.
+  if (isSparse) {
+    static thread_local std::vector<std::pair<uint32_t, T>> entries;
+    entries.clear();
+    sparseEntries(spec, message, d, step, entries);
+    for (auto [j, value] : entries) {
+      if (keepsError(spec.control))
+        state.e[j] = state.e[j] - value;
+      if (keepsEstimate(spec.control))
+        state.h[j] += value;
+    }
+    return;
+  }
+  // Dense compressors: what was sent, as the others decode it.
   sent.assign(size_t(d), T(0));
   T *c = sent.data();
   decompressAdd(spec, message, d, step, T(1), c);
-  switch (spec.control) {
-  case ErrorControl::None:
-    break;
-  case ErrorControl::Ef14:
-    for (int64_t j = 0; j < d; ++j)
-      state.e[j] = u[j] - c[j];
-    break;
-  case ErrorControl::Ef21:
-    for (int64_t j = 0; j < d; ++j)
-      state.h[j] += c[j];
-    break;
-  case ErrorControl::EControl:
-    for (int64_t j = 0; j < d; ++j) {
-      state.e[j] = state.e[j] + (g[j] - state.h[j]) - c[j];
-      state.h[j] += c[j];
+  for (size_t s = 0; s < g.count(); ++s) {
+    const T *gs = g.at[s], *cs = c + g.begin[s], *us = u + g.begin[s];
+    T *es = state.e.present() ? state.e.at[s] : nullptr;
+    T *hs = state.h.present() ? state.h.at[s] : nullptr;
+    const int64_t n = g.size(s);
+    for (int64_t j = 0; j < n; ++j) {
+      if (spec.control == ErrorControl::Ef14)
+        es[j] = us[j] - cs[j];
+      else if (spec.control == ErrorControl::EControl)
+        es[j] = es[j] + (gs[j] - hs[j]) - cs[j];
+      if (keepsEstimate(spec.control))
+        hs[j] += cs[j];
     }
-    break;
+  }
+}
+
+/// The server's half over pieces: the messages' sum in rank order, divided by the rank
+/// count (every rank computes the same bits), added to h-bar for EF21 and EControl, written
+/// to `direction`.
+template <typename T>
+void serverPieces(const CompressionSpec &spec, const uint8_t *messages, int ranks, int64_t d,
+                  uint64_t step, const StatePieces<T> &state, const Pieces<T> &direction) {
+  const int64_t bytes = compressedBytes(spec, d, dtypeOf<T>());
+  if (sparse(spec.compressor) && keepsEstimate(spec.control)) {
+    // Only the sent coordinates of h-bar change: sum each one's values in rank order.
+    static thread_local std::vector<std::pair<uint32_t, T>> entries;
+    entries.clear();
+    for (int r = 0; r < ranks; ++r)
+      sparseEntries(spec, messages + r * bytes, d, step, entries);
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (size_t i = 0; i < entries.size();) {
+      uint32_t j = entries[i].first;
+      T sum = T(0);
+      for (; i < entries.size() && entries[i].first == j; ++i)
+        sum += entries[i].second;
+      state.hbar[j] += sum / T(ranks);
+    }
+    for (size_t s = 0; s < direction.count(); ++s)
+      std::copy(state.hbar.at[s], state.hbar.at[s] + direction.size(s), direction.at[s]);
+    return;
+  }
+  static thread_local std::vector<T> mean;
+  mean.assign(size_t(d), T(0));
+  for (int r = 0; r < ranks; ++r)
+    decompressAdd(spec, messages + r * bytes, d, step, T(1), mean.data());
+  for (int64_t j = 0; j < d; ++j)
+    mean[size_t(j)] /= T(ranks);
+  if (!keepsEstimate(spec.control)) {
+    direction.scatter(mean.data());
+    return;
+  }
+  for (size_t s = 0; s < direction.count(); ++s) {
+    T *hbar = state.hbar.at[s], *out = direction.at[s];
+    const T *m = mean.data() + direction.begin[s];
+    for (int64_t j = 0; j < direction.size(s); ++j)
+      out[j] = hbar[j] += m[j];
   }
 }
 
 template <typename T>
-void errorControlServer(const CompressionSpec &spec, const uint8_t *messages, int ranks,
-                        int64_t d, uint64_t step, ErrorState<T> state, T *direction) {
-  // The messages' sum in rank order, then divided: every rank computes the same bits.
-  std::fill(direction, direction + d, T(0));
-  int64_t bytes = compressedBytes(spec, d, dtypeOf<T>());
-  for (int r = 0; r < ranks; ++r)
-    decompressAdd(spec, messages + r * bytes, d, step, T(1), direction);
-  for (int64_t j = 0; j < d; ++j)
-    direction[j] /= T(ranks);
-  if (keepsEstimate(spec.control))
-    for (int64_t j = 0; j < d; ++j)
-      direction[j] = state.hbar[j] += direction[j];
-}
-
-template <typename T>
-Status compressedMean(Communicator &group, const CompressionSpec &spec, const T *g, int64_t d,
-                      uint64_t step, ErrorState<T> state, T *direction) {
+Status exchangePieces(Communicator &group, const CompressionSpec &spec, const Pieces<T> &g,
+                      int64_t d, uint64_t step, const StatePieces<T> &state,
+                      const Pieces<T> &direction) {
   if (Status st = validateCompression(spec, d); !st.ok())
     return st;
-  if ((keepsError(spec.control) && !state.e) ||
-      (keepsEstimate(spec.control) && (!state.h || !state.hbar)))
+  if ((keepsError(spec.control) && !state.e.present()) ||
+      (keepsEstimate(spec.control) && (!state.h.present() || !state.hbar.present())))
     return Status::error(StatusCode::kInvalidArgument,
                          "the error control lacks its state (e for EF14 and EControl, h and "
                          "h-bar for EF21 and EControl)");
@@ -382,31 +492,61 @@ Status compressedMean(Communicator &group, const CompressionSpec &spec, const T 
     return Status::error(StatusCode::kInvalidArgument, "steps count from 1");
   if (keepsEstimate(spec.control) && step == 1) {
     // The uncompressed first round: h = g, h-bar = the mean of g, which is applied.
-    std::copy(g, g + d, state.h);
-    std::copy(g, g + d, direction);
-    if (Status st = group.allReduce(direction, d, dtypeOf<T>(), Reduction::Mean); !st.ok())
+    static thread_local std::vector<T> mean;
+    mean.resize(size_t(d));
+    g.gather(mean.data());
+    state.h.scatter(mean.data());
+    if (Status st = group.allReduce(mean.data(), d, dtypeOf<T>(), Reduction::Mean); !st.ok())
       return st;
-    std::copy(direction, direction + d, state.hbar);
+    state.hbar.scatter(mean.data());
+    direction.scatter(mean.data());
     return Status();
   }
-  int64_t bytes = compressedBytes(spec, d, dtypeOf<T>());
+  const int64_t bytes = compressedBytes(spec, d, dtypeOf<T>());
   static thread_local std::vector<uint8_t> mine, all;
   mine.resize(size_t(bytes));
-  errorControlWorker(spec, g, d, step, state, mine.data());
+  workerPieces(spec, g, d, step, state, mine.data());
   if (spec.compressor == CompressorKind::RandK) {
     // Every rank sent the same coordinates: their values add up in one all-reduce, a message
     // that decodes to the mean.
     auto *values = reinterpret_cast<T *>(mine.data());
     if (Status st = group.allReduce(values, spec.k, dtypeOf<T>(), Reduction::Mean); !st.ok())
       return st;
-    errorControlServer(spec, mine.data(), 1, d, step, state, direction);
+    serverPieces(spec, mine.data(), 1, d, step, state, direction);
     return Status();
   }
   all.resize(size_t(bytes) * size_t(group.size()));
   if (Status st = group.allGather(mine.data(), bytes, all.data()); !st.ok())
     return st;
-  errorControlServer(spec, all.data(), group.size(), d, step, state, direction);
+  serverPieces(spec, all.data(), group.size(), d, step, state, direction);
   return Status();
+}
+
+template <typename T> StatePieces<T> wholeState(ErrorState<T> s, int64_t d) {
+  return {Pieces<T>::whole(s.e, d), Pieces<T>::whole(s.h, d), Pieces<T>::whole(s.hbar, d)};
+}
+
+} // namespace
+
+template <typename T>
+void errorControlWorker(const CompressionSpec &spec, const T *g, int64_t d, uint64_t step,
+                        ErrorState<T> state, uint8_t *message) {
+  workerPieces(spec, Pieces<T>::whole(const_cast<T *>(g), d), d, step, wholeState(state, d),
+               message);
+}
+
+template <typename T>
+void errorControlServer(const CompressionSpec &spec, const uint8_t *messages, int ranks,
+                        int64_t d, uint64_t step, ErrorState<T> state, T *direction) {
+  serverPieces(spec, messages, ranks, d, step, wholeState(state, d),
+               Pieces<T>::whole(direction, d));
+}
+
+template <typename T>
+Status compressedMean(Communicator &group, const CompressionSpec &spec, const T *g, int64_t d,
+                      uint64_t step, ErrorState<T> state, T *direction) {
+  return exchangePieces(group, spec, Pieces<T>::whole(const_cast<T *>(g), d), d, step,
+                        wholeState(state, d), Pieces<T>::whole(direction, d));
 }
 
 template void errorControlWorker<float>(const CompressionSpec &, const float *, int64_t,
@@ -426,12 +566,11 @@ template Status compressedMean<double>(Communicator &, const CompressionSpec &, 
 
 //===-- The kernel compiled code calls -------------------------------------------------------===//
 
+namespace kiln::rt {
 namespace {
 
-using namespace kiln::rt;
-
-/// compressed_exchange: the N gradients (and each kind of state) are copied into one vector,
-/// exchanged, and the directions and state copied back: top-k selects over the whole model.
+/// compressed_exchange: the N gradients (and each kind of state, and the directions) are
+/// the pieces of one vector, worked on in place: top-k selects over the whole model.
 template <typename T> void compressedExchange(const int64_t *params, void *const *buffers) {
   kiln_compression_config c;
   std::memcpy(&c, params, sizeof c);
@@ -443,56 +582,46 @@ template <typename T> void compressedExchange(const int64_t *params, void *const
   spec.k = c.k;
   spec.key = uint64_t(c.key);
   spec.eta = c.eta;
-  int kinds = (keepsError(spec.control) ? 1 : 0) + (keepsEstimate(spec.control) ? 2 : 0);
-  int64_t d = 0;
+  std::vector<int64_t> begin(size_t(n) + 1, 0);
   for (int64_t i = 0; i < n; ++i)
-    d += counts[i];
-  static thread_local std::vector<T> flat;
-  flat.resize(size_t(d) * size_t(2 + kinds));
-  T *g = flat.data(), *direction = g + d;
-  auto gather = [&](int64_t first, T *into) {
-    for (int64_t i = 0, at = 0; i < n; at += counts[i++])
-      std::memcpy(into + at, buffers[first + i], size_t(counts[i]) * sizeof(T));
+    begin[size_t(i) + 1] = begin[size_t(i)] + counts[i];
+  const int64_t d = begin.back();
+  auto pieces = [&](int64_t first) {
+    Pieces<T> p{std::vector<T *>(size_t(n)), begin};
+    for (int64_t i = 0; i < n; ++i)
+      p.at[size_t(i)] = static_cast<T *>(buffers[first + i]);
+    return p;
   };
-  auto scatter = [&](const T *from, int64_t first) {
-    for (int64_t i = 0, at = 0; i < n; at += counts[i++])
-      std::memcpy(buffers[first + i], from + at, size_t(counts[i]) * sizeof(T));
-  };
-  gather(0, g);
+  // Buffers: the N gradients, the step, the N directions, then N per kind of state.
   const int64_t step = *static_cast<const int64_t *>(buffers[n]);
-  const int64_t stateFirst = 2 * n + 1; // after the inputs (N gradients, t) and N directions
-  T *kind[3] = {nullptr, nullptr, nullptr};
-  for (int k = 0; k < kinds; ++k) {
-    kind[k] = direction + d * (1 + k);
-    gather(stateFirst + k * n, kind[k]);
+  int64_t next = 2 * n + 1;
+  StatePieces<T> state;
+  if (keepsError(spec.control)) {
+    state.e = pieces(next);
+    next += n;
   }
-  ErrorState<T> state;
-  int next = 0;
-  if (keepsError(spec.control))
-    state.e = kind[next++];
   if (keepsEstimate(spec.control)) {
-    state.h = kind[next++];
-    state.hbar = kind[next++];
+    state.h = pieces(next);
+    state.hbar = pieces(next + n);
   }
   Communicator &group = worldCommunicator();
-  if (Status st = compressedMean(group, spec, g, d, uint64_t(std::max<int64_t>(step, 0)), state,
-                                 direction);
+  if (Status st = exchangePieces(group, spec, pieces(0), d, uint64_t(std::max<int64_t>(step, 0)),
+                                 state, pieces(n + 1));
       !st.ok()) {
     std::fprintf(stderr, "kiln: error: rank %d of %d: kiln.compressed_exchange: %s\n",
                  group.rank(), group.size(), std::string(st.message()).c_str());
     group.abort(1);
+    std::_Exit(1);
   }
-  scatter(direction, n + 1);
-  for (int k = 0; k < kinds; ++k)
-    scatter(kind[k], stateFirst + k * n);
 }
 
 } // namespace
+} // namespace kiln::rt
 
 #define KILN_EXPORT extern "C" __attribute__((visibility("default")))
 KILN_EXPORT void kiln_compressed_exchange_f32(const int64_t *p, void *const *b) {
-  compressedExchange<float>(p, b);
+  kiln::rt::compressedExchange<float>(p, b);
 }
 KILN_EXPORT void kiln_compressed_exchange_f64(const int64_t *p, void *const *b) {
-  compressedExchange<double>(p, b);
+  kiln::rt::compressedExchange<double>(p, b);
 }
