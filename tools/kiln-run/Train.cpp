@@ -248,12 +248,12 @@ std::string svgChart(const std::vector<EpochMetrics> &rows, const std::vector<Ev
 
 /// A state tensor's name in checkpoints: its argument's ("w1", "adam.m.w1"), or "input<i>"
 /// for an unnamed one, the only name checkpoints of earlier Kiln versions used.
-/// A byte count for people: "812 B", "1.3 KiB", "4.21 MiB".
+/// A byte count for people: "812 B", "1.25 KiB", "4.21 MiB".
 std::string formatBytes(double bytes) {
   if (bytes < 1024)
     return fmt::format("{:.0f} B", bytes);
   if (bytes < 1024 * 1024)
-    return fmt::format("{:.1f} KiB", bytes / 1024);
+    return fmt::format("{:.2f} KiB", bytes / 1024);
   return fmt::format("{:.2f} MiB", bytes / (1024 * 1024));
 }
 
