@@ -1038,7 +1038,8 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     auto start = Clock::now(), lastPrint = start;
     double lossSum = 0;
     int64_t stepsDone = 0;
-    const WireStats wireBefore = group.stats();
+    // What the step's collectives send (the runtime's accounting), not kiln-run's own checks.
+    int64_t stepBytes = 0;
     for (int64_t s = 0; s < steps; ++s) {
       double loss = 0;
       if (isPrivate) {
@@ -1062,8 +1063,10 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       if (bilevel)
         fillBatch(valData, valOrder, s * batch.size, valBatch, views[valBatch.images],
                   views[valBatch.labels]);
+      const int64_t sentBefore = group.stats().payloadBytes;
       if (Status st = session.call(trainFn, views, trainOut.views); !st.ok())
         return report(std::string(st.message())), false;
+      stepBytes += group.stats().payloadBytes - sentBefore;
       loss = scalar(trainOut.tensors[trainOut.loss]);
       }
       ++stepsDone;
@@ -1090,10 +1093,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
         lastPrint = now;
       }
     }
-    // What the step's collectives sent (the runtime's accounting), before this loop's own.
-    const WireStats wire = group.stats();
-    const double sentPerStep = double(wire.payloadBytes - wireBefore.payloadBytes) /
-                               double(std::max<int64_t>(stepsDone, 1));
+    const double sentPerStep = double(stepBytes) / double(std::max<int64_t>(stepsDone, 1));
     if (ranks > 1) {
       // The epoch's loss over every rank's examples; the model must still be one.
       double sum[1] = {lossSum};
