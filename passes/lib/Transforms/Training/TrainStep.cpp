@@ -474,6 +474,16 @@ struct KilnTrainStepPass : kiln::impl::KilnTrainStepPassBase<KilnTrainStepPass> 
   void runOnOperation() override {
     SmallVector<kiln::TrainStepOp> ops;
     getOperation().walk([&](kiln::TrainStepOp op) { ops.push_back(op); });
+    // A driver's exchange that no op takes would leave a hand-written step exchanging
+    // nothing while the user believes it does.
+    if (ops.empty() && (!exchange.empty() || !compressor.empty() || compressionRatio != 0 ||
+                        eta != 0)) {
+      getOperation().emitError("--exchange, --compressor, --compression-ratio and --eta set "
+                               "up kiln.train_step's gradient exchange, and this program has "
+                               "no kiln.train_step (a hand-written step exchanges with "
+                               "kiln.exchange_gradients or kiln.compressed_exchange)");
+      return signalPassFailure();
+    }
     SymbolTable symbols(getOperation());
     bool failedAny = false;
     for (kiln::TrainStepOp op : ops) {
