@@ -153,63 +153,61 @@ using kiln::rt::DType;
   std::_Exit(1); // abort() never returns; a call through the interface does not say so
 }
 
-/// The tensors' element counts that follow the configuration.
-const int64_t *countsOf(const int64_t *params) {
-  return params + KILN_ABI_COLLECTIVE_CONFIG_FIELDS;
-}
+/// A collective kernel's parameters: its configuration, then each tensor's element count.
+struct Call {
+  kiln_collective_config c;
+  const int64_t *counts;
+  Communicator &comm = kiln::rt::worldCommunicator();
+  explicit Call(const int64_t *params) : counts(params + KILN_ABI_COLLECTIVE_CONFIG_FIELDS) {
+    std::memcpy(&c, params, sizeof c);
+  }
+};
 
 template <DType D> void allReduce(const int64_t *params, void *const *buffers) {
   using T = std::conditional_t<D == DType::F32, float, double>;
-  kiln_collective_config c;
-  std::memcpy(&c, params, sizeof c);
-  const int64_t *counts = countsOf(params);
-  Communicator &comm = kiln::rt::worldCommunicator();
-  auto reduction = c.reduction == 1 ? kiln::rt::Reduction::Mean : kiln::rt::Reduction::Sum;
+  Call call(params);
+  auto reduction = call.c.reduction == 1 ? kiln::rt::Reduction::Mean : kiln::rt::Reduction::Sum;
   kiln::rt::Status st;
-  if (c.tensors == 1) {
-    st = comm.allReduce(buffers[0], counts[0], D, reduction);
+  if (call.c.tensors == 1) {
+    st = call.comm.allReduce(buffers[0], call.counts[0], D, reduction);
   } else {
     // A bucket: the tensors travel as one message, as DDP's buckets do.
     int64_t total = 0;
-    for (int64_t i = 0; i < c.tensors; ++i)
-      total += counts[i];
+    for (int64_t i = 0; i < call.c.tensors; ++i)
+      total += call.counts[i];
     static thread_local std::vector<T> staging;
     staging.resize(size_t(total));
-    for (int64_t i = 0, at = 0; i < c.tensors; at += counts[i++])
-      std::memcpy(staging.data() + at, buffers[i], size_t(counts[i]) * sizeof(T));
-    st = comm.allReduce(staging.data(), total, D, reduction);
-    for (int64_t i = 0, at = 0; st.ok() && i < c.tensors; at += counts[i++])
-      std::memcpy(buffers[i], staging.data() + at, size_t(counts[i]) * sizeof(T));
+    for (int64_t i = 0, at = 0; i < call.c.tensors; at += call.counts[i++])
+      std::memcpy(staging.data() + at, buffers[i], size_t(call.counts[i]) * sizeof(T));
+    st = call.comm.allReduce(staging.data(), total, D, reduction);
+    for (int64_t i = 0, at = 0; st.ok() && i < call.c.tensors; at += call.counts[i++])
+      std::memcpy(buffers[i], staging.data() + at, size_t(call.counts[i]) * sizeof(T));
   }
   if (!st.ok())
-    fail(comm, "kiln.all_reduce", std::string(st.message()));
+    fail(call.comm, "kiln.all_reduce", std::string(st.message()));
 }
 
 template <DType D> void broadcast(const int64_t *params, void *const *buffers) {
   using T = std::conditional_t<D == DType::F32, float, double>;
-  kiln_collective_config c;
-  std::memcpy(&c, params, sizeof c);
-  const int64_t *counts = countsOf(params);
-  Communicator &comm = kiln::rt::worldCommunicator();
-  for (int64_t i = 0; i < c.tensors; ++i)
-    if (kiln::rt::Status st = comm.broadcast(buffers[i], counts[i] * int64_t(sizeof(T)), int(c.root));
+  Call call(params);
+  for (int64_t i = 0; i < call.c.tensors; ++i)
+    if (kiln::rt::Status st = call.comm.broadcast(
+            buffers[i], call.counts[i] * int64_t(sizeof(T)), int(call.c.root));
         !st.ok())
-      fail(comm, "kiln.broadcast", std::string(st.message()));
+      fail(call.comm, "kiln.broadcast", std::string(st.message()));
 }
 
 template <DType D> void allGather(const int64_t *params, void *const *buffers) {
   using T = std::conditional_t<D == DType::F32, float, double>;
-  kiln_collective_config c;
-  std::memcpy(&c, params, sizeof c);
-  Communicator &comm = kiln::rt::worldCommunicator();
-  if (c.ranks != comm.size())
-    fail(comm, "kiln.all_gather",
-         "the program gathers from " + std::to_string(c.ranks) + " ranks, and " +
-             std::to_string(comm.size()) + " are running it");
-  if (kiln::rt::Status st =
-          comm.allGather(buffers[0], countsOf(params)[0] * int64_t(sizeof(T)), buffers[1]);
+  Call call(params);
+  if (call.c.ranks != call.comm.size())
+    fail(call.comm, "kiln.all_gather",
+         "the program gathers from " + std::to_string(call.c.ranks) + " ranks, and " +
+             std::to_string(call.comm.size()) + " are running it");
+  if (kiln::rt::Status st = call.comm.allGather(
+          buffers[0], call.counts[0] * int64_t(sizeof(T)), buffers[1]);
       !st.ok())
-    fail(comm, "kiln.all_gather", std::string(st.message()));
+    fail(call.comm, "kiln.all_gather", std::string(st.message()));
 }
 
 } // namespace
