@@ -14,9 +14,9 @@
 // CHECK-SAME:    %[[X:.*]]: tensor<2x4xf32> {kiln.data = "images", kiln.name = "x"},
 // CHECK-SAME:    %[[Y:.*]]: tensor<2xi64> {kiln.data = "labels", kiln.name = "y"})
 // CHECK:         %[[L:.*]]:3 = kiln.value_and_grad @loss(%[[X]], %[[W]], %[[Y]], %[[B]]) wrt [1, 3]
-// CHECK:         %[[G:.*]]:2 = kiln.clip_by_global_norm %[[L]]#1, %[[L]]#2 {max_norm = 1.000000e+00 : f64}
 // CHECK:         %[[LR:.*]] = kiln.warmup_cosine_decay_schedule %[[STEP]] {decay_steps = 100 : i64, init_value = 0.000000e+00 : f64, peak_value = 1.000000e-03 : f64, warmup_steps = 10 : i64}
 // CHECK:         %[[T:.*]] = arith.addi %[[STEP]],
+// CHECK:         %[[G:.*]]:2 = kiln.clip_by_global_norm %[[L]]#1, %[[L]]#2 {max_norm = 1.000000e+00 : f64}
 // CHECK:         %[[NW:[^,]*]], %[[NMW:[^,]*]], %[[NVW:[^ ]*]] = kiln.adamw %[[W]], %[[G]]#0, %[[MW]], %[[VW]] step(%[[T]]) lr(%[[LR]]) {beta2 = 5.000000e-01 : f64, weight_decay = 1.000000e-01 : f64}
 // CHECK:         %[[NB:[^,]*]], %[[NMB:[^,]*]], %[[NVB:[^ ]*]] = kiln.adamw %[[B]], %[[G]]#1, %[[MB]], %[[VB]] step(%[[T]]) lr(%[[LR]]) {beta2 = 5.000000e-01 : f64, weight_decay = 1.000000e-01 : f64}
 // CHECK:         return %[[NW]], %[[NB]], %[[NMW]], %[[NMB]], %[[NVW]], %[[NVB]], %[[T]], %[[L]]#0

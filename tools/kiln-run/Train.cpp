@@ -35,10 +35,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 void report(const std::string &message) {
-  Communicator &group = worldCommunicator();
-  std::string rank = group.size() > 1 ? fmt::format("rank {} of {}: ", group.rank(), group.size())
-                                      : std::string();
-  fmt::print(stderr, "kiln-run: error: {}{}\n", rank, message);
+  fmt::print(stderr, "kiln-run: error: {}{}\n", rankPrefix(), message);
 }
 
 /// Labels index a logits row in compiled code, which does not check them: one outside
@@ -385,7 +382,7 @@ bool resume(const std::string &path, const Function &fn, const std::string &spli
   privacyHistory = checkpoint->metadata["kiln_privacy"];
   // Every rank of a dense data-parallel run holds the same state, so any rank count may
   // continue it; the global batch, and with it the steps per epoch, follow the new count.
-  int ranks = worldCommunicator().size();
+  int ranks = group.size();
   if (auto written = checkpoint->metadata.find("kiln_ranks");
       written != checkpoint->metadata.end() && written->second != std::to_string(ranks))
     fmt::print("note: {} was written by a run of {} rank(s); this one has {}: each step now "
@@ -612,20 +609,28 @@ bool countExamples(const TrainOptions &options, ExampleCounts &counts) {
 
 namespace {
 
-/// FNV-1a of the parameters' bytes: what the ranks of a data-parallel run compare.
+/// The parameters' bytes, fingerprinted: what the ranks of a data-parallel run compare.
 uint64_t parameterFingerprint(const Function &fn, const std::vector<TensorView> &views) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < fn.inputs().size() && i < views.size(); ++i) {
-    if (fn.inputs()[i].role != "parameter")
-      continue;
-    const auto *p = static_cast<const unsigned char *>(views[i].data);
-    for (size_t b = 0, n = views[i].numel() * dtypeSize(views[i].dtype); b < n; ++b)
-      h = (h ^ p[b]) * 1099511628211ull;
-  }
+  uint64_t h = fnv1a(nullptr, 0);
+  for (size_t i = 0; i < fn.inputs().size() && i < views.size(); ++i)
+    if (fn.inputs()[i].role == "parameter")
+      h = fnv1a(views[i].data, views[i].numel() * dtypeSize(views[i].dtype), h);
   return h;
 }
 
 } // namespace
+
+std::string rankPrefix() {
+  Communicator &group = worldCommunicator();
+  return group.size() > 1 ? fmt::format("rank {} of {}: ", group.rank(), group.size()) : "";
+}
+
+uint64_t fnv1a(const void *data, size_t bytes, uint64_t hash) {
+  const auto *p = static_cast<const unsigned char *>(data);
+  for (size_t b = 0; b < bytes; ++b)
+    hash = (hash ^ p[b]) * 1099511628211ull;
+  return hash;
+}
 
 bool train(Session &session, const Function &trainFn, const Function *evalFn,
            std::vector<Tensor> &state, const TrainOptions &options) {

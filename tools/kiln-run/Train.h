@@ -62,6 +62,14 @@ struct ExampleCounts {
 };
 bool countExamples(const TrainOptions &options, ExampleCounts &counts);
 
+/// "rank R of N: " in a run of several processes (kiln-run under mpirun), else "": how every
+/// message of kiln-run says which rank wrote it.
+std::string rankPrefix();
+
+/// FNV-1a over `bytes` bytes, continuing `hash`: the fingerprints the ranks of a run compare
+/// (the step's signature, the parameters).
+uint64_t fnv1a(const void *data, size_t bytes, uint64_t hash = 1469598103934665603ull);
+
 /// Trains with `train` (its state in `state`, one tensor per input, the data inputs
 /// included; they are overwritten with each batch) and evaluates with `eval` (may be
 /// null; required for valSplit and testData) on the validation and test sets after every

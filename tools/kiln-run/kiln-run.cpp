@@ -52,14 +52,8 @@ int finish(int code) {
   return code;
 }
 
-/// The rank, in a message of a run with several.
-std::string rankPrefix() {
-  Communicator &group = worldCommunicator();
-  return group.size() > 1 ? fmt::format("rank {} of {}: ", group.rank(), group.size()) : "";
-}
-
 [[noreturn]] void fail(const std::string &message) {
-  fmt::print(stderr, "kiln-run: error: {}{}\n", rankPrefix(), message);
+  fmt::print(stderr, "kiln-run: error: {}{}\n", kiln::run::rankPrefix(), message);
   std::exit(finish(EXIT_FAILURE));
 }
 
@@ -102,18 +96,15 @@ std::string describe(const TensorSpec &spec) {
   return fmt::format("{}[{}]", dtypeName(spec.dtype), fmt::join(dims, "x"));
 }
 
-/// FNV-1a of an entry point's inputs and results (types, shapes, names, data fields): what
-/// the ranks of a run compare before the first step.
+/// An entry point's inputs and results (types, shapes, names, data fields), fingerprinted:
+/// what the ranks of a run compare before the first step.
 uint64_t signatureFingerprint(const Function &fn) {
   std::string text = fn.name();
   for (const InputSpec &in : fn.inputs())
     text += fmt::format("|{} {} {}", describe(in), in.name, in.data);
   for (const ResultSpec &r : fn.results())
     text += fmt::format("|{} {}", describe(TensorSpec{r.dtype, r.shape}), r.alias);
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text)
-    h = (h ^ c) * 1099511628211ull;
-  return h;
+  return kiln::run::fnv1a(text.data(), text.size());
 }
 
 void printSignature(const Function &fn) {

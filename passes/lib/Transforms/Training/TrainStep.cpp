@@ -341,6 +341,14 @@ LogicalResult StepBuilder::buildStep(bool accumulateOnly) {
     spentSums.assign(sums);
     spentSums.append(plain);
   }
+  // The schedule reads the counter before its increment (Optax's count); the exchange and
+  // the optimizers take the 1-based step t, and the increment comes after the last read of
+  // the counter so it can reuse the buffer.
+  FailureOr<Value> lr = schedule(counter);
+  if (failed(lr))
+    return failure();
+  Value one = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(counterType, int64_t(1)));
+  Value t = arith::AddIOp::create(b, loc, counter, one);
   // Between the backward pass and everything that reads the gradients: each rank applies
   // what the exchange makes of all ranks' gradients (kiln-data-parallel writes how).
   if (op.getExchange() == kiln::GradientExchange::Mean) {
@@ -356,9 +364,6 @@ LogicalResult StepBuilder::buildStep(bool accumulateOnly) {
       d += cast<ShapedType>(g.getType()).getNumElements();
     double ratio = op.getCompressionRatioAttr() ? op.getCompressionRatio()->convertToDouble() : 0.01;
     int64_t k = std::clamp<int64_t>(std::llround(ratio * double(d)), 1, d);
-    Value one = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(cast<ShapedType>(counter.getType()), int64_t(1)));
-    Value t = arith::AddIOp::create(b, loc, counter, one);
     SmallVector<Type> resultTypes(ValueRange(grads).getTypes());
     llvm::append_range(resultTypes, ValueRange(state).getTypes());
     auto exchange = kiln::CompressedExchangeOp::create(
@@ -373,13 +378,6 @@ LogicalResult StepBuilder::buildStep(bool accumulateOnly) {
                                                   op.getClipGlobalNormAttr());
     grads.assign(clip.getResults().begin(), clip.getResults().end());
   }
-  // The schedule reads the counter before its increment (Optax's count); the optimizers
-  // take the 1-based step t, and the increment comes last so it can reuse the buffer.
-  FailureOr<Value> lr = schedule(counter);
-  if (failed(lr))
-    return failure();
-  Value one = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(counterType, int64_t(1)));
-  Value t = arith::AddIOp::create(b, loc, counter, one);
 
   SmallVector<Value> newParams, newState(numParams * kinds.size());
   for (size_t p = 0; p < numParams; ++p) {
