@@ -51,7 +51,7 @@ bool communicates(Kernel kernel) {
 bool isWindowKernel(Kernel kernel) {
   return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks &&
          kernel != Kernel::Spectrum && kernel != Kernel::Gram && !isTransportKernel(kernel) &&
-         !communicates(kernel);
+         !communicates(kernel) && kernel != Kernel::Normal;
 }
 
 /// The process group that collectives talk through: an effect on it keeps a collective from
@@ -82,6 +82,17 @@ LogicalResult verifyGram(KernelCallOp op, GramAttr c, ArrayRef<Value> operands, 
                                : Type(Float32Type::get(op.getContext()));
   return verifyOperands(op, operands, {{c.getRows(), c.getCols()}, {c.getRows(), c.getRows()}},
                         {input, element}, "Gram");
+}
+
+/// normal: the key (one i64) in; `count` draws out.
+LogicalResult verifyNormal(KernelCallOp op, NormalAttr c, ArrayRef<Value> operands) {
+  auto key = cast<ShapedType>(operands[0].getType());
+  if (!key.getElementType().isInteger(64) || key.getNumElements() != 1)
+    return op.emitOpError("kernel normal takes its key as one i64, not ") << key;
+  if (cast<ShapedType>(operands[1].getType()).getNumElements() != c.getCount())
+    return op.emitOpError("kernel normal fills ") << c.getCount() << " elements, not "
+                                                  << operands[1].getType();
+  return success();
 }
 
 /// spectrum: a matrix [m, m] in; eigenvalues [m], trace [] and condition number [] out.
@@ -282,6 +293,7 @@ SmallVector<SmallVector<int64_t>> WindowAttr::getOperandShapes(Kernel kernel) co
   case Kernel::Broadcast:
   case Kernel::AllGather:
   case Kernel::CompressedExchange:
+  case Kernel::Normal:
     break;
   }
   return {};
@@ -337,6 +349,16 @@ LogicalResult GramAttr::verify(function_ref<InFlightDiagnostic()> emitError, int
   if (rows > std::numeric_limits<int>::max() || cols > std::numeric_limits<int>::max())
     return emitError() << "a Gram product of " << rows << " x " << cols
                        << " is too large for BLAS' int sizes";
+  return success();
+}
+
+LogicalResult NormalAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t count,
+                                 int64_t, APFloat mean, APFloat stddev) {
+  if (count < 0)
+    return emitError() << "a normal fill needs a count >= 0";
+  double m = mean.convertToDouble(), s = stddev.convertToDouble();
+  if (!std::isfinite(m) || !std::isfinite(s) || s < 0)
+    return emitError() << "a normal fill needs a finite mean and a finite stddev >= 0";
   return success();
 }
 
@@ -431,6 +453,7 @@ LogicalResult KernelCallOp::verify() {
                  : kernel == Kernel::Gram     ? isa<GramAttr>(params)
                  : isCollectiveKernel(kernel) ? isa<CollectiveAttr>(params)
                  : kernel == Kernel::CompressedExchange ? isa<CompressionAttr>(params)
+                 : kernel == Kernel::Normal   ? isa<NormalAttr>(params)
                                              : isa<FrugalBlocksAttr>(params);
   if (!matches)
     return emitOpError("kernel ") << stringifyKernel(kernel) << " does not take " << params;
@@ -462,6 +485,8 @@ LogicalResult KernelCallOp::verify() {
     return verifyCompression(*this, compression, operands, element);
   if (auto gram = dyn_cast<GramAttr>(params))
     return verifyGram(*this, gram, operands, element);
+  if (auto normal = dyn_cast<NormalAttr>(params))
+    return verifyNormal(*this, normal, operands);
   if (auto spectrum = dyn_cast<SpectrumAttr>(params))
     return verifySpectrum(*this, spectrum, operands, element);
   if (auto blocks = dyn_cast<FrugalBlocksAttr>(params))

@@ -1,36 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // Philox4x32-10 and the tensor fills built on it.
 #include "kiln/runtime/Random.h"
+#include "NormalTile.h"
+#include "kiln/runtime/Abi.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 namespace kiln::rt {
 
-std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
-  // Constants and round structure from Random123's philox.h (Philox4x32, W32 key schedule).
-  constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
-  constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
-  for (int round = 0; round < 10; ++round) {
-    uint64_t product0 = uint64_t{kMul0} * counter[0];
-    uint64_t product1 = uint64_t{kMul1} * counter[2];
-    counter = {static_cast<uint32_t>(product1 >> 32) ^ counter[1] ^ key[0],
-               static_cast<uint32_t>(product1),
-               static_cast<uint32_t>(product0 >> 32) ^ counter[3] ^ key[1],
-               static_cast<uint32_t>(product0)};
-    key[0] += kWeyl0;
-    key[1] += kWeyl1;
-  }
-  return counter;
-}
-
 namespace {
-constexpr double kTwoPi = 6.283185307179586476925286766559;
-
 // Distinct counter spaces, so that the same seed gives unrelated uniform and normal streams.
-enum class Stream : uint32_t { kUniform = 1, kNormal = 2 };
+enum class Stream : uint32_t { kUniform = 1, kNormal = detail::kNormalStream };
 
 using Block = std::array<uint32_t, 4>;
 
@@ -39,9 +23,6 @@ Block randomBlock(uint64_t seed, Stream stream, uint64_t index) {
                      static_cast<uint32_t>(stream), 0},
                     {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)});
 }
-
-// In (0, 1): the +0.5 keeps log() finite in Box-Muller.
-double openUnit(uint32_t word) { return (word + 0.5) * 0x1p-32; }
 
 // In [0, 1) with the full 53-bit double mantissa.
 double unit53(uint32_t high, uint32_t low) {
@@ -82,10 +63,30 @@ template <class T> T belowHigh(double value, T lo, T hi) {
   return rounded >= hi && hi > lo ? std::nextafter(hi, lo) : rounded;
 }
 
-template <class T> void boxMuller(double u1, double u2, double mean, double stddev, T *pair) {
-  double radius = std::sqrt(-2.0 * std::log(u1));
-  pair[0] = static_cast<T>(mean + stddev * radius * std::cos(kTwoPi * u2));
-  pair[1] = static_cast<T>(mean + stddev * radius * std::sin(kTwoPi * u2));
+/// Normal draws for elements [0, n) of `out`, a tile of 2 * kNormalTilePairs elements at a
+/// time (pair k gives elements 2k and 2k + 1), the tiles in parallel on the runtime's pool.
+template <class T>
+void normalTiles(T *out, int64_t n, uint64_t seed, double mean, double stddev) {
+  static constexpr int64_t kPairs = detail::kNormalTilePairs, kPerTile = 2 * kPairs;
+  struct Context {
+    T *out;
+    int64_t n;
+    uint64_t seed;
+    double mean, stddev;
+  } context{out, n, seed, mean, stddev};
+  auto body = [](int64_t begin, int64_t end, void *opaque) {
+    const Context &c = *static_cast<const Context *>(opaque);
+    double cosines[kPairs], sines[kPairs];
+    for (int64_t tile = begin; tile < end; ++tile) {
+      detail::normalTile(c.seed, static_cast<uint64_t>(tile * kPairs), std::is_same_v<T, double>,
+                         c.stddev, cosines, sines);
+      int64_t first = tile * kPerTile, count = std::min(kPerTile, c.n - first);
+      for (int64_t e = 0; e < count; ++e)
+        c.out[first + e] = static_cast<T>(c.mean + (e % 2 ? sines[e / 2] : cosines[e / 2]));
+    }
+  };
+  // About 8k elements per task: the pool's start-up costs less than a tenth of their work.
+  kiln_parallel_for((n + kPerTile - 1) / kPerTile, 64, body, &context);
 }
 } // namespace
 
@@ -116,18 +117,10 @@ Status fillNormal(const TensorView &tensor, uint64_t seed, float mean, float std
     return Status::error(StatusCode::kInvalidArgument,
                          "fillNormal: need a finite mean and a finite stddev >= 0, got mean " +
                              std::to_string(mean) + ", stddev " + std::to_string(stddev));
-  if (tensor.dtype == DType::F32) {
-    // Two pairs per block; 32-bit uniforms already exceed float precision.
-    fillBlocks<float, 4>(tensor, seed, Stream::kNormal, [&](const Block &w, float *out) {
-      boxMuller(openUnit(w[0]), openUnit(w[1]), mean, stddev, out);
-      boxMuller(openUnit(w[2]), openUnit(w[3]), mean, stddev, out + 2);
-    });
-  } else {
-    // One pair per block, each uniform from 64 bits; 1 - u keeps the radius argument in (0, 1].
-    fillBlocks<double, 2>(tensor, seed, Stream::kNormal, [&](const Block &w, double *out) {
-      boxMuller(1.0 - unit53(w[0], w[1]), unit53(w[2], w[3]), mean, stddev, out);
-    });
-  }
+  if (tensor.dtype == DType::F32)
+    normalTiles(static_cast<float *>(tensor.data), tensor.numel(), seed, mean, stddev);
+  else
+    normalTiles(static_cast<double *>(tensor.data), tensor.numel(), seed, mean, stddev);
   return Status();
 }
 
@@ -187,3 +180,26 @@ Status fillInit(const TensorView &tensor, const InitSpec &init, uint64_t seed) {
 }
 
 } // namespace kiln::rt
+
+//===-- The kernel compiled programs call (Abi.h) ------------------------------------------===//
+
+namespace {
+/// kiln_normal_*: fillNormal's values for seed key + key_offset, so that kiln.random_normal
+/// and the Gaussian mechanism's noise are the driver's fills bit for bit. The compiler has
+/// checked the parameters (finite mean, stddev >= 0, both already rounded to f32).
+template <class T> void normalKernel(const int64_t *params, void *const *buffers) {
+  kiln_normal_config c;
+  std::memcpy(&c, params, sizeof(c));
+  uint64_t seed = static_cast<uint64_t>(*static_cast<const int64_t *>(buffers[0])) +
+                  static_cast<uint64_t>(c.key_offset);
+  kiln::rt::normalTiles(static_cast<T *>(buffers[1]), c.count, seed, c.mean, c.stddev);
+}
+} // namespace
+
+#define KILN_EXPORT extern "C" __attribute__((visibility("default")))
+KILN_EXPORT void kiln_normal_f32(const int64_t *params, void *const *buffers) {
+  normalKernel<float>(params, buffers);
+}
+KILN_EXPORT void kiln_normal_f64(const int64_t *params, void *const *buffers) {
+  normalKernel<double>(params, buffers);
+}

@@ -1,7 +1,7 @@
 // RUN: kiln-opt %s --convert-kiln-to-linalg --split-input-file | FileCheck %s
 
 // The privacy ops become linalg loops: per-sample sums of squares (accumulated in f64), the
-// Gaussian mechanism as a Philox normal fill per parameter (key + p) and one add-and-divide
+// Gaussian mechanism as the runtime's normal fill per parameter (key + p) and one add-and-divide
 // loop, and DiceSGD as one norm reduction over e and one fused loop that writes the update
 // and the new error into e's buffer.
 
@@ -38,21 +38,14 @@ func.func @scale(%d: tensor<8x3xf32>, %w: tensor<8xf32>) -> tensor<8x3xf32> {
 // CHECK:         %[[STD64:.*]] = arith.mulf %[[WIDE]], %{{.*}} : f64
 // CHECK:         %[[STD:.*]] = arith.truncf %[[STD64]] : f64 to f32
 // CHECK:         %[[LOT:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
-// CHECK:         %[[K:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
-// CHECK:         %[[K0:.*]] = arith.addi %[[K]], %c0_i64
-// The standard normal draws of Philox key + 0 (kiln.random_normal's: one loop per block of
-// four, then the interleave into [4, 3]), then one fused loop per tensor.
-// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
-// CHECK:           arith.trunci %[[K0]]
-// CHECK:           math.sqrt
-// CHECK:           math.cos
-// CHECK:         %[[N0:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [4, 3] : tensor<12xf32> into tensor<4x3xf32>
+// The standard normal draws of Philox key + 0 (kiln.random_normal's: the runtime's normal
+// kernel), then one fused loop per tensor; key + 1 for the second tensor.
+// CHECK:         %[[N0:.*]] = kiln_rt.kernel_call normal ins(%[[KT:.*]] : tensor<i64>) outs(%{{.*}} : tensor<4x3xf32>) params #kiln_rt.normal<count = 12, key_offset = 0, mean = 0.000000e+00, stddev = 1.000000e+00>
 // CHECK:         %[[G0:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[N0]] : tensor<4x3xf32>, tensor<4x3xf32>)
 // CHECK:           %[[NOISE:.*]] = arith.mulf %{{.*}}, %[[STD]] : f32
 // CHECK:           %[[SUM:.*]] = arith.addf %{{.*}}, %[[NOISE]]
 // CHECK:           arith.divf %[[SUM]], %[[LOT]] : f32
-// CHECK:         %[[K1:.*]] = arith.addi %[[K]], %c1_i64
-// CHECK:           arith.trunci %[[K1]]
+// CHECK:         kiln_rt.kernel_call normal ins(%[[KT]] : tensor<i64>) outs(%{{.*}} : tensor<3xf32>) params #kiln_rt.normal<count = 3, key_offset = 1,
 // CHECK:         %[[NEXT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<i64>)
 // CHECK:           arith.addi %{{.*}}, %c2_i64
 // CHECK:         return %[[G0]], %{{.*}}, %[[NEXT]]
@@ -65,7 +58,7 @@ func.func @aggregate(%s: tensor<4x3xf32>, %t: tensor<3xf32>, %k: tensor<i64>, %s
 
 // A constant noise multiplier of 0: no draws, only the division.
 // CHECK-LABEL: func.func @aggregate_no_noise
-// CHECK-NOT:     math.cos
+// CHECK-NOT:     kernel_call
 // CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<3xf32>)
 // CHECK:           arith.divf
 func.func @aggregate_no_noise(%s: tensor<3xf32>, %k: tensor<i64>, %lot: tensor<f32>) -> (tensor<3xf32>, tensor<i64>) {
@@ -78,7 +71,7 @@ func.func @aggregate_no_noise(%s: tensor<3xf32>, %k: tensor<i64>, %lot: tensor<f
 
 // CHECK-LABEL: func.func @dice
 // CHECK-SAME:      (%[[S:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x3xf32>, %[[E:.*]]: tensor<4x3xf32>, %{{.*}}: tensor<i64>)
-// CHECK-NOT:     math.cos
+// CHECK-NOT:     kernel_call
 // CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[E]] : tensor<4x3xf32>) outs(%{{.*}} : tensor<f64>)
 // CHECK:         %[[NORM:.*]] = math.sqrt %{{.*}} : f64
 // CHECK:         %[[POS:.*]] = arith.cmpf ogt, %[[NORM]]

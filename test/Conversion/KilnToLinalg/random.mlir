@@ -2,10 +2,11 @@
 
 // convert-kiln-to-linalg: random initializers (Random.cpp).
 
-// Each initializer is one parallel loop with no inputs: element i (row-major) computes its
-// own Philox4x32-10 block from (i, stream) and the key, as kiln::rt::fillUniform and
-// fillNormal do, so compiled and driver-side initialization agree bit for bit. The next key
-// (key + 1) is written into the key's own tensor.
+// A uniform initializer is one parallel loop with no inputs: element i (row-major) computes
+// its own Philox4x32-10 block from (i, stream) and the key, as kiln::rt::fillUniform does; a
+// normal one calls the runtime's fillNormal through its kernel. Either way compiled and
+// driver-side initialization agree bit for bit. The next key (key + 1) is written into the
+// key's own tensor.
 
 /// random_uniform (f32): block i / 4, word i % 4 of counter {block, block >> 32, 1, 0} under
 /// key {key, key >> 32}, ten rounds; its top 24 bits scaled to [lo, hi) in f64 (bounds
@@ -101,63 +102,32 @@ func.func @random_uniform_philox_word_per_element(%k: tensor<i64>) -> (tensor<4x
 
 // -----
 
-/// random_normal (f32): counter stream 2; one iteration per Philox block (10 elements: 3
-/// blocks) turns words {0, 1} and {2, 3} into the open uniforms (w + 0.5) * 2^-32 of two
-/// Box-Muller pairs and yields both halves of each: mean + stddev * sqrt(-2 log u1) *
-/// cos/sin(2 pi u2), in f64, rounded once to f32. A second loop interleaves the four values
-/// of each block into the row-major tensor, cut to its 10 elements.
-// CHECK-LABEL: func.func @random_normal_box_muller
+/// random_normal: a call of the runtime's normal kernel, which is fillNormal itself (so
+/// compiled draws equal the driver's bit for bit), on the key tensor with offset 0; mean and
+/// stddev rounded to f32 as fillNormal takes them; the tensor keeps its shape (the kernel
+/// fills it row-major). The next key is written into the key's own tensor.
+// CHECK-LABEL: func.func @random_normal_kernel
 // CHECK-SAME:    (%[[KT:.*]]: tensor<i64>)
-// CHECK:         %[[BLOCKS:.*]]:4 = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel"]} outs({{.*}} : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
-// CHECK:           %[[I:.*]] = arith.index_cast %{{.*}} : index to i64
-// CHECK:           %[[STREAM:.*]] = arith.constant 2 : i32
-// CHECK:           arith.mului_extended %{{.*}}, %[[STREAM]] : i32
-// CHECK-COUNT-16:  arith.mului_extended
-// CHECK:           %[[X3L:.*]], %[[H0L:.*]] = arith.mului_extended
-// CHECK-NEXT:      %[[X1L:.*]], %[[H1L:.*]] = arith.mului_extended
-// CHECK-NEXT:      %[[T0:.*]] = arith.xori %[[H1L]], %{{.*}} : i32
-// CHECK-NEXT:      %[[X0L:.*]] = arith.xori %[[T0]], %{{.*}} : i32
-// CHECK-NEXT:      %[[T2:.*]] = arith.xori %[[H0L]], %{{.*}} : i32
-// CHECK-NEXT:      %[[X2L:.*]] = arith.xori %[[T2]], %{{.*}} : i32
-// CHECK-NOT:       arith.mului_extended
-// CHECK-DAG:       %[[SCALE32:.*]] = arith.constant 2.3283064365386963E-10 : f64
-// CHECK-DAG:       %[[HALF:.*]] = arith.constant 5.000000e-01 : f64
-// CHECK:           %[[FA:.*]] = arith.uitofp %[[X0L]] : i32 to f64
-// CHECK-NEXT:      %[[HA:.*]] = arith.addf %[[FA]], %[[HALF]] : f64
-// CHECK-NEXT:      %[[U1:.*]] = arith.mulf %[[HA]], %[[SCALE32]] : f64
-// CHECK:           %[[FB:.*]] = arith.uitofp %[[X1L]] : i32 to f64
-// CHECK:           %[[U2:.*]] = arith.mulf %{{.*}}, %{{.*}} : f64
-// CHECK-DAG:       %[[NEG2:.*]] = arith.constant -2.000000e+00 : f64
-// CHECK-DAG:       %[[LOG:.*]] = math.log %[[U1]] : f64
-// CHECK:           %[[M2:.*]] = arith.mulf %[[NEG2]], %[[LOG]] : f64
-// CHECK-NEXT:      %[[RAD:.*]] = math.sqrt %[[M2]] : f64
-// CHECK-NEXT:      %[[TWOPI:.*]] = arith.constant 6.2831853071795862 : f64
-// CHECK-NEXT:      %[[ANG:.*]] = arith.mulf %[[TWOPI]], %[[U2]] : f64
-// CHECK-NEXT:      %[[SD:.*]] = arith.constant 0.019999999552965164 : f64
-// CHECK-NEXT:      %[[SR:.*]] = arith.mulf %[[SD]], %[[RAD]] : f64
-// CHECK-NEXT:      %[[COS:.*]] = math.cos %[[ANG]] : f64
-// CHECK-NEXT:      %[[SIN:.*]] = math.sin %[[ANG]] : f64
-// CHECK-DAG:       %[[MEAN:.*]] = arith.constant -1.000000e+00 : f64
-// CHECK-DAG:       %[[Y0:.*]] = arith.mulf %[[SR]], %[[COS]] : f64
-// CHECK:           %[[V0:.*]] = arith.addf %[[MEAN]], %[[Y0]] : f64
-// CHECK-NEXT:      %[[R0:.*]] = arith.truncf %[[V0]] : f64 to f32
-// CHECK:           %[[Y1:.*]] = arith.mulf %[[SR]], %[[SIN]] : f64
-// CHECK:           %[[V1:.*]] = arith.addf %{{.*}}, %[[Y1]] : f64
-// CHECK-NEXT:      %[[R1:.*]] = arith.truncf %[[V1]] : f64 to f32
-// CHECK:           arith.uitofp %[[X2L]] : i32 to f64
-// CHECK:           arith.uitofp %[[X3L]] : i32 to f64
-// CHECK-COUNT-1:   math.log
-// CHECK-NOT:       math.log
-// CHECK:           linalg.yield %[[R0]], %[[R1]], %{{.*}}, %{{.*}} : f32, f32, f32, f32
-// CHECK:         %[[TABLE:.*]] = linalg.generic {{.*}} ins(%[[BLOCKS]]#0, %[[BLOCKS]]#1, %[[BLOCKS]]#2, %[[BLOCKS]]#3 : {{.*}}) outs(%{{.*}} : tensor<3x4xf32>)
-// CHECK:         %[[FLAT:.*]] = tensor.collapse_shape %[[TABLE]] {{\[}}[0, 1]] : tensor<3x4xf32> into tensor<12xf32>
-// CHECK:         %[[R:.*]] = tensor.extract_slice %[[FLAT]][0] [10] [1] : tensor<12xf32> to tensor<10xf32>
-// CHECK:         linalg.generic {{.*}} outs(%[[KT]] : tensor<i64>)
+// CHECK:         %[[E:.*]] = tensor.empty() : tensor<2x5xf32>
+// CHECK:         %[[R:.*]] = kiln_rt.kernel_call normal ins(%[[KT]] : tensor<i64>) outs(%[[E]] : tensor<2x5xf32>) params #kiln_rt.normal<count = 10, key_offset = 0, mean = -1.000000e+00, stddev = 0.019999999552965164> -> tensor<2x5xf32>
+// CHECK-NOT:     math.
+// CHECK:         %[[NEXT:.*]] = linalg.generic {{.*}} outs(%[[KT]] : tensor<i64>)
 // CHECK:           arith.addi
-// CHECK:         return %[[R]]
-func.func @random_normal_box_muller(%k: tensor<i64>) -> (tensor<10xf32>, tensor<i64>) {
-  %w, %k1 = kiln.random_normal %k {mean = -1.0 : f64, stddev = 0.02 : f64} : tensor<10xf32>
-  return %w, %k1 : tensor<10xf32>, tensor<i64>
+// CHECK:         return %[[R]], %[[NEXT]]
+func.func @random_normal_kernel(%k: tensor<i64>) -> (tensor<2x5xf32>, tensor<i64>) {
+  %w, %k1 = kiln.random_normal %k {mean = -1.0 : f64, stddev = 0.02 : f64} : tensor<2x5xf32>
+  return %w, %k1 : tensor<2x5xf32>, tensor<i64>
+}
+
+// -----
+
+/// variance_scaling, normal: He-normal over fan_in = 4 (axis 0 of an [in, out] matrix),
+/// stddev sqrt(2 / 4) rounded to f32, drawn by the same kernel in f64.
+// CHECK-LABEL: func.func @variance_scaling_normal_kernel
+// CHECK:         kiln_rt.kernel_call normal ins(%{{.*}} : tensor<i64>) outs(%{{.*}} : tensor<4x3xf64>) params #kiln_rt.normal<count = 12, key_offset = 0, mean = 0.000000e+00, stddev = 0.70710676908493042> -> tensor<4x3xf64>
+func.func @variance_scaling_normal_kernel(%k: tensor<i64>) -> (tensor<4x3xf64>, tensor<i64>) {
+  %w, %k1 = kiln.variance_scaling %k {scale = 2.0 : f64, mode = "fan_in", distribution = "normal"} : tensor<4x3xf64>
+  return %w, %k1 : tensor<4x3xf64>, tensor<i64>
 }
 
 // -----

@@ -267,6 +267,48 @@ func.func @gram_input_type(%j: tensor<4x6xf64>, %g: tensor<4x4xf64>) {
 
 // -----
 
+/// The runtime's normal fill (kiln.random_normal, the Gaussian mechanism's noise): the key as
+/// one i64, any output shape holding `count` elements, on tensors and on buffers.
+// CHECK-LABEL: func.func @normal_kernel
+// CHECK:         kiln_rt.kernel_call normal ins(%{{.*}} : tensor<i64>) outs(%{{.*}} : tensor<4x3xf32>) params #kiln_rt.normal<count = 12, key_offset = 2, mean = 0.000000e+00, stddev = 1.000000e+00>
+// CHECK:         kiln_rt.kernel_call normal ins(%{{.*}} : memref<i64>) outs(%{{.*}} : memref<5xf64>) params #kiln_rt.normal<count = 5, key_offset = 0, mean = -1.000000e+00, stddev = 5.000000e-01>
+func.func @normal_kernel(%k: tensor<i64>, %z: tensor<4x3xf32>, %km: memref<i64>, %y: memref<5xf64>) {
+  %0 = kiln_rt.kernel_call normal ins(%k : tensor<i64>) outs(%z : tensor<4x3xf32>)
+      params #kiln_rt.normal<count = 12, key_offset = 2, mean = 0.0, stddev = 1.0> -> tensor<4x3xf32>
+  kiln_rt.kernel_call normal ins(%km : memref<i64>) outs(%y : memref<5xf64>)
+      params #kiln_rt.normal<count = 5, key_offset = 0, mean = -1.0, stddev = 0.5>
+  return
+}
+
+// -----
+
+func.func @normal_count(%k: tensor<i64>, %z: tensor<4x3xf32>) {
+  // expected-error @+1 {{kernel normal fills 10 elements, not 'tensor<4x3xf32>'}}
+  %0 = kiln_rt.kernel_call normal ins(%k : tensor<i64>) outs(%z : tensor<4x3xf32>)
+      params #kiln_rt.normal<count = 10, key_offset = 0, mean = 0.0, stddev = 1.0> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @normal_key(%k: tensor<2xi64>, %z: tensor<3xf32>) {
+  // expected-error @+1 {{kernel normal takes its key as one i64, not 'tensor<2xi64>'}}
+  %0 = kiln_rt.kernel_call normal ins(%k : tensor<2xi64>) outs(%z : tensor<3xf32>)
+      params #kiln_rt.normal<count = 3, key_offset = 0, mean = 0.0, stddev = 1.0> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @normal_stddev(%k: tensor<i64>, %z: tensor<3xf32>) {
+  // expected-error @+2 {{a normal fill needs a finite mean and a finite stddev >= 0}}
+  %0 = kiln_rt.kernel_call normal ins(%k : tensor<i64>) outs(%z : tensor<3xf32>)
+      params #kiln_rt.normal<count = 3, key_offset = 0, mean = 0.0, stddev = -1.0> -> tensor<3xf32>
+  return
+}
+
+// -----
+
 // CHECK-LABEL: func.func @collectives
 // CHECK:         kiln_rt.kernel_call all_reduce outs(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3xf32>) params #kiln_rt.collective<sizes = [12, 3], reduction = mean, root = 0, ranks = 0>
 // CHECK:         kiln_rt.kernel_call compressed_exchange ins(%{{.*}}, %{{.*}} : tensor<3xf32>, tensor<i64>) outs(%{{.*}}, %{{.*}} : tensor<3xf32>, tensor<3xf32>) params #kiln_rt.compression<sizes = [3], method = ef14, compressor = top_k, k = 1, key = 0, eta = 1.000000e+00>

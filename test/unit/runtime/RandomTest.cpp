@@ -46,6 +46,42 @@ TEST(Random, DeterministicAndIndependentOfLength) {
   }
 }
 
+// fillNormal against Box-Muller written out from philox4x32 and scalar libm: counter
+// {block, block >> 32, 2, 0}; f32 takes pairs from words {0, 1} and {2, 3} as (w + 0.5) 2^-32,
+// f64 one pair from 53-bit uniforms (u1 = 1 - u). The fill runs on glibc's vector math
+// library, so the values agree to its accuracy (a few ulp of f64), not bit for bit. The
+// tensors span many tiles and parallel chunks and end inside a tile.
+TEST(Random, NormalIsBoxMullerOfPhilox) {
+  constexpr double kTwoPi = 6.283185307179586476925286766559;
+  const uint64_t seed = 0x123456789abcdefull;
+  auto block = [&](uint64_t b) {
+    return philox4x32({uint32_t(b), uint32_t(b >> 32), 2, 0}, {uint32_t(seed), uint32_t(seed >> 32)});
+  };
+  auto pair = [&](double u1, double u2, int k) {
+    double r = 0.5 * std::sqrt(-2.0 * std::log(u1));
+    return -1.0 + (k == 0 ? r * std::cos(kTwoPi * u2) : r * std::sin(kTwoPi * u2));
+  };
+  constexpr int64_t n = 100003;
+  std::vector<float> f(n);
+  ASSERT_TRUE(fillNormal(TensorView{f.data(), DType::F32, {n}}, seed, -1.0f, 0.5f).ok());
+  for (int64_t i = 0; i < n; ++i) {
+    Words w = block(uint64_t(i / 4));
+    int64_t p = (i % 4) / 2;
+    double expected = pair((w[2 * p] + 0.5) * 0x1p-32, (w[2 * p + 1] + 0.5) * 0x1p-32, int(i % 2));
+    ASSERT_NEAR(f[size_t(i)], expected, 2e-7 * std::fabs(expected) + 1e-12) << i;
+  }
+  std::vector<double> d(n);
+  ASSERT_TRUE(fillNormal(TensorView{d.data(), DType::F64, {n}}, seed, -1.0f, 0.5f).ok());
+  auto unit53 = [](uint32_t high, uint32_t low) {
+    return double(((uint64_t{high} << 32) | low) >> 11) * 0x1p-53;
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    Words w = block(uint64_t(i / 2));
+    double expected = pair(1.0 - unit53(w[0], w[1]), unit53(w[2], w[3]), int(i % 2));
+    ASSERT_NEAR(d[size_t(i)], expected, 1e-14 * std::fabs(expected) + 1e-15) << i;
+  }
+}
+
 TEST(Random, UniformAndNormalStreamsDiffer) {
   EXPECT_NE(fill<float>(DType::F32, 8, 1, false), fill<float>(DType::F32, 8, 1, true));
 }

@@ -34,7 +34,9 @@ def Kiln_RandomNormalOp : Kiln_RandomOp<"random_normal"> {
   let description = [{
     The same numbers as `kiln::rt::fillNormal` (Random.h): Box-Muller pairs from Philox
     blocks in counter stream 2 (f32: two pairs per block; f64: one pair from 53-bit
-    uniforms).
+    uniforms). It lowers to a call of the runtime's `normal` kernel, fillNormal itself, so
+    the two agree bit for bit; the runtime computes the logarithms and the trigonometry on
+    glibc's vector math library.
 
     ```mlir
     %w, %k1 = kiln.random_normal %k0 {stddev = 0.02 : f64} : tensor<784x256xf32>

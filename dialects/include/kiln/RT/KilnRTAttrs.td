@@ -156,6 +156,27 @@ def KilnRT_GramAttr : KilnRT_Attr<"Gram", "gram"> {
   let genVerifyDecl = 1;
 }
 
+def KilnRT_NormalAttr : KilnRT_Attr<"Normal", "normal"> {
+  let summary = "The configuration of a normal fill (kiln.random_normal, the Gaussian "
+                "mechanism's noise)";
+  let description = [{
+    `count` draws from N(mean, stddev^2) for the Philox seed key + `key_offset` (the key is
+    the call's one i64 input), exactly as the runtime's fillNormal makes them, so compiled
+    noise and initializers equal the driver's fills bit for bit. mean and stddev hold f32
+    values (fillNormal takes floats). kiln-use-library-kernels packs it into Abi.h's
+    `kiln_normal_config`.
+
+    ```mlir
+    #kiln_rt.normal<count = 200704, key_offset = 0, mean = 0.000000e+00,
+                    stddev = 1.000000e+00>
+    ```
+  }];
+  let parameters = (ins "int64_t":$count, "int64_t":$key_offset, KilnRT_F64Parameter:$mean,
+                        KilnRT_F64Parameter:$stddev);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 def KilnRT_CollectiveAttr : KilnRT_Attr<"Collective", "collective"> {
   let summary = "The configuration of a collective between processes (kiln.all_reduce, "
                 "kiln.broadcast_from, kiln.all_gather)";

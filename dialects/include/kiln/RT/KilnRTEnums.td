@@ -24,7 +24,8 @@ def KilnRT_Kernel : I32Enum<"Kernel", "a runtime library kernel", [
   I32EnumCase<"AllReduce", 13, "all_reduce">,
   I32EnumCase<"Broadcast", 14, "broadcast">,
   I32EnumCase<"AllGather", 15, "all_gather">,
-  I32EnumCase<"CompressedExchange", 16, "compressed_exchange">]> {
+  I32EnumCase<"CompressedExchange", 16, "compressed_exchange">,
+  I32EnumCase<"Normal", 17, "normal">]> {
   let cppNamespace = "::kiln::krt";
 }
 

@@ -10,7 +10,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def KilnRT_KernelParamsAttr : AnyAttrOf<[KilnRT_WindowAttr, KilnRT_FrugalAttr,
                                           KilnRT_FrugalBlocksAttr, KilnRT_TransportAttr,
                                           KilnRT_SpectrumAttr, KilnRT_GramAttr,
-                                          KilnRT_CollectiveAttr, KilnRT_CompressionAttr]>;
+                                          KilnRT_CollectiveAttr, KilnRT_CompressionAttr,
+                                          KilnRT_NormalAttr]>;
 
 def KilnRT_KernelCallOp : KilnRT_Op<"kernel_call", [
     AttrSizedOperandSegments, DestinationStyleOpInterface,

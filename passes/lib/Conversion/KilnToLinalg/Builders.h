@@ -158,10 +158,11 @@ template <typename OpTy> struct FunctionLowering : mlir::OpConversionPattern<OpT
   Results many = nullptr;
 };
 
-/// Normal samples N(mean, stddev^2) of `type` from the i64 scalar Philox `key`: the numbers
-/// of kiln.random_normal and the runtime's fillNormal (Random.cpp in this library).
+/// Normal samples N(mean, stddev^2) of `type` (static) from Philox seed key + keyOffset,
+/// `key` a rank-0 i64 tensor: the numbers of kiln.random_normal and the runtime's fillNormal,
+/// drawn by the runtime's normal kernel (Random.cpp in this library).
 mlir::Value philoxNormal(mlir::ImplicitLocOpBuilder &b, mlir::RankedTensorType type,
-                         mlir::Value key, double mean, double stddev);
+                         mlir::Value key, int64_t keyOffset, double mean, double stddev);
 
 /// The rank-0 i64 key tensor plus `steps`, written into the key's own tensor.
 mlir::Value advanceKey(mlir::ImplicitLocOpBuilder &b, mlir::Value key, int64_t steps);

@@ -6,7 +6,6 @@
 #include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
@@ -72,11 +71,10 @@ Value lowerScaleSamples(ImplicitLocOpBuilder &b, ScaleSamplesOp op) {
 
 /// Standard normal draws for parameter `p` (Philox key `key + p`, kiln.random_normal's
 /// stream), or none when the noise is off (`noiseless`).
-Value standardNormal(ImplicitLocOpBuilder &b, Value like, Value key64, int64_t p, bool noiseless) {
+Value standardNormal(ImplicitLocOpBuilder &b, Value like, Value key, int64_t p, bool noiseless) {
   if (noiseless)
     return Value();
-  Value keyP = arith::AddIOp::create(b, key64, arith::ConstantOp::create(b, b.getI64IntegerAttr(p)));
-  return philoxNormal(b, rankedType(like), keyP, 0.0, 1.0);
+  return philoxNormal(b, rankedType(like), key, p, 0.0, 1.0);
 }
 
 /// The rank-0 f32 operand as an f64 scalar.
@@ -95,11 +93,10 @@ SmallVector<Value> lowerDpAggregate(ImplicitLocOpBuilder &b, DpAggregateOp op) {
   Value stddev = toF32(b, arith::MulFOp::create(b, scalar64(b, op.getNoiseMultiplier()),
                                                 f64(b, op.getMaxNorm().convertToDouble())));
   Value lot = extractScalar(b, op.getLot());
-  Value key64 = extractScalar(b, op.getKey());
   bool noiseless = isZero(op.getNoiseMultiplier());
   SmallVector<Value> results;
   for (auto [p, sum] : llvm::enumerate(op.getClippedSums())) {
-    Value z = standardNormal(b, sum, key64, int64_t(p), noiseless);
+    Value z = standardNormal(b, sum, op.getKey(), int64_t(p), noiseless);
     SmallVector<Value> ins = {sum};
     if (z)
       ins.push_back(z);
@@ -136,11 +133,10 @@ SmallVector<Value> lowerDiceFeedback(ImplicitLocOpBuilder &b, DiceFeedbackOp op)
       arith::MinimumFOp::create(b, f64(b, 1.0), arith::DivFOp::create(b, f64(b, c2), norm)),
       f64(b, 0.0));
   Value factor = toF32(b, factor64);
-  Value key64 = extractScalar(b, op.getKey());
   // Pass 2, per parameter: (S, T, e[, z]) -> (u, e_new), e_new in e's buffer.
   SmallVector<Value> updates, errors;
   for (auto [p, s, t, e] : llvm::enumerate(op.getClippedSums(), op.getSums(), op.getErrors())) {
-    Value z = standardNormal(b, s, key64, int64_t(p), noiseless);
+    Value z = standardNormal(b, s, op.getKey(), int64_t(p), noiseless);
     SmallVector<Value> ins = {s, t};
     if (z)
       ins.push_back(z);

@@ -4,9 +4,9 @@
 // (runtime/lib/core/Random.cpp), so compiled and driver-side initialization agree bit for bit.
 #include "Builders.h"
 #include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "kiln/RT/KilnRT.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -19,8 +19,7 @@ using namespace kiln::detail;
 
 namespace {
 
-constexpr uint32_t kUniformStream = 1, kNormalStream = 2; // Random.cpp's Stream values
-constexpr double kTwoPi = 6.283185307179586476925286766559;
+constexpr uint32_t kUniformStream = 1; // Random.cpp's Stream value
 
 Value i64c(ImplicitLocOpBuilder &b, int64_t v) {
   return arith::ConstantOp::create(b, b.getI64IntegerAttr(v));
@@ -110,91 +109,21 @@ Value uniform(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double 
   });
 }
 
-/// fillNormal(tensor, key, mean, stddev), Box-Muller as in Random.cpp. One loop iteration
-/// per Philox block: it draws the block once and turns each pair of its words into both
-/// halves of a Box-Muller pair (cosine and sine share the radius and the angle), a quarter of
-/// the Philox rounds and half the logarithms and trigonometry of one iteration per element.
-/// A second loop interleaves the per-block results into the row-major tensor.
-Value normal(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double meanIn,
-             double stddevIn) {
+/// fillNormal(tensor, key + keyOffset, mean, stddev): a call of the runtime's normal kernel,
+/// which is fillNormal itself, so the two agree bit for bit by construction. (Box-Muller's
+/// logarithm, sine and cosine are most of a draw's cost; the runtime runs them on glibc's
+/// vector math library, which generated loops would only reach through scalar libm calls.)
+Value normal(ImplicitLocOpBuilder &b, RankedTensorType type, Value keyTensor, int64_t keyOffset,
+             double meanIn, double stddevIn) {
+  // fillNormal takes floats, so the parameters are rounded to f32 first.
   double mean = float(meanIn), stddev = float(stddevIn);
-  Type element = type.getElementType();
-  bool single = element.isF32();
-  int64_t perBlock = single ? 4 : 2; // f32: two pairs of 32-bit words; f64: one of 64-bit
-  int64_t n = type.getNumElements();
-  int64_t blocks = (n + perBlock - 1) / perBlock;
-  auto blockType = RankedTensorType::get({blocks}, element);
-  SmallVector<Value> inits;
-  SmallVector<AffineMap> maps;
-  for (int64_t k = 0; k < perBlock; ++k) {
-    inits.push_back(tensor::EmptyOp::create(b, blockType.getShape(), element));
-    maps.push_back(b.getMultiDimIdentityMap(1));
-  }
-  auto perBlockValues = linalg::GenericOp::create(
-      b, SmallVector<Type>(perBlock, blockType), ValueRange{}, inits, maps,
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
-      [&](OpBuilder &nested, Location loc, ValueRange) {
-        ImplicitLocOpBuilder nb(loc, nested);
-        Value block = arith::IndexCastOp::create(nb, nb.getI64Type(), linalg::IndexOp::create(nb, 0));
-        auto w = philox4x32(nb, block, key, kNormalStream);
-        SmallVector<Value> values;
-        auto pair = [&](Value u1, Value u2) {
-          Value radius = math::SqrtOp::create(
-              nb, arith::MulFOp::create(nb, f64c(nb, -2.0), math::LogOp::create(nb, u1)));
-          Value angle = arith::MulFOp::create(nb, f64c(nb, kTwoPi), u2);
-          Value scaled = arith::MulFOp::create(nb, f64c(nb, stddev), radius);
-          for (Value trig : {Value(math::CosOp::create(nb, angle)), Value(math::SinOp::create(nb, angle))}) {
-            Value value = arith::AddFOp::create(nb, f64c(nb, mean), arith::MulFOp::create(nb, scaled, trig));
-            values.push_back(single ? arith::TruncFOp::create(nb, element, value).getResult() : value);
-          }
-        };
-        if (single) {
-          auto open = [&](Value word) { // (word + 0.5) * 2^-32, in (0, 1)
-            return arith::MulFOp::create(
-                nb, arith::AddFOp::create(nb, arith::UIToFPOp::create(nb, nb.getF64Type(), word), f64c(nb, 0.5)),
-                f64c(nb, 0x1p-32)).getResult();
-          };
-          for (int p = 0; p < 2; ++p) {
-            Value u1 = open(w[2 * p]);
-            pair(u1, open(w[2 * p + 1]));
-          }
-        } else {
-          Value u1 = arith::SubFOp::create(nb, f64c(nb, 1.0), unit53(nb, w[0], w[1]));
-          pair(u1, unit53(nb, w[2], w[3]));
-        }
-        linalg::YieldOp::create(nb, values);
-      });
-  // [blocks, perBlock][b, k] = value k of block b.
-  auto tableType = RankedTensorType::get({blocks, perBlock}, element);
-  AffineMap ofBlock = AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, b.getContext());
-  SmallVector<AffineMap> tableMaps(perBlock, ofBlock);
-  tableMaps.push_back(b.getMultiDimIdentityMap(2));
-  Value table = linalg::GenericOp::create(
-      b, TypeRange{tableType}, perBlockValues.getResults(),
-      ValueRange{tensor::EmptyOp::create(b, tableType.getShape(), element)}, tableMaps,
-      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-      [&](OpBuilder &nested, Location loc, ValueRange a) {
-        ImplicitLocOpBuilder nb(loc, nested);
-        Value k = arith::IndexCastOp::create(nb, nb.getI64Type(), linalg::IndexOp::create(nb, 1));
-        SmallVector<Value> words(a.drop_back());
-        linalg::YieldOp::create(nb, pick(nb, words, k));
-      }).getResult(0);
-  Value flat = tensor::CollapseShapeOp::create(
-      b, RankedTensorType::get({blocks * perBlock}, element), table,
-      ArrayRef<ReassociationIndices>{{0, 1}});
-  if (blocks * perBlock != n)
-    flat = tensor::ExtractSliceOp::create(b, RankedTensorType::get({n}, element), flat,
-                                          ValueRange{}, ValueRange{}, ValueRange{},
-                                          b.getDenseI64ArrayAttr({0}), b.getDenseI64ArrayAttr({n}),
-                                          b.getDenseI64ArrayAttr({1}));
-  if (type.getRank() == 1)
-    return flat;
-  if (type.getRank() == 0)
-    return tensor::CollapseShapeOp::create(b, type, flat, ArrayRef<ReassociationIndices>{});
-  ReassociationIndices all;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    all.push_back(d);
-  return tensor::ExpandShapeOp::create(b, type, flat, ArrayRef<ReassociationIndices>{all});
+  auto params = krt::NormalAttr::get(b.getContext(), type.getNumElements(), keyOffset,
+                                     APFloat(mean), APFloat(stddev));
+  Value init = tensor::EmptyOp::create(b, type.getShape(), type.getElementType());
+  return krt::KernelCallOp::create(b, TypeRange{type},
+                                   krt::KernelAttr::get(b.getContext(), krt::Kernel::Normal),
+                                   ValueRange{keyTensor}, ValueRange{init}, params)
+      .getResult(0);
 }
 
 /// key + 1, written into the key's own tensor (as kiln.dropout does).
@@ -203,8 +132,8 @@ Value nextKey(ImplicitLocOpBuilder &b, Value key) { return kiln::detail::advance
 } // namespace
 
 Value kiln::detail::philoxNormal(ImplicitLocOpBuilder &b, RankedTensorType type, Value key,
-                                 double mean, double stddev) {
-  return normal(b, type, key, mean, stddev);
+                                 int64_t keyOffset, double mean, double stddev) {
+  return normal(b, type, key, keyOffset, mean, stddev);
 }
 
 Value kiln::detail::advanceKey(ImplicitLocOpBuilder &b, Value key, int64_t steps) {
@@ -229,20 +158,21 @@ struct RandomLowering : OpConversionPattern<OpTy> {
                                 ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto type = cast<RankedTensorType>(op.getResult().getType());
-    Value key = extractScalar(b, op.getKey());
-    rewriter.replaceOp(op, {lower(b, op, type, key), nextKey(b, op.getKey())});
+    rewriter.replaceOp(op, {lower(b, op, type, op.getKey()), nextKey(b, op.getKey())});
     return success();
   }
   static Value lower(ImplicitLocOpBuilder &b, RandomUniformOp op, RankedTensorType t, Value key) {
-    return uniform(b, t, key, op.getLow().convertToDouble(), op.getHigh().convertToDouble());
+    return uniform(b, t, extractScalar(b, key), op.getLow().convertToDouble(),
+                   op.getHigh().convertToDouble());
   }
   static Value lower(ImplicitLocOpBuilder &b, RandomNormalOp op, RankedTensorType t, Value key) {
-    return normal(b, t, key, op.getMean().convertToDouble(), op.getStddev().convertToDouble());
+    return normal(b, t, key, 0, op.getMean().convertToDouble(), op.getStddev().convertToDouble());
   }
   static Value lower(ImplicitLocOpBuilder &b, VarianceScalingOp op, RankedTensorType t, Value key) {
     double spread = op.getSpread();
-    return op.getDistribution() == InitDistribution::Uniform ? uniform(b, t, key, -spread, spread)
-                                             : normal(b, t, key, 0.0, spread);
+    return op.getDistribution() == InitDistribution::Uniform
+               ? uniform(b, t, extractScalar(b, key), -spread, spread)
+               : normal(b, t, key, 0, 0.0, spread);
   }
 };
 

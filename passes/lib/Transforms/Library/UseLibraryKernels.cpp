@@ -41,7 +41,7 @@ template <typename Config, typename Attr> void packRules(Config &c, Attr f) {
 }
 
 /// Abi.h's kiln_window_geometry, kiln_frugal_config, kiln_transport_config,
-/// kiln_spectrum_config, kiln_gram_config, kiln_collective_config or
+/// kiln_spectrum_config, kiln_gram_config, kiln_normal_config, kiln_collective_config or
 /// kiln_frugal_blocks_config (both followed by the tensors' sizes) of a kernel call's
 /// parameter attribute.
 SmallVector<int64_t> packParams(Attribute params) {
@@ -82,6 +82,12 @@ SmallVector<int64_t> packParams(Attribute params) {
   if (auto g = dyn_cast<GramAttr>(params)) {
     kiln_gram_config c{g.getRows(), g.getCols(), g.getInputF64()};
     static_assert(sizeof(c) == KILN_ABI_GRAM_CONFIG_FIELDS * sizeof(int64_t));
+    return wordsOf(c);
+  }
+  if (auto n = dyn_cast<NormalAttr>(params)) {
+    kiln_normal_config c{n.getCount(), n.getKeyOffset(), n.getMean().convertToDouble(),
+                         n.getStddev().convertToDouble()};
+    static_assert(sizeof(c) == KILN_ABI_NORMAL_CONFIG_FIELDS * sizeof(int64_t));
     return wordsOf(c);
   }
   if (auto s = dyn_cast<SpectrumAttr>(params)) {

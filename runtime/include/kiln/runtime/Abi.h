@@ -172,7 +172,11 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
  * the N gradients taken as one vector; t is the 1-based step (i64, rank 0), d_i the
  * directions every rank applies; the state, updated in place, is N tensors shaped like the
  * gradients per kind the control keeps (e for EF14 and EControl, then h and h-bar for EF21
- * and EControl). Parameters: a kiln_compression_config followed by the N element counts. */
+ * and EControl). Parameters: a kiln_compression_config followed by the N element counts.
+ *
+ * normal (key) -> (y): y's `count` elements drawn as kiln/runtime/Random.h's fillNormal
+ * draws them for the seed key + key_offset (key: one i64), so compiled noise and
+ * initializers equal the driver's fills bit for bit; parameters a kiln_normal_config. */
 #define KILN_ABI_KERNELS(X)                                                                  \
   X(conv2d, 2, 1, 16, 0)                                                                     \
   X(conv2d_grad_input, 2, 1, 16, 0)                                                          \
@@ -190,7 +194,8 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
   X(all_reduce, 0, -1, -1, 1)                                                                \
   X(broadcast, 0, -1, -1, 1)                                                                 \
   X(all_gather, 1, 1, -1, 0)                                                                 \
-  X(compressed_exchange, -1, -1, -1, 1)
+  X(compressed_exchange, -1, -1, -1, 1)                                                      \
+  X(normal, 1, 1, 4, 0)
 
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;
@@ -267,6 +272,14 @@ typedef struct kiln_compression_config {
   double eta;
 } kiln_compression_config;
 #define KILN_ABI_COMPRESSION_CONFIG_FIELDS 6
+
+/* A normal fill: the element count, the offset added to the key, and the mean and standard
+ * deviation (doubles as their bit patterns, holding f32 values). */
+typedef struct kiln_normal_config {
+  int64_t count, key_offset;
+  double mean, stddev;
+} kiln_normal_config;
+#define KILN_ABI_NORMAL_CONFIG_FIELDS 4
 
 #ifdef __cplusplus
 #define KILN_ABI_DECLARE_KERNEL(name, inputs, outputs, params, reads)                        \
