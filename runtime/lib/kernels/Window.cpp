@@ -3,10 +3,12 @@
 // (gradients gather instead of scattering), so results do not depend on the thread count.
 #include "Window.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
+#include <vector>
 
 namespace kiln::rt::kernels {
 namespace {
@@ -171,18 +173,35 @@ bool isUnpadded(const kiln_window_geometry &g) {
   return g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1;
 }
 
-/// argmaxOfWindow for an unpadded window starting at `top` (the same scan order and rule).
+/// One output row of an unpadded window scan: for each window of the row (top-left input
+/// `row + ow * sw`), the maximum (the taps in scan order, NaN winning, as argmaxOfWindow) and,
+/// when `taps` is given, the tap that holds it (kh * kw + kw). A row at a time, tap-major, so
+/// the compares run across the row's windows in vector registers (contiguous at stride 1).
 template <typename T>
-inline int64_t argmaxUnpadded(const kiln_window_geometry &g, const T *plane, int64_t top) {
-  int64_t best = top;
+inline void scanRow(const kiln_window_geometry &g, const T *row, T *best, int32_t *taps) {
+  const int64_t ow = g.ow, sw = g.sw;
+  for (int64_t o = 0; o < ow; ++o)
+    best[o] = row[o * sw];
+  if (taps)
+    std::fill_n(taps, ow, 0);
   for (int64_t kh = 0; kh < g.kh; ++kh)
-    for (int64_t kw = 0; kw < g.kw; ++kw) {
-      int64_t at = top + kh * g.w + kw;
-      T v = plane[at];
-      if (v > plane[best] || std::isnan(v))
-        best = at;
+    for (int64_t kw = kh == 0 ? 1 : 0; kw < g.kw; ++kw) {
+      const T *tap = row + kh * g.w + kw;
+      const int32_t k = static_cast<int32_t>(kh * g.kw + kw);
+      if (taps) {
+        for (int64_t o = 0; o < ow; ++o) {
+          T v = tap[o * sw];
+          bool take = v > best[o] || std::isnan(v);
+          best[o] = take ? v : best[o];
+          taps[o] = take ? k : taps[o];
+        }
+      } else {
+        for (int64_t o = 0; o < ow; ++o) {
+          T v = tap[o * sw];
+          best[o] = v > best[o] || std::isnan(v) ? v : best[o];
+        }
+      }
     }
-  return best;
 }
 
 template <typename T> void maxPool(const kiln_window_geometry &g, const T *x, T *y) {
@@ -191,20 +210,8 @@ template <typename T> void maxPool(const kiln_window_geometry &g, const T *x, T 
     for (int64_t p = 0; p < g.n * g.c; ++p) {
       const T *plane = x + p * g.h * g.w;
       T *out = y + p * g.oh * g.ow;
-      for (int64_t oh = 0; oh < g.oh; ++oh) {
-        const T *row = plane + oh * g.sh * g.w;
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          // max with NaN propagation, as the scan in argmaxOfWindow.
-          const T *window = row + ow * g.sw;
-          T m = window[0];
-          for (int64_t kh = 0; kh < g.kh; ++kh)
-            for (int64_t kw = 0; kw < g.kw; ++kw) {
-              T v = window[kh * g.w + kw];
-              m = (v > m || std::isnan(v)) ? v : m;
-            }
-          out[oh * g.ow + ow] = m;
-        }
-      }
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        scanRow(g, plane + oh * g.sh * g.w, out + oh * g.ow, static_cast<int32_t *>(nullptr));
     }
     return;
   }
@@ -237,17 +244,40 @@ void maxPoolGrad(const kiln_window_geometry &g, const T *x, const T *dy, T *dx) 
     }
     return;
   }
+  if (isUnpadded(g)) {
+#pragma omp parallel
+    {
+      std::vector<T> best(static_cast<size_t>(g.ow));
+      std::vector<int32_t> taps(static_cast<size_t>(g.ow));
+#pragma omp for schedule(static)
+      for (int64_t p = 0; p < g.n * g.c; ++p) {
+        const T *plane = x + p * g.h * g.w;
+        T *grad = dx + p * g.h * g.w;
+        std::memset(grad, 0, sizeof(T) * g.h * g.w);
+        // Scattering within one plane, in the order of the windows: every write of this
+        // plane is made by this thread, in the same order whatever the thread count.
+        for (int64_t oh = 0; oh < g.oh; ++oh) {
+          const int64_t top = oh * g.sh * g.w;
+          scanRow(g, plane + top, best.data(), taps.data());
+          const T *d = dy + (p * g.oh + oh) * g.ow;
+          for (int64_t o = 0; o < g.ow; ++o) {
+            const int64_t k = taps[size_t(o)];
+            grad[top + o * g.sw + (k / g.kw) * g.w + k % g.kw] += d[o];
+          }
+        }
+      }
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < g.n * g.c; ++p) {
     const T *plane = x + p * g.h * g.w;
     T *grad = dx + p * g.h * g.w;
     std::memset(grad, 0, sizeof(T) * g.h * g.w);
-    const bool unpadded = isUnpadded(g);
     // Scattering within one plane: every write of this plane is made by this thread.
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow) {
-        int64_t i = unpadded ? argmaxUnpadded(g, plane, oh * g.sh * g.w + ow * g.sw)
-                             : argmaxOfWindow(g, plane, oh, ow);
+        int64_t i = argmaxOfWindow(g, plane, oh, ow);
         if (i >= 0)
           grad[i] += dy[(p * g.oh + oh) * g.ow + ow];
       }
