@@ -18,8 +18,8 @@ if [ ! -f "$build/build.ninja" ]; then
     -DKILN_SANITIZE=address,undefined
 fi
 cmake --build "$build" --target KilnRuntimeTests kiln-compile kiln-run kiln-optimizer-check \
-  kiln-golden-check kiln-grad-check kiln-random-check kiln-frugal-check kiln-ntk-check \
-  kiln-fuzz-replay-npy kiln-fuzz-replay-idx kiln-fuzz-replay-csv kiln-fuzz-replay-checkpoint \
+  kiln-golden-check kiln-grad-check kiln-random-check kiln-math-check kiln-frugal-check \
+  kiln-ntk-check kiln-fuzz-replay-npy kiln-fuzz-replay-idx kiln-fuzz-replay-csv kiln-fuzz-replay-checkpoint \
   kiln-fuzz-replay-session kiln-fuzz-replay-parse kiln-fuzz-replay-pipeline kiln-fuzz-replay-onnx
 
 # LLVM and MLIR keep some allocations to the end of a process on purpose; the runtime's own

@@ -117,6 +117,9 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // f32 tanh as arithmetic the back end vectorizes, not a scalar libm call.
+  if (!options.exactMath)
+    pm.addPass(createKilnApproximateMathPass());
   // Math functions without an LLVM intrinsic (erf, for GELU) become libm calls.
   pm.addPass(createConvertMathToLibmPass());
   // Heap buffers come from the runtime's allocator (Abi.h), which recycles a step's
