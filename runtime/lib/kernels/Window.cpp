@@ -175,7 +175,7 @@ bool isUnpadded(const kiln_window_geometry &g) {
 
 /// One output row of an unpadded window scan: for each window of the row (top-left input
 /// `row + ow * sw`), the maximum (the taps in scan order, NaN winning, as argmaxOfWindow) and,
-/// when `taps` is given, the tap that holds it (kh * kw + kw). A row at a time, tap-major, so
+/// when `taps` is given, where it lies relative to the window's top-left (kh * w + kw). A row at a time, tap-major, so
 /// the compares run across the row's windows in vector registers (contiguous at stride 1).
 template <typename T>
 inline void scanRow(const kiln_window_geometry &g, const T *row, T *best, int32_t *taps) {
@@ -187,7 +187,7 @@ inline void scanRow(const kiln_window_geometry &g, const T *row, T *best, int32_
   for (int64_t kh = 0; kh < g.kh; ++kh)
     for (int64_t kw = kh == 0 ? 1 : 0; kw < g.kw; ++kw) {
       const T *tap = row + kh * g.w + kw;
-      const int32_t k = static_cast<int32_t>(kh * g.kw + kw);
+      const int32_t k = static_cast<int32_t>(kh * g.w + kw);
       if (taps) {
         for (int64_t o = 0; o < ow; ++o) {
           T v = tap[o * sw];
@@ -260,10 +260,8 @@ void maxPoolGrad(const kiln_window_geometry &g, const T *x, const T *dy, T *dx) 
           const int64_t top = oh * g.sh * g.w;
           scanRow(g, plane + top, best.data(), taps.data());
           const T *d = dy + (p * g.oh + oh) * g.ow;
-          for (int64_t o = 0; o < g.ow; ++o) {
-            const int64_t k = taps[size_t(o)];
-            grad[top + o * g.sw + (k / g.kw) * g.w + k % g.kw] += d[o];
-          }
+          for (int64_t o = 0; o < g.ow; ++o)
+            grad[top + o * g.sw + taps[size_t(o)]] += d[o];
         }
       }
     }
