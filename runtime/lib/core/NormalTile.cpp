@@ -8,6 +8,7 @@
 // SSE2 when the library loads, so the build stays portable; without libmvec (another libc)
 // the same loops call scalar libm and are only slower.
 #include "NormalTile.h"
+#include "TargetClones.h"
 #include "kiln/runtime/Random.h"
 
 #include <cmath>
@@ -18,13 +19,6 @@ namespace {
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 constexpr int kPairs = static_cast<int>(kNormalTilePairs);
 } // namespace
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define KILN_TARGET_CLONES                                                                   \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define KILN_TARGET_CLONES
-#endif
 
 // Separate loops: GCC 12 vectorizes none of them when log, sin and cos share one.
 KILN_TARGET_CLONES void normalTile(uint64_t seed, uint64_t firstPair, bool wide, double scale,

@@ -2,6 +2,7 @@
 // Plain-loop window kernels. Each output element is computed by one thread from its inputs
 // (gradients gather instead of scattering), so results do not depend on the thread count.
 #include "Window.h"
+#include "../core/TargetClones.h"
 
 #include <algorithm>
 #include <cmath>
@@ -121,6 +122,75 @@ template void conv2dGradFilter(const kiln_window_geometry &, const float *, cons
                                float *);
 template void conv2dGradFilter(const kiln_window_geometry &, const double *, const double *,
                                double *);
+
+namespace {
+
+/// 16 floats: one AVX-512 register, or two or four narrower ones in the other clones.
+typedef float Lanes __attribute__((vector_size(64)));
+
+/// One group's filter gradient [og, cg, kh, kw] from its image [cg, h, w] and cotangent
+/// [og, oh, ow]: sixteen outputs at a time (the cotangent transposed into `dyT`, [oh ow, 16]),
+/// eight taps of a filter row at a time, each tap's sum over the output positions kept in a
+/// register. The patches are never materialized: an im2col copy would write every input
+/// pixel kh kw / (sh sw) times, which cost more than the products themselves.
+KILN_TARGET_CLONES void groupFilterGradient(const kiln_window_geometry &g, const float *image,
+                                            const float *dy, float *dfilter, float *dyT) {
+  const int64_t og = g.o / g.groups, cg = g.c / g.groups, positions = g.oh * g.ow;
+  const int64_t taps = cg * g.kh * g.kw;
+  for (int64_t o0 = 0; o0 < og; o0 += 16) {
+    const int64_t width = std::min<int64_t>(16, og - o0);
+    for (int64_t t = 0; t < positions; ++t)
+      for (int64_t o = 0; o < 16; ++o)
+        dyT[t * 16 + o] = o < width ? dy[(o0 + o) * positions + t] : 0.0f;
+    for (int64_t c = 0; c < cg; ++c)
+      for (int64_t kh = 0; kh < g.kh; ++kh)
+        for (int64_t kw0 = 0; kw0 < g.kw; kw0 += 8) {
+          const int64_t n = std::min<int64_t>(8, g.kw - kw0);
+          Lanes acc[8] = {};
+          for (int64_t oh = 0; oh < g.oh; ++oh) {
+            const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
+            if (ih < 0 || ih >= g.h)
+              continue;
+            const float *in = image + (c * g.h + ih) * g.w;
+            for (int64_t ow = 0; ow < g.ow; ++ow) {
+              Lanes d;
+              std::memcpy(&d, dyT + (oh * g.ow + ow) * 16, sizeof(d));
+              const int64_t left = ow * g.sw - g.pw + kw0 * g.dw;
+              float v[8];
+              if (n == 8 && g.dw == 1 && left >= 0 && left + 8 <= g.w) {
+                for (int j = 0; j < 8; ++j)
+                  v[j] = in[left + j];
+              } else {
+                for (int j = 0; j < 8; ++j) {
+                  const int64_t iw = left + j * g.dw;
+                  v[j] = j < n && iw >= 0 && iw < g.w ? in[iw] : 0.0f;
+                }
+              }
+              for (int j = 0; j < 8; ++j)
+                acc[j] += v[j] * d;
+            }
+          }
+          for (int64_t j = 0; j < n; ++j)
+            for (int64_t o = 0; o < width; ++o)
+              dfilter[(o0 + o) * taps + (c * g.kh + kh) * g.kw + kw0 + j] = acc[j][o];
+        }
+  }
+}
+
+} // namespace
+
+void groupedFilterGradientOneImage(const kiln_window_geometry &g, const float *x,
+                                   const float *dy, float *dfilter) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups, positions = g.oh * g.ow;
+#pragma omp parallel
+  {
+    std::vector<float> dyT(static_cast<size_t>(positions * 16));
+#pragma omp for schedule(static)
+    for (int64_t group = 0; group < g.groups; ++group)
+      groupFilterGradient(g, x + group * cg * g.h * g.w, dy + group * og * positions,
+                          dfilter + group * og * cg * g.kh * g.kw, dyT.data());
+  }
+}
 
 namespace {
 

@@ -9,7 +9,6 @@
 #include "../core/Determinism.h"
 #include "../kernels/Window.h"
 
-#include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
 
@@ -289,60 +288,14 @@ bool gradFilterInGroupChunks(const kiln_window_geometry &g, const float *x, cons
   return !refused;
 }
 
-/// Channels per group below which a one-image grouped filter gradient goes around oneDNN:
-/// its blocked layouts pad a group's channels to a vector of 16, so with one channel a group
-/// (a per-sample gradient of a first layer) most of every vector is padding. Measured on
-/// the 320-sample first layer of examples/privacy's CNN (8x8 filters on 28x28 images):
-/// 2.6 ms through oneDNN, 1.6 ms as below; its second layer (16 channels a group) is faster
-/// through oneDNN (0.8 ms against 1.3 ms).
+/// Channels per group below which a one-image grouped filter gradient goes around oneDNN
+/// (to kernels::groupedFilterGradientOneImage): its blocked layouts pad a group's channels
+/// to a vector of 16, so with one channel a group (a per-sample gradient of a first layer)
+/// most of every vector is padding. Measured on the 320-sample first layer of
+/// examples/privacy's CNN (8x8 filters on 28x28 images, 2 threads): 2.6 ms through oneDNN,
+/// 0.56 ms in the plain kernel; its second layer (16 channels a group) takes 0.8 ms in
+/// oneDNN.
 constexpr int64_t kBlockedChannels = 16;
-
-/// A one-image grouped filter gradient as one GEMM per group: dfilter_g [O/G, C/G KH KW] =
-/// dy_g [O/G, OH OW] times the group's im2col patches [OH OW, C/G KH KW]. Each group is one
-/// thread's, so the bits do not depend on the thread count. (Most of the time goes to the
-/// patches, which copy each input pixel KH KW / (SH SW) times; the GEMM is a fifth.)
-void gradFilterPerGroupGemm(const kiln_window_geometry &g, const float *x, const float *dy,
-                            float *dfilter) {
-  const int64_t cg = g.c / g.groups, og = g.o / g.groups, positions = g.oh * g.ow;
-  const int64_t taps = cg * g.kh * g.kw;
-#pragma omp parallel
-  {
-    std::vector<float> patches(static_cast<size_t>(positions * taps));
-#pragma omp for schedule(static)
-    for (int64_t group = 0; group < g.groups; ++group) {
-      const float *image = x + group * cg * g.h * g.w;
-      for (int64_t oh = 0; oh < g.oh; ++oh)
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          float *row = patches.data() + (oh * g.ow + ow) * taps;
-          const int64_t left = ow * g.sw - g.pw;
-          // A window row inside the image (most of them) is a contiguous copy.
-          const bool dense = g.dw == 1 && left >= 0 && left + g.kw <= g.w;
-          for (int64_t c = 0; c < cg; ++c)
-            for (int64_t kh = 0; kh < g.kh; ++kh) {
-              const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
-              float *out = row + (c * g.kh + kh) * g.kw;
-              if (ih < 0 || ih >= g.h) {
-                std::fill_n(out, g.kw, 0.0f);
-                continue;
-              }
-              const float *in = image + (c * g.h + ih) * g.w;
-              if (dense) {
-                for (int64_t kw = 0; kw < g.kw; ++kw)
-                  out[kw] = in[left + kw];
-                continue;
-              }
-              for (int64_t kw = 0; kw < g.kw; ++kw) {
-                const int64_t iw = left + kw * g.dw;
-                out[kw] = iw >= 0 && iw < g.w ? in[iw] : 0.0f;
-              }
-            }
-        }
-      // Inside the parallel region oneDNN's GEMM runs on the calling thread alone.
-      dnnl_sgemm('N', 'N', og, taps, positions, 1.0f, dy + group * og * positions, positions,
-                 patches.data(), taps, 0.0f, dfilter + group * og * taps, taps);
-    }
-  }
-}
 
 bool gradFilterInChunks(const kiln_window_geometry &g, const float *x, const float *dy,
                         float *dfilter) {
@@ -419,7 +372,7 @@ KILN_EXPORT void kiln_conv2d_grad_filter_f32(const int64_t *params, void *const 
   auto x = static_cast<const float *>(b[0]), dy = static_cast<const float *>(b[1]);
   auto dfilter = static_cast<float *>(b[2]);
   if (g.n == 1 && g.groups >= kGroupChunk && g.c / g.groups < kBlockedChannels) {
-    gradFilterPerGroupGemm(g, x, dy, dfilter);
+    kernels::groupedFilterGradientOneImage(g, x, dy, dfilter);
     return;
   }
   if (kiln::rt::detail::deterministic() && g.n > 0 && gradFilterInChunks(g, x, dy, dfilter))
