@@ -51,6 +51,7 @@ void checkAgainstF64(int64_t groups, int64_t cg, int64_t og) {
 TEST(ConvKernel, OneImageManyGroupsEqualsTheReference) {
   checkAgainstF64(/*groups=*/48, /*cg=*/1, /*og=*/2);
   checkAgainstF64(/*groups=*/37, /*cg=*/2, /*og=*/3);
+  checkAgainstF64(/*groups=*/17, /*cg=*/1, /*og=*/20);  // a whole and a partial block of 16
   checkAgainstF64(/*groups=*/48, /*cg=*/16, /*og=*/2);  // three whole chunks of 16 groups
   checkAgainstF64(/*groups=*/37, /*cg=*/16, /*og=*/3);  // a partial last chunk
 }
