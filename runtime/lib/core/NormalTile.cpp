@@ -43,8 +43,8 @@ KILN_TARGET_CLONES void normalTile(uint64_t seed, uint64_t firstPair, bool wide,
       uint64_t block = firstPair + static_cast<uint64_t>(j);
       std::array<uint32_t, 4> w = philox4x32(
           {static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), kNormalStream, 0}, key);
-      u1[j] = 1.0 - static_cast<double>(((uint64_t{w[0]} << 32) | w[1]) >> 11) * 0x1p-53;
-      u2[j] = static_cast<double>(((uint64_t{w[2]} << 32) | w[3]) >> 11) * 0x1p-53;
+      u1[j] = 1.0 - unit53(w[0], w[1]);
+      u2[j] = unit53(w[2], w[3]);
     }
   }
 #pragma omp simd

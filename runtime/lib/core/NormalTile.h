@@ -16,6 +16,12 @@ constexpr int64_t kNormalTilePairs = 64;
 /// Philox counter stream of the normal fills (Random.cpp's Stream::kNormal).
 constexpr uint32_t kNormalStream = 2;
 
+/// In [0, 1) with the full 53-bit double mantissa, from two Philox words (the f64 uniforms
+/// of both fills).
+inline double unit53(uint32_t high, uint32_t low) {
+  return static_cast<double>(((uint64_t{high} << 32) | low) >> 11) * 0x1p-53;
+}
+
 /// Pairs [firstPair, firstPair + kNormalTilePairs) of `seed`'s normal stream, scaled by
 /// `scale`: pair p gives cosines[i] = r cos t and sines[i] = r sin t (i = p - firstPair),
 /// r = scale * sqrt(-2 log u1), t = 2 pi u2. For f32 tensors (`wide` false) block p / 2

@@ -24,11 +24,6 @@ Block randomBlock(uint64_t seed, Stream stream, uint64_t index) {
                     {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)});
 }
 
-// In [0, 1) with the full 53-bit double mantissa.
-double unit53(uint32_t high, uint32_t low) {
-  return static_cast<double>(((uint64_t{high} << 32) | low) >> 11) * 0x1p-53;
-}
-
 // Element i is produced by block i / PerBlock, so a block-parallel loop gives the same tensor
 // for any split of the blocks across threads.
 template <class T, int PerBlock, class Generate>
@@ -105,7 +100,7 @@ Status fillUniform(const TensorView &tensor, uint64_t seed, float lo, float hi) 
   } else {
     fillBlocks<double, 2>(tensor, seed, Stream::kUniform, [&](const Block &w, double *out) {
       for (int k = 0; k < 2; ++k)
-        out[k] = belowHigh<double>(lo + width * unit53(w[2 * k], w[2 * k + 1]), lo, hi);
+        out[k] = belowHigh<double>(lo + width * detail::unit53(w[2 * k], w[2 * k + 1]), lo, hi);
     });
   }
   return Status();
