@@ -33,10 +33,25 @@ if shutil.which("mpirun"):
 config.substitutions.append(
     ("%mpirun", "mpirun --allow-run-as-root --oversubscribe --mca btl self,vader"))
 
+# The GPU back end: "cuda-toolkit" when Kiln was built with libkiln_runtime_cuda (modules
+# compile and link with --device cuda, PTX can be checked); "cuda-device" when a GPU runs
+# them too. Tests that need a GPU say REQUIRES: cuda-device, and lit reports them
+# UNSUPPORTED, not passed, on machines without one.
+import subprocess
+gpu_check = os.path.join(config.kiln_tools_dir, "kiln-gpu-check")
+if config.kiln_have_cuda and os.path.exists(gpu_check):
+    config.available_features.add("cuda-toolkit")
+    probe = subprocess.run([gpu_check, "--probe"],
+                           capture_output=True, text=True)
+    if probe.returncode == 0:
+        config.available_features.add("cuda-device")
+    lit_config.note("CUDA: " + probe.stdout.strip())
+config.substitutions.append(("%cuda_toolkit", config.kiln_cuda_toolkit or "/usr/local/cuda"))
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["kiln-opt", "kiln-compile", "kiln-run", "kiln-optimizer-check", "kiln-import-onnx",
-     "kiln-privacy"],
+     "kiln-privacy", "kiln-gpu-check"],
     [config.kiln_tools_dir])

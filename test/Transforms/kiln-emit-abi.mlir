@@ -18,7 +18,7 @@
 // CHECK:         llvm.call @_mlir_ciface_step(%[[D0]], %[[D1]], %[[D2]]) : (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> ()
 // CHECK:       llvm.mlir.global external constant @kiln_module_abi_version(1 : i32)
 /// The JSON of Abi.h, written from the contract (keys sorted).
-// CHECK:       llvm.mlir.global external constant @kiln_module_signature("{\22abi_version\22:1,\22entry_points\22:[{\22inputs\22:[{\22classes\22:10,\22data\22:\22labels\22,\22donated\22:false,\22dtype\22:\22i64\22,\22shape\22:[-1]},{\22donated\22:true,\22dtype\22:\22f32\22,\22init\22:\22zeros\22,\22role\22:\22parameter\22,\22shape\22:[4]}],\22name\22:\22step\22,\22results\22:[{\22alias\22:1,\22dtype\22:\22f32\22,\22shape\22:[4]},{\22alias\22:-1,\22dtype\22:\22f32\22,\22shape\22:[]}],\22symbol\22:\22kiln_call_step\22}]}\00")
+// CHECK:       llvm.mlir.global external constant @kiln_module_signature("{\22abi_version\22:1,\22device\22:\22cpu\22,\22entry_points\22:[{\22inputs\22:[{\22classes\22:10,\22data\22:\22labels\22,\22donated\22:false,\22dtype\22:\22i64\22,\22shape\22:[-1]},{\22donated\22:true,\22dtype\22:\22f32\22,\22init\22:\22zeros\22,\22role\22:\22parameter\22,\22shape\22:[4]}],\22name\22:\22step\22,\22results\22:[{\22alias\22:1,\22dtype\22:\22f32\22,\22shape\22:[4]},{\22alias\22:-1,\22dtype\22:\22f32\22,\22shape\22:[]}],\22symbol\22:\22kiln_call_step\22}]}\00")
 module {
   llvm.func @step() attributes {kiln_rt.entry_point = #kiln_rt.entry_point<
       inputs = [#kiln_rt.input<type = tensor<?xi64>, data = labels, classes = 10>,
@@ -39,7 +39,7 @@ module {
 // -----
 
 /// A module without entry points has an empty signature.
-// CHECK:       llvm.mlir.global external constant @kiln_module_signature("{\22abi_version\22:1,\22entry_points\22:[]}\00")
+// CHECK:       llvm.mlir.global external constant @kiln_module_signature("{\22abi_version\22:1,\22device\22:\22cpu\22,\22entry_points\22:[]}\00")
 module {
 }
 

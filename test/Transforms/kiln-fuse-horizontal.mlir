@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --kiln-fuse-horizontal="chunk-size=1024 min-elements=1000" --split-input-file | FileCheck %s
+// RUN: kiln-opt %s --kiln-fuse-horizontal="chunk-size=1024 min-elements=0 align=4 parallelize-reductions=0" --split-input-file | kiln-opt --canonicalize --split-input-file | FileCheck %s --check-prefix=GPU
 
 #map1 = affine_map<(d0) -> (d0)>
 #map2 = affine_map<(d0, d1) -> (d0, d1)>
@@ -161,6 +162,44 @@ func.func @negative_strict_sum_stays_serial(%x: memref<4096xf32>, %acc: memref<f
   ^bb0(%in: f32, %a: f32):
     %s = arith.addf %a, %in : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+/// For the GPU's 16-byte vector accesses (align=4): the second update starts at 12, the first
+/// multiple of 4 after the first update's 10 elements, so that every chunk's slice of it
+/// starts on a multiple of 4 too. With parallelize-reductions=0 a sum is left alone.
+#map1 = affine_map<(d0) -> (d0)>
+// GPU-LABEL: func.func @aligned_offsets
+// GPU-DAG:     %[[C12:.*]] = arith.constant 12 : index
+// GPU-DAG:     %[[C2012:.*]] = arith.constant 2012 : index
+// GPU:         scf.parallel
+// GPU:           arith.minui %{{.*}}, %[[C2012]] : index
+// GPU:           scf.if
+// GPU:           arith.subi %{{.*}}, %[[C12]] : index
+// GPU:           scf.if
+// GPU:         linalg.generic {{.*}} iterator_types = ["reduction"]
+func.func @aligned_offsets(%w: memref<10xf32>, %gw: memref<10xf32>, %b: memref<2000xf32>,
+                           %gb: memref<2000xf32>, %acc: memref<f32>) {
+  linalg.generic {indexing_maps = [#map1, #map1], iterator_types = ["parallel"]}
+      ins(%gw : memref<10xf32>) outs(%w : memref<10xf32>) {
+  ^bb0(%g: f32, %p: f32):
+    %0 = arith.subf %p, %g : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [#map1, #map1], iterator_types = ["parallel"]}
+      ins(%gb : memref<2000xf32>) outs(%b : memref<2000xf32>) {
+  ^bb0(%g: f32, %p: f32):
+    %0 = arith.subf %p, %g : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [#map1, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%b : memref<2000xf32>) outs(%acc : memref<f32>) {
+  ^bb0(%x: f32, %a: f32):
+    %0 = arith.addf %a, %x fastmath<reassoc> : f32
+    linalg.yield %0 : f32
   }
   return
 }

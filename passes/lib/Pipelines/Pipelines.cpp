@@ -7,6 +7,8 @@
 #include "kiln/RT/KilnRT.h"
 #include "kiln/Transforms/Passes.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,11 +18,17 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+static void buildCpuBackEnd(OpPassManager &pm, const kiln::PipelineOptions &options);
+static void buildGpuBackEnd(OpPassManager &pm, const kiln::PipelineOptions &options);
 
 void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // The batch size first: everything after it, generated steps included, sees static shapes.
@@ -99,6 +107,16 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 
+  if (options.device == "cuda")
+    buildGpuBackEnd(pm, options);
+  else
+    buildCpuBackEnd(pm, options);
+  pm.addPass(createKilnEmitAbiPass());
+}
+
+/// Buffers to LLVM for the host CPU: library kernels, the thread pool, vector loops.
+static void buildCpuBackEnd(OpPassManager &pm, const kiln::PipelineOptions &options) {
+  using namespace kiln;
   // Heavy linear algebra goes to the runtime's oneDNN kernels.
   pm.addPass(createKilnUseLibraryKernelsPass());
   pm.addPass(createKilnLowerStridedCopiesPass());
@@ -129,7 +147,61 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createKilnEmitAbiPass());
+}
+
+/// Buffers to a host program that launches NVVM kernels, embedded as a fatbin for sm_80
+/// and sm_90 (docs/gpu.md).
+static void buildGpuBackEnd(OpPassManager &pm, const kiln::PipelineOptions &options) {
+  using namespace kiln;
+  pm.addPass(createKilnLowerStridedCopiesPass());
+  // All updates of a step in one launch, a block per 1024 elements (256 threads x 4), each
+  // update starting on a 16-byte boundary so that its slices take vector accesses. Every
+  // group is fused, however small: on the GPU a launch costs more than a tiny update.
+  KilnFuseHorizontalPassOptions horizontal;
+  horizontal.chunkSize = 1024;
+  horizontal.minElements = 0;
+  horizontal.align = 4;
+  horizontal.parallelizeReductions = false;
+  pm.addNestedPass<func::FuncOp>(createKilnFuseHorizontalPass(horizontal));
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createKilnFreeEarlyPass());
+  pm.addPass(createKilnMapToGpuPass());
+  // What is left of linalg runs inside a thread.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Constants and index arithmetic are recomputed in the kernel, not passed in.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  // Launches, allocations and copies queue on one stream, in program order, with one wait
+  // at the end of the step rather than one after every launch.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  if (!options.exactMath)
+    pm.addPass(createKilnApproximateMathPass());
+  // Ampere and Hopper; Hopper's code needs PTX 8.0.
+  GpuNVVMAttachTargetOptions ampere;
+  ampere.chip = "sm_80";
+  ampere.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(ampere));
+  GpuNVVMAttachTargetOptions hopper;
+  hopper.chip = "sm_90";
+  hopper.features = "+ptx80";
+  hopper.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(hopper));
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = options.cudaToolkit;
+  binary.compilationTarget = options.gpuFormat;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
 void kiln::registerKilnDialects(DialectRegistry &registry) {
@@ -140,6 +212,11 @@ void kiln::registerKilnDialects(DialectRegistry &registry) {
   krt::registerBufferizationExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  // The GPU back end: NVVM targets serialize kernels; gpu.binary embeds them.
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerGPUDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+  registerNVVMDialectTranslation(registry);
 }
 
 void kiln::registerKilnPassesAndPipelines() {
@@ -150,5 +227,14 @@ void kiln::registerKilnPassesAndPipelines() {
       "Lower a kiln program to the LLVM dialect with Kiln's entry-point ABI",
       [](OpPassManager &pm, const KilnToLLVMOptions &options) {
         buildKilnToLLVMPipeline(pm, options.get());
+      });
+  PassPipelineRegistration<KilnToLLVMOptions>(
+      "kiln-to-nvvm",
+      "kiln-to-llvm with device=cuda: the step's loops as NVVM kernels in a fatbin, its "
+      "host part calling the runtime's CUDA backend",
+      [](OpPassManager &pm, const KilnToLLVMOptions &options) {
+        PipelineOptions o = options.get();
+        o.device = "cuda";
+        buildKilnToLLVMPipeline(pm, o);
       });
 }

@@ -110,7 +110,7 @@ LogicalResult writeObject(Location loc, llvm::Module &module, llvm::TargetMachin
   return success();
 }
 
-LogicalResult linkSharedLibrary(Location loc, StringRef object, StringRef output) {
+LogicalResult linkSharedLibrary(Location loc, StringRef object, StringRef output, bool cuda) {
   llvm::ErrorOr<std::string> linker = llvm::sys::findProgramByName("cc");
   if (!linker)
     linker = llvm::sys::findProgramByName("clang-22");
@@ -120,6 +120,13 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object, StringRef output
   // -Bsymbolic: calls between the library's own exported functions never leave it.
   SmallVector<StringRef> args = {*linker, "-shared", "-Wl,-Bsymbolic", "-o", output, object,
                                  "-lm"};
+  // A CUDA module's host code calls the mgpu* functions of libkiln_runtime_cuda: named as
+  // a dependency, found through the run path where this Kiln built it, or wherever the
+  // loader finds it (an application that loaded it already, LD_LIBRARY_PATH).
+  std::string cudaLibraryDir = "-L" KILN_RUNTIME_CUDA_DIR;
+  std::string cudaRunPath = "-Wl,-rpath," KILN_RUNTIME_CUDA_DIR;
+  if (cuda)
+    args.append({cudaLibraryDir, cudaRunPath, "-lkiln_runtime_cuda"});
   int rc = llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)
     return emitError(loc) << "linking " << output << " failed (" << *linker << " exited with "
@@ -167,6 +174,13 @@ struct FirstFailedPass : PassInstrumentation {
 LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath,
                                            const CompileOptions &options) {
   Location loc = module.getLoc();
+  bool cuda = options.pipeline.device == "cuda";
+  if (!cuda && options.pipeline.device != "cpu")
+    return emitError(loc) << "unknown device '" << options.pipeline.device
+                          << "': Kiln compiles for cpu or cuda";
+  if (cuda && !KILN_HAVE_CUDA)
+    return emitError(loc) << "--device cuda: this Kiln was built without the CUDA toolkit "
+                             "(libkiln_runtime_cuda), so it cannot link GPU modules";
   PassManager pm(module.getContext());
   buildKilnToLLVMPipeline(pm, options.pipeline);
   std::string failedPass;
@@ -226,7 +240,7 @@ LogicalResult kiln::compileToSharedLibrary(ModuleOp module, StringRef outputPath
   if (failed(makeSibling(loc, outputPath, ".o", object)) ||
       failed(writeObject(loc, *llvmModule, **machine, object.path)) ||
       failed(makeSibling(loc, outputPath, ".so", library)) ||
-      failed(linkSharedLibrary(loc, object.path, library.path)))
+      failed(linkSharedLibrary(loc, object.path, library.path, cuda)))
     return failure();
 
   if (!options.headerPath.empty()) {

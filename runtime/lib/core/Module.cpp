@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Loading a kiln-compile shared library, checking its ABI, and resolving its entry points.
 #include "kiln/runtime/Module.h"
+#include "kiln/runtime/cuda/CudaApi.h"
 
 #include "Determinism.h"
 #include "Signature.h"
@@ -104,6 +105,8 @@ Status checkElfFile(int fd, size_t size, const std::string &context) {
 struct Module::State {
   std::string path;
   LibraryHandle library;
+  Device device = Device::kCpu;
+  const kiln_cuda_api *cuda = nullptr;
   // Filled once in load() and never resized, so `const Function *` handed out stay valid.
   std::vector<Function> functions;
 };
@@ -174,13 +177,34 @@ StatusOr<Module> Module::load(const std::string &soPath) {
     return fail(StatusCode::kInvalidArgument,
                 KILN_ABI_SIGNATURE_SYMBOL " is not NUL-terminated within its " +
                     std::to_string(signature.size) + " bytes");
+  std::string device;
   StatusOr<std::vector<detail::EntrySignature>> entries =
-      detail::parseSignature(std::string_view(text, length));
+      detail::parseSignature(std::string_view(text, length), &device);
   if (!entries.ok())
     return fail(entries.status().code(), std::string(entries.status().message()));
 
   auto state = std::make_shared<State>();
   state->path = soPath;
+  if (device == "cuda") {
+    // The module names libkiln_runtime_cuda as a dependency, so its table is reachable from
+    // the module's handle; the module's constructor has already tried to load the kernels.
+    using GetApi = const kiln_cuda_api *(*)();
+    auto get = reinterpret_cast<GetApi>(findSymbol(library.get(), "kiln_cuda_api_get"));
+    const kiln_cuda_api *api = get ? get() : nullptr;
+    if (!api || api->version != KILN_CUDA_API_VERSION)
+      return fail(StatusCode::kFailedPrecondition,
+                  "compiled for CUDA, but the libkiln_runtime_cuda it loaded " +
+                      std::string(api ? "speaks another API version" : "has no kiln_cuda_api_get") +
+                      "; rebuild the module with this Kiln");
+    if (api->init() != 0 || api->error()) {
+      std::string why = api->error() ? api->error() : "the CUDA backend did not start";
+      api->clear_error();
+      return fail(StatusCode::kFailedPrecondition,
+                  "compiled for CUDA (--device cuda), but the GPU cannot run it: " + why);
+    }
+    state->device = Device::kCuda;
+    state->cuda = api;
+  }
   for (detail::EntrySignature &entry : *entries) {
     void *symbol = findSymbol(library.get(), entry.symbol.c_str());
     if (!symbol)
@@ -223,6 +247,10 @@ std::vector<std::string> Module::entryPoints() const {
 }
 
 const std::string &Module::path() const { return state_->path; }
+
+Device Module::device() const { return state_->device; }
+
+const kiln_cuda_api *Module::cudaBackend() const { return state_->cuda; }
 
 bool Module::contains(const Function &fn) const {
   for (const Function &own : state_->functions)

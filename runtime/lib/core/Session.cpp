@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Argument checking and the memref-descriptor calling convention of Abi.h.
 #include "kiln/runtime/Session.h"
+#include "kiln/runtime/cuda/CudaApi.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -229,6 +230,9 @@ Status Session::call(const Function &fn, const std::vector<TensorView> &inputs,
   KILN_RETURN_IF_ERROR(checkExtentTies(fn, inputs, extentScratch_));
   KILN_RETURN_IF_ERROR(checkLabels(fn, inputs));
 
+  if (module_.device() == Device::kCuda)
+    return callOnDevice(fn, inputs, outputs);
+
   size_t numWords = 0;
   for (const TensorView &view : inputs)
     numWords += descriptorWords(view);
@@ -244,6 +248,64 @@ Status Session::call(const Function &fn, const std::vector<TensorView> &inputs,
       words += descriptorWords(view);
     }
   fn.entry()(argPointers_.data());
+  return Status();
+}
+
+// A CUDA module's step reads and writes device memory: the checked host arguments are
+// copied in, the step runs, and what it wrote (outputs, donated inputs) is copied back.
+Status Session::callOnDevice(const Function &fn, const std::vector<TensorView> &inputs,
+                             const std::vector<TensorView> &outputs) {
+  const kiln_cuda_api *cuda = module_.cudaBackend();
+  std::vector<void *> device;
+  auto release = [&] {
+    for (void *p : device)
+      cuda->free(p);
+  };
+  auto failed = [&](const std::string &what) {
+    std::string why = cuda->error() ? cuda->error() : "unknown CUDA error";
+    cuda->clear_error();
+    release();
+    return Status::error(StatusCode::kInternal, fn.name() + ": " + what + " on the GPU: " + why);
+  };
+  std::vector<TensorView> views;
+  views.reserve(inputs.size() + outputs.size());
+  for (size_t group = 0; group < 2; ++group)
+    for (size_t i = 0; i < (group ? outputs.size() : inputs.size()); ++i) {
+      const TensorView &host = group ? outputs[i] : inputs[i];
+      size_t bytes = host.nbytes();
+      void *buffer = cuda->alloc(bytes);
+      if (!buffer)
+        return failed("allocating " + std::to_string(bytes) + " bytes");
+      device.push_back(buffer);
+      if (group == 0 && cuda->to_device(buffer, host.data, bytes) != 0)
+        return failed("copying input " + std::to_string(i));
+      TensorView view = host;
+      view.data = buffer;
+      views.push_back(view);
+    }
+  size_t numWords = 0;
+  for (const TensorView &view : views)
+    numWords += descriptorWords(view);
+  descriptorWords_.resize(numWords);
+  argPointers_.clear();
+  int64_t *words = descriptorWords_.data();
+  for (const TensorView &view : views) {
+    writeDescriptor(view, words);
+    argPointers_.push_back(words);
+    words += descriptorWords(view);
+  }
+  fn.entry()(argPointers_.data());
+  if (cuda->synchronize() != 0 || cuda->error())
+    return failed("the step failed");
+  for (size_t i = 0; i < views.size(); ++i) {
+    bool isOutput = i >= inputs.size();
+    if (!isOutput && !fn.inputs()[i].donated)
+      continue;
+    const TensorView &host = isOutput ? outputs[i - inputs.size()] : inputs[i];
+    if (cuda->to_host(host.data, views[i].data, host.nbytes()) != 0)
+      return failed("copying back argument " + std::to_string(i));
+  }
+  release();
   return Status();
 }
 

@@ -247,7 +247,7 @@ StatusOr<EntrySignature> parseEntry(const json &entry, const std::string &where)
   return sig;
 }
 
-StatusOr<std::vector<EntrySignature>> parseRoot(const json &root) {
+StatusOr<std::vector<EntrySignature>> parseRoot(const json &root, std::string *device) {
   if (!root.is_object())
     return wrongType("signature", "a JSON object", root);
   KILN_ASSIGN_OR_RETURN(const json *version,
@@ -257,6 +257,19 @@ StatusOr<std::vector<EntrySignature>> parseRoot(const json &root) {
     return invalid("abi_version", "the JSON declares " + std::to_string(abi) +
                                       " but kiln_module_abi_version is " +
                                       std::to_string(KILN_ABI_VERSION));
+
+  KILN_ASSIGN_OR_RETURN(const json *deviceField,
+                        member(root, "signature", "device", /*required=*/false));
+  std::string deviceName = "cpu";
+  if (deviceField) {
+    if (!deviceField->is_string())
+      return wrongType("device", "a string", *deviceField);
+    deviceName = deviceField->get<std::string>();
+    if (deviceName != "cpu" && deviceName != "cuda")
+      return invalid("device", "'" + deviceName + "' is not a device this runtime knows (cpu, cuda)");
+  }
+  if (device)
+    *device = deviceName;
 
   std::vector<EntrySignature> sigs;
   std::set<std::string> names;
@@ -272,12 +285,12 @@ StatusOr<std::vector<EntrySignature>> parseRoot(const json &root) {
 }
 } // namespace
 
-StatusOr<std::vector<EntrySignature>> parseSignature(std::string_view text) {
+StatusOr<std::vector<EntrySignature>> parseSignature(std::string_view text, std::string *device) {
   // nlohmann reports errors by throwing; nothing may escape the runtime API, so parse errors
   // become Status here and the schema walk above only uses non-throwing accessors.
   try {
     json root = json::parse(text.begin(), text.end());
-    return parseRoot(root);
+    return parseRoot(root, device);
   } catch (const json::parse_error &e) {
     return Status::error(StatusCode::kInvalidArgument,
                          std::string("signature is not valid JSON: ") + e.what());

@@ -24,7 +24,9 @@ struct EntrySignature {
 /// Parses `json` (the kiln_module_signature text) and checks it against the schema in Abi.h.
 /// Every error is kInvalidArgument and names the offending field, e.g.
 /// "entry_points[0].results[1].alias: 5 is out of range ...".
-StatusOr<std::vector<EntrySignature>> parseSignature(std::string_view json);
+/// `device`, when given, receives the top-level "device" ("cpu" when absent; "cuda").
+StatusOr<std::vector<EntrySignature>> parseSignature(std::string_view json,
+                                                     std::string *device = nullptr);
 
 } // namespace kiln::rt::detail
 

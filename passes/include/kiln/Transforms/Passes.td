@@ -423,6 +423,13 @@ def KilnFuseHorizontalPass : Pass<"kiln-fuse-horizontal", "::mlir::func::FuncOp"
            "Elements per parallel work item">,
     Option<"minElements", "min-elements", "int64_t", "32768",
            "Groups with fewer elements (when static) stay serial">,
+    Option<"parallelizeReductions", "parallelize-reductions", "bool", "true",
+           "Split reassociable whole-buffer sums into per-chunk partial sums (the GPU "
+           "back end maps them itself, kiln-map-to-gpu)">,
+    Option<"align", "align", "int64_t", "1",
+           "Each update starts at a multiple of this in the concatenated index space, so "
+           "that a chunk's slice of it starts at one too (the GPU's 16-byte vector "
+           "accesses: 4)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
@@ -467,6 +474,53 @@ def KilnOutlineParallelPass : Pass<"kiln-outline-parallel", "::mlir::ModuleOp"> 
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect",
                            "::mlir::func::FuncDialect", "::mlir::arith::ArithDialect"];
+}
+
+//===-- GPU -----------------------------------------------------------------------------===//
+
+def KilnMapToGpuPass : Pass<"kiln-map-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Run a bufferized step's memory accesses in gpu.launch regions";
+  let description = [{
+    The kiln-to-nvvm pipeline's mapping step. Runs on buffers, after kiln-fuse-horizontal,
+    in functions whose buffers (arguments and allocations) are all in GPU memory. Every op
+    that reads or writes a buffer moves into a `gpu.launch`; the host keeps what only
+    computes descriptors, sizes and indices from host values, and the order of launches:
+
+    - kiln-fuse-horizontal's chunk loop (all parameter updates of a step) becomes one launch
+      with a block per chunk; each thread updates `vector-width` consecutive elements of its
+      chunk's slice of every update with 16-byte vector loads and stores
+      (`ld.global.v4.f32`) where the slice is aligned, element by element elsewhere;
+    - any other top-level `scf.parallel`, and every other linalg op (written as parallel
+      loops), becomes a launch with a thread per iteration of its parallel dimensions
+      (reductions run inside a thread);
+    - the remaining serial code (step counters, bias corrections, the combination of
+      partial sums) runs in single-thread launches, one per maximal run; a scalar such a
+      run computes and a later launch uses travels through a rank-0 device buffer;
+    - `memref.alloc`/`dealloc`/`copy` become `gpu.alloc`/`dealloc`/`memcpy`, constant
+      rank-0 globals become constants, other globals are copied to the device;
+    - `math.sqrt` becomes the PTX instruction the program asks for: `sqrt.rn` (IEEE), or
+      `sqrt.approx` where `afn` allows it (libdevice's square root, which NVVM would call,
+      is the approximation whatever the flags say).
+
+    Runtime library kernels (`kiln_rt.kernel_call`: convolution, pooling, FRUGAL, optimal
+    transport, collectives) have no CUDA version yet: they are a located error.
+
+    ```mlir
+    // scf.parallel (%c) = (0) to (%chunks) { scf.if { linalg.generic ... } }  becomes
+    gpu.launch blocks(%b, ...) in (%chunks, ...) threads(%t, ...) in (%c256, ...) {
+      ... vector.load %slice[%first] {alignment = 16} : memref<?xf32, strided<[1], offset: ?>>, vector<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"threadsPerBlock", "threads-per-block", "int64_t", "256",
+           "Threads of a launch's block">,
+    Option<"vectorWidth", "vector-width", "int64_t", "4",
+           "Consecutive elements a thread updates in a fused update (4 x f32 = 16 bytes)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // KILN_TRANSFORMS_PASSES_TD

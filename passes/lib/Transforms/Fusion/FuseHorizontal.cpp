@@ -119,7 +119,7 @@ Value flatten(OpBuilder &b, Location loc, Value buffer) {
 }
 
 /// Replaces the group's ops by one scf.parallel over chunks of the concatenated index space.
-void fuse(Group &group, int64_t chunkSize) {
+void fuse(Group &group, int64_t chunkSize, int64_t align) {
   linalg::GenericOp last = group.ops.back();
   OpBuilder b(last);
   SmallVector<Location> locs;
@@ -138,6 +138,10 @@ void fuse(Group &group, int64_t chunkSize) {
     for (Value v : op->getOperands())
       operands.push_back(flatten(b, loc, v));
     Value n = memref::DimOp::create(b, loc, operands.front(), 0);
+    if (align > 1) {
+      Value a = arith::ConstantIndexOp::create(b, loc, align);
+      total = arith::MulIOp::create(b, loc, arith::CeilDivUIOp::create(b, loc, total, a), a);
+    }
     offsets.push_back(total);
     sizes.push_back(n);
     total = arith::AddIOp::create(b, loc, total, n);
@@ -276,13 +280,13 @@ struct KilnFuseHorizontalPass
       group.argumentsDistinct = argumentsDistinct;
       auto flush = [&] {
         if (!group.ops.empty() && worthFusing(group))
-          fuse(group, chunkSize);
+          fuse(group, chunkSize, align);
         group = Group();
         group.argumentsDistinct = argumentsDistinct;
       };
       for (Operation &op : llvm::make_early_inc_range(block)) {
         auto generic = dyn_cast<linalg::GenericOp>(op);
-        if (generic && sumReductionCombiner(generic)) {
+        if (generic && parallelizeReductions && sumReductionCombiner(generic)) {
           // A reduction reads what earlier updates may write: close the group first.
           flush();
           if (worthParallelizing(generic))

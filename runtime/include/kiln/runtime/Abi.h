@@ -67,7 +67,10 @@
  * "init" is optional: how a driver such as kiln-run fills the input when none is given, in
  * the grammar of kiln/runtime/InitSpec.h; it comes from a `kiln.init` argument attribute.
  * dtype is one of "f32", "f64", "f16", "bf16", "i1", "i8", "i32", "i64"; i1 elements occupy one
- * byte each (0 or 1), as in MLIR's default data layout. */
+ * byte each (0 or 1), as in MLIR's default data layout.
+ * "device" (top level, optional, default "cpu"): "cuda" for a module compiled with
+ * `--device cuda`, whose descriptors must point to CUDA device memory (libkiln_runtime_cuda,
+ * kiln/runtime/cuda/CudaApi.h, which the module names as a dependency). */
 typedef void (*kiln_entry_fn)(void **args);
 
 /* Parallel loops. Compiled code does not start threads: it outlines each parallel loop into a

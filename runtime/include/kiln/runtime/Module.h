@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+struct kiln_cuda_api;
+
 namespace kiln::rt {
 
 /// The declared type of one argument or result; an extent of -1 is dynamic.
@@ -21,6 +23,9 @@ struct TensorSpec {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
 };
+
+/// Where a module's steps run.
+enum class Device { kCpu, kCuda };
 
 /// An entry-point input. A donated input may be overwritten by the call.
 struct InputSpec : TensorSpec {
@@ -105,7 +110,8 @@ class Module {
 public:
   /// dlopens `soPath` (RTLD_NOW | RTLD_LOCAL) and checks it against this runtime's ABI.
   /// Errors name the path: kNotFound when the file is missing; kFailedPrecondition when it was
-  /// built for another KILN_ABI_VERSION; kInvalidArgument when it is not a loadable shared
+  /// built for another KILN_ABI_VERSION, or compiled for CUDA where no GPU can run it (the
+  /// message says why: no driver, no device); kInvalidArgument when it is not a loadable shared
   /// library, lacks the kiln_module_* symbols, has malformed or inconsistent signature JSON, or
   /// misses an entry's kiln_call_ symbol. In the JSON, "donated" defaults to false, "alias" to
   /// -1 and "symbol" to "kiln_call_<name>"; unknown keys are ignored.
@@ -117,6 +123,12 @@ public:
   std::vector<std::string> entryPoints() const;
   /// The path the module was loaded from.
   const std::string &path() const;
+  /// Where its steps run: kCuda for a module compiled with `--device cuda`. Session::call
+  /// takes host tensors either way (a CUDA module's are copied to and from the device).
+  Device device() const;
+  /// A CUDA module's backend (device memory, copies, errors; kiln/runtime/cuda/CudaApi.h),
+  /// null for a CPU module.
+  const kiln_cuda_api *cudaBackend() const;
   /// True when `fn` is one of this module's entry points (not merely an equal one).
   bool contains(const Function &fn) const;
 

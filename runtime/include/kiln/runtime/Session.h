@@ -54,6 +54,8 @@ public:
 
 private:
   Session(Runtime &runtime, Module module, const SessionOptions &options);
+  Status callOnDevice(const Function &fn, const std::vector<TensorView> &inputs,
+                      const std::vector<TensorView> &outputs);
 
   Runtime *runtime_;
   Module module_;

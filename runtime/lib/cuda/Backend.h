@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// The CUDA backend's internals: the driver, loaded on first use, its sticky error, the
+// caching allocator and the stream compiled code launches on.
+#ifndef KILN_RUNTIME_CUDA_BACKEND_H
+#define KILN_RUNTIME_CUDA_BACKEND_H
+
+#include <cuda.h>
+
+#include <cstddef>
+#include <string>
+
+namespace kiln::cuda {
+
+// The driver entry points Kiln uses. cuda.h maps several names to versioned symbols
+// (cuMemAlloc -> cuMemAlloc_v2): the table's members, and the symbols looked up, are the
+// versioned ones, through the same macros.
+#define KILN_CU_FUNCTIONS(X)                                                                   \
+  X(cuInit) X(cuGetErrorString) X(cuDeviceGetCount) X(cuDeviceGet) X(cuDeviceGetName)          \
+  X(cuDeviceGetAttribute) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent)                       \
+  X(cuModuleLoadData) X(cuModuleUnload) X(cuModuleGetFunction) X(cuLaunchKernel)               \
+  X(cuStreamCreate) X(cuStreamDestroy) X(cuStreamSynchronize) X(cuStreamWaitEvent)             \
+  X(cuEventCreate) X(cuEventDestroy) X(cuEventRecord) X(cuEventSynchronize)                    \
+  X(cuMemAlloc) X(cuMemAllocManaged) X(cuMemFree) X(cuMemcpy) X(cuMemcpyAsync)                 \
+  X(cuMemsetD32Async) X(cuMemsetD16Async) X(cuMemGetInfo)
+
+struct Driver {
+#define KILN_CU_MEMBER(name) decltype(&::name) name = nullptr;
+  KILN_CU_FUNCTIONS(KILN_CU_MEMBER)
+#undef KILN_CU_MEMBER
+};
+
+/// The driver with a current context on the calling thread, or null after recording why
+/// not ("no CUDA driver", "no CUDA device").
+const Driver *driver();
+
+/// Records `what` failed with `result` unless an error is already recorded; returns false
+/// on failure, so that `if (!check(...)) return;` reads naturally.
+bool check(CUresult result, const char *what);
+void recordError(const std::string &message);
+const char *lastError();
+void clearError();
+
+/// The stream compiled code launches on: one per thread, created on first use.
+CUstream stream();
+
+/// Device memory, 256-byte aligned, from size-binned free lists.
+void *allocate(size_t bytes);
+void deallocate(void *pointer);
+void memoryInUse(size_t *inUse, size_t *cached);
+void releaseCached();
+
+} // namespace kiln::cuda
+
+#endif // KILN_RUNTIME_CUDA_BACKEND_H
