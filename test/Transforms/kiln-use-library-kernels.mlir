@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s --kiln-use-library-kernels | FileCheck %s
 // RUN: kiln-opt %s --kiln-use-library-kernels | FileCheck %s --check-prefix=GLOBALS
+// RUN: kiln-opt %s --kiln-use-library-kernels=device=cuda | FileCheck %s --check-prefix=CUDA
 
 /// A contiguous f32 product becomes a oneDNN sgemm call with row-major leading dimensions.
 // CHECK-LABEL: func.func @f32_product
@@ -10,6 +11,13 @@
 // CHECK:         call @kiln_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64) -> ()
 // CHECK-NOT:     linalg.matmul
 // CHECK:         return
+/// For a CUDA module (device pointers), the CUDA backend's cuBLAS product of the same
+/// arguments; kernel calls without a CUDA version are left for kiln-map-to-gpu to report.
+// CUDA-LABEL: func.func @f32_product
+// CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64) -> ()
+// CUDA-NOT:     kiln_matmul_f32
+// CUDA-LABEL: func.func @conv_call
+// CUDA:         kiln_rt.kernel_call conv2d
 func.func @f32_product(%a: memref<8x4xf32>, %b: memref<4x3xf32>, %c: memref<8x3xf32>) {
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
   return

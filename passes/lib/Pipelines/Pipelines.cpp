@@ -153,6 +153,10 @@ static void buildCpuBackEnd(OpPassManager &pm, const kiln::PipelineOptions &opti
 /// and sm_90 (docs/gpu.md).
 static void buildGpuBackEnd(OpPassManager &pm, const kiln::PipelineOptions &options) {
   using namespace kiln;
+  // Matrix products to cuBLAS, on the step's stream.
+  KilnUseLibraryKernelsPassOptions library;
+  library.device = "cuda";
+  pm.addPass(createKilnUseLibraryKernelsPass(library));
   pm.addPass(createKilnLowerStridedCopiesPass());
   // All updates of a step in one launch, a block per 1024 elements (256 threads x 4), each
   // update starting on a 16-byte boundary so that its slices take vector accesses. Every

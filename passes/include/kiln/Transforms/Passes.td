@@ -333,7 +333,17 @@ def KilnUseLibraryKernelsPass : Pass<"kiln-use-library-kernels", "::mlir::Module
     global shared by the calls with the same parameters, and its buffer addresses (inputs,
     then outputs) in a stack array. Strided buffers are staged through dense copies, which the
     kernels require (copied back for outputs).
+
+    With `device=cuda` (the kiln-to-nvvm pipeline) the matrix products call
+    `kiln_cuda_matmul_f32` instead, cuBLAS in libkiln_runtime_cuda on the stream the
+    step's kernels run on; the kernel calls, which have no CUDA version yet, are left for
+    kiln-map-to-gpu to report.
   }];
+  let options = [
+    Option<"device", "device", "std::string", "\"cpu\"",
+           "Whose kernels to call: cpu (oneDNN, libkiln_runtime) or cuda (cuBLAS, "
+           "libkiln_runtime_cuda)">,
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
 }

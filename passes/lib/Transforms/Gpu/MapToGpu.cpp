@@ -27,6 +27,8 @@ Value cIndex(OpBuilder &b, Location loc, int64_t v) {
 /// Ops that run on the host: they compute descriptors and indices from host values, or
 /// manage buffers, and never read or write a buffer's contents.
 bool isHostOp(Operation *op, const DenseSet<Value> &hostValues) {
+  if (auto call = dyn_cast<func::CallOp>(op); call && call.getCallee().starts_with("kiln_cuda_"))
+    return true;
   if (isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp, memref::CopyOp,
           memref::GetGlobalOp, memref::DimOp, memref::ExtractAlignedPointerAsIndexOp,
           memref::ExtractStridedMetadataOp, func::ReturnOp, arith::ConstantOp>(op))
@@ -283,6 +285,10 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
             << "' has no CUDA version yet; this program runs on the CPU only";
         return WalkResult::interrupt();
       }
+      // The CUDA backend's own library calls (kiln-use-library-kernels with device=cuda)
+      // are host calls that queue work on the step's stream.
+      if (auto call = dyn_cast<func::CallOp>(op); call && call.getCallee().starts_with("kiln_cuda_"))
+        return WalkResult::advance();
       if (isa<func::CallOp>(op) || (op->getDialect() && op->getDialect()->getNamespace() == "kiln_rt")) {
         op->emitError("kiln-map-to-gpu: '")
             << op->getName() << "' has no GPU lowering yet; this program runs on the CPU only";

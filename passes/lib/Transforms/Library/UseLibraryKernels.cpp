@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln-use-library-kernels: f32 linalg.matmul on buffers -> kiln_matmul_f32 (oneDNN), and
+// kiln-use-library-kernels: f32 linalg.matmul on buffers -> kiln_matmul_f32 (oneDNN; with
+// device=cuda, kiln_cuda_matmul_f32: cuBLAS), and
 // kiln_rt.kernel_call on buffers -> kiln_<kernel>_<f32|f64> (convolution, pooling, FRUGAL),
 // its parameters packed into the kernel's C struct of Abi.h: the one place they are.
 #include "kiln/RT/KilnRT.h"
@@ -139,8 +140,12 @@ struct KilnUseLibraryKernelsPass
   using Base::Base;
 
   void runOnOperation() override {
+    if (device != "cpu" && device != "cuda") {
+      getOperation().emitError("kiln-use-library-kernels: unknown device '") << device << "'";
+      return signalPassFailure();
+    }
     replaceMatmuls();
-    if (failed(replaceKernelCalls()))
+    if (device == "cpu" && failed(replaceKernelCalls()))
       signalPassFailure();
   }
 
@@ -252,12 +257,10 @@ struct KilnUseLibraryKernelsPass
     auto i64 = IntegerType::get(ctx, 64);
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto type = FunctionType::get(ctx, {i64, i64, i64, ptr, i64, ptr, i64, ptr, i64}, {});
-    auto kernel = module.lookupSymbol<func::FuncOp>(KILN_ABI_MATMUL_F32_SYMBOL);
-    if (!kernel) {
-      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-      kernel = func::FuncOp::create(b, module.getLoc(), KILN_ABI_MATMUL_F32_SYMBOL, type);
-      kernel.setPrivate();
-    }
+    // The CUDA backend's product has the same arguments, device pointers.
+    func::FuncOp kernel = declare(
+        module, device == "cuda" ? KILN_ABI_CUDA_MATMUL_F32_SYMBOL : KILN_ABI_MATMUL_F32_SYMBOL,
+        type);
     for (linalg::MatmulOp op : matmuls) {
       OpBuilder b(op);
       Location loc = op.getLoc();
