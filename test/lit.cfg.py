@@ -47,6 +47,9 @@ if config.kiln_have_cuda and os.path.exists(gpu_check):
         config.available_features.add("cuda-device")
     lit_config.note("CUDA: " + probe.stdout.strip())
 config.substitutions.append(("%cuda_toolkit", config.kiln_cuda_toolkit or "/usr/local/cuda"))
+# The stand-in driver of test/Gpu/FakeDriver, for tests of the CUDA runtime without a GPU.
+config.substitutions.append(("%fake_cuda", os.path.join(config.kiln_obj_root, "test", "fake-cuda")))
+config.excludes.append("FakeDriver")
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
