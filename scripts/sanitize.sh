@@ -21,6 +21,12 @@ cmake --build "$build" --target KilnRuntimeTests kiln-compile kiln-run kiln-opti
   kiln-golden-check kiln-grad-check kiln-random-check kiln-math-check kiln-frugal-check \
   kiln-ntk-check kiln-fuzz-replay-npy kiln-fuzz-replay-idx kiln-fuzz-replay-csv kiln-fuzz-replay-checkpoint \
   kiln-fuzz-replay-session kiln-fuzz-replay-parse kiln-fuzz-replay-pipeline kiln-fuzz-replay-onnx
+# The CUDA runtime, on the stand-in driver (test/Gpu/fake-driver.test), where the toolkit is.
+gpu_tests=()
+if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^kiln-fake-cuda:'; then
+  cmake --build "$build" --target kiln_runtime_cuda kiln-fake-cuda kiln-gpu-check
+  gpu_tests=("$build/test/Gpu/fake-driver.test")
+fi
 
 # LLVM and MLIR keep some allocations to the end of a process on purpose; the runtime's own
 # leaks are still reported.
@@ -30,4 +36,4 @@ printf 'leak:libLLVM.so\nleak:libMLIR.so\n' >"$build/lsan.supp"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$build/lsan.supp
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-/usr/lib/llvm-22/bin/lit -sv "$build/test/unit" "$build/test/e2e" "$build/test/fuzz"
+/usr/lib/llvm-22/bin/lit -sv "$build/test/unit" "$build/test/e2e" "$build/test/fuzz" "${gpu_tests[@]}"

@@ -30,8 +30,13 @@ using namespace kiln::rt;
 namespace {
 
 int probe() {
-  // libkiln_runtime_cuda sits beside this tool's libkiln_runtime (the build's runtime/).
-  void *library = dlopen("libkiln_runtime_cuda.so.0", RTLD_NOW | RTLD_LOCAL);
+#ifdef KILN_RUNTIME_CUDA_LIBRARY
+  void *library = dlopen(KILN_RUNTIME_CUDA_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+#else
+  void *library = nullptr;
+  std::printf("no CUDA backend: this Kiln was built without the CUDA toolkit\n");
+  return 1;
+#endif
   if (!library) {
     std::printf("no CUDA backend: %s\n", dlerror());
     return 1;

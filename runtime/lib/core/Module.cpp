@@ -191,11 +191,16 @@ StatusOr<Module> Module::load(const std::string &soPath) {
     using GetApi = const kiln_cuda_api *(*)();
     auto get = reinterpret_cast<GetApi>(findSymbol(library.get(), "kiln_cuda_api_get"));
     const kiln_cuda_api *api = get ? get() : nullptr;
-    if (!api || api->version != KILN_CUDA_API_VERSION)
+    if (!api)
+      return fail(StatusCode::kInvalidArgument,
+                  "its signature says \"device\": \"cuda\", but it does not link "
+                  "libkiln_runtime_cuda (no kiln_cuda_api_get); recompile it with "
+                  "kiln-compile --device cuda");
+    if (api->version != KILN_CUDA_API_VERSION)
       return fail(StatusCode::kFailedPrecondition,
-                  "compiled for CUDA, but the libkiln_runtime_cuda it loaded " +
-                      std::string(api ? "speaks another API version" : "has no kiln_cuda_api_get") +
-                      "; rebuild the module with this Kiln");
+                  "compiled for CUDA, but the libkiln_runtime_cuda it loaded speaks CUDA API " +
+                      std::to_string(api->version) + ", this runtime " +
+                      std::to_string(KILN_CUDA_API_VERSION) + "; rebuild the module with this Kiln");
     if (api->init() != 0 || api->error()) {
       std::string why = api->error() ? api->error() : "the CUDA backend did not start";
       api->clear_error();

@@ -153,6 +153,11 @@ INSTANTIATE_TEST_SUITE_P(
                       {"inputs[0].dims[0]", "extent variable 1 is not one of the entry's 1"}},
         BadModuleCase{"BadExtent", KILN_TEST_MODULE_BAD_EXTENT, StatusCode::kInvalidArgument,
                       {"extents[0]", "-3 is not an extent"}},
+        BadModuleCase{"BadDevice", KILN_TEST_MODULE_BAD_DEVICE, StatusCode::kInvalidArgument,
+                      {"device", "'tpu' is not a device this runtime knows (cpu, cuda)"}},
+        BadModuleCase{"CudaWithoutBackend", KILN_TEST_MODULE_CUDA_WITHOUT_BACKEND,
+                      StatusCode::kInvalidArgument,
+                      {"\"device\": \"cuda\"", "does not link libkiln_runtime_cuda"}},
         BadModuleCase{"WrongType", KILN_TEST_MODULE_WRONG_TYPE, StatusCode::kInvalidArgument,
                       {"results[0].shape", "expected an array, got string"}},
         BadModuleCase{"Unterminated", KILN_TEST_MODULE_UNTERMINATED, StatusCode::kInvalidArgument,
@@ -163,7 +168,11 @@ TEST(Runtime, CreatesAndLoads) {
   StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::create();
   ASSERT_TRUE(runtime.ok());
   EXPECT_EQ((*runtime)->options().threads, 0);
-  EXPECT_TRUE((*runtime)->loadModule(KILN_TEST_MODULE_GOOD).ok());
+  StatusOr<Module> module = (*runtime)->loadModule(KILN_TEST_MODULE_GOOD);
+  ASSERT_TRUE(module.ok());
+  // A signature without "device" is a CPU module, with no CUDA backend.
+  EXPECT_EQ(module->device(), Device::kCpu);
+  EXPECT_EQ(module->cudaBackend(), nullptr);
   expectError((*runtime)->loadModule("/nonexistent.so").status(), StatusCode::kNotFound,
               "/nonexistent.so");
 }
