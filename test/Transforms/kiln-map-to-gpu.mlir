@@ -218,3 +218,28 @@ func.func @device_bound(%n: memref<index>, %x: memref<?xf32>) {
   }
   return
 }
+
+// -----
+
+// A scalar from one single-thread launch used by the serial code after a deallocation (which
+// ends the run): it is reloaded inside the next launch, never read on the host.
+// CHECK-LABEL: func.func @reload_in_next_launch
+// CHECK:         %[[SPILL:.*]] = gpu.alloc () : memref<f32>
+// CHECK:         gpu.launch
+// CHECK:           %[[A:.*]] = memref.load %{{.*}}[] : memref<f32>
+// CHECK:           memref.store %[[A]], %[[SPILL]][] : memref<f32>
+// CHECK:         gpu.dealloc %{{.*}} : memref<f32>
+// CHECK-NOT:     memref.load
+// CHECK:         gpu.launch
+// CHECK-NEXT:      %[[R0:.*]] = memref.load %[[SPILL]][] : memref<f32>
+// CHECK-NEXT:      %[[R1:.*]] = memref.load %[[SPILL]][] : memref<f32>
+// CHECK-NEXT:      %[[B:.*]] = arith.mulf %[[R1]], %[[R0]] : f32
+// CHECK-NEXT:      memref.store %[[B]]
+func.func @reload_in_next_launch(%x: memref<f32>, %y: memref<f32>) {
+  %a = memref.load %x[] : memref<f32>
+  %tmp = memref.alloc() : memref<f32>
+  memref.dealloc %tmp : memref<f32>
+  %b = arith.mulf %a, %a : f32
+  memref.store %b, %y[] : memref<f32>
+  return
+}

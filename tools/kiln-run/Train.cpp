@@ -3,6 +3,7 @@
 // place, so the loop only fills the batch inputs and calls it.
 #include "Train.h"
 
+#include "kiln/runtime/cuda/DeviceTensor.h"
 #include "kiln/runtime/io/Checkpoint.h"
 #include "kiln/runtime/io/DataLoader.h"
 #include "kiln/runtime/io/Dataset.h"
@@ -760,6 +761,38 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     return report("private training runs in one process, not under mpirun (its noise and "
                   "accountant are one process's)"),
            false;
+
+  // On a GPU the state (parameters, optimizer state, counters) lives in device memory for
+  // the whole run: a step copies only its batch in and its loss out. The host tensors in
+  // `state` (hostViews) are brought up to date at the end of every epoch, before the
+  // search summary, the checkpoint or the caller read them.
+  const bool onGpu = session.module().device() == Device::kCuda;
+  const std::vector<TensorView> hostViews = views;
+  std::vector<std::pair<size_t, DeviceTensor>> deviceState;
+  if (onGpu && ranks > 1)
+    return report("data-parallel training on GPUs (NCCL) is not supported yet: run one "
+                  "process, or compile for the CPU"),
+           false;
+  if (onGpu && isPrivate)
+    return report("private training on the GPU is not supported yet: compile for the CPU"),
+           false;
+  for (size_t i = 0; onGpu && i < views.size(); ++i) {
+    if (!trainFn.inputs()[i].data.empty())
+      continue; // a batch: copied in by the Session at every step
+    auto t = DeviceTensor::allocate(session.module(), views[i].dtype, views[i].shape);
+    if (!t.ok())
+      return report(std::string(t.status().message())), false;
+    if (Status st = t->upload(views[i]); !st.ok())
+      return report(std::string(st.message())), false;
+    views[i] = t->view();
+    deviceState.emplace_back(i, std::move(*t));
+  }
+  auto syncToHost = [&]() {
+    for (auto &[i, t] : deviceState)
+      if (Status st = t.download(hostViews[i]); !st.ok())
+        return report(std::string(st.message())), false;
+    return true;
+  };
   // Training carries the state through the donated inputs the step updates in place; a
   // result computed elsewhere (bufferization could not reuse its input's buffer, e.g. a
   // counter still read after its increment) would be dropped silently after every step.
@@ -1137,6 +1170,8 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     if (sentPerStep > 0)
       line += fmt::format(", {} sent per step and rank", formatBytes(sentPerStep));
     fmt::print("{}, {:.1f} s, {:.1f} step/s\n", line, seconds, stepsDone / seconds);
+    if (!syncToHost())
+      return false;
     SearchState search = searchState(trainFn, state);
     if (search.edges)
       fmt::print("architecture: {} edges, mean entropy {:.4f} (uniform {:.4f}), skip_connect "
@@ -1165,16 +1200,16 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     std::vector<Tensor> rankCopies;
     std::vector<std::pair<std::string, TensorView>> saved;
     if (!options.checkpointPath.empty()) {
-      saved = stateViews(trainFn, views);
+      saved = stateViews(trainFn, hostViews);
       for (size_t i = 0; ranks > 1 && i < trainFn.inputs().size(); ++i) {
         if (!isRankState(trainFn, i))
           continue;
-        size_t bytes = views[i].numel() * dtypeSize(views[i].dtype);
+        size_t bytes = hostViews[i].numel() * dtypeSize(hostViews[i].dtype);
         std::vector<uint8_t> all(bytes * size_t(ranks));
-        if (Status st = group.allGather(views[i].data, int64_t(bytes), all.data()); !st.ok())
+        if (Status st = group.allGather(hostViews[i].data, int64_t(bytes), all.data()); !st.ok())
           return report(std::string(st.message())), false;
         for (int r = 1; r < ranks; ++r) {
-          auto copy = Tensor::allocate(views[i].dtype, views[i].shape);
+          auto copy = Tensor::allocate(hostViews[i].dtype, hostViews[i].shape);
           if (!copy.ok())
             return report(std::string(copy.status().message())), false;
           std::memcpy(copy->data(), all.data() + size_t(r) * bytes, bytes);

@@ -159,13 +159,21 @@ template <typename T> Status checkLabelRange(const Function &fn, size_t index, c
 }
 
 // Labels index a row of logits (Abi.h "classes"): one outside [0, classes) would make the
-// step read out of bounds, so every call checks them (a pass over the labels, not the batch).
-Status checkLabels(const Function &fn, const std::vector<TensorView> &inputs) {
+// step read out of bounds, so every call checks them (a pass over the labels, not the batch;
+// labels on the device are copied back for it, a few hundred bytes).
+Status checkLabels(const Function &fn, const std::vector<TensorView> &inputs,
+                   const kiln_cuda_api *cuda, std::vector<uint8_t> &scratch) {
   for (size_t i = 0; i < inputs.size(); ++i) {
     int64_t classes = fn.inputs()[i].classes;
     if (classes <= 0)
       continue;
-    const TensorView &view = inputs[i];
+    TensorView view = inputs[i];
+    if (view.device == Device::kCuda) {
+      scratch.resize(view.nbytes());
+      if (!cuda || cuda->to_host(scratch.data(), view.data, view.nbytes()) != 0)
+        return badArgument(fn, i, "cannot read its labels back from the device to check them");
+      view.data = scratch.data();
+    }
     if (view.dtype == DType::I64)
       KILN_RETURN_IF_ERROR(checkLabelRange(fn, i, static_cast<const int64_t *>(view.data),
                                            view.numel(), classes));
@@ -226,9 +234,17 @@ Status Session::call(const Function &fn, const std::vector<TensorView> &inputs,
       KILN_RETURN_IF_ERROR(checkArgument(fn, inputs.size() + output, result, outputs[output]));
       ++output;
     }
+  // Device memory is for a CUDA module only; a CPU step would dereference it.
+  if (module_.device() != Device::kCuda)
+    for (size_t i = 0; i < inputs.size() + outputs.size(); ++i) {
+      const TensorView &view = i < inputs.size() ? inputs[i] : outputs[i - inputs.size()];
+      if (view.device != Device::kCpu)
+        return badArgument(fn, i, "is in GPU memory, but module '" + module_.path() +
+                                      "' runs on the CPU");
+    }
   KILN_RETURN_IF_ERROR(checkNoWrittenOverlap(fn, inputs, outputs));
   KILN_RETURN_IF_ERROR(checkExtentTies(fn, inputs, extentScratch_));
-  KILN_RETURN_IF_ERROR(checkLabels(fn, inputs));
+  KILN_RETURN_IF_ERROR(checkLabels(fn, inputs, module_.cudaBackend(), labelScratch_));
 
   if (module_.device() == Device::kCuda)
     return callOnDevice(fn, inputs, outputs);
@@ -251,8 +267,9 @@ Status Session::call(const Function &fn, const std::vector<TensorView> &inputs,
   return Status();
 }
 
-// A CUDA module's step reads and writes device memory: the checked host arguments are
-// copied in, the step runs, and what it wrote (outputs, donated inputs) is copied back.
+// A CUDA module's step reads and writes device memory: device arguments (DeviceTensor) are
+// used in place; host ones are copied in, and what the step wrote to them (outputs, donated
+// inputs) is copied back.
 Status Session::callOnDevice(const Function &fn, const std::vector<TensorView> &inputs,
                              const std::vector<TensorView> &outputs) {
   const kiln_cuda_api *cuda = module_.cudaBackend();
@@ -272,6 +289,10 @@ Status Session::callOnDevice(const Function &fn, const std::vector<TensorView> &
   for (size_t group = 0; group < 2; ++group)
     for (size_t i = 0; i < (group ? outputs.size() : inputs.size()); ++i) {
       const TensorView &host = group ? outputs[i] : inputs[i];
+      if (host.device == Device::kCuda) {
+        views.push_back(host);
+        continue;
+      }
       size_t bytes = host.nbytes();
       void *buffer = cuda->alloc(bytes);
       if (!buffer)
@@ -302,6 +323,8 @@ Status Session::callOnDevice(const Function &fn, const std::vector<TensorView> &
     if (!isOutput && !fn.inputs()[i].donated)
       continue;
     const TensorView &host = isOutput ? outputs[i - inputs.size()] : inputs[i];
+    if (host.device == Device::kCuda)
+      continue; // computed in place
     if (cuda->to_host(host.data, views[i].data, host.nbytes()) != 0)
       return failed("copying back argument " + std::to_string(i));
   }

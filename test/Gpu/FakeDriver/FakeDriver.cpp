@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A stand-in for NVIDIA's libcuda.so.1, for testing libkiln_runtime_cuda where no GPU is:
-// device memory is host memory (zeroed), copies are memcpy, streams and events do nothing,
+// device memory is host memory (zeroed) behind addresses of its own, in a reserved range the
+// host cannot touch (PROT_NONE), so host code that dereferences a device pointer dies as it
+// would with a real GPU; copies translate them. Streams and events do nothing,
 // and a kernel launch runs nothing but is counted and checked (a loaded module, a known
 // kernel name, a non-empty grid). Modules must be fatbins (their magic number is checked),
 // which is what kiln-to-nvvm embeds. It cannot say whether a kernel computes the right
@@ -15,8 +17,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <sys/mman.h>
 
 #define FAKE_API extern "C" __attribute__((visibility("default")))
 
@@ -24,13 +29,44 @@ namespace {
 std::atomic<long> launches{0}, allocations{0}, frees{0}, copies{0}, modules{0};
 std::atomic<long> liveBytes{0};
 std::mutex liveMutex;
-std::set<CUdeviceptr> live;
+// Device address -> (backing host memory, bytes).
+std::map<CUdeviceptr, std::pair<void *, size_t>> live;
+CUdeviceptr nextAddress = 0;
 
-struct Module {
-  std::string magic;
-};
+// A range no host code may read or write (1 TiB reserved, nothing committed): device
+// addresses come from it.
+constexpr CUdeviceptr kRange = CUdeviceptr(1) << 40;
+CUdeviceptr deviceBase() {
+  static const CUdeviceptr base = [] {
+    void *p = mmap(nullptr, kRange, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? CUdeviceptr(0) : reinterpret_cast<CUdeviceptr>(p);
+  }();
+  return base;
+}
+
+/// The host memory behind `address` (a device address, or a host one as is), with `bytes`
+/// of it valid; null for a device range that no allocation holds.
+void *translate(CUdeviceptr address, size_t bytes) {
+  std::lock_guard<std::mutex> lock(liveMutex);
+  auto it = live.upper_bound(address);
+  if (it != live.begin()) {
+    --it;
+    size_t offset = address - it->first;
+    if (address >= it->first && offset + bytes <= it->second.second)
+      return static_cast<char *>(it->second.first) + offset;
+  }
+  if (address >= deviceBase() && address < deviceBase() + kRange)
+    return nullptr;
+  return reinterpret_cast<void *>(address);
+}
+
 struct Function {
   std::string name;
+};
+// Owns its functions, as the driver's module does: one handle per name.
+struct Module {
+  std::mutex mutex;
+  std::map<std::string, std::unique_ptr<Function>> functions;
 };
 
 struct Stats {
@@ -99,7 +135,7 @@ FAKE_API CUresult cuModuleLoadData(CUmodule *module, const void *image) {
   if (magic != 0xBA55ED50u)
     return CUDA_ERROR_INVALID_IMAGE;
   ++modules;
-  *module = reinterpret_cast<CUmodule>(new Module{"fatbin"});
+  *module = reinterpret_cast<CUmodule>(new Module);
   return CUDA_SUCCESS;
 }
 FAKE_API CUresult cuModuleUnload(CUmodule module) {
@@ -109,7 +145,12 @@ FAKE_API CUresult cuModuleUnload(CUmodule module) {
 FAKE_API CUresult cuModuleGetFunction(CUfunction *function, CUmodule module, const char *name) {
   if (!module || !name || !*name)
     return CUDA_ERROR_NOT_FOUND;
-  *function = reinterpret_cast<CUfunction>(new Function{name});
+  auto *m = reinterpret_cast<Module *>(module);
+  std::lock_guard<std::mutex> lock(m->mutex);
+  std::unique_ptr<Function> &f = m->functions[name];
+  if (!f)
+    f = std::make_unique<Function>(Function{name});
+  *function = reinterpret_cast<CUfunction>(f.get());
   return CUDA_SUCCESS;
 }
 FAKE_API CUresult cuLaunchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz,
@@ -144,14 +185,21 @@ FAKE_API CUresult cuEventSynchronize(CUevent) { return CUDA_SUCCESS; }
 FAKE_API CUresult cuMemAlloc(CUdeviceptr *pointer, size_t bytes) {
   if (bytes == 0)
     return CUDA_ERROR_INVALID_VALUE;
-  void *p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+  size_t rounded = (bytes + 255) / 256 * 256;
+  void *p = std::aligned_alloc(256, rounded);
   if (!p)
     return CUDA_ERROR_OUT_OF_MEMORY;
-  std::memset(p, 0, bytes);
+  std::memset(p, 0, rounded);
   ++allocations;
-  *pointer = reinterpret_cast<CUdeviceptr>(p);
+  CUdeviceptr base = deviceBase();
   std::lock_guard<std::mutex> lock(liveMutex);
-  live.insert(*pointer);
+  if (!base)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  if (!nextAddress)
+    nextAddress = base;
+  *pointer = nextAddress;
+  nextAddress += rounded + 256; // a gap: running off the end is not another block
+  live[*pointer] = {p, rounded};
   return CUDA_SUCCESS;
 }
 FAKE_API CUresult cuMemAllocManaged(CUdeviceptr *pointer, size_t bytes, unsigned int) {
@@ -159,28 +207,38 @@ FAKE_API CUresult cuMemAllocManaged(CUdeviceptr *pointer, size_t bytes, unsigned
 }
 FAKE_API CUresult cuMemFree(CUdeviceptr pointer) {
   std::lock_guard<std::mutex> lock(liveMutex);
-  if (!live.erase(pointer))
+  auto it = live.find(pointer);
+  if (it == live.end())
     return CUDA_ERROR_INVALID_VALUE;
   ++frees;
-  std::free(reinterpret_cast<void *>(pointer));
+  std::free(it->second.first);
+  live.erase(it);
   return CUDA_SUCCESS;
 }
 FAKE_API CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t bytes) {
   ++copies;
-  std::memmove(reinterpret_cast<void *>(dst), reinterpret_cast<const void *>(src), bytes);
+  void *to = translate(dst, bytes);
+  void *from = translate(src, bytes);
+  if (!to || !from)
+    return CUDA_ERROR_INVALID_VALUE;
+  std::memmove(to, from, bytes);
   return CUDA_SUCCESS;
 }
 FAKE_API CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes, CUstream) {
   return cuMemcpy(dst, src, bytes);
 }
 FAKE_API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value, size_t n, CUstream) {
-  auto *p = reinterpret_cast<unsigned int *>(dst);
+  auto *p = static_cast<unsigned int *>(translate(dst, 4 * n));
+  if (!p)
+    return CUDA_ERROR_INVALID_VALUE;
   for (size_t i = 0; i < n; ++i)
     p[i] = value;
   return CUDA_SUCCESS;
 }
 FAKE_API CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value, size_t n, CUstream) {
-  auto *p = reinterpret_cast<unsigned short *>(dst);
+  auto *p = static_cast<unsigned short *>(translate(dst, 2 * n));
+  if (!p)
+    return CUDA_ERROR_INVALID_VALUE;
   for (size_t i = 0; i < n; ++i)
     p[i] = value;
   return CUDA_SUCCESS;

@@ -391,23 +391,33 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
       return success();
     };
 
-    for (Operation &op : llvm::make_early_inc_range(body)) {
-      if (isa<gpu::LaunchOp>(op))
+    // The next op is read only after an op is handled: flushing a run inserts reloads of
+    // its results right before their later users, which must then be visited too.
+    for (Operation *op = body.empty() ? nullptr : &body.front(); op;) {
+      if (isa<gpu::LaunchOp>(op)) {
+        op = op->getNextNode();
         continue;
-      if (isHostOp(&op, hostValues)) {
-        for (Value v : op.getResults())
+      }
+      if (isHostOp(op, hostValues)) {
+        for (Value v : op->getResults())
           hostValues.insert(v);
         // Pure host ops may sit between a run's ops: the run's launch goes after them.
-        if (!isPure(&op) && !isa<ViewLikeOpInterface>(op) && failed(flushRun()))
+        if (!isPure(op) && !isa<ViewLikeOpInterface>(op) && failed(flushRun()))
           return failure();
+        op = op->getNextNode();
         continue;
       }
       if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
-        if (failed(flushRun()) || failed(mapParallel(loop, hostValues)))
+        if (failed(flushRun()))
           return failure();
+        Operation *next = loop->getNextNode();
+        if (failed(mapParallel(loop, hostValues)))
+          return failure();
+        op = next;
         continue;
       }
-      run.push_back(&op);
+      run.push_back(op);
+      op = op->getNextNode();
     }
     if (failed(flushRun()))
       return failure();

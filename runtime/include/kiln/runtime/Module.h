@@ -5,6 +5,7 @@
 
 #include "kiln/runtime/Abi.h"
 #include "kiln/runtime/DType.h"
+#include "kiln/runtime/Device.h"
 #include "kiln/runtime/Status.h"
 
 #include <cstddef>
@@ -23,9 +24,6 @@ struct TensorSpec {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
 };
-
-/// Where a module's steps run.
-enum class Device { kCpu, kCuda };
 
 /// An entry-point input. A donated input may be overwritten by the call.
 struct InputSpec : TensorSpec {
@@ -124,7 +122,8 @@ public:
   /// The path the module was loaded from.
   const std::string &path() const;
   /// Where its steps run: kCuda for a module compiled with `--device cuda`. Session::call
-  /// takes host tensors either way (a CUDA module's are copied to and from the device).
+  /// takes host tensors either way (a CUDA module's are copied to and from the device),
+  /// and a CUDA module's also takes device tensors (DeviceTensor), which it uses in place.
   Device device() const;
   /// A CUDA module's backend (device memory, copies, errors; kiln/runtime/cuda/CudaApi.h),
   /// null for a CPU module.

@@ -39,8 +39,11 @@ public:
   /// (dynamic extents accept any size >= 0); that no argument with elements has a null data
   /// pointer; that no argument the call writes (a donated or aliased input, an output)
   /// overlaps another argument; that dynamic extents the program uses together agree (the
-  /// signature's extent variables); and that every label of a labels input lies in
-  /// [0, classes). Whatever passes these checks, compiled code runs within its buffers.
+  /// signature's extent variables); that every label of a labels input lies in
+  /// [0, classes); and that no argument is in GPU memory unless the module is a CUDA one.
+  /// Whatever passes these checks, compiled code runs within its buffers. A CUDA module
+  /// takes host arguments (copied to the device and, where the step writes them, back) and
+  /// device ones (DeviceTensor views, used in place).
   Status call(const Function &fn, const std::vector<TensorView> &inputs,
               const std::vector<TensorView> &outputs);
 
@@ -64,6 +67,7 @@ private:
   std::vector<int64_t> descriptorWords_;
   std::vector<void *> argPointers_;
   std::vector<std::pair<size_t, size_t>> extentScratch_;
+  std::vector<uint8_t> labelScratch_;
 };
 
 } // namespace kiln::rt

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Dense row-major tensors on the host: the borrowed TensorView and the owning Tensor.
+// Dense row-major tensors: the borrowed TensorView (host or device memory) and the owning
+// host Tensor.
 #ifndef KILN_RUNTIME_TENSOR_H
 #define KILN_RUNTIME_TENSOR_H
 
 #include "kiln/runtime/DType.h"
+#include "kiln/runtime/Device.h"
 #include "kiln/runtime/Status.h"
 
 #include <cstddef>
@@ -16,11 +18,13 @@ namespace kiln::rt {
 
 /// A borrowed, contiguous, row-major tensor: the caller keeps `data` alive and sized
 /// `nbytes()` for as long as the view is used. Entry points receive it as a memref descriptor
-/// with offset 0 and row-major strides.
+/// with offset 0 and row-major strides. `device` says which memory `data` points to: host
+/// memory, or CUDA device memory (a DeviceTensor's view), which host code must not touch.
 struct TensorView {
   void *data = nullptr;
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
+  Device device = Device::kCpu;
 
   /// Product of the extents (1 for rank 0). Assumes a valid shape; see checkedByteSize.
   int64_t numel() const;
