@@ -66,6 +66,19 @@ echo "$bench" | sed 's/^/gpu-check: kiln: /' | tee -a "$summary"
 peers=$(timeout 180 python3 "$root/bench/gpu_peers.py" --params "$params" 2>&1)
 echo "$peers" | sed 's/^/gpu-check: /' | tee -a "$summary"
 
+# Training: the MLP example on Fashion-MNIST, on the CPU and on the GPU, same seed and
+# epochs; their test accuracies should agree within 0.3 points.
+data=/usr/share/datasets/fashion-mnist
+if [ -f "$data/train-images-idx3-ubyte.gz" ]; then
+  for device in cpu cuda; do
+    line=$(timeout 150 "$build/bin/kiln-run" "$root/examples/mlp/mlp.mlir" --device $device \
+             --cuda-toolkit "$toolkit" --train fashion-mnist --epochs 3 --quiet 2>&1 | grep '^epoch 3:')
+    log "mlp $device: ${line:-FAILED (no epoch 3 line)}"
+  done
+else
+  log "mlp training: skipped (no Fashion-MNIST in $data; apt-get install dataset-fashion-mnist)"
+fi
+
 # Ratios from the two runs above (same machine, same minute).
 python3 - "$summary" <<'PY' | tee -a "$summary"
 import re, sys
@@ -84,6 +97,11 @@ if adam and fused:
     print(f"gpu-check: ratio: Kiln Adam vs torch Adam(fused=True): {fused / adam:.2f}x (target > 1)")
 if mlp and eager:
     print(f"gpu-check: ratio: Kiln MLP step vs torch eager: {eager / mlp:.2f}x (target >= 1.5)")
+acc = dict(re.findall(r"mlp (cpu|cuda): epoch 3: .*?test accuracy ([0-9.]+)%", text))
+if "cpu" in acc and "cuda" in acc:
+    gap = abs(float(acc["cpu"]) - float(acc["cuda"]))
+    print(f"gpu-check: ratio: MLP test accuracy CPU {acc['cpu']}%, GPU {acc['cuda']}%, "
+          f"{gap:.2f} points apart (target <= 0.3)")
 PY
 log "finished in $(( $(date +%s) - start )) s; summary in $summary"
 exit $tests
