@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests for Session::call: argument checks, aliasing, and the memref descriptors it builds.
 #include "kiln/runtime/Session.h"
+#include "kiln/runtime/cuda/DeviceTensor.h"
 
 #include "TestUtil.h"
 
@@ -174,6 +175,20 @@ TEST_F(SessionTest, NullDataWithElements) {
   TensorView x{nullptr, DType::F32, {2}};
   expectError(session->call(fn("axpy"), {f32(a, {}), x, f32(y, {2})}, {}),
               StatusCode::kInvalidArgument, "axpy", "input 1", "null data pointer");
+}
+
+/// Device memory (a DeviceTensor's view) is for a module compiled with --device cuda: a CPU
+/// step would dereference it. Neither the call nor a DeviceTensor for a CPU module happens.
+TEST_F(SessionTest, DeviceMemoryIsRefusedByACpuModule) {
+  std::vector<float> a = {1}, x = {1, 2}, y(2);
+  TensorView onDevice = f32(x, {2});
+  onDevice.device = Device::kCuda;
+  expectError(session->call(fn("axpy"), {f32(a, {}), onDevice, f32(y, {2})}, {}),
+              StatusCode::kInvalidArgument, "axpy", "input 1", "in GPU memory",
+              "runs on the CPU");
+  EXPECT_EQ(y, (std::vector<float>{0, 0})); // nothing ran
+  expectError(DeviceTensor::allocate(session->module(), DType::F32, {2}).status(),
+              StatusCode::kFailedPrecondition, "runs on the CPU", "--device cuda");
 }
 
 TEST_F(SessionTest, TwoOverlappingDonatedInputs) {
