@@ -231,9 +231,8 @@ func.func @device_bound(%n: memref<index>, %x: memref<?xf32>) {
 // CHECK:         gpu.dealloc %{{.*}} : memref<f32>
 // CHECK-NOT:     memref.load
 // CHECK:         gpu.launch
-// CHECK-NEXT:      %[[R0:.*]] = memref.load %[[SPILL]][] : memref<f32>
-// CHECK-NEXT:      %[[R1:.*]] = memref.load %[[SPILL]][] : memref<f32>
-// CHECK-NEXT:      %[[B:.*]] = arith.mulf %[[R1]], %[[R0]] : f32
+// CHECK-NEXT:      %[[R:.*]] = memref.load %[[SPILL]][] : memref<f32>
+// CHECK-NEXT:      %[[B:.*]] = arith.mulf %[[R]], %[[R]] : f32
 // CHECK-NEXT:      memref.store %[[B]]
 func.func @reload_in_next_launch(%x: memref<f32>, %y: memref<f32>) {
   %a = memref.load %x[] : memref<f32>

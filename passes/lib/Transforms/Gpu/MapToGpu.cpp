@@ -345,7 +345,6 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
       Value one = cIndex(b, loc, 1);
       gpu::LaunchOp launch = createLaunch(b, loc, one, one);
       Operation *terminator = launch.getBody().front().getTerminator();
-      DenseSet<Operation *> inRun(run.begin(), run.end());
       for (Operation *op : run)
         op->moveBefore(terminator);
       // Results used after the run are stored into spill buffers, reloaded where used.
@@ -367,22 +366,28 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
           toFree.push_back(spill.getMemref());
           b.setInsertionPoint(terminator);
           memref::StoreOp::create(b, op->getLoc(), v, spill.getMemref(), ValueRange{});
+          // One reload per later region or op that uses the value.
+          DenseMap<void *, Value> reloads;
           for (OpOperand *use : outside) {
             Operation *user = use->getOwner();
             Operation *top = body.findAncestorOpInBlock(*user);
             OpBuilder ub(user);
+            void *anchor = user;
             if (top != user) {
               // Inside a later loop or launch: reload at the start of the region.
               Region *region = user->getParentRegion();
               while (region->getParentOp() != top)
                 region = region->getParentOp()->getParentRegion();
               ub.setInsertionPointToStart(&region->front());
+              anchor = &region->front();
             } else if (isa<scf::ParallelOp>(top) || isHostOp(top, hostValues)) {
               return user->emitError("kiln-map-to-gpu: a value computed on the device "
                                      "decides work on the host (a loop bound, a size)");
             }
-            Value reloaded = memref::LoadOp::create(ub, user->getLoc(), spill.getMemref(),
-                                                    ValueRange{});
+            Value &reloaded = reloads[anchor];
+            if (!reloaded)
+              reloaded = memref::LoadOp::create(ub, user->getLoc(), spill.getMemref(),
+                                                ValueRange{});
             use->set(reloaded);
           }
         }
