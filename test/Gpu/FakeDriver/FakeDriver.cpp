@@ -29,8 +29,9 @@ namespace {
 std::atomic<long> launches{0}, allocations{0}, frees{0}, copies{0}, modules{0};
 std::atomic<long> liveBytes{0};
 std::mutex liveMutex;
-// Device address -> (backing host memory, bytes).
-std::map<CUdeviceptr, std::pair<void *, size_t>> live;
+// Device address -> (backing host memory, bytes). Never destroyed: blocks a caller keeps
+// to the end of the process (a caching allocator's) stay reachable for LeakSanitizer.
+std::map<CUdeviceptr, std::pair<void *, size_t>> &live = *new std::map<CUdeviceptr, std::pair<void *, size_t>>;
 CUdeviceptr nextAddress = 0;
 
 // A range no host code may read or write (1 TiB reserved, nothing committed): device
