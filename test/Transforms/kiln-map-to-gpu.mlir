@@ -86,6 +86,58 @@ func.func @chunk_update(%p: memref<4096xf32>, %g: memref<4096xf32>, %q: memref<1
 
 // -----
 
+// An output the update overwrites whole is not read; an i1 output (1 bit an element) keeps
+// the element-by-element form.
+// CHECK-LABEL: func.func @overwrite_and_mask
+// CHECK:         gpu.launch
+// CHECK:           scf.if
+// CHECK:             %[[G:.*]] = vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32, strided<[1], offset: ?>>, vector<4xf32>
+// CHECK-NOT:         vector.load
+// CHECK:             %[[H:.*]] = arith.mulf %[[G]], %[[G]] : vector<4xf32>
+// CHECK:             vector.store %[[H]]
+// CHECK:           scf.if
+// CHECK-NOT:         vector.load
+// CHECK:             scf.for
+// CHECK:               %[[X:.*]] = memref.load
+// CHECK-NEXT:          %[[B:.*]] = arith.cmpf ogt, %[[X]], %{{.*}} : f32
+// CHECK-NEXT:          memref.store %[[B]]
+#idm = affine_map<(i) -> (i)>
+func.func @overwrite_and_mask(%g: memref<4096xf32>, %sq: memref<4096xf32>, %mask: memref<4096xi1>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c1024 = arith.constant 1024 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%chunk) = (%c0) to (%c4) step (%c1) {
+    %begin = arith.muli %chunk, %c1024 : index
+    %some = arith.cmpi slt, %begin, %c1024 : index
+    scf.if %some {
+      %sg = memref.subview %g[%begin] [%c1024] [1] : memref<4096xf32> to memref<?xf32, strided<[1], offset: ?>>
+      %ss = memref.subview %sq[%begin] [%c1024] [1] : memref<4096xf32> to memref<?xf32, strided<[1], offset: ?>>
+      linalg.generic {indexing_maps = [#idm, #idm], iterator_types = ["parallel"]}
+          ins(%sg : memref<?xf32, strided<[1], offset: ?>>) outs(%ss : memref<?xf32, strided<[1], offset: ?>>) {
+      ^bb0(%x: f32, %unused: f32):
+        %y = arith.mulf %x, %x : f32
+        linalg.yield %y : f32
+      }
+    }
+    scf.if %some {
+      %sg = memref.subview %g[%begin] [%c1024] [1] : memref<4096xf32> to memref<?xf32, strided<[1], offset: ?>>
+      %sm = memref.subview %mask[%begin] [%c1024] [1] : memref<4096xi1> to memref<?xi1, strided<[1], offset: ?>>
+      linalg.generic {indexing_maps = [#idm, #idm], iterator_types = ["parallel"]}
+          ins(%sg : memref<?xf32, strided<[1], offset: ?>>) outs(%sm : memref<?xi1, strided<[1], offset: ?>>) {
+      ^bb0(%x: f32, %unused: i1):
+        %b = arith.cmpf ogt, %x, %zero : f32
+        linalg.yield %b : i1
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
 // Other linalg ops: a thread per point of the parallel dimensions, the linear thread index
 // split last dimension fastest; a reduction dimension runs inside the thread.
 // CHECK-LABEL: func.func @row_sums

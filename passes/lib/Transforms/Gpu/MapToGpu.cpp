@@ -101,8 +101,12 @@ bool isSliceUpdate(linalg::GenericOp op) {
               .wasInterrupted();
 }
 
-/// Whether every op of the generic's body has a vector form: element-wise arith and math.
+/// Whether every op of the generic's body has a vector form (element-wise arith and math)
+/// and every operand whole bytes per element (an i1 buffer has no 16-byte vector of 4).
 bool isVectorizable(linalg::GenericOp op) {
+  for (Value v : op->getOperands())
+    if (cast<MemRefType>(v.getType()).getElementTypeBitWidth() % 8 != 0)
+      return false;
   for (Operation &inner : op.getBody()->without_terminator()) {
     if (inner.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&inner))
       return false;
@@ -132,7 +136,8 @@ void emitThreadSlice(OpBuilder &outer, linalg::GenericOp op, Value thread, int64
                        [&](OpBuilder &lb, Location ll, Value i, ValueRange) {
                          IRMapping map;
                          for (auto [arg, operand] : llvm::zip(body->getArguments(), op->getOperands()))
-                           map.map(arg, memref::LoadOp::create(lb, ll, operand, ValueRange{i}));
+                           if (!arg.use_empty()) // an output overwritten whole is not read
+                             map.map(arg, memref::LoadOp::create(lb, ll, operand, ValueRange{i}));
                          for (Operation &inner : body->without_terminator())
                            lb.clone(inner, map);
                          for (auto [y, out] : llvm::zip(body->getTerminator()->getOperands(),
@@ -172,6 +177,8 @@ void emitThreadSlice(OpBuilder &outer, linalg::GenericOp op, Value thread, int64
       [&](OpBuilder &vb, Location l) {
         IRMapping map;
         for (auto [arg, operand] : llvm::zip(body->getArguments(), op->getOperands())) {
+          if (arg.use_empty())
+            continue;
           auto vt = VectorType::get({width}, arg.getType());
           int64_t bytes = width * cast<MemRefType>(operand.getType()).getElementTypeBitWidth() / 8;
           map.map(arg, vector::LoadOp::create(vb, l, vt, operand, ValueRange{first},
