@@ -23,7 +23,10 @@ cmake --build "$build" --target KilnRuntimeTests kiln-compile kiln-run kiln-opti
   kiln-fuzz-replay-session kiln-fuzz-replay-parse kiln-fuzz-replay-pipeline kiln-fuzz-replay-onnx
 # The CUDA runtime, on the stand-in driver (test/Gpu/fake-driver.test), where the toolkit is.
 gpu_tests=()
-if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^kiln-fake-cuda:'; then
+# (The target list is read whole first: grep -q would stop reading early, and under
+# pipefail ninja's SIGPIPE would then make the test fail at random.)
+targets=$(ninja -C "$build" -t targets all 2>/dev/null || true)
+if grep -q '^kiln-fake-cuda:' <<<"$targets"; then
   cmake --build "$build" --target kiln_runtime_cuda kiln-fake-cuda kiln-gpu-check
   gpu_tests=("$build/test/Gpu/fake-driver.test")
 fi
