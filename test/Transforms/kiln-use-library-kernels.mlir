@@ -1,6 +1,7 @@
 // RUN: kiln-opt %s --kiln-use-library-kernels | FileCheck %s
 // RUN: kiln-opt %s --kiln-use-library-kernels | FileCheck %s --check-prefix=GLOBALS
 // RUN: kiln-opt %s --kiln-use-library-kernels=device=cuda | FileCheck %s --check-prefix=CUDA
+// RUN: kiln-opt %s --kiln-use-library-kernels=device=cuda | FileCheck %s --check-prefix=CUDAGLOBALS
 
 /// A contiguous f32 product becomes a oneDNN sgemm call with row-major leading dimensions.
 // CHECK-LABEL: func.func @f32_product
@@ -12,12 +13,41 @@
 // CHECK-NOT:     linalg.matmul
 // CHECK:         return
 /// For a CUDA module (device pointers), the CUDA backend's cuBLAS product of the same
-/// arguments; kernel calls without a CUDA version are left for kiln-map-to-gpu to report.
+/// arguments.
 // CUDA-LABEL: func.func @f32_product
 // CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64) -> ()
 // CUDA-NOT:     kiln_matmul_f32
+/// A kernel call becomes kiln_cuda_<kernel>_<type>(params, buffers, layout), every array a
+/// host value in the LLVM dialect (kiln-map-to-gpu leaves them on the host): the device
+/// addresses in a stack slot of the entry block, the parameters and the layout [buffers,
+/// inputs, bytes of each] in constant globals. Equal arrays share a global.
 // CUDA-LABEL: func.func @conv_call
-// CUDA:         kiln_rt.kernel_call conv2d
+// CUDA-SAME:    (%[[X:.*]]: memref<2x1x8x8xf32>, %[[W:.*]]: memref<4x1x3x3xf32>, %[[Y:.*]]: memref<2x4x6x6xf32>)
+// CUDA:         %[[N:.*]] = arith.constant 3 : i64
+// CUDA:         %[[A:.*]] = llvm.alloca %[[N]] x i64 : (i64) -> !llvm.ptr
+// CUDA:         %[[S0:.*]] = llvm.getelementptr %[[A]][0]
+// CUDA:         memref.extract_aligned_pointer_as_index %[[X]]
+// CUDA:         llvm.store %{{.*}}, %[[S0]] : i64, !llvm.ptr
+// CUDA:         %[[S2:.*]] = llvm.getelementptr %[[A]][2]
+// CUDA:         memref.extract_aligned_pointer_as_index %[[Y]]
+// CUDA:         llvm.store %{{.*}}, %[[S2]] : i64, !llvm.ptr
+// CUDA:         %[[P:.*]] = llvm.mlir.addressof @__kiln_words_0
+// CUDA:         %[[L:.*]] = llvm.mlir.addressof @__kiln_words_1
+// CUDA:         call @kiln_cuda_conv2d_f32(%[[P]], %[[A]], %[[L]]) : (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> ()
+// CUDA-NOT:     kiln_rt.kernel_call
+// CUDA-LABEL: func.func @pool_calls
+// CUDA:         call @kiln_cuda_avg_pool2d_f64(%{{.*}}, %{{.*}}, %[[POOL:.*]]) :
+// CUDA:         memref.copy
+// CUDA:         call @kiln_cuda_max_pool2d_f64
+// CUDA-LABEL: func.func @state_update
+// CUDA:         call @kiln_cuda_frugal_f32
+/// conv_call's parameters and layout; the pooling calls share theirs; frugal's layout is 7
+/// buffers, 1 input, 128 bytes of gradient, then its outputs'.
+// CUDAGLOBALS-DAG: llvm.mlir.global private constant @__kiln_words_0(dense<[2, 1, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 1]> : tensor<16xi64>)
+// CUDAGLOBALS-DAG: llvm.mlir.global private constant @__kiln_words_1(dense<[3, 2, 512, 144, 1152]> : tensor<5xi64>)
+// CUDAGLOBALS-DAG: llvm.mlir.global private constant @__kiln_words_3(dense<[2, 1, 128, 32]> : tensor<4xi64>)
+// CUDAGLOBALS-DAG: llvm.mlir.global private constant @__kiln_words_5(dense<[7, 1, 128, 128, 64, 64, 32, 8, 8]> : tensor<9xi64>)
+// CUDAGLOBALS-NOT: __kiln_words_6
 func.func @f32_product(%a: memref<8x4xf32>, %b: memref<4x3xf32>, %c: memref<8x3xf32>) {
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
   return

@@ -111,7 +111,7 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
     buildGpuBackEnd(pm, options);
   else
     buildCpuBackEnd(pm, options);
-  pm.addPass(createKilnEmitAbiPass());
+  pm.addPass(createKilnEmitAbiPass({options.device}));
 }
 
 /// Buffers to LLVM for the host CPU: library kernels, the thread pool, vector loops.
@@ -183,14 +183,16 @@ static void buildGpuBackEnd(OpPassManager &pm, const kiln::PipelineOptions &opti
   pm.addPass(createSCFToControlFlowPass());
   if (!options.exactMath)
     pm.addPass(createKilnApproximateMathPass());
-  // Ampere and Hopper; Hopper's code needs PTX 8.0.
+  // Ampere and Hopper, PTX 8.1: a fused kernel of many tensors passes more than 4 KiB of
+  // parameters, which PTX allows from 8.1 (up to 32 KiB).
   GpuNVVMAttachTargetOptions ampere;
   ampere.chip = "sm_80";
+  ampere.features = "+ptx81";
   ampere.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(ampere));
   GpuNVVMAttachTargetOptions hopper;
   hopper.chip = "sm_90";
-  hopper.features = "+ptx80";
+  hopper.features = "+ptx81";
   hopper.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(hopper));
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());

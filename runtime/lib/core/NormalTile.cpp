@@ -32,10 +32,10 @@ KILN_TARGET_CLONES void normalTile(uint64_t seed, uint64_t firstPair, bool wide,
       uint64_t block = firstBlock + static_cast<uint64_t>(j);
       std::array<uint32_t, 4> w = philox4x32(
           {static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), kNormalStream, 0}, key);
-      u1[2 * j] = (w[0] + 0.5) * 0x1p-32;
-      u2[2 * j] = (w[1] + 0.5) * 0x1p-32;
-      u1[2 * j + 1] = (w[2] + 0.5) * 0x1p-32;
-      u2[2 * j + 1] = (w[3] + 0.5) * 0x1p-32;
+      u1[2 * j] = unit32(w[0]);
+      u2[2 * j] = unit32(w[1]);
+      u1[2 * j + 1] = unit32(w[2]);
+      u2[2 * j + 1] = unit32(w[3]);
     }
   } else {
 #pragma omp simd

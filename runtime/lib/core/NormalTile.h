@@ -4,6 +4,8 @@
 #ifndef KILN_RUNTIME_CORE_NORMALTILE_H
 #define KILN_RUNTIME_CORE_NORMALTILE_H
 
+#include "kiln/runtime/Philox.h"
+
 #include <cstdint>
 
 namespace kiln::rt::detail {
@@ -12,15 +14,6 @@ namespace kiln::rt::detail {
 /// tensor's size or the threads' split (a short tail computes a whole tile), so a draw's
 /// bits depend only on (seed, its index).
 constexpr int64_t kNormalTilePairs = 64;
-
-/// Philox counter stream of the normal fills (Random.cpp's Stream::kNormal).
-constexpr uint32_t kNormalStream = 2;
-
-/// In [0, 1) with the full 53-bit double mantissa, from two Philox words (the f64 uniforms
-/// of both fills).
-inline double unit53(uint32_t high, uint32_t low) {
-  return static_cast<double>(((uint64_t{high} << 32) | low) >> 11) * 0x1p-53;
-}
 
 /// Pairs [firstPair, firstPair + kNormalTilePairs) of `seed`'s normal stream, scaled by
 /// `scale`: pair p gives cosines[i] = r cos t and sines[i] = r sin t (i = p - firstPair),

@@ -98,8 +98,14 @@ def KilnEmitAbiPass : Pass<"kiln-emit-abi", "::mlir::ModuleOp"> {
     `_mlir_ciface_<name>`, so the runtime calls any entry the same way; it writes the
     contracts as the signature JSON of Abi.h into the `kiln_module_signature` global (the
     only place the JSON is made), emits `kiln_module_abi_version`, and removes the
-    contracts.
+    contracts. The signature's `device` is the pipeline's: a CUDA module takes device
+    pointers even when none of its work became a kernel of its own (a step made of library
+    calls alone).
   }];
+  let options = [
+    Option<"device", "device", "std::string", "\"cpu\"",
+           "The device the module was compiled for (cpu or cuda), recorded in the signature">,
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
@@ -336,8 +342,13 @@ def KilnUseLibraryKernelsPass : Pass<"kiln-use-library-kernels", "::mlir::Module
 
     With `device=cuda` (the kiln-to-nvvm pipeline) the matrix products call
     `kiln_cuda_matmul_f32` instead, cuBLAS in libkiln_runtime_cuda on the stream the
-    step's kernels run on; the kernel calls, which have no CUDA version yet, are left for
-    kiln-map-to-gpu to report.
+    step's kernels run on, and a kernel call becomes
+    `kiln_cuda_<kernel>_<f32|f64>(params, buffers, layout)`: the same parameters, the
+    device addresses in a host stack array, and a constant layout (buffer count, input
+    count, each buffer's bytes) with which the runtime stages kernels that have no device
+    version through host memory. All three arrays are LLVM-dialect host values, which
+    kiln-map-to-gpu leaves on the host. The collectives have no CUDA version (NCCL): a
+    located error.
   }];
   let options = [
     Option<"device", "device", "std::string", "\"cpu\"",

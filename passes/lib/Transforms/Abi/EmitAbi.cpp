@@ -4,7 +4,6 @@
 #include "EntryPoints.h"
 #include "kiln/Transforms/Passes.h"
 #include "kiln/runtime/Abi.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/Support/JSON.h"
 
@@ -154,9 +153,13 @@ struct KilnEmitAbiPass : kiln::impl::KilnEmitAbiPassBase<KilnEmitAbiPass> {
                            KILN_ABI_VERSION_SYMBOL, b.getI32IntegerAttr(KILN_ABI_VERSION));
     std::string text;
     llvm::raw_string_ostream os(text);
-    // A module whose kernels were serialized for the GPU (kiln-to-nvvm) runs on CUDA
-    // device buffers: the runtime must know before it passes any pointer.
-    bool cuda = !module.getOps<gpu::BinaryOp>().empty();
+    // A module compiled for the GPU (kiln-to-nvvm) runs on CUDA device buffers: the runtime
+    // must know before it passes any pointer.
+    if (device != "cpu" && device != "cuda") {
+      module.emitError("kiln-emit-abi: unknown device '") << device << "'";
+      return signalPassFailure();
+    }
+    bool cuda = device == "cuda";
     os << json::Value(json::Object{{"abi_version", KILN_ABI_VERSION},
                                    {"device", cuda ? "cuda" : "cpu"},
                                    {"entry_points", std::move(signatures)}});

@@ -35,6 +35,9 @@ bool isHostOp(Operation *op, const DenseSet<Value> &hostValues) {
     return true;
   if (op->getDialect() && isa<gpu::GPUDialect>(op->getDialect()))
     return true;
+  // kiln-use-library-kernels stages a library call's host arrays in LLVM-dialect ops.
+  if (isa<LLVM::AllocaOp, LLVM::StoreOp, LLVM::GEPOp, LLVM::AddressOfOp>(op))
+    return true;
   if (isa<ViewLikeOpInterface>(op) && isa<MemRefType>(op->getResult(0).getType()))
     return true;
   return isPure(op) && op->getNumRegions() == 0 &&
@@ -294,8 +297,15 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
       }
       // The CUDA backend's own library calls (kiln-use-library-kernels with device=cuda)
       // are host calls that queue work on the step's stream.
-      if (auto call = dyn_cast<func::CallOp>(op); call && call.getCallee().starts_with("kiln_cuda_"))
-        return WalkResult::advance();
+      if (auto call = dyn_cast<func::CallOp>(op); call && call.getCallee().starts_with("kiln_cuda_")) {
+        if (call->getParentOp() == func.getOperation())
+          return WalkResult::advance();
+        // A host loop around device work would need its body mapped op by op; today a
+        // region's ops run in one launch, where a host call cannot be.
+        call.emitError("kiln-map-to-gpu: a library call ('")
+            << call.getCallee() << "') inside a loop or branch has no GPU lowering yet";
+        return WalkResult::interrupt();
+      }
       if (isa<func::CallOp>(op) || (op->getDialect() && op->getDialect()->getNamespace() == "kiln_rt")) {
         op->emitError("kiln-map-to-gpu: '")
             << op->getName() << "' has no GPU lowering yet; this program runs on the CPU only";

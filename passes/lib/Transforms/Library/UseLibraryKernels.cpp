@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // kiln-use-library-kernels: f32 linalg.matmul on buffers -> kiln_matmul_f32 (oneDNN; with
 // device=cuda, kiln_cuda_matmul_f32: cuBLAS), and
-// kiln_rt.kernel_call on buffers -> kiln_<kernel>_<f32|f64> (convolution, pooling, FRUGAL),
-// its parameters packed into the kernel's C struct of Abi.h: the one place they are.
+// kiln_rt.kernel_call on buffers -> kiln_<kernel>_<f32|f64> (convolution, pooling, FRUGAL,
+// ...; with device=cuda, kiln_cuda_<kernel>_<f32|f64>), its parameters packed into the
+// kernel's C struct of Abi.h: the one place they are.
 #include "kiln/RT/KilnRT.h"
 #include "kiln/Transforms/Passes.h"
 #include "kiln/runtime/Abi.h"
@@ -145,7 +146,7 @@ struct KilnUseLibraryKernelsPass
       return signalPassFailure();
     }
     replaceMatmuls();
-    if (device == "cpu" && failed(replaceKernelCalls()))
+    if (failed(replaceKernelCalls()))
       signalPassFailure();
   }
 
@@ -182,6 +183,26 @@ struct KilnUseLibraryKernelsPass
                                     value, /*constant=*/true, /*alignment=*/nullptr);
   }
 
+  /// A constant host array of i64 in an LLVM global (shared by equal arrays), and its
+  /// address: kiln-map-to-gpu keeps LLVM-dialect values on the host.
+  Value hostWords(OpBuilder &b, Location loc, ArrayRef<int64_t> words) {
+    ModuleOp module = getOperation();
+    auto i64 = b.getI64Type();
+    auto type = LLVM::LLVMArrayType::get(i64, words.size());
+    auto value = DenseElementsAttr::get(RankedTensorType::get({int64_t(words.size())}, i64), words);
+    LLVM::GlobalOp global;
+    for (auto g : module.getOps<LLVM::GlobalOp>())
+      if (g.getConstant() && g.getValueAttr() == value)
+        global = g;
+    if (!global) {
+      OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
+      global = LLVM::GlobalOp::create(top, loc, type, /*isConstant=*/true,
+                                      LLVM::Linkage::Private,
+                                      "__kiln_words_" + std::to_string(paramsCount++), value);
+    }
+    return LLVM::AddressOfOp::create(b, loc, global);
+  }
+
   LogicalResult replaceKernelCalls() {
     ModuleOp module = getOperation();
     SmallVector<kiln::krt::KernelCallOp> calls;
@@ -189,15 +210,27 @@ struct KilnUseLibraryKernelsPass
     MLIRContext *ctx = &getContext();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto i64 = IntegerType::get(ctx, 64);
-    auto type = FunctionType::get(ctx, {ptr, ptr}, {});
+    const bool cuda = device == "cuda";
+    auto type = cuda ? FunctionType::get(ctx, {ptr, ptr, ptr}, {})
+                     : FunctionType::get(ctx, {ptr, ptr}, {});
+    using kiln::krt::Kernel;
     for (kiln::krt::KernelCallOp op : calls) {
       if (op.getNumResults() != 0)
         return op.emitOpError("must be bufferized before kiln-use-library-kernels");
-      func::FuncOp kernel = declare(module, op.getSymbolName(), type);
+      if (cuda) {
+        Kernel k = op.getKernel();
+        if (k == Kernel::AllReduce || k == Kernel::Broadcast || k == Kernel::AllGather ||
+            k == Kernel::CompressedExchange)
+          return op.emitError("kiln-use-library-kernels: the collective '")
+                 << kiln::krt::stringifyKernel(k)
+                 << "' has no CUDA version (NCCL): data-parallel programs run on the CPU";
+      }
+      std::string symbol = op.getSymbolName();
+      if (cuda)
+        symbol = KILN_ABI_CUDA_KERNEL_PREFIX + symbol.substr(std::strlen("kiln_"));
+      func::FuncOp kernel = declare(module, symbol, type);
       OpBuilder b(op);
       Location loc = op.getLoc();
-      memref::GlobalOp global = paramsGlobal(module, packParams(op.getParams()));
-      Value params = memref::GetGlobalOp::create(b, loc, global.getType(), global.getSymName());
       // Kernels take dense row-major arrays: a strided view is staged through a copy.
       SmallVector<std::pair<Value, Value>> staged; // (original, dense copy)
       auto dense = [&](Value m, bool copyIn) -> Value {
@@ -211,25 +244,50 @@ struct KilnUseLibraryKernelsPass
         staged.push_back({m, copy});
         return copy;
       };
-      // The buffer pointers go in a stack array of addresses: inputs, then outputs.
-      int64_t count = op.getInputs().size() + op.getOutputs().size();
-      Value array = memref::AllocaOp::create(b, loc, MemRefType::get({count}, i64));
-      int64_t slot = 0;
-      SmallVector<Value> outs;
-      auto store = [&](Value m) {
-        Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, m);
-        memref::StoreOp::create(b, loc, arith::IndexCastOp::create(b, loc, i64, address), array,
-                                ValueRange{arith::ConstantIndexOp::create(b, loc, slot++)});
-      };
+      SmallVector<Value> buffers;
       for (Value in : op.getInputs())
-        store(dense(in, /*copyIn=*/true));
+        buffers.push_back(dense(in, /*copyIn=*/true));
+      size_t stagedInputs = staged.size();
       for (Value out : op.getOutputs())
-        store(dense(out, /*copyIn=*/op.readsOutputs()));
-      size_t stagedInputs = 0;
-      for (Value in : op.getInputs())
-        stagedInputs += !cast<MemRefType>(in.getType()).getLayout().isIdentity();
-      func::CallOp::create(b, loc, kernel,
-                           ValueRange{basePointer(b, loc, params), basePointer(b, loc, array)});
+        buffers.push_back(dense(out, /*copyIn=*/op.readsOutputs()));
+      auto address = [&](Value m) {
+        Value index = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, m);
+        return arith::IndexCastOp::create(b, loc, i64, index).getResult();
+      };
+      if (cuda) {
+        // Host arrays as LLVM values: the buffers' device addresses on the stack, the
+        // parameters and the layout in constant globals.
+        SmallVector<int64_t> layout{int64_t(buffers.size()), int64_t(op.getInputs().size())};
+        for (Value m : buffers) {
+          auto t = cast<MemRefType>(m.getType()); // static: the op's verifier says so
+          layout.push_back(t.getNumElements() * t.getElementTypeBitWidth() / 8);
+        }
+        // In the entry block, so that a call inside a loop reuses one stack slot.
+        OpBuilder entry(&op->getParentOfType<FunctionOpInterface>().getFunctionBody().front(),
+                        op->getParentOfType<FunctionOpInterface>().getFunctionBody().front().begin());
+        Value count = arith::ConstantIntOp::create(entry, loc, i64, buffers.size());
+        Value array = LLVM::AllocaOp::create(entry, loc, ptr, i64, count);
+        for (auto [i, m] : llvm::enumerate(buffers)) {
+          Value slot = LLVM::GEPOp::create(b, loc, ptr, i64, array,
+                                           ArrayRef<LLVM::GEPArg>{int32_t(i)});
+          LLVM::StoreOp::create(b, loc, address(m), slot);
+        }
+        func::CallOp::create(b, loc, kernel,
+                             ValueRange{hostWords(b, loc, packParams(op.getParams())), array,
+                                        hostWords(b, loc, layout)});
+      } else {
+        memref::GlobalOp global = paramsGlobal(module, packParams(op.getParams()));
+        Value params =
+            memref::GetGlobalOp::create(b, loc, global.getType(), global.getSymName());
+        // The buffer addresses go in a stack array: inputs, then outputs.
+        Value array = memref::AllocaOp::create(
+            b, loc, MemRefType::get({int64_t(buffers.size())}, i64));
+        for (auto [i, m] : llvm::enumerate(buffers))
+          memref::StoreOp::create(b, loc, address(m), array,
+                                  ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+        func::CallOp::create(b, loc, kernel,
+                             ValueRange{basePointer(b, loc, params), basePointer(b, loc, array)});
+      }
       for (auto [i, pair] : llvm::enumerate(staged)) {
         if (i >= stagedInputs)
           memref::CopyOp::create(b, loc, pair.second, pair.first);

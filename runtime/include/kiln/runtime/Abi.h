@@ -307,4 +307,16 @@ typedef struct kiln_normal_config {
 KILN_ABI_KERNELS(KILN_ABI_DECLARE_KERNEL)
 #undef KILN_ABI_DECLARE_KERNEL
 
+/* The same kernels in a module compiled with --device cuda: kiln_cuda_<name>_<f32|f64>, in
+ * libkiln_runtime_cuda. `params` is the same host array; `buffers` holds device pointers;
+ * `layout` (host) is [buffer count, input count, each buffer's size in bytes], so that a
+ * kernel with no device version can stage its buffers through host memory. Window kernels
+ * run on the device (cuDNN convolutions, pooling kernels equal to the CPU's bit for bit),
+ * normal draws the CPU's Philox blocks on the device; FRUGAL, the transport regularizers,
+ * spectrum and gram run the CPU kernel on host copies. All are ordered on the stream of the
+ * step's kernels; the collectives have no CUDA version (a compile-time error). */
+typedef void (*kiln_cuda_kernel_fn)(const int64_t *params, void *const *buffers,
+                                    const int64_t *layout);
+#define KILN_ABI_CUDA_KERNEL_PREFIX "kiln_cuda_"
+
 #endif /* KILN_RUNTIME_ABI_H */

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// The normal fill of CUDA modules (Abi.h's normal kernel), device code only: the same
+// Philox blocks (kiln/runtime/Philox.h) and Box-Muller pairs as the CPU's normalTile
+// (runtime/lib/core/NormalTile.cpp), a thread per Philox block. The uniforms are equal bit
+// for bit; log, sin and cos are CUDA's double-precision functions (within 2 ulp) where the
+// CPU uses glibc's vector versions, so an f32 draw equals the CPU's unless its double value
+// lies within about 1e-15 of a rounding boundary of f32 (a few draws in 10^7), and an f64
+// draw agrees to about 1e-15 relative. No FMA contraction (-fmad=false), as on the CPU.
+#include "kiln/runtime/Abi.h"
+#include "kiln/runtime/Philox.h"
+
+#include <cstdint>
+
+namespace {
+
+constexpr double kTwoPi = 6.283185307179586476925286766559;
+
+/// Pair (u1, u2) -> r cos t and r sin t, r = scale sqrt(-2 log u1), t = 2 pi u2.
+__device__ inline void boxMuller(double u1, double u2, double scale, double &c, double &s) {
+  double radius = scale * sqrt(-2.0 * log(u1));
+  double angle = kTwoPi * u2;
+  c = radius * cos(angle);
+  s = radius * sin(angle);
+}
+
+template <typename T>
+__device__ void store(T *out, int64_t count, int64_t at, double mean, double value) {
+  if (at < count)
+    out[at] = static_cast<T>(mean + value);
+}
+
+} // namespace
+
+/// y[count] from the key in device memory (one i64) plus the offset.
+extern "C" __global__ void kiln_gpu_normal_f32(kiln_normal_config c, const int64_t *key, float *y) {
+  const uint64_t seed = static_cast<uint64_t>(*key) + static_cast<uint64_t>(c.key_offset);
+  const std::array<uint32_t, 2> k{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
+  // Block b holds pairs 2b and 2b + 1: elements 4b .. 4b + 3.
+  const int64_t blocks = (c.count + 3) / 4;
+  for (int64_t b = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; b < blocks;
+       b += int64_t(gridDim.x) * blockDim.x) {
+    std::array<uint32_t, 4> w = kiln::rt::philox4x32(
+        {static_cast<uint32_t>(b), static_cast<uint32_t>(uint64_t(b) >> 32),
+         kiln::rt::detail::kNormalStream, 0},
+        k);
+    using kiln::rt::detail::unit32;
+    double c0, s0, c1, s1;
+    boxMuller(unit32(w[0]), unit32(w[1]), c.stddev, c0, s0);
+    boxMuller(unit32(w[2]), unit32(w[3]), c.stddev, c1, s1);
+    store(y, c.count, 4 * b, c.mean, c0);
+    store(y, c.count, 4 * b + 1, c.mean, s0);
+    store(y, c.count, 4 * b + 2, c.mean, c1);
+    store(y, c.count, 4 * b + 3, c.mean, s1);
+  }
+}
+
+extern "C" __global__ void kiln_gpu_normal_f64(kiln_normal_config c, const int64_t *key, double *y) {
+  const uint64_t seed = static_cast<uint64_t>(*key) + static_cast<uint64_t>(c.key_offset);
+  const std::array<uint32_t, 2> k{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
+  // Block b holds pair b: elements 2b and 2b + 1.
+  const int64_t blocks = (c.count + 1) / 2;
+  for (int64_t b = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; b < blocks;
+       b += int64_t(gridDim.x) * blockDim.x) {
+    std::array<uint32_t, 4> w = kiln::rt::philox4x32(
+        {static_cast<uint32_t>(b), static_cast<uint32_t>(uint64_t(b) >> 32),
+         kiln::rt::detail::kNormalStream, 0},
+        k);
+    using kiln::rt::detail::unit53;
+    double c0, s0;
+    boxMuller(1.0 - unit53(w[0], w[1]), unit53(w[2], w[3]), c.stddev, c0, s0);
+    store(y, c.count, 2 * b, c.mean, c0);
+    store(y, c.count, 2 * b + 1, c.mean, s0);
+  }
+}
