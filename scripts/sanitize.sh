@@ -33,8 +33,8 @@ fi
 
 # LLVM and MLIR keep some allocations to the end of a process on purpose; the runtime's own
 # leaks are still reported.
-# cuBLAS (linked by the CUDA backend) keeps allocations to the end of the process too.
-printf 'leak:libLLVM.so\nleak:libMLIR.so\nleak:libcublas.so\nleak:libcublasLt.so\n' >"$build/lsan.supp"
+# cuBLAS and cuDNN (linked by the CUDA backend) keep allocations to the end of the process too.
+printf 'leak:libLLVM.so\nleak:libMLIR.so\nleak:libcublas.so\nleak:libcublasLt.so\nleak:libcudnn\n' >"$build/lsan.supp"
 # allocator_may_return_null: a huge allocation must fail as it does without ASan, since the
 # runtime reports it (Tensor::allocate's kResourceExhausted) rather than dying.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:allocator_may_return_null=1

@@ -19,17 +19,19 @@ KILN_EMBED(kiln_random_fatbin, KILN_RANDOM_FATBIN)
 namespace kiln::cuda {
 
 CUfunction function(Image image, const char *name) {
+  // Loaded for the life of the process (the library is never unloaded) and never destroyed,
+  // so no exit-time destructor races the driver's own teardown.
   static std::mutex mutex;
-  static std::map<Image, CUmodule> modules;
-  static std::map<std::pair<Image, std::string>, CUfunction> functions;
+  static auto *modules = new std::map<Image, CUmodule>;
+  static auto *functions = new std::map<std::pair<Image, std::string>, CUfunction>;
   const Driver *d = driver();
   if (!d)
     return nullptr;
   std::lock_guard<std::mutex> lock(mutex);
-  auto known = functions.find({image, name});
-  if (known != functions.end())
+  auto known = functions->find({image, name});
+  if (known != functions->end())
     return known->second;
-  CUmodule &module = modules[image];
+  CUmodule &module = (*modules)[image];
   if (!module) {
     const void *data = image == Image::kWindow ? kiln_window_fatbin : kiln_random_fatbin;
     if (!check(d->cuModuleLoadData(&module, data),
@@ -40,7 +42,7 @@ CUfunction function(Image image, const char *name) {
   if (!check(d->cuModuleGetFunction(&f, module, name),
              (std::string("cuModuleGetFunction(") + name + ")").c_str()))
     return nullptr;
-  functions[{image, name}] = f;
+  (*functions)[{image, name}] = f;
   return f;
 }
 

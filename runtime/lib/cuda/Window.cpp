@@ -71,11 +71,12 @@ bool pickAlgorithm(Query query, const char *what, decltype(Perf::algo) &algo, si
 
 Convolution *convolution(cudnnHandle_t h, const kiln_window_geometry &g, bool isDouble) {
   using Key = std::tuple<std::string, bool>;
+  // Kept for the life of the process, like the handles it was made with.
   static std::mutex mutex;
-  static std::map<Key, std::unique_ptr<Convolution>> cache;
+  static auto *cache = new std::map<Key, std::unique_ptr<Convolution>>;
   std::lock_guard<std::mutex> lock(mutex);
   std::unique_ptr<Convolution> &slot =
-      cache[{std::string(reinterpret_cast<const char *>(&g), sizeof g), isDouble}];
+      (*cache)[{std::string(reinterpret_cast<const char *>(&g), sizeof g), isDouble}];
   if (slot && slot->ready)
     return slot.get();
   if (!slot)
