@@ -10,6 +10,7 @@
 //    written) give the bandwidth the step is compared with.
 // 2. The MLP example's training step (examples/mlp/mlp.mlir, Adam) at batch B (default 128),
 //    every input on the device, one fixed batch.
+// 3. The CNN example's training step (examples/cnn/cnn.mlir, Adam) at the same batch.
 // Inputs are passed as device descriptors straight to the compiled entry point, as an
 // application keeping its tensors on the device would: no host copies are timed. Without a
 // GPU it says so and exits 0.
@@ -224,5 +225,15 @@ int main(int argc, char **argv) {
   }
   double mlpSeconds = timeSteps(mlp, 5, steps * 10);
   std::printf("mlp: batch %lld, %.3f ms/step\n", (long long)batch, mlpSeconds * 1e3);
+
+  // 3. The CNN example's step: cuDNN convolutions (fp32, no TF32), the runtime's pooling.
+  Step cnn;
+  if (!prepare(std::string(KILN_BENCH_SOURCE_DIR) + "/../examples/cnn/cnn.mlir", batch, toolkit,
+               cnn)) {
+    std::printf("cnn: FAILED\n");
+    return 1;
+  }
+  double cnnSeconds = timeSteps(cnn, 5, steps * 5);
+  std::printf("cnn: batch %lld, %.3f ms/step\n", (long long)batch, cnnSeconds * 1e3);
   return 0;
 }

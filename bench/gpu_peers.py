@@ -7,6 +7,8 @@
 - The MLP example's training step in eager mode (784-256-256-10 ReLU, softmax
   cross-entropy, Adam lr 1e-3), batch --mlp-batch, one fixed batch on the device:
   zero_grad, forward, loss, backward, step.
+- The CNN example's step the same way (conv-relu-pool twice, two linear layers, Adam), at
+  the same batch, with TF32 off so that torch computes in fp32 as Kiln does.
 
 Prints lines kiln-bench-gpu's reader understands ("torch adam fused: X ms/step") and exits 0
 without torch or without a GPU, saying so.
@@ -72,6 +74,25 @@ def main():
 
     seconds = timed(step, 10, args.steps * 10)
     print(f"torch mlp eager: batch {args.mlp_batch}, {seconds * 1e3:.3f} ms/step")
+
+    # The CNN of examples/cnn/cnn.mlir, fp32 as Kiln computes it (torch's cuDNN default would
+    # use TF32 tensor cores for the convolutions).
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    cnn = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10)).to(dev)
+    cnn_opt = torch.optim.Adam(cnn.parameters(), lr=1e-3)
+    images = torch.rand(args.mlp_batch, 1, 28, 28, device=dev)
+
+    def cnn_step():
+        cnn_opt.zero_grad(set_to_none=True)
+        loss = nn.functional.cross_entropy(cnn(images), y)
+        loss.backward()
+        cnn_opt.step()
+
+    seconds = timed(cnn_step, 10, args.steps * 5)
+    print(f"torch cnn eager: batch {args.mlp_batch}, {seconds * 1e3:.3f} ms/step")
     return 0
 
 

@@ -97,6 +97,11 @@ if adam and fused:
     print(f"gpu-check: ratio: Kiln Adam vs torch Adam(fused=True): {fused / adam:.2f}x (target > 1)")
 if mlp and eager:
     print(f"gpu-check: ratio: Kiln MLP step vs torch eager: {eager / mlp:.2f}x (target >= 1.5)")
+cnn = ms(r"kiln: cnn: batch \d+, ([0-9.]+) ms/step")
+cnn_eager = ms(r"torch cnn eager: batch \d+, ([0-9.]+) ms/step")
+if cnn and cnn_eager:
+    print(f"gpu-check: ratio: Kiln CNN step vs torch eager (both fp32, no TF32): "
+          f"{cnn_eager / cnn:.2f}x (target > 1)")
 acc = dict(re.findall(r"mlp (cpu|cuda): epoch 3: .*?test accuracy ([0-9.]+)%", text))
 if "cpu" in acc and "cuda" in acc:
     gap = abs(float(acc["cpu"]) - float(acc["cuda"]))
