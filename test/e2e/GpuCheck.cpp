@@ -2,6 +2,8 @@
 // kiln-gpu-check: the same program compiled for the CPU and for CUDA takes the same steps.
 //
 //   kiln-gpu-check --probe                   exit 0 and print the device, or say why not
+//   kiln-gpu-check --gather-test cuda.so     DeviceTensor::gatherRows, values and refusals
+//   kiln-gpu-check --gather-refusals cuda.so the refusals alone (any driver, the stand-in too)
 //   kiln-gpu-check cpu.so cuda.so [--entry NAME] [--steps N] [--tolerance T] [--seed S]
 //
 // (Any two builds of one program compare the same way: two CPU builds check the checker.)
@@ -14,6 +16,7 @@
 #include "kiln/runtime/Random.h"
 #include "kiln/runtime/Session.h"
 #include "kiln/runtime/cuda/CudaApi.h"
+#include "kiln/runtime/cuda/DeviceTensor.h"
 
 #include <dlfcn.h>
 
@@ -52,6 +55,47 @@ int probe() {
   int cc = 0;
   api->device(name, sizeof name, &cc);
   std::printf("%s (compute capability %d.%d)\n", name, cc / 10, cc % 10);
+  return 0;
+}
+
+/// DeviceTensor::gatherRows on `module`'s backend: rows {4, 0, 2} of a [5, 3] table, and
+/// the calls it must refuse. The refusals print on any driver; the gathered values are
+/// checked only where `checkValues` (a real GPU: the stand-in driver runs no kernel).
+int gatherTest(const char *path, bool checkValues) {
+  StatusOr<Module> module = Module::load(path);
+  if (!module.ok()) {
+    std::printf("error: %s\n", std::string(module.status().message()).c_str());
+    return 1;
+  }
+  auto table = DeviceTensor::allocate(*module, DType::F32, {5, 3});
+  auto rows = DeviceTensor::allocate(*module, DType::F32, {3, 3});
+  auto wrong = DeviceTensor::allocate(*module, DType::F32, {3, 4});
+  if (!table.ok() || !rows.ok() || !wrong.ok()) {
+    std::printf("error: cannot allocate device tensors\n");
+    return 1;
+  }
+  float values[15];
+  for (int i = 0; i < 15; ++i)
+    values[i] = float(i);
+  if (!table->upload(TensorView{values, DType::F32, {5, 3}, Device::kCpu}).ok())
+    return std::printf("error: upload failed\n"), 1;
+  const int64_t good[3] = {4, 0, 2}, outside[3] = {4, 5, 0};
+  Status st = rows->gatherRows(*table, good);
+  std::printf("gather {4, 0, 2}: %s\n", st.ok() ? "ok" : std::string(st.message()).c_str());
+  if (checkValues && st.ok()) {
+    float got[9] = {0};
+    if (!rows->download(TensorView{got, DType::F32, {3, 3}, Device::kCpu}).ok())
+      return std::printf("error: download failed\n"), 1;
+    const float expected[9] = {12, 13, 14, 0, 1, 2, 6, 7, 8};
+    for (int i = 0; i < 9; ++i)
+      if (got[i] != expected[i])
+        return std::printf("error: element %d is %g, expected %g\n", i, got[i], expected[i]), 1;
+    std::printf("gathered values ok\n");
+  }
+  st = rows->gatherRows(*table, outside);
+  std::printf("gather {4, 5, 0}: %s\n", st.ok() ? "ok" : std::string(st.message()).c_str());
+  st = wrong->gatherRows(*table, good);
+  std::printf("gather into [3, 4]: %s\n", st.ok() ? "ok" : std::string(st.message()).c_str());
   return 0;
 }
 
@@ -98,10 +142,15 @@ std::vector<int64_t> concrete(const std::vector<int64_t> &shape, int64_t batch) 
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--gather-test") == 0)
+    return gatherTest(argv[2], /*checkValues=*/true);
+  if (argc == 3 && std::strcmp(argv[1], "--gather-refusals") == 0)
+    return gatherTest(argv[2], /*checkValues=*/false);
   if (argc == 2 && std::strcmp(argv[1], "--probe") == 0)
     return probe();
   if (argc < 3) {
-    std::fprintf(stderr, "usage: kiln-gpu-check --probe | cpu.so cuda.so [--entry NAME] "
+    std::fprintf(stderr, "usage: kiln-gpu-check --probe | --gather-test cuda.so | "
+                         "--gather-refusals cuda.so | cpu.so cuda.so [--entry NAME] "
                          "[--steps N] [--tolerance T] [--seed S]\n");
     return 2;
   }

@@ -71,6 +71,33 @@ Status DeviceTensor::download(const TensorView &host) const {
   return Status();
 }
 
+Status DeviceTensor::gatherRows(const DeviceTensor &table, const int64_t *rows) {
+  auto invalid = [](const std::string &what) {
+    return Status::error(StatusCode::kInvalidArgument, "DeviceTensor::gatherRows: " + what);
+  };
+  if (!data_ || !table.data_)
+    return invalid("an empty placeholder");
+  if (shape_.empty() || table.shape_.empty() || table.dtype_ != dtype_ ||
+      std::vector<int64_t>(shape_.begin() + 1, shape_.end()) !=
+          std::vector<int64_t>(table.shape_.begin() + 1, table.shape_.end()))
+    return invalid("rows of " + std::string(dtypeName(dtype_)) + shapeToString(shape_) +
+                   " from a table " + std::string(dtypeName(table.dtype_)) +
+                   shapeToString(table.shape_) + ": the dtype and row shape must agree");
+  const int64_t count = shape_[0], tableRows = table.shape_[0];
+  if (count > 0 && !rows)
+    return invalid("null row indices");
+  for (int64_t r = 0; r < count; ++r)
+    if (rows[r] < 0 || rows[r] >= tableRows)
+      return invalid("row index " + std::to_string(rows[r]) + " (batch row " +
+                     std::to_string(r) + ") is outside the table's " +
+                     std::to_string(tableRows) + " rows");
+  const size_t rowBytes = count ? nbytes_ / size_t(count) : 0;
+  const kiln_cuda_api *cuda = data_.get_deleter().cuda;
+  if (cuda->gather_rows(data_.get(), table.data_.get(), rows, count, rowBytes) != 0)
+    return backendError(cuda, StatusCode::kInternal, "DeviceTensor::gatherRows");
+  return Status();
+}
+
 TensorView DeviceTensor::view() const {
   return TensorView{data_.get(), dtype_, shape_, Device::kCuda};
 }

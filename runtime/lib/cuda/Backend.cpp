@@ -286,10 +286,15 @@ int apiSynchronize() {
   return d && check(d->cuStreamSynchronize(stream()), "cuStreamSynchronize") ? 0 : -1;
 }
 
+int apiDeviceMemory(size_t *freeBytes, size_t *totalBytes) {
+  const Driver *d = driver();
+  return d && check(d->cuMemGetInfo(freeBytes, totalBytes), "cuMemGetInfo") ? 0 : -1;
+}
+
 const kiln_cuda_api table = {
-    KILN_CUDA_API_VERSION, apiInit, apiError, apiClearError, apiDevice,
-    allocate,              deallocate, apiToDevice, apiToHost, apiCopyOnDevice, apiSynchronize,
-    memoryInUse,           releaseCached,
+    KILN_CUDA_API_VERSION, apiInit,       apiError,        apiClearError, apiDevice,
+    allocate,              deallocate,    apiToDevice,     apiToHost,     apiCopyOnDevice,
+    apiSynchronize,        memoryInUse,   releaseCached,   apiDeviceMemory, gatherRows,
 };
 } // namespace
 

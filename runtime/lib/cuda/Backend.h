@@ -7,6 +7,7 @@
 #include <cuda.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace kiln::cuda {
@@ -48,6 +49,10 @@ void *allocate(size_t bytes);
 void deallocate(void *pointer);
 void memoryInUse(size_t *inUse, size_t *cached);
 void releaseCached();
+
+/// kiln_cuda_api's gather_rows (Data.cpp).
+int gatherRows(void *dst, const void *src, const int64_t *hostRows, int64_t count,
+               size_t rowBytes);
 
 } // namespace kiln::cuda
 

@@ -15,6 +15,7 @@
   extern "C" const unsigned char symbol[];
 KILN_EMBED(kiln_window_fatbin, KILN_WINDOW_FATBIN)
 KILN_EMBED(kiln_random_fatbin, KILN_RANDOM_FATBIN)
+KILN_EMBED(kiln_data_fatbin, KILN_DATA_FATBIN)
 
 namespace kiln::cuda {
 
@@ -33,7 +34,9 @@ CUfunction function(Image image, const char *name) {
     return known->second;
   CUmodule &module = (*modules)[image];
   if (!module) {
-    const void *data = image == Image::kWindow ? kiln_window_fatbin : kiln_random_fatbin;
+    const void *data = image == Image::kWindow   ? kiln_window_fatbin
+                       : image == Image::kRandom ? kiln_random_fatbin
+                                                 : kiln_data_fatbin;
     if (!check(d->cuModuleLoadData(&module, data),
                "loading the runtime's kernels (cuModuleLoadData; built for sm_80 and sm_90)"))
       return nullptr;

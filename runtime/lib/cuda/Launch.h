@@ -12,7 +12,7 @@
 namespace kiln::cuda {
 
 /// An embedded fatbin: one per .cu file of runtime/lib/cuda/kernels.
-enum class Image { kWindow, kRandom };
+enum class Image { kWindow, kRandom, kData };
 
 /// `name` of `image`, loading the image into the context on first use; null after recording
 /// why not.

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define KILN_CUDA_API_VERSION 1u
+#define KILN_CUDA_API_VERSION 2u
 #define KILN_CUDA_API_SYMBOL "kiln_cuda_api"
 
 /// Functions return 0 on success; on failure they return -1 and the error is kept (see
@@ -50,6 +50,14 @@ typedef struct kiln_cuda_api {
   void (*memory)(size_t *in_use, size_t *cached);
   /// Returns cached blocks to the driver.
   void (*release_cached)(void);
+  /// The device's free and total memory (cuMemGetInfo).
+  int (*device_memory)(size_t *free_bytes, size_t *total_bytes);
+  /// Row r of device_dst = row host_rows[r] of device_src, for r < count, rows of row_bytes
+  /// bytes: a batch gathered from a dataset kept on the device. The row indices are copied
+  /// to the device and the gather queued on the backend's stream; the caller has checked
+  /// them against device_src's extent.
+  int (*gather_rows)(void *device_dst, const void *device_src, const int64_t *host_rows,
+                     int64_t count, size_t row_bytes);
 } kiln_cuda_api;
 
 /// The backend's table, or NULL if this library was built for another API version.

@@ -31,6 +31,12 @@ public:
   Status upload(const TensorView &host);
   Status download(const TensorView &host) const;
 
+  /// Fills this tensor's n rows (its first dimension) with rows rows[0], ..., rows[n - 1]
+  /// of `table`, a device tensor of the same dtype and row shape: a batch assembled on the
+  /// device from a dataset uploaded once, queued on the backend's stream. `rows` is host
+  /// memory holding n indices, each checked against the table's rows.
+  Status gatherRows(const DeviceTensor &table, const int64_t *rows);
+
   TensorView view() const;
   const std::vector<int64_t> &shape() const { return shape_; }
   DType dtype() const { return dtype_; }
