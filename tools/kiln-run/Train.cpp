@@ -825,20 +825,23 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     return report("data-parallel training on GPUs (NCCL) is not supported yet: run one "
                   "process, or compile for the CPU"),
            false;
-  if (onGpu && isPrivate)
-    return report("private training on the GPU is not supported yet: compile for the CPU"),
-           false;
+  // Uploaded just before the first step (uploadState), once a checkpoint has been restored
+  // and the noise calibrated into the host tensors.
   for (size_t i = 0; onGpu && i < views.size(); ++i) {
     if (!trainFn.inputs()[i].data.empty())
       continue; // a batch: copied in by the Session at every step
     auto t = DeviceTensor::allocate(session.module(), views[i].dtype, views[i].shape);
     if (!t.ok())
       return report(std::string(t.status().message())), false;
-    if (Status st = t->upload(views[i]); !st.ok())
-      return report(std::string(st.message())), false;
     views[i] = t->view();
     deviceState.emplace_back(i, std::move(*t));
   }
+  auto uploadState = [&]() {
+    for (auto &[i, t] : deviceState)
+      if (Status st = t.upload(hostViews[i]); !st.ok())
+        return report(std::string(st.message())), false;
+    return true;
+  };
   // The training data (and a search's architecture half) stays on the device too, when it
   // fits: a step gathers its batch there. A private step's lots are made on the host.
   ResidentData residentTrain, residentVal;
@@ -987,7 +990,11 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   int done = 0;
   double samplingRate = 0;
   privacy::RdpAccountant accountant;
-  auto scalarAt = [&](int input) { return double(*static_cast<const float *>(views[input].data)); };
+  // A private step's hyperparameters, read from the host tensors (on a GPU, `views` holds
+  // device memory).
+  auto scalarAt = [&](int input) {
+    return double(*static_cast<const float *>(hostViews[input].data));
+  };
   if (isPrivate) {
     double lot = scalarAt(dp.lot);
     samplingRate = lot / double(trainData.count);
@@ -1042,7 +1049,7 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   }
 
   if (isPrivate) {
-    float &sigma = *static_cast<float *>(views[dp.noiseMultiplier].data);
+    float &sigma = *static_cast<float *>(hostViews[dp.noiseMultiplier].data);
     if (options.calibrateNoise) {
       if (!options.targetEpsilon)
         return report("--calibrate-noise needs --target-epsilon, the budget to spend"), false;
@@ -1132,6 +1139,8 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
     }
     return true;
   };
+  if (!uploadState())
+    return false;
   for (int epoch = done + 1; epoch <= last; ++epoch) {
     // Fisher-Yates with a fixed generator: the same order on every platform.
     auto shuffle = [&](std::vector<int64_t> &o) {
