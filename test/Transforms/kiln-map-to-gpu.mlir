@@ -245,9 +245,10 @@ func.func @buffers(%x: memref<4xf32>, %y: memref<4xf32>) {
 
 // -----
 
-// Runtime library kernels have no CUDA version yet.
+// A runtime library kernel reaches the GPU as a host call that kiln-use-library-kernels
+// makes; left as a kernel call, it is an error here.
 func.func @conv(%x: memref<8x1x28x28xf32>, %w: memref<4x1x3x3xf32>, %y: memref<8x4x26x26xf32>) {
-  // expected-error @below {{kiln-map-to-gpu: the runtime kernel 'kiln_conv2d_f32' has no CUDA version yet}}
+  // expected-error @below {{kiln-map-to-gpu: the runtime kernel 'kiln_conv2d_f32' must first become a host call of the CUDA backend (kiln-use-library-kernels{device=cuda})}}
   kiln_rt.kernel_call conv2d ins(%x, %w : memref<8x1x28x28xf32>, memref<4x1x3x3xf32>)
       outs(%y : memref<8x4x26x26xf32>)
       params #kiln_rt.window<n = 8, c = 1, h = 28, w = 28, o = 4, kh = 3, kw = 3, oh = 26,
@@ -292,5 +293,50 @@ func.func @reload_in_next_launch(%x: memref<f32>, %y: memref<f32>) {
   memref.dealloc %tmp : memref<f32>
   %b = arith.mulf %a, %a : f32
   memref.store %b, %y[] : memref<f32>
+  return
+}
+
+// -----
+
+// A loop the host runs (kiln.ntk's loop over output rows): its body calls the CUDA backend
+// and holds loop nests, so the loop stays on the host and its body is mapped like a
+// function body: each nest a launch, the call between them on the host, the temporary a
+// device allocation. A scalar computed on the device before the loop is reloaded inside the
+// body's launch, not on the host.
+// CHECK-LABEL: func.func @host_loop
+// CHECK:         %[[SPILL:.*]] = gpu.alloc () : memref<f32>
+// CHECK:         gpu.launch
+// CHECK:           memref.store %{{.*}}, %[[SPILL]][] : memref<f32>
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
+// CHECK-NEXT:      %[[TMP:.*]] = gpu.alloc () : memref<4x4xf32>
+// CHECK:           gpu.launch
+// CHECK:             memref.load %[[SPILL]][] : memref<f32>
+// CHECK:           func.call @kiln_cuda_matmul_f32
+// CHECK:           gpu.launch
+// CHECK:           gpu.dealloc %[[TMP]]
+// CHECK-NEXT:    }
+// CHECK-NEXT:    gpu.dealloc %[[SPILL]]
+func.func private @kiln_cuda_matmul_f32(i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64)
+func.func @host_loop(%s: memref<f32>, %a: memref<4x4xf32>, %out: memref<8x4x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c4 = arith.constant 4 : i64
+  %v = memref.load %s[] : memref<f32>
+  %w = arith.mulf %v, %v : f32
+  scf.for %i = %c0 to %c8 step %c1 {
+    %tmp = memref.alloc() : memref<4x4xf32>
+    linalg.fill ins(%w : f32) outs(%tmp : memref<4x4xf32>)
+    %pa = memref.extract_aligned_pointer_as_index %a : memref<4x4xf32> -> index
+    %pt = memref.extract_aligned_pointer_as_index %tmp : memref<4x4xf32> -> index
+    %ia = arith.index_cast %pa : index to i64
+    %it = arith.index_cast %pt : index to i64
+    %ptra = llvm.inttoptr %ia : i64 to !llvm.ptr
+    %ptrt = llvm.inttoptr %it : i64 to !llvm.ptr
+    func.call @kiln_cuda_matmul_f32(%c4, %c4, %c4, %ptra, %c4, %ptra, %c4, %ptrt, %c4) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64) -> ()
+    %slice = memref.subview %out[%i, 0, 0] [1, 4, 4] [1, 1, 1] : memref<8x4x4xf32> to memref<4x4xf32, strided<[4, 1], offset: ?>>
+    linalg.copy ins(%tmp : memref<4x4xf32>) outs(%slice : memref<4x4xf32, strided<[4, 1], offset: ?>>)
+    memref.dealloc %tmp : memref<4x4xf32>
+  }
   return
 }

@@ -278,6 +278,35 @@ bool isChunkLoop(scf::ParallelOp loop) {
   return sawSlice && !r.wasInterrupted();
 }
 
+/// A loop the host runs, launching device work in each iteration: an scf.for without
+/// results whose body calls the runtime (a library kernel), manages buffers or holds loop
+/// nests of its own (kiln.ntk's loop over output rows). Its body is mapped like a function
+/// body. Other scf.for loops (scalar recurrences) run inside a launch.
+bool isHostLoop(Operation *op) {
+  auto loop = dyn_cast<scf::ForOp>(op);
+  if (!loop || loop.getNumResults() != 0)
+    return false;
+  return loop.getBody()
+      ->walk([](Operation *inner) {
+        auto call = dyn_cast<func::CallOp>(inner);
+        if ((call && call.getCallee().starts_with("kiln_cuda_")) ||
+            isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp, linalg::LinalgOp>(inner))
+          return WalkResult::interrupt();
+        return WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// The function's entry block, then the bodies of its host loops, outer before inner.
+SmallVector<Block *> hostBlocks(func::FuncOp func) {
+  SmallVector<Block *> blocks{&func.getBody().front()};
+  for (size_t i = 0; i < blocks.size(); ++i)
+    for (Operation &op : *blocks[i])
+      if (isHostLoop(&op))
+        blocks.push_back(cast<scf::ForOp>(op).getBody());
+  return blocks;
+}
+
 struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
   using Base::Base;
 
@@ -292,18 +321,23 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
       if (auto call = dyn_cast<kiln::krt::KernelCallOp>(op)) {
         call.emitError("kiln-map-to-gpu: the runtime kernel '")
             << call.getSymbolName()
-            << "' has no CUDA version yet; this program runs on the CPU only";
+            << "' must first become a host call of the CUDA backend "
+               "(kiln-use-library-kernels{device=cuda})";
         return WalkResult::interrupt();
       }
       // The CUDA backend's own library calls (kiln-use-library-kernels with device=cuda)
       // are host calls that queue work on the step's stream.
       if (auto call = dyn_cast<func::CallOp>(op); call && call.getCallee().starts_with("kiln_cuda_")) {
-        if (call->getParentOp() == func.getOperation())
+        Operation *parent = call->getParentOp();
+        while (parent != func.getOperation() && isHostLoop(parent))
+          parent = parent->getParentOp();
+        if (parent == func.getOperation())
           return WalkResult::advance();
-        // A host loop around device work would need its body mapped op by op; today a
-        // region's ops run in one launch, where a host call cannot be.
+        // A branch (or a loop carrying values) around a host call would need its own
+        // mapping; a region that is not a host loop runs in one launch.
         call.emitError("kiln-map-to-gpu: a library call ('")
-            << call.getCallee() << "') inside a loop or branch has no GPU lowering yet";
+            << call.getCallee() << "') inside a branch or a loop with results has no GPU "
+            << "lowering yet";
         return WalkResult::interrupt();
       }
       if (isa<func::CallOp>(op) || (op->getDialect() && op->getDialect()->getNamespace() == "kiln_rt")) {
@@ -323,13 +357,16 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
   LogicalResult mapFunction(func::FuncOp func) {
     if (failed(checkSupported(func)))
       return failure();
-    Block &body = func.getBody().front();
+    Block &entryBlock = func.getBody().front();
+    SmallVector<Block *> blocks = hostBlocks(func);
+    DenseSet<Block *> hostBlockSet(blocks.begin(), blocks.end());
     IRRewriter rewriter(func.getContext());
 
     // Linalg ops outside kiln-fuse-horizontal's loops: a thread per point of their
     // parallel dimensions (reductions run inside a thread); whole-buffer sums as two
     // block-wide tree reductions.
-    for (Operation &op : llvm::make_early_inc_range(body)) {
+    for (Block *block : blocks)
+    for (Operation &op : llvm::make_early_inc_range(*block)) {
       auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
       if (!linalgOp)
         continue;
@@ -352,6 +389,10 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
     // Scalars a device op computes and a later launch uses travel through a rank-0 buffer.
     DenseSet<Value> hostValues(func.getArguments().begin(), func.getArguments().end());
     SmallVector<Operation *> run;
+    // Each host block in turn, outer before inner: a value an outer launch computes and an
+    // inner one uses is reloaded at the start of the inner block before it is mapped.
+    for (Block *blockPtr : blocks) {
+    Block &body = *blockPtr;
 
     auto flushRun = [&]() -> LogicalResult {
       if (run.empty())
@@ -377,7 +418,7 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
             return op->emitError("kiln-map-to-gpu: a ")
                    << v.getType() << " computed on the device is used outside it";
           auto spillType = MemRefType::get({}, v.getType());
-          OpBuilder entry = OpBuilder::atBlockBegin(&body);
+          OpBuilder entry = OpBuilder::atBlockBegin(&entryBlock);
           auto spill = gpu::AllocOp::create(entry, func.getLoc(), spillType, Type(), ValueRange{},
                                             ValueRange{}, ValueRange{});
           toFree.push_back(spill.getMemref());
@@ -387,7 +428,11 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
           DenseMap<void *, Value> reloads;
           for (OpOperand *use : outside) {
             Operation *user = use->getOwner();
-            Operation *top = body.findAncestorOpInBlock(*user);
+            // The user's ancestor in the innermost host block holding it: a use inside a
+            // host loop's body is reloaded by that body's launch, not by a launch of its own.
+            Operation *top = user;
+            while (!hostBlockSet.contains(top->getBlock()))
+              top = top->getParentOp();
             OpBuilder ub(user);
             void *anchor = user;
             if (top != user) {
@@ -420,6 +465,17 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
         op = op->getNextNode();
         continue;
       }
+      if (auto loop = dyn_cast<scf::ForOp>(op); loop && isHostLoop(op)) {
+        if (failed(flushRun()))
+          return failure();
+        for (Value bound : {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()})
+          if (!hostValues.contains(bound))
+            return loop.emitError("kiln-map-to-gpu: a loop the host runs has a bound "
+                                  "computed on the device");
+        hostValues.insert(loop.getInductionVar());
+        op = op->getNextNode();
+        continue;
+      }
       if (isHostOp(op, hostValues)) {
         for (Value v : op->getResults())
           hostValues.insert(v);
@@ -443,9 +499,11 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
     }
     if (failed(flushRun()))
       return failure();
+    }
 
     // Buffers: device allocations, device copies.
-    for (Operation &op : llvm::make_early_inc_range(body)) {
+    for (Block *block : blocks)
+    for (Operation &op : llvm::make_early_inc_range(*block)) {
       OpBuilder b(&op);
       if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
         auto type = cast<MemRefType>(op.getResult(0).getType());
@@ -498,7 +556,7 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
       sqrt.erase();
     });
 
-    for (Operation &op : llvm::make_early_inc_range(body))
+    for (Operation &op : llvm::make_early_inc_range(entryBlock))
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
         OpBuilder b(ret);
         for (Value v : toFree)
