@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests for Philox4x32-10 (Random123 known answers) and the uniform/normal tensor fills.
+#include "kiln/runtime/BoxMuller.h"
 #include "kiln/runtime/Random.h"
 
 #include "TestUtil.h"
@@ -80,6 +81,37 @@ TEST(Random, NormalIsBoxMullerOfPhilox) {
     double expected = pair(1.0 - unit53(w[0], w[1]), unit53(w[2], w[3]), int(i % 2));
     ASSERT_NEAR(d[size_t(i)], expected, 1e-14 * std::fabs(expected) + 1e-15) << i;
   }
+}
+
+/// BoxMuller.h's own logarithm, sine and cosine (the same bits on the CPU and the GPU) are
+/// within one ulp of glibc's, which are correctly rounded in nearly every case, over the
+/// inputs the fills give them: uniforms in [2^-53, 1] and angles in [0, 2 pi).
+TEST(Random, BoxMullerFunctionsAreWithinAnUlpOfLibm) {
+  using namespace kiln::rt::detail;
+  auto ulps = [](double got, double expected) {
+    if (got == expected)
+      return 0.0;
+    return std::fabs(got - expected) / std::fabs(std::nextafter(expected, 0.0) - expected);
+  };
+  EXPECT_EQ(boxMullerLog(1.0), 0.0);
+  EXPECT_EQ(boxMullerLog(0x1p-53), std::log(0x1p-53));
+  double sine = 1, cosine = 0;
+  boxMullerSinCos(0.0, sine, cosine);
+  EXPECT_EQ(sine, 0.0);
+  EXPECT_EQ(cosine, 1.0);
+  double worstLog = 0, worstSin = 0, worstCos = 0;
+  for (uint64_t i = 0; i < 400000; ++i) {
+    auto w = kiln::rt::philox4x32({uint32_t(i), 0, 7, 0}, {11, 13});
+    double u = 1.0 - unit53(w[0], w[1]);
+    double angle = 6.283185307179586476925286766559 * unit53(w[2], w[3]);
+    worstLog = std::max(worstLog, ulps(boxMullerLog(u), std::log(u)));
+    boxMullerSinCos(angle, sine, cosine);
+    worstSin = std::max(worstSin, ulps(sine, std::sin(angle)));
+    worstCos = std::max(worstCos, ulps(cosine, std::cos(angle)));
+  }
+  EXPECT_LE(worstLog, 1.0);
+  EXPECT_LE(worstSin, 1.0);
+  EXPECT_LE(worstCos, 1.0);
 }
 
 TEST(Random, UniformAndNormalStreamsDiffer) {

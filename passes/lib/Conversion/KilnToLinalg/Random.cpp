@@ -111,8 +111,9 @@ Value uniform(ImplicitLocOpBuilder &b, RankedTensorType type, Value key, double 
 
 /// fillNormal(tensor, key + keyOffset, mean, stddev): a call of the runtime's normal kernel,
 /// which is fillNormal itself, so the two agree bit for bit by construction. (Box-Muller's
-/// logarithm, sine and cosine are most of a draw's cost; the runtime runs them on glibc's
-/// vector math library, which generated loops would only reach through scalar libm calls.)
+/// logarithm, sine and cosine are most of a draw's cost; the runtime runs them as vector
+/// code, kiln/runtime/BoxMuller.h, which generated loops would reach only through scalar
+/// libm calls.)
 Value normal(ImplicitLocOpBuilder &b, RankedTensorType type, Value keyTensor, int64_t keyOffset,
              double meanIn, double stddevIn) {
   // fillNormal takes floats, so the parameters are rounded to f32 first.

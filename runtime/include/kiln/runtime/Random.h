@@ -20,8 +20,9 @@ Status fillUniform(const TensorView &tensor, uint64_t seed, float lo, float hi);
 
 /// Fills an f32 or f64 tensor with normal samples (Box-Muller over two uniforms, so elements
 /// 2k and 2k+1 share a pair). Like fillUniform, element i depends only on (seed, i), never
-/// on the thread count. The logarithms and trigonometry run on glibc's vector math library
-/// (within 2e-15 relative of scalar libm), in parallel on the runtime's thread pool.
+/// on the thread count. The logarithm, sine and cosine are kiln/runtime/BoxMuller.h's
+/// (within an ulp of libm's, and the CUDA kernel's bits), vectorized, in parallel on the
+/// runtime's thread pool.
 /// kInvalidArgument for another dtype, an invalid view, stddev < 0 or a non-finite parameter.
 Status fillNormal(const TensorView &tensor, uint64_t seed, float mean, float stddev);
 

@@ -1,27 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The normal fill of CUDA modules (Abi.h's normal kernel), device code only: the same
-// Philox blocks (kiln/runtime/Philox.h) and Box-Muller pairs as the CPU's normalTile
-// (runtime/lib/core/NormalTile.cpp), a thread per Philox block. The uniforms are equal bit
-// for bit; log, sin and cos are CUDA's double-precision functions (within 2 ulp) where the
-// CPU uses glibc's vector versions, so an f32 draw equals the CPU's unless its double value
-// lies within about 1e-15 of a rounding boundary of f32 (a few draws in 10^7), and an f64
-// draw agrees to about 1e-15 relative. No FMA contraction (-fmad=false), as on the CPU.
+// Philox blocks (kiln/runtime/Philox.h) and Box-Muller pairs (kiln/runtime/BoxMuller.h,
+// whose logarithm, sine and cosine are plain IEEE arithmetic) as the CPU's normalTile
+// (runtime/lib/core/NormalTile.cpp), a thread per Philox block, without FMA contraction
+// (-fmad=false) as on the CPU: every draw equals the CPU's bit for bit.
 #include "kiln/runtime/Abi.h"
+#include "kiln/runtime/BoxMuller.h"
 #include "kiln/runtime/Philox.h"
 
 #include <cstdint>
 
 namespace {
 
-constexpr double kTwoPi = 6.283185307179586476925286766559;
-
-/// Pair (u1, u2) -> r cos t and r sin t, r = scale sqrt(-2 log u1), t = 2 pi u2.
-__device__ inline void boxMuller(double u1, double u2, double scale, double &c, double &s) {
-  double radius = scale * sqrt(-2.0 * log(u1));
-  double angle = kTwoPi * u2;
-  c = radius * cos(angle);
-  s = radius * sin(angle);
-}
+using kiln::rt::detail::boxMullerPair;
 
 template <typename T>
 __device__ void store(T *out, int64_t count, int64_t at, double mean, double value) {
@@ -45,8 +36,8 @@ extern "C" __global__ void kiln_gpu_normal_f32(kiln_normal_config c, const int64
         k);
     using kiln::rt::detail::unit32;
     double c0, s0, c1, s1;
-    boxMuller(unit32(w[0]), unit32(w[1]), c.stddev, c0, s0);
-    boxMuller(unit32(w[2]), unit32(w[3]), c.stddev, c1, s1);
+    boxMullerPair(unit32(w[0]), unit32(w[1]), c.stddev, c0, s0);
+    boxMullerPair(unit32(w[2]), unit32(w[3]), c.stddev, c1, s1);
     store(y, c.count, 4 * b, c.mean, c0);
     store(y, c.count, 4 * b + 1, c.mean, s0);
     store(y, c.count, 4 * b + 2, c.mean, c1);
@@ -67,7 +58,7 @@ extern "C" __global__ void kiln_gpu_normal_f64(kiln_normal_config c, const int64
         k);
     using kiln::rt::detail::unit53;
     double c0, s0;
-    boxMuller(1.0 - unit53(w[0], w[1]), unit53(w[2], w[3]), c.stddev, c0, s0);
+    boxMullerPair(1.0 - unit53(w[0], w[1]), unit53(w[2], w[3]), c.stddev, c0, s0);
     store(y, c.count, 2 * b, c.mean, c0);
     store(y, c.count, 2 * b + 1, c.mean, s0);
   }
