@@ -340,3 +340,26 @@ func.func @host_loop(%s: memref<f32>, %a: memref<4x4xf32>, %out: memref<8x4x4xf3
   }
   return
 }
+
+// -----
+
+// A sum over the batch of each column (a bias gradient), its reduction dimension first: the
+// parallel dimension is put outermost, so each thread adds up one column, rows in order,
+// instead of one thread doing the whole nest.
+// CHECK-LABEL: func.func @column_sums
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %[[BLOCKS:.*]], %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %c256
+// CHECK:           scf.if
+// CHECK:             scf.for %[[ROW:.*]] = %{{.*}} to %c128
+// CHECK:               memref.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<128x10xf32>
+// CHECK:               arith.addf
+// CHECK-NOT:     gpu.launch
+func.func @column_sums(%dz: memref<128x10xf32>, %db: memref<10xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%dz : memref<128x10xf32>) outs(%db : memref<10xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -376,10 +376,30 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
         mapFullSum(generic);
         continue;
       }
-      rewriter.setInsertionPoint(&op);
+      // Parallel dimensions outermost: a reduction that comes first (a bias gradient, the
+      // sum over the batch of each column) would otherwise become a serial loop around the
+      // parallel one, and the whole nest a single-thread launch.
+      if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+        SmallVector<unsigned> order;
+        for (auto [i, type] : llvm::enumerate(generic.getIteratorTypesArray()))
+          if (type == utils::IteratorType::parallel)
+            order.push_back(i);
+        for (auto [i, type] : llvm::enumerate(generic.getIteratorTypesArray()))
+          if (type != utils::IteratorType::parallel)
+            order.push_back(i);
+        if (!llvm::equal(order, llvm::seq<unsigned>(0, order.size()))) {
+          rewriter.setInsertionPoint(generic);
+          FailureOr<linalg::GenericOp> swapped =
+              linalg::interchangeGenericOp(rewriter, generic, order);
+          if (failed(swapped))
+            return op.emitError("kiln-map-to-gpu: cannot put the parallel loops outermost");
+          linalgOp = *swapped;
+        }
+      }
+      rewriter.setInsertionPoint(linalgOp);
       if (failed(linalg::linalgOpToParallelLoops(rewriter, linalgOp)))
-        return op.emitError("kiln-map-to-gpu: cannot write this op as parallel loops");
-      rewriter.eraseOp(&op);
+        return linalgOp->emitError("kiln-map-to-gpu: cannot write this op as parallel loops");
+      rewriter.eraseOp(linalgOp);
     }
 
     SmallVector<Value> toFree;
