@@ -13,10 +13,27 @@
 // CHECK-NOT:     linalg.matmul
 // CHECK:         return
 /// For a CUDA module (device pointers), the CUDA backend's cuBLAS product of the same
-/// arguments.
+/// arguments, adding to C (accumulate = 1)...
 // CUDA-LABEL: func.func @f32_product
-// CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64) -> ()
+// CUDA:         %[[ONE:.*]] = arith.constant 1 : i64
+// CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]]) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64, i64) -> ()
 // CUDA-NOT:     kiln_matmul_f32
+/// ... or, after a zero fill of C, overwriting it (cuBLAS's beta = 0): the fill goes, which
+/// on the GPU would be a launch of its own. The CPU keeps the fill.
+// CHECK-LABEL: func.func @filled_product
+// CHECK:         linalg.fill
+// CHECK:         call @kiln_matmul_f32
+// CUDA-LABEL: func.func @filled_product
+// CUDA-NOT:     linalg.fill
+// CUDA:         %[[ZERO:.*]] = arith.constant 0 : i64
+// CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+/// A fill of another value, or one with a write in between, stays.
+// CUDA-LABEL: func.func @negative_fills
+// CUDA:         linalg.fill
+// CUDA:         call @kiln_cuda_matmul_f32({{.*}}, %c1_i64)
+// CUDA:         linalg.fill
+// CUDA:         memref.store
+// CUDA:         call @kiln_cuda_matmul_f32({{.*}}, %c1_i64
 /// A kernel call becomes kiln_cuda_<kernel>_<type>(params, buffers, layout), every array a
 /// host value in the LLVM dialect (kiln-map-to-gpu leaves them on the host): the device
 /// addresses in a stack slot of the entry block, the parameters and the layout [buffers,
@@ -49,6 +66,25 @@
 // CUDAGLOBALS-DAG: llvm.mlir.global private constant @__kiln_words_5(dense<[7, 1, 128, 128, 64, 64, 32, 8, 8]> : tensor<9xi64>)
 // CUDAGLOBALS-NOT: __kiln_words_6
 func.func @f32_product(%a: memref<8x4xf32>, %b: memref<4x3xf32>, %c: memref<8x3xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
+  return
+}
+
+func.func @filled_product(%a: memref<8x4xf32>, %b: memref<4x3xf32>, %c: memref<8x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x3xf32>)
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
+  return
+}
+
+func.func @negative_fills(%a: memref<8x4xf32>, %b: memref<4x3xf32>, %c: memref<8x3xf32>) {
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %i = arith.constant 0 : index
+  linalg.fill ins(%one : f32) outs(%c : memref<8x3xf32>)
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x3xf32>)
+  memref.store %one, %c[%i, %i] : memref<8x3xf32>
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
   return
 }

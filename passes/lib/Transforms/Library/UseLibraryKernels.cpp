@@ -300,6 +300,21 @@ struct KilnUseLibraryKernelsPass
 
   int paramsCount = 0;
 
+  /// The linalg.fill of 0 into `c` that `op` follows with only pure ops between them (index
+  /// arithmetic, address and size queries), or null.
+  static linalg::FillOp zeroFillBefore(Operation *op, Value c) {
+    for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+      if (auto fill = dyn_cast<linalg::FillOp>(prev); fill && fill.getOutputs()[0] == c) {
+        auto zero = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+        auto value = zero ? dyn_cast<FloatAttr>(zero.getValue()) : FloatAttr();
+        return value && value.getValue().isZero() ? fill : linalg::FillOp();
+      }
+      if (!isPure(prev) || prev->getNumRegions() != 0)
+        return {};
+    }
+    return {};
+  }
+
   void replaceMatmuls() {
     ModuleOp module = getOperation();
     SmallVector<linalg::MatmulOp> matmuls;
@@ -314,11 +329,14 @@ struct KilnUseLibraryKernelsPass
     MLIRContext *ctx = &getContext();
     auto i64 = IntegerType::get(ctx, 64);
     auto ptr = LLVM::LLVMPointerType::get(ctx);
-    auto type = FunctionType::get(ctx, {i64, i64, i64, ptr, i64, ptr, i64, ptr, i64}, {});
-    // The CUDA backend's product has the same arguments, device pointers.
-    func::FuncOp kernel = declare(
-        module, device == "cuda" ? KILN_ABI_CUDA_MATMUL_F32_SYMBOL : KILN_ABI_MATMUL_F32_SYMBOL,
-        type);
+    const bool cuda = device == "cuda";
+    SmallVector<Type> arguments{i64, i64, i64, ptr, i64, ptr, i64, ptr, i64};
+    // The CUDA backend's product takes device pointers, and whether to add to C.
+    if (cuda)
+      arguments.push_back(i64);
+    func::FuncOp kernel =
+        declare(module, cuda ? KILN_ABI_CUDA_MATMUL_F32_SYMBOL : KILN_ABI_MATMUL_F32_SYMBOL,
+                FunctionType::get(ctx, arguments, {}));
     for (linalg::MatmulOp op : matmuls) {
       OpBuilder b(op);
       Location loc = op.getLoc();
@@ -333,8 +351,16 @@ struct KilnUseLibraryKernelsPass
       };
       Value a = op.getDpsInputs()[0], w = op.getDpsInputs()[1], c = op.getDpsInits()[0];
       Value m = dim(a, 0), k = dim(a, 1), n = dim(w, 1);
-      func::CallOp::create(b, loc, kernel,
-                           ValueRange{m, n, k, base(a), k, base(w), n, base(c), n});
+      SmallVector<Value> args{m, n, k, base(a), k, base(w), n, base(c), n};
+      if (cuda) {
+        // A zero fill of C just before the product becomes cuBLAS's beta = 0: on the GPU
+        // the fill would be a launch of its own.
+        linalg::FillOp fill = zeroFillBefore(op, c);
+        args.push_back(arith::ConstantIntOp::create(b, loc, i64, fill ? 0 : 1));
+        if (fill)
+          fill->erase();
+      }
+      func::CallOp::create(b, loc, kernel, args);
       op->erase();
     }
   }
