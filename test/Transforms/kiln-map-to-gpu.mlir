@@ -363,3 +363,47 @@ func.func @column_sums(%dz: memref<128x10xf32>, %db: memref<10xf32>) {
   }
   return
 }
+
+// -----
+
+// A fill followed by a reduction into the same buffer over the same points: each thread
+// stores the initial value of its own element before it reduces, in one launch.
+// CHECK-LABEL: func.func @fill_then_sum
+// CHECK-SAME:    (%{{.*}}: memref<128x10xf32>, %[[DB:.*]]: memref<10xf32>)
+// CHECK:         gpu.launch
+// CHECK:           scf.if
+// CHECK:             memref.store %{{.*}}, %[[DB]][%{{.*}}] : memref<10xf32>
+// CHECK-NEXT:        scf.for
+// CHECK-NOT:     gpu.launch
+func.func @fill_then_sum(%dz: memref<128x10xf32>, %db: memref<10xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%db : memref<10xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%dz : memref<128x10xf32>) outs(%db : memref<10xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// The fill stays a launch of its own where the next loop reads other elements of the
+// buffer (a thread would read a neighbour's element before its owner filled it).
+// CHECK-LABEL: func.func @fill_then_shifted_read
+// CHECK:         gpu.launch
+// CHECK:           memref.store
+// CHECK:         gpu.launch
+func.func @fill_then_shifted_read(%a: memref<11xf32>, %b: memref<10xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%a : memref<11xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0 + 1)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%a : memref<11xf32>) outs(%b : memref<10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}

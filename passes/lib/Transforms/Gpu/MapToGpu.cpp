@@ -3,6 +3,8 @@
 // memory runs in a gpu.launch; the host keeps what only shapes descriptors (allocation,
 // views, index arithmetic) and the order of launches.
 #include "kiln/Transforms/Passes.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -297,6 +299,107 @@ bool isHostLoop(Operation *op) {
       .wasInterrupted();
 }
 
+/// Whether `index` is `iv`, directly or through an identity affine.apply (as
+/// linalgOpToParallelLoops writes its indices).
+bool isIndex(Value index, Value iv) {
+  if (index == iv)
+    return true;
+  auto apply = index.getDefiningOp<affine::AffineApplyOp>();
+  return apply && apply.getAffineMap().isIdentity() && apply.getMapOperands().size() == 1 &&
+         apply.getMapOperands()[0] == iv;
+}
+
+/// Whether every access to `buffer` inside `loop` is at exactly the loop's point
+/// (buffer[iv0, iv1, ...]): each thread of its launch then owns its own element.
+bool accessesOnlyOwnPoint(scf::ParallelOp loop, Value buffer) {
+  auto ivs = loop.getInductionVars();
+  auto own = [&](ValueRange indices) {
+    if (indices.size() != ivs.size())
+      return false;
+    for (auto [index, iv] : llvm::zip(indices, ivs))
+      if (!isIndex(index, iv))
+        return false;
+    return true;
+  };
+  WalkResult r = loop.getBody()->walk([&](Operation *op) {
+    if (!llvm::is_contained(op->getOperands(), buffer))
+      return WalkResult::advance();
+    if (auto load = dyn_cast<memref::LoadOp>(op); load && own(load.getIndices()))
+      return WalkResult::advance();
+    if (auto store = dyn_cast<memref::StoreOp>(op);
+        store && store.getMemRef() == buffer && own(store.getIndices()))
+      return WalkResult::advance();
+    return WalkResult::interrupt();
+  });
+  return !r.wasInterrupted();
+}
+
+/// A fill as parallel loops: one store of a value defined outside, at the loop's point.
+memref::StoreOp fillStore(scf::ParallelOp loop) {
+  Block *body = loop.getBody();
+  if (body->getOperations().size() > 8)
+    return {};
+  memref::StoreOp store;
+  for (Operation &op : body->without_terminator()) {
+    if (auto s = dyn_cast<memref::StoreOp>(op)) {
+      if (store)
+        return {};
+      store = s;
+    } else if (!isa<affine::AffineApplyOp>(op) &&
+               !(isa<memref::LoadOp>(op) && op.use_empty())) {
+      return {}; // (linalgOpToParallelLoops loads the fill's unused output element too)
+    }
+  }
+  if (!store || loop->isAncestor(store.getValueToStore().getParentBlock()->getParentOp()) ||
+      !accessesOnlyOwnPoint(loop, store.getMemRef()))
+    return {};
+  return store;
+}
+
+bool sameBounds(scf::ParallelOp a, scf::ParallelOp b) {
+  auto same = [](ValueRange x, ValueRange y) {
+    if (x.size() != y.size())
+      return false;
+    for (auto [u, v] : llvm::zip(x, y)) {
+      std::optional<int64_t> cu = getConstantIntValue(u), cv = getConstantIntValue(v);
+      if (u != v && (!cu || !cv || *cu != *cv))
+        return false;
+    }
+    return true;
+  };
+  return same(a.getLowerBound(), b.getLowerBound()) &&
+         same(a.getUpperBound(), b.getUpperBound()) && same(a.getStep(), b.getStep());
+}
+
+/// A fill followed by a reduction into the same buffer over the same points (a row max
+/// initialised to -inf, a column sum to 0): each thread of the reduction stores the
+/// initial value itself before it reduces, and the fill's launch goes.
+void foldFillsIntoReductions(Block &block) {
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    auto fill = dyn_cast<scf::ParallelOp>(op);
+    memref::StoreOp store = fill ? fillStore(fill) : memref::StoreOp();
+    if (!store)
+      continue;
+    Operation *next = fill->getNextNode();
+    while (next && isPure(next) && next->getNumRegions() == 0)
+      next = next->getNextNode();
+    auto reduce = dyn_cast_or_null<scf::ParallelOp>(next);
+    Value buffer = store.getMemRef();
+    if (!reduce || !sameBounds(fill, reduce) || !accessesOnlyOwnPoint(reduce, buffer))
+      continue;
+    bool usesBuffer = false;
+    reduce.getBody()->walk([&](Operation *inner) {
+      usesBuffer |= llvm::is_contained(inner->getOperands(), buffer);
+    });
+    if (!usesBuffer)
+      continue;
+    OpBuilder b = OpBuilder::atBlockBegin(reduce.getBody());
+    memref::StoreOp::create(b, store.getLoc(), store.getValueToStore(), buffer,
+                            reduce.getInductionVars());
+    fill->erase();
+  }
+}
+
 /// The function's entry block, then the bodies of its host loops, outer before inner.
 SmallVector<Block *> hostBlocks(func::FuncOp func) {
   SmallVector<Block *> blocks{&func.getBody().front()};
@@ -401,6 +504,9 @@ struct KilnMapToGpuPass : kiln::impl::KilnMapToGpuPassBase<KilnMapToGpuPass> {
         return linalgOp->emitError("kiln-map-to-gpu: cannot write this op as parallel loops");
       rewriter.eraseOp(linalgOp);
     }
+
+    for (Block *block : blocks)
+      foldFillsIntoReductions(*block);
 
     SmallVector<Value> toFree;
     if (failed(placeGlobals(func, toFree)))
