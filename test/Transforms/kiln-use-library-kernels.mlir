@@ -2,6 +2,7 @@
 // RUN: kiln-opt %s --kiln-use-library-kernels | FileCheck %s --check-prefix=GLOBALS
 // RUN: kiln-opt %s --kiln-use-library-kernels=device=cuda | FileCheck %s --check-prefix=CUDA
 // RUN: kiln-opt %s --kiln-use-library-kernels=device=cuda | FileCheck %s --check-prefix=CUDAGLOBALS
+// RUN: kiln-opt %s --kiln-use-library-kernels=device=cuda --canonicalize | FileCheck %s --check-prefix=CUDACANON
 
 /// A contiguous f32 product becomes a oneDNN sgemm call with row-major leading dimensions.
 // CHECK-LABEL: func.func @f32_product
@@ -16,7 +17,9 @@
 /// arguments, adding to C (accumulate = 1)...
 // CUDA-LABEL: func.func @f32_product
 // CUDA:         %[[ONE:.*]] = arith.constant 1 : i64
-// CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]]) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64, i64) -> ()
+// CUDA:         %[[NOA:.*]] = arith.constant 0 : i64
+// CUDA:         %[[NOB:.*]] = arith.constant 0 : i64
+// CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %[[NOA]], %[[NOB]]) : (i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, i64, i64, i64, i64) -> ()
 // CUDA-NOT:     kiln_matmul_f32
 /// ... or, after a zero fill of C, overwriting it (cuBLAS's beta = 0): the fill goes, which
 /// on the GPU would be a launch of its own. The CPU keeps the fill.
@@ -26,14 +29,31 @@
 // CUDA-LABEL: func.func @filled_product
 // CUDA-NOT:     linalg.fill
 // CUDA:         %[[ZERO:.*]] = arith.constant 0 : i64
-// CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+// CUDA:         call @kiln_cuda_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]],
 /// A fill of another value, or one with a write in between, stays.
 // CUDA-LABEL: func.func @negative_fills
 // CUDA:         linalg.fill
-// CUDA:         call @kiln_cuda_matmul_f32({{.*}}, %c1_i64)
+// CUDA:         call @kiln_cuda_matmul_f32({{.*}}, %c1_i64, %c0_i64{{.*}}, %c0_i64{{.*}})
 // CUDA:         linalg.fill
 // CUDA:         memref.store
-// CUDA:         call @kiln_cuda_matmul_f32({{.*}}, %c1_i64
+// CUDA:         call @kiln_cuda_matmul_f32({{.*}}, %c1_i64{{.*}}, %c0_i64{{.*}}, %c0_i64
+/// A backward pass's products of transposed copies (dW = X^T dY, dX = dY W^T) read the
+/// originals, transposed by cuBLAS: the copies and their buffers go. m, n, k and the
+/// leading dimensions come from the originals ([4, 8] for X^T: m = 8, k = 4, lda = 8).
+// CUDACANON-LABEL: func.func @transposed_operands
+// CUDACANON-SAME:    (%[[X:[a-z0-9]+]]: memref<4x8xf32>, %[[DY:[a-z0-9]+]]: memref<4x3xf32>, %[[W:[a-z0-9]+]]: memref<8x3xf32>,
+// CUDACANON-NOT:     linalg.transpose
+// CUDACANON-NOT:     memref.alloc
+// CUDACANON:         memref.extract_aligned_pointer_as_index %[[X]]
+// CUDACANON:         call @kiln_cuda_matmul_f32(%c8_i64, %c3_i64, %c4_i64, %{{.*}}, %c8_i64, %{{.*}}, %c3_i64, %{{.*}}, %c3_i64, %c1_i64, %c1_i64, %c0_i64)
+// CUDACANON:         memref.extract_aligned_pointer_as_index %[[W]]
+// CUDACANON:         call @kiln_cuda_matmul_f32(%c4_i64, %c8_i64, %c3_i64, %{{.*}}, %c3_i64, %{{.*}}, %c3_i64, %{{.*}}, %c8_i64, %c1_i64, %c0_i64, %c1_i64)
+// CUDACANON-NOT:     memref.dealloc
+/// A copy whose source is written before the product reads it stays.
+// CUDACANON-LABEL: func.func @negative_transposed_source_written
+// CUDACANON:         linalg.transpose
+// CUDACANON:         memref.store
+// CUDACANON:         call @kiln_cuda_matmul_f32({{.*}}, %c1_i64, %c0_i64, %c0_i64)
 /// A kernel call becomes kiln_cuda_<kernel>_<type>(params, buffers, layout), every array a
 /// host value in the LLVM dialect (kiln-map-to-gpu leaves them on the host): the device
 /// addresses in a stack slot of the entry block, the parameters and the layout [buffers,
@@ -74,6 +94,31 @@ func.func @filled_product(%a: memref<8x4xf32>, %b: memref<4x3xf32>, %c: memref<8
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%c : memref<8x3xf32>)
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x3xf32>) outs(%c : memref<8x3xf32>)
+  return
+}
+
+func.func @transposed_operands(%x: memref<4x8xf32>, %dy: memref<4x3xf32>, %w: memref<8x3xf32>,
+                               %dw: memref<8x3xf32>, %dx: memref<4x8xf32>) {
+  %xt = memref.alloc() : memref<8x4xf32>
+  linalg.transpose ins(%x : memref<4x8xf32>) outs(%xt : memref<8x4xf32>) permutation = [1, 0]
+  %wt = memref.alloc() : memref<3x8xf32>
+  linalg.transpose ins(%w : memref<8x3xf32>) outs(%wt : memref<3x8xf32>) permutation = [1, 0]
+  linalg.matmul ins(%xt, %dy : memref<8x4xf32>, memref<4x3xf32>) outs(%dw : memref<8x3xf32>)
+  linalg.matmul ins(%dy, %wt : memref<4x3xf32>, memref<3x8xf32>) outs(%dx : memref<4x8xf32>)
+  memref.dealloc %xt : memref<8x4xf32>
+  memref.dealloc %wt : memref<3x8xf32>
+  return
+}
+
+func.func @negative_transposed_source_written(%x: memref<4x8xf32>, %dy: memref<4x3xf32>,
+                                              %dw: memref<8x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %i = arith.constant 0 : index
+  %xt = memref.alloc() : memref<8x4xf32>
+  linalg.transpose ins(%x : memref<4x8xf32>) outs(%xt : memref<8x4xf32>) permutation = [1, 0]
+  memref.store %zero, %x[%i, %i] : memref<4x8xf32>
+  linalg.matmul ins(%xt, %dy : memref<8x4xf32>, memref<4x3xf32>) outs(%dw : memref<8x3xf32>)
+  memref.dealloc %xt : memref<8x4xf32>
   return
 }
 

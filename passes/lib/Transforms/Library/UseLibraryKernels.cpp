@@ -8,6 +8,8 @@
 #include "kiln/Transforms/Passes.h"
 #include "kiln/runtime/Abi.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include <cstring>
 
 namespace kiln {
@@ -315,6 +317,71 @@ struct KilnUseLibraryKernelsPass
     return {};
   }
 
+  /// The memref a buffer is a view of, through any chain of views.
+  static Value viewBase(Value v) {
+    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+      v = view.getViewSource();
+    return v;
+  }
+
+  /// Whether an op strictly between `from` and `to` (one block) may write `buffer`: one
+  /// with unknown effects may; a write to another allocation or another argument may not.
+  static bool writtenBetween(Operation *from, Operation *to, Value buffer) {
+    Value base = viewBase(buffer);
+    for (Operation *op = from->getNextNode(); op && op != to; op = op->getNextNode()) {
+      auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+      if (!effects) {
+        if (op->getNumRegions() != 0 || !isPure(op))
+          return true;
+        continue;
+      }
+      SmallVector<MemoryEffects::EffectInstance> instances;
+      effects.getEffects(instances);
+      for (const MemoryEffects::EffectInstance &e : instances) {
+        if (!isa<MemoryEffects::Write>(e.getEffect()))
+          continue;
+        Value written = e.getValue();
+        if (!written || viewBase(written) == base)
+          return true;
+        Value other = viewBase(written);
+        bool distinct = (isa<BlockArgument>(other) && isa<BlockArgument>(base)) ||
+                        other.getDefiningOp<memref::AllocOp>() ||
+                        base.getDefiningOp<memref::AllocOp>();
+        if (!distinct)
+          return true;
+      }
+    }
+    return false;
+  }
+
+  /// The linalg.transpose ([1, 0]) that wrote `operand`, a temporary that only it writes
+  /// and only `products` read, when `op` can read the transpose's source instead (nothing
+  /// between them writes it); null otherwise. cuBLAS then reads the source transposed.
+  static linalg::TransposeOp foldableTranspose(linalg::MatmulOp op, Value operand,
+                                               const DenseSet<Operation *> &products) {
+    auto alloc = operand.getDefiningOp<memref::AllocOp>();
+    if (!alloc || alloc->getBlock() != op->getBlock())
+      return {};
+    linalg::TransposeOp transpose;
+    for (Operation *user : alloc->getUsers()) {
+      if (auto t = dyn_cast<linalg::TransposeOp>(user);
+          t && t.getInit() == operand && !transpose) {
+        transpose = t;
+        continue;
+      }
+      if (isa<memref::DeallocOp>(user) ||
+          (products.contains(user) && cast<linalg::MatmulOp>(user).getDpsInits()[0] != operand))
+        continue;
+      return {};
+    }
+    if (!transpose || transpose->getBlock() != op->getBlock() ||
+        !transpose->isBeforeInBlock(op) || transpose.getPermutation() != ArrayRef<int64_t>{1, 0} ||
+        !isContiguousF32Matrix(transpose.getInput()) ||
+        writtenBetween(transpose, op, transpose.getInput()))
+      return {};
+    return transpose;
+  }
+
   void replaceMatmuls() {
     ModuleOp module = getOperation();
     SmallVector<linalg::MatmulOp> matmuls;
@@ -331,9 +398,21 @@ struct KilnUseLibraryKernelsPass
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     const bool cuda = device == "cuda";
     SmallVector<Type> arguments{i64, i64, i64, ptr, i64, ptr, i64, ptr, i64};
-    // The CUDA backend's product takes device pointers, and whether to add to C.
+    // The CUDA backend's product takes device pointers, whether to add to C, and whether A
+    // and B are stored transposed.
     if (cuda)
-      arguments.push_back(i64);
+      arguments.append({i64, i64, i64});
+    // On the GPU a product whose operand is a transposed copy reads the original instead
+    // (cuBLAS's op = T): the copy would be a launch and a pass over the matrix. Decided
+    // before any product becomes a call, whose effects are unknown.
+    DenseSet<Operation *> products;
+    for (linalg::MatmulOp op : matmuls)
+      products.insert(op);
+    DenseMap<Operation *, std::pair<linalg::TransposeOp, linalg::TransposeOp>> transposed;
+    if (cuda)
+      for (linalg::MatmulOp op : matmuls)
+        transposed[op] = {foldableTranspose(op, op.getDpsInputs()[0], products),
+                          foldableTranspose(op, op.getDpsInputs()[1], products)};
     func::FuncOp kernel =
         declare(module, cuda ? KILN_ABI_CUDA_MATMUL_F32_SYMBOL : KILN_ABI_MATMUL_F32_SYMBOL,
                 FunctionType::get(ctx, arguments, {}));
@@ -350,18 +429,48 @@ struct KilnUseLibraryKernelsPass
         return LLVM::IntToPtrOp::create(b, loc, ptr, asI64(address)).getResult();
       };
       Value a = op.getDpsInputs()[0], w = op.getDpsInputs()[1], c = op.getDpsInits()[0];
-      Value m = dim(a, 0), k = dim(a, 1), n = dim(w, 1);
-      SmallVector<Value> args{m, n, k, base(a), k, base(w), n, base(c), n};
+      auto [transposedA, transposedB] = transposed.lookup(op);
+      // A stored transposed is its source [k, m] (row length m); B's is [n, k].
+      Value m = transposedA ? dim(transposedA.getInput(), 1) : dim(a, 0);
+      Value k = transposedA ? dim(transposedA.getInput(), 0) : dim(a, 1);
+      Value n = transposedB ? dim(transposedB.getInput(), 0) : dim(w, 1);
+      SmallVector<Value> args{m,
+                              n,
+                              k,
+                              base(transposedA ? transposedA.getInput() : a),
+                              transposedA ? m : k,
+                              base(transposedB ? transposedB.getInput() : w),
+                              transposedB ? k : n,
+                              base(c),
+                              n};
       if (cuda) {
         // A zero fill of C just before the product becomes cuBLAS's beta = 0: on the GPU
         // the fill would be a launch of its own.
         linalg::FillOp fill = zeroFillBefore(op, c);
         args.push_back(arith::ConstantIntOp::create(b, loc, i64, fill ? 0 : 1));
+        args.push_back(arith::ConstantIntOp::create(b, loc, i64, transposedA ? 1 : 0));
+        args.push_back(arith::ConstantIntOp::create(b, loc, i64, transposedB ? 1 : 0));
         if (fill)
           fill->erase();
       }
       func::CallOp::create(b, loc, kernel, args);
       op->erase();
+    }
+    // Transposed copies no product reads any more go, with their buffers.
+    llvm::SetVector<Operation *> folded;
+    for (auto &entry : transposed)
+      for (linalg::TransposeOp t : {entry.second.first, entry.second.second})
+        if (t)
+          folded.insert(t);
+    for (Operation *op : folded) {
+      Value copy = cast<linalg::TransposeOp>(op).getInit();
+      if (!llvm::all_of(copy.getUsers(), [&](Operation *u) {
+            return u == op || isa<memref::DeallocOp>(u);
+          }))
+        continue;
+      for (Operation *u : llvm::make_early_inc_range(copy.getUsers()))
+        u->erase();
+      copy.getDefiningOp()->erase();
     }
   }
 };

@@ -102,7 +102,9 @@ extern "C"
 /* The same product in a module compiled with --device cuda: a, b and c are device pointers,
  * and libkiln_runtime_cuda runs it with cuBLAS (full fp32, no TF32) on the stream the step's
  * kernels run on, so it is ordered with them. With `accumulate` 0 it computes C = A B
- * (cuBLAS's beta = 0): the zero fill before a product needs no launch of its own. */
+ * (cuBLAS's beta = 0): the zero fill before a product needs no launch of its own. With
+ * `transpose_a`, a holds A^T, row-major [k, m] (lda = m), and with `transpose_b`, b holds B^T
+ * ([n, k], ldb = k): the transposed copies of a backward pass need no launch either. */
 #define KILN_ABI_CUDA_MATMUL_F32_SYMBOL "kiln_cuda_matmul_f32"
 #ifdef __cplusplus
 extern "C"
@@ -110,7 +112,7 @@ extern "C"
     void
     kiln_cuda_matmul_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                          const float *b, int64_t ldb, float *c, int64_t ldc,
-                         int64_t accumulate);
+                         int64_t accumulate, int64_t transpose_a, int64_t transpose_b);
 
 /* The heap of compiled code: memref allocations in a module call these (MLIR's generic
  * allocation functions), which libkiln_runtime implements with per-size free lists so the
