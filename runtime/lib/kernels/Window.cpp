@@ -2,6 +2,7 @@
 // Plain-loop window kernels. Each output element is computed by one thread from its inputs
 // (gradients gather instead of scattering), so results do not depend on the thread count.
 #include "Window.h"
+#include "WindowIndex.h"
 #include "../core/TargetClones.h"
 
 #include <algorithm>
@@ -12,25 +13,6 @@
 #include <vector>
 
 namespace kiln::rt::kernels {
-namespace {
-
-/// Input row/column read by output position `out` and window tap `k`, or -1 in the padding.
-inline int64_t source(int64_t out, int64_t k, int64_t stride, int64_t pad, int64_t dilation,
-                      int64_t size) {
-  int64_t i = out * stride - pad + k * dilation;
-  return i >= 0 && i < size ? i : -1;
-}
-
-/// The output position whose window tap `k` reads input `in`, or -1 when none does.
-inline int64_t target(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation,
-                      int64_t outSize) {
-  int64_t t = in + pad - k * dilation;
-  if (t < 0 || t % stride != 0 || t / stride >= outSize)
-    return -1;
-  return t / stride;
-}
-
-} // namespace
 
 template <typename T>
 void conv2d(const kiln_window_geometry &g, const T *x, const T *filter, T *y) {
@@ -193,30 +175,6 @@ void groupedFilterGradientOneImage(const kiln_window_geometry &g, const float *x
 }
 
 namespace {
-
-/// The flat input index of the maximum of one window (torch's rule: the first maximum, or
-/// the last NaN), or -1 when the window lies wholly in the padding.
-template <typename T>
-int64_t argmaxOfWindow(const kiln_window_geometry &g, const T *plane, int64_t oh, int64_t ow) {
-  int64_t best = -1;
-  T bestValue = -std::numeric_limits<T>::infinity();
-  for (int64_t kh = 0; kh < g.kh; ++kh) {
-    int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
-    if (ih < 0)
-      continue;
-    for (int64_t kw = 0; kw < g.kw; ++kw) {
-      int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
-      if (iw < 0)
-        continue;
-      T v = plane[ih * g.w + iw];
-      if (best < 0 || v > bestValue || std::isnan(v)) {
-        best = ih * g.w + iw;
-        bestValue = v;
-      }
-    }
-  }
-  return best;
-}
 
 /// The common 2x2, stride-2, unpadded window: no bounds to check, and the first maximum of
 /// (a, b, c, d) in scan order, NaN winning, as argmaxOfWindow decides.

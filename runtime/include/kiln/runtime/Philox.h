@@ -5,14 +5,10 @@
 #ifndef KILN_RUNTIME_PHILOX_H
 #define KILN_RUNTIME_PHILOX_H
 
+#include "kiln/runtime/HostDevice.h"
+
 #include <array>
 #include <cstdint>
-
-#if defined(__CUDACC__)
-#define KILN_HOST_DEVICE __host__ __device__
-#else
-#define KILN_HOST_DEVICE
-#endif
 
 namespace kiln::rt {
 

@@ -1,55 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // The pooling kernels of CUDA modules (Abi.h's max_pool2d, avg_pool2d and their gradients),
 // device code only: the host side (runtime/lib/cuda/Window.cpp) launches them through the
-// driver. Each mirrors runtime/lib/kernels/Window.cpp's loops, in the same order of taps
-// and windows and without FMA contraction (-fmad=false), so that the GPU's results equal
-// the CPU's bit for bit. The backward passes gather (a thread per input element, its
+// driver. Each mirrors runtime/lib/kernels/Window.cpp's loops, with the same tap geometry
+// and tie rule (WindowIndex.h, shared), in the same order of taps and windows and without
+// FMA contraction (-fmad=false), so that the GPU's results equal the CPU's bit for bit. The backward passes gather (a thread per input element, its
 // windows in the CPU's scatter order) instead of scattering, so they need no atomics and
 // repeat exactly.
+#include "../../kernels/WindowIndex.h"
 #include "kiln/runtime/Abi.h"
 
 #include <cstdint>
 
 namespace {
 
-__device__ inline int64_t source(int64_t out, int64_t k, int64_t stride, int64_t pad,
-                                 int64_t dilation, int64_t size) {
-  int64_t i = out * stride - pad + k * dilation;
-  return i >= 0 && i < size ? i : -1;
-}
-
-__device__ inline int64_t target(int64_t in, int64_t k, int64_t stride, int64_t pad,
-                                 int64_t dilation, int64_t outSize) {
-  int64_t t = in + pad - k * dilation;
-  if (t < 0 || t % stride != 0 || t / stride >= outSize)
-    return -1;
-  return t / stride;
-}
-
-/// The flat index in its plane of a window's maximum (the first maximum, or the last NaN,
-/// as torch and the CPU kernel), or -1 when the window lies wholly in the padding.
-template <typename T>
-__device__ int64_t argmaxOfWindow(const kiln_window_geometry &g, const T *plane, int64_t oh,
-                                  int64_t ow) {
-  int64_t best = -1;
-  T bestValue = T(0);
-  for (int64_t kh = 0; kh < g.kh; ++kh) {
-    int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
-    if (ih < 0)
-      continue;
-    for (int64_t kw = 0; kw < g.kw; ++kw) {
-      int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
-      if (iw < 0)
-        continue;
-      T v = plane[ih * g.w + iw];
-      if (best < 0 || v > bestValue || v != v) {
-        best = ih * g.w + iw;
-        bestValue = v;
-      }
-    }
-  }
-  return best;
-}
+using kiln::rt::kernels::argmaxOfWindow;
+using kiln::rt::kernels::source;
+using kiln::rt::kernels::target;
 
 __device__ inline int64_t firstIndex() {
   return int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
