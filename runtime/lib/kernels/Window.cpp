@@ -311,48 +311,19 @@ void maxPoolGrad(const kiln_window_geometry &g, const T *x, const T *dy, T *dx) 
 }
 
 template <typename T> void avgPool(const kiln_window_geometry &g, const T *x, T *y) {
-  const T scale = T(1) / T(g.kh * g.kw);
 #pragma omp parallel for schedule(static)
-  for (int64_t p = 0; p < g.n * g.c; ++p) {
-    const T *plane = x + p * g.h * g.w;
+  for (int64_t p = 0; p < g.n * g.c; ++p)
     for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
-        T sum = 0;
-        for (int64_t kh = 0; kh < g.kh; ++kh) {
-          int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
-          if (ih < 0)
-            continue;
-          for (int64_t kw = 0; kw < g.kw; ++kw) {
-            int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
-            if (iw >= 0)
-              sum += plane[ih * g.w + iw];
-          }
-        }
-        y[(p * g.oh + oh) * g.ow + ow] = sum * scale;
-      }
-  }
+      for (int64_t ow = 0; ow < g.ow; ++ow)
+        y[(p * g.oh + oh) * g.ow + ow] = averageOfWindow(g, x + p * g.h * g.w, oh, ow);
 }
 
 template <typename T> void avgPoolGrad(const kiln_window_geometry &g, const T *dy, T *dx) {
-  const T scale = T(1) / T(g.kh * g.kw);
 #pragma omp parallel for schedule(static)
-  for (int64_t p = 0; p < g.n * g.c; ++p) {
+  for (int64_t p = 0; p < g.n * g.c; ++p)
     for (int64_t ih = 0; ih < g.h; ++ih)
-      for (int64_t iw = 0; iw < g.w; ++iw) {
-        T sum = 0;
-        for (int64_t kh = 0; kh < g.kh; ++kh) {
-          int64_t oh = target(ih, kh, g.sh, g.ph, g.dh, g.oh);
-          if (oh < 0)
-            continue;
-          for (int64_t kw = 0; kw < g.kw; ++kw) {
-            int64_t ow = target(iw, kw, g.sw, g.pw, g.dw, g.ow);
-            if (ow >= 0)
-              sum += dy[(p * g.oh + oh) * g.ow + ow];
-          }
-        }
-        dx[(p * g.h + ih) * g.w + iw] = sum * scale;
-      }
-  }
+      for (int64_t iw = 0; iw < g.w; ++iw)
+        dx[(p * g.h + ih) * g.w + iw] = averageGradientAt(g, dy + p * g.oh * g.ow, ih, iw);
 }
 
 } // namespace

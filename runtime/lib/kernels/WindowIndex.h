@@ -53,6 +53,46 @@ KILN_HOST_DEVICE int64_t argmaxOfWindow(const kiln_window_geometry &g, const T *
   return best;
 }
 
+/// Average pooling's output (oh, ow) of one plane: the window's in-image taps summed in scan
+/// order, times 1 / (kh kw) (count_include_pad).
+template <typename T>
+KILN_HOST_DEVICE T averageOfWindow(const kiln_window_geometry &g, const T *plane, int64_t oh,
+                                   int64_t ow) {
+  const T scale = T(1) / T(g.kh * g.kw);
+  T sum = 0;
+  for (int64_t kh = 0; kh < g.kh; ++kh) {
+    int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
+    if (ih < 0)
+      continue;
+    for (int64_t kw = 0; kw < g.kw; ++kw) {
+      int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
+      if (iw >= 0)
+        sum += plane[ih * g.w + iw];
+    }
+  }
+  return sum * scale;
+}
+
+/// Average pooling's input gradient at (ih, iw) of one plane, from the plane's output
+/// gradients `dy`: the windows reading it summed in tap order, times 1 / (kh kw).
+template <typename T>
+KILN_HOST_DEVICE T averageGradientAt(const kiln_window_geometry &g, const T *dy, int64_t ih,
+                                     int64_t iw) {
+  const T scale = T(1) / T(g.kh * g.kw);
+  T sum = 0;
+  for (int64_t kh = 0; kh < g.kh; ++kh) {
+    int64_t oh = target(ih, kh, g.sh, g.ph, g.dh, g.oh);
+    if (oh < 0)
+      continue;
+    for (int64_t kw = 0; kw < g.kw; ++kw) {
+      int64_t ow = target(iw, kw, g.sw, g.pw, g.dw, g.ow);
+      if (ow >= 0)
+        sum += dy[oh * g.ow + ow];
+    }
+  }
+  return sum * scale;
+}
+
 } // namespace kiln::rt::kernels
 
 #endif // KILN_RUNTIME_KERNELS_WINDOWINDEX_H

@@ -14,6 +14,8 @@
 namespace {
 
 using kiln::rt::kernels::argmaxOfWindow;
+using kiln::rt::kernels::averageGradientAt;
+using kiln::rt::kernels::averageOfWindow;
 using kiln::rt::kernels::source;
 using kiln::rt::kernels::target;
 
@@ -60,45 +62,19 @@ __device__ void maxPoolGrad(kiln_window_geometry g, const T *x, const T *dy, T *
 
 template <typename T>
 __device__ void avgPool(kiln_window_geometry g, const T *x, T *y) {
-  const T scale = T(1) / T(g.kh * g.kw);
   const int64_t total = g.n * g.c * g.oh * g.ow;
   for (int64_t i = firstIndex(); i < total; i += indexStride()) {
     int64_t ow = i % g.ow, oh = (i / g.ow) % g.oh, p = i / (g.ow * g.oh);
-    const T *plane = x + p * g.h * g.w;
-    T sum = T(0);
-    for (int64_t kh = 0; kh < g.kh; ++kh) {
-      int64_t ih = source(oh, kh, g.sh, g.ph, g.dh, g.h);
-      if (ih < 0)
-        continue;
-      for (int64_t kw = 0; kw < g.kw; ++kw) {
-        int64_t iw = source(ow, kw, g.sw, g.pw, g.dw, g.w);
-        if (iw >= 0)
-          sum += plane[ih * g.w + iw];
-      }
-    }
-    y[i] = sum * scale;
+    y[i] = averageOfWindow(g, x + p * g.h * g.w, oh, ow);
   }
 }
 
 template <typename T>
 __device__ void avgPoolGrad(kiln_window_geometry g, const T *dy, T *dx) {
-  const T scale = T(1) / T(g.kh * g.kw);
   const int64_t total = g.n * g.c * g.h * g.w;
   for (int64_t i = firstIndex(); i < total; i += indexStride()) {
     int64_t iw = i % g.w, ih = (i / g.w) % g.h, p = i / (g.w * g.h);
-    const T *grad = dy + p * g.oh * g.ow;
-    T sum = T(0);
-    for (int64_t kh = 0; kh < g.kh; ++kh) {
-      int64_t oh = target(ih, kh, g.sh, g.ph, g.dh, g.oh);
-      if (oh < 0)
-        continue;
-      for (int64_t kw = 0; kw < g.kw; ++kw) {
-        int64_t ow = target(iw, kw, g.sw, g.pw, g.dw, g.ow);
-        if (ow >= 0)
-          sum += grad[oh * g.ow + ow];
-      }
-    }
-    dx[i] = sum * scale;
+    dx[i] = averageGradientAt(g, dy + p * g.oh * g.ow, ih, iw);
   }
 }
 
