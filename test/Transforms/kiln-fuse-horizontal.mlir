@@ -152,13 +152,87 @@ func.func @sum_of_squares_in_parallel(%x: memref<4096xf32>, %acc: memref<f64>) {
 
 // -----
 
-/// Without reassoc the order of the additions is part of the result: left serial.
+/// Without reassoc the order of the additions is part of the result: left serial, in the same
+/// order, with the accumulator in a register.
 // CHECK-LABEL: func.func @negative_strict_sum_stays_serial
 // CHECK-NOT:     scf.parallel
-// CHECK:         linalg.generic
+// CHECK:         %[[START:.*]] = memref.load %{{.*}}[] : memref<f32>
+// CHECK:         %[[SUM:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %[[START]]) -> (f32)
+// CHECK:           %[[X:.*]] = memref.load
+// CHECK:           %[[S:.*]] = arith.addf %[[A]], %[[X]] : f32
+// CHECK:           scf.yield %[[S]]
+// CHECK:         memref.store %[[SUM]], %{{.*}}[] : memref<f32>
+// CHECK-NOT:     linalg.generic
 func.func @negative_strict_sum_stays_serial(%x: memref<4096xf32>, %acc: memref<f32>) {
   linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
       ins(%x : memref<4096xf32>) outs(%acc : memref<f32>) {
+  ^bb0(%in: f32, %a: f32):
+    %s = arith.addf %a, %in : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+/// Per-sample squared norms: each row of contiguous samples summed in a register, the rows in
+/// parallel, the sample's [4, 8] elements as one inner loop of 32.
+// CHECK-LABEL: func.func @per_sample_norms
+// CHECK:         %[[ROWS:.*]] = memref.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : memref<64x4x8xf32> into memref<64x32xf32>
+// CHECK:         scf.parallel (%[[R:.*]]) = (%{{.*}}) to (%{{.*}}) step
+// CHECK:           %[[START:.*]] = memref.load %{{.*}}[%[[R]]] : memref<64xf64>
+// CHECK:           %[[SUM:.*]] = scf.for %[[K:.*]] = {{.*}} iter_args(%[[A:.*]] = %[[START]]) -> (f64)
+// CHECK:             memref.load %[[ROWS]][%[[R]], %[[K]]]
+// CHECK:             arith.addf %[[A]], %{{.*}} fastmath<reassoc> : f64
+// CHECK:           memref.store %[[SUM]], %{{.*}}[%[[R]]] : memref<64xf64>
+// CHECK-NOT:     linalg.generic
+// GPU-LABEL:   func.func @per_sample_norms
+// GPU:           linalg.generic
+func.func @per_sample_norms(%x: memref<64x4x8xf32>, %acc: memref<64xf64>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0)>], iterator_types = ["parallel", "reduction", "reduction"]}
+      ins(%x : memref<64x4x8xf32>) outs(%acc : memref<64xf64>) {
+  ^bb0(%in: f32, %a: f64):
+    %w = arith.extf %in : f32 to f64
+    %sq = arith.mulf %w, %w : f64
+    %s = arith.addf %a, %sq fastmath<reassoc> : f64
+    linalg.yield %s : f64
+  }
+  return
+}
+
+// -----
+
+/// A bias gradient (sum over n, h, w per channel): the channels outermost and in parallel,
+/// then n, h, w in their order around a register accumulator, read through the original
+/// indexing.
+// CHECK-LABEL: func.func @channel_sums
+// CHECK:         scf.parallel (%[[C:.*]]) = (%{{.*}}) to (%{{.*}}) step
+// CHECK:           %[[START:.*]] = memref.load %{{.*}}[%[[C]]] : memref<16xf32>
+// CHECK:           scf.for %[[N:[^ ]*]] = {{.*}} iter_args(%{{.*}} = %[[START]]) -> (f32)
+// CHECK:             scf.for %[[H:[^ ]*]] = {{.*}} -> (f32)
+// CHECK:               scf.for %[[W:[^ ]*]] = {{.*}} -> (f32)
+// CHECK:                 memref.load %{{.*}}[%[[N]], %[[C]], %[[H]], %[[W]]] : memref<32x16x8x8xf32>
+// CHECK-NOT:     linalg.generic
+func.func @channel_sums(%x: memref<32x16x8x8xf32>, %acc: memref<16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1)>], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%x : memref<32x16x8x8xf32>) outs(%acc : memref<16xf32>) {
+  ^bb0(%in: f32, %a: f32):
+    %s = arith.addf %a, %in : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+/// Column sums: the innermost loop runs along the accumulators, so each of its points adds
+/// into a different one and the loop vectorizes as it is: left alone.
+// CHECK-LABEL: func.func @negative_column_sums_stay
+// CHECK-NOT:     scf.for
+// CHECK:         linalg.generic
+func.func @negative_column_sums_stay(%x: memref<320x8192xf32>, %acc: memref<8192xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<320x8192xf32>) outs(%acc : memref<8192xf32>) {
   ^bb0(%in: f32, %a: f32):
     %s = arith.addf %a, %in : f32
     linalg.yield %s : f32

@@ -437,7 +437,9 @@ def KilnFuseHorizontalPass : Pass<"kiln-fuse-horizontal", "::mlir::func::FuncOp"
 
     Sum reductions over a whole buffer whose addition carries `reassoc` (the f64 norms and
     sums kiln lowers to) become per-chunk partial sums computed in parallel and added in chunk
-    order, so the result is the same for any number of threads.
+    order, so the result is the same for any number of threads. Such sums per row (the
+    accumulator indexed by leading parallel loops, as per-sample squared norms are) become a
+    loop over the rows that sums each row in a register instead of memory.
   }];
   let options = [
     Option<"chunkSize", "chunk-size", "int64_t", "16384",

@@ -39,7 +39,13 @@ Value perSampleDot(ImplicitLocOpBuilder &b, Value x, Value y, RankedTensorType r
                          };
                          Value u = toF64(a[0]);
                          Value v = square ? u : toF64(a[1]);
-                         return arith::AddFOp::create(nb, a.back(), arith::MulFOp::create(nb, u, v));
+                         // reassoc: kiln-fuse-horizontal sums each row in a register,
+                         // in vector lanes; in f64 the order moves an f32 norm by far less
+                         // than an ulp.
+                         return arith::AddFOp::create(
+                             nb, a.back(), arith::MulFOp::create(nb, u, v),
+                             arith::FastMathFlagsAttr::get(nb.getContext(),
+                                                           arith::FastMathFlags::reassoc));
                        });
   if (resultType.getElementType().isF64())
     return wide;
@@ -61,12 +67,26 @@ Value lowerPerSampleDot(ImplicitLocOpBuilder &b, PerSampleDotOp op) {
 
 Value lowerScaleSamples(ImplicitLocOpBuilder &b, ScaleSamplesOp op) {
   Value x = op.getInput();
+  RankedTensorType type = rankedType(x);
+  // A sample's elements as one row: the loop over them is then long and contiguous (a
+  // [B, C, H, W] cotangent would otherwise scale W elements per innermost loop).
+  SmallVector<ReassociationIndices> rows;
+  if (type.getRank() > 2) {
+    rows = {{0}, {}};
+    for (int64_t d = 1; d < type.getRank(); ++d)
+      rows[1].push_back(d);
+    x = tensor::CollapseShapeOp::create(b, x, rows);
+  }
   int64_t rank = rankedType(x).getRank();
-  return generic(b, {x, op.getWeights()}, emptyLike(b, x), {identity(b, rank), firstDim(b, rank), identity(b, rank)},
-                 iterators(rank, utils::IteratorType::parallel),
-                 [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
-                   return arith::MulFOp::create(nb, a[0], a[1]);
-                 });
+  Value scaled = generic(b, {x, op.getWeights()}, emptyLike(b, x),
+                         {identity(b, rank), firstDim(b, rank), identity(b, rank)},
+                         iterators(rank, utils::IteratorType::parallel),
+                         [](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+                           return arith::MulFOp::create(nb, a[0], a[1]);
+                         });
+  if (rows.empty())
+    return scaled;
+  return tensor::ExpandShapeOp::create(b, type, scaled, rows);
 }
 
 /// Standard normal draws for parameter `p` (Philox key `key + p`, kiln.random_normal's

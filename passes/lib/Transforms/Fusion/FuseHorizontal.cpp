@@ -2,10 +2,13 @@
 // kiln-fuse-horizontal: independent element-wise updates on buffers share one parallel loop
 // over their concatenated index space (multi-tensor apply).
 #include "kiln/Transforms/Passes.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include <functional>
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNFUSEHORIZONTALPASS
@@ -266,6 +269,208 @@ void parallelizeReduction(linalg::GenericOp op, int64_t chunkSize) {
   op->erase();
 }
 
+/// A reduction whose innermost loop reduces (so that, lowered as it stands, each point of
+/// that loop would load and store the same accumulator), whose accumulators are indexed by
+/// all of its parallel loops and nothing else, and whose operands are all read through
+/// projected permutations: every accumulator element is the fold, in loop order, of the
+/// points of one parallel index. (Bias gradients, channel sums, per-sample norms, softmax
+/// rows; not column sums, whose innermost loop streams along the accumulators and
+/// vectorizes as it is.)
+bool isRegisterReducible(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() == 0 || op.getNumDpsInits() == 0 ||
+      op.getNumReductionLoops() == 0 || op->getNumResults() != 0 ||
+      op.getIteratorTypesArray().back() != utils::IteratorType::reduction ||
+      !llvm::all_of(op.getIteratorTypesArray(), [](utils::IteratorType t) {
+        return t == utils::IteratorType::parallel || t == utils::IteratorType::reduction;
+      }))
+    return false;
+  for (OpOperand &operand : op->getOpOperands())
+    if (!isa<MemRefType>(operand.get().getType()) ||
+        !op.getMatchingIndexingMap(&operand).isProjectedPermutation())
+      return false;
+  AffineMap accMap = op.getMatchingIndexingMap(&op.getDpsInitsMutable()[0]);
+  llvm::SmallDenseSet<unsigned> accDims;
+  for (AffineExpr e : accMap.getResults())
+    accDims.insert(cast<AffineDimExpr>(e).getPosition());
+  for (auto [i, kind] : llvm::enumerate(op.getIteratorTypesArray()))
+    if ((kind == utils::IteratorType::parallel) != accDims.contains(unsigned(i)))
+      return false;
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    if (op.getMatchingIndexingMap(&init) != accMap)
+      return false;
+    for (Value in : op.getDpsInputs())
+      if (rootOf(in) == rootOf(init.get()))
+        return false; // read while it accumulates: only the per-element order is safe
+  }
+  return true;
+}
+
+/// `buffer` ([rows..., inner...], contiguous) as [rows, inner] ([rows] when `split` is its
+/// rank, [inner] when it is 0).
+Value asRows(OpBuilder &b, Location loc, Value buffer, int64_t split) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (split == 0)
+    return flatten(b, loc, buffer);
+  SmallVector<ReassociationIndices> groups(split < type.getRank() ? 2 : 1);
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    groups[i < split ? 0 : 1].push_back(i);
+  if (groups.size() == size_t(type.getRank()))
+    return buffer;
+  return memref::CollapseShapeOp::create(b, loc, buffer, groups);
+}
+
+/// Whether a register-reducible op reduces contiguous rows: its parallel loops lead, and its
+/// inputs are whole contiguous buffers read in loop order (per-sample norms, softmax rows),
+/// so each accumulator folds one contiguous run of elements.
+bool reducesRows(linalg::GenericOp op) {
+  unsigned rows = op.getNumParallelLoops();
+  for (auto [i, kind] : llvm::enumerate(op.getIteratorTypesArray()))
+    if ((kind == utils::IteratorType::parallel) != (i < rows))
+      return false;
+  if (op.getBody()->walk([](linalg::IndexOp) { return WalkResult::interrupt(); }).wasInterrupted())
+    return false;
+  auto contiguous = [](Value v) {
+    auto type = cast<MemRefType>(v.getType());
+    return type.hasStaticShape() && type.getLayout().isIdentity();
+  };
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (!contiguous(in->get()) || !op.getMatchingIndexingMap(in).isIdentity())
+      return false;
+  for (Value init : op.getDpsInits())
+    if (!contiguous(init))
+      return false;
+  return true;
+}
+
+/// Rewrites a register-reducible op as loops with its parallel loops outermost (the first of
+/// them an scf.parallel when `parallel`) and, inside, its reduction loops in their order,
+/// carrying the accumulators in registers (scf.for iter_args). Lowered as it stands, a
+/// linalg reduction loads and stores its accumulator at every point, a store-to-load chain
+/// the back end can neither break nor vectorize, since it cannot tell the accumulator apart
+/// from the inputs. Each accumulator sees its terms in the same order as before (the same
+/// bits); an addition marked `reassoc` lets the back end split a row into vector lanes.
+void registerReduction(linalg::GenericOp op, bool parallel) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Block *body = op.getBody();
+  unsigned numInputs = op.getNumDpsInputs();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+
+  // Contiguous rows: [rows, inner] views, two loops (the inner one long enough to vectorize).
+  bool rows = reducesRows(op);
+  SmallVector<Value> inputs, inits;
+  SmallVector<Value> bounds;          // per loop of the new nest
+  SmallVector<unsigned> loopDims;     // the op's loop each new loop runs (rows: none)
+  SmallVector<SmallVector<unsigned>> inputDims, initDims; // loops that index each operand
+  if (rows) {
+    int64_t split = op.getNumParallelLoops();
+    for (Value in : op.getDpsInputs())
+      inputs.push_back(asRows(b, loc, in, split));
+    for (Value init : op.getDpsInits())
+      inits.push_back(split == 0 ? init : asRows(b, loc, init, split));
+    int64_t inner = 1, outer = 1;
+    for (auto [i, size] : llvm::enumerate(op.getStaticLoopRanges()))
+      (int64_t(i) < split ? outer : inner) *= size;
+    if (split != 0)
+      bounds.push_back(arith::ConstantIndexOp::create(b, loc, outer));
+    bounds.push_back(arith::ConstantIndexOp::create(b, loc, inner));
+    unsigned last = bounds.size() - 1;
+    for (unsigned i = 0; i < numInputs; ++i)
+      inputDims.push_back(split == 0 ? SmallVector<unsigned>{last}
+                                     : SmallVector<unsigned>{0, last});
+    for (unsigned i = 0; i < inits.size(); ++i)
+      initDims.push_back(split == 0 ? SmallVector<unsigned>{} : SmallVector<unsigned>{0});
+  } else {
+    llvm::append_range(inputs, op.getDpsInputs());
+    llvm::append_range(inits, op.getDpsInits());
+    SmallVector<Range, 4> ranges = cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc);
+    for (auto kind : {utils::IteratorType::parallel, utils::IteratorType::reduction})
+      for (auto [i, k] : llvm::enumerate(op.getIteratorTypesArray()))
+        if (k == kind) {
+          loopDims.push_back(unsigned(i));
+          bounds.push_back(getValueOrCreateConstantIndexOp(b, loc, ranges[i].size));
+        }
+    // Operand dimension d is read at op loop p = map(d); the new nest runs op loop p as
+    // loop position(p).
+    SmallVector<unsigned> position(op.getNumLoops());
+    for (auto [n, p] : llvm::enumerate(loopDims))
+      position[p] = unsigned(n);
+    auto dimsOf = [&](OpOperand &operand) {
+      SmallVector<unsigned> dims;
+      for (AffineExpr e : op.getMatchingIndexingMap(&operand).getResults())
+        dims.push_back(position[cast<AffineDimExpr>(e).getPosition()]);
+      return dims;
+    };
+    for (OpOperand *in : op.getDpsInputOperands())
+      inputDims.push_back(dimsOf(*in));
+    for (OpOperand &init : op.getDpsInitsMutable())
+      initDims.push_back(dimsOf(init));
+  }
+  unsigned numParallel = rows ? (op.getNumParallelLoops() ? 1 : 0) : op.getNumParallelLoops();
+
+  SmallVector<Value> ivs(bounds.size());
+  auto indices = [&](ArrayRef<unsigned> dims) {
+    return llvm::map_to_vector(dims, [&](unsigned d) { return ivs[d]; });
+  };
+  // The reduction loops from `level` on, carrying `acc`; returns the final accumulators.
+  std::function<SmallVector<Value>(OpBuilder &, unsigned, ValueRange)> reduce =
+      [&](OpBuilder &nb, unsigned level, ValueRange acc) -> SmallVector<Value> {
+    if (level == bounds.size()) {
+      IRMapping mapping;
+      for (unsigned i = 0; i < numInputs; ++i)
+        mapping.map(body->getArgument(i),
+                    memref::LoadOp::create(nb, loc, inputs[i], indices(inputDims[i])));
+      for (auto [i, a] : llvm::enumerate(acc))
+        mapping.map(body->getArgument(numInputs + i), a);
+      for (Operation &inner : body->without_terminator()) {
+        if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+          unsigned at = llvm::find(loopDims, unsigned(index.getDim())) - loopDims.begin();
+          mapping.map(index.getResult(), ivs[at]);
+          continue;
+        }
+        nb.clone(inner, mapping);
+      }
+      return llvm::map_to_vector(body->getTerminator()->getOperands(),
+                                 [&](Value v) { return mapping.lookupOrDefault(v); });
+    }
+    auto loop = scf::ForOp::create(
+        nb, loc, zero, bounds[level], one, acc,
+        [&](OpBuilder &lb, Location, Value iv, ValueRange iter) {
+          ivs[level] = iv;
+          scf::YieldOp::create(lb, loc, reduce(lb, level + 1, iter));
+        });
+    return SmallVector<Value>(loop.getResults());
+  };
+  // The parallel loops from `level` on; each point folds its reduction and stores it.
+  std::function<void(OpBuilder &, unsigned)> points = [&](OpBuilder &nb, unsigned level) {
+    if (level == numParallel) {
+      SmallVector<Value> start;
+      for (auto [init, dims] : llvm::zip(inits, initDims))
+        start.push_back(memref::LoadOp::create(nb, loc, init, indices(dims)));
+      SmallVector<Value> done = reduce(nb, level, start);
+      for (auto [v, init, dims] : llvm::zip(done, inits, initDims))
+        memref::StoreOp::create(nb, loc, v, init, indices(dims));
+      return;
+    }
+    auto nest = [&](OpBuilder &lb, Value iv) {
+      ivs[level] = iv;
+      points(lb, level + 1);
+    };
+    if (level == 0 && parallel)
+      scf::ParallelOp::create(nb, loc, ValueRange{zero}, ValueRange{bounds[0]}, ValueRange{one},
+                              [&](OpBuilder &lb, Location, ValueRange iv) { nest(lb, iv[0]); });
+    else
+      scf::ForOp::create(nb, loc, zero, bounds[level], one, ValueRange{},
+                         [&](OpBuilder &lb, Location, Value iv, ValueRange) {
+                           nest(lb, iv);
+                           scf::YieldOp::create(lb, loc);
+                         });
+  };
+  points(b, 0);
+  op->erase();
+}
+
 struct KilnFuseHorizontalPass
     : kiln::impl::KilnFuseHorizontalPassBase<KilnFuseHorizontalPass> {
   using Base::Base;
@@ -291,6 +496,12 @@ struct KilnFuseHorizontalPass
           flush();
           if (worthParallelizing(generic))
             parallelizeReduction(generic, chunkSize);
+          continue;
+        }
+        if (generic && parallelizeReductions && isRegisterReducible(generic)) {
+          flush();
+          registerReduction(generic, generic.getNumParallelLoops() != 0 &&
+                                         worthParallelizing(generic));
           continue;
         }
         if (generic && isSliceable(generic)) {
