@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --kiln-autodiff --split-input-file --verify-diagnostics | FileCheck %s
+// RUN: kiln-opt %s --kiln-autodiff --cse --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=CSE
 
 // kiln.clipped_value_and_grad: one reverse sweep, then the ghost norms of each parameter's
 // per-sample gradient (||a_i||^2 ||d_i||^2 for the weight, ||d_i||^2 for the bias), Opacus'
@@ -84,8 +85,9 @@ func.func @step(%w: tensor<8x8xf32>, %x: tensor<8x4xf32>, %y: tensor<8xi64>) -> 
 
 // A convolution's filter: every sample's filter gradient at once as the groups of one
 // grouped backward-weights ([8, 2, 5, 5] folded into [1, 16, 5, 5], groups 2 x 8), its norm,
-// and the clipped sum as the ordinary backward-weights on scaled cotangents. The channel
-// bias: per-sample channel sums the same way.
+// and the clipped sum as the weighted sum of those same per-sample gradients (built twice by
+// the rules, shared once CSE runs: no second backward-weights). The channel bias: per-sample
+// channel sums the same way.
 
 func.func private @conv(%f: tensor<4x1x3x3xf32>, %cb: tensor<4xf32>, %x: tensor<8x2x5x5xf32>) -> tensor<f32> {
   %c = kiln.conv2d %x, %f {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, groups = 2} : tensor<8x2x5x5xf32>, tensor<4x1x3x3xf32> -> tensor<8x4x3x3xf32>
@@ -108,11 +110,24 @@ func.func private @conv(%f: tensor<4x1x3x3xf32>, %cb: tensor<4xf32>, %x: tensor<
 // CHECK:         %[[BR:.*]] = tensor.expand_shape %[[BS]] {{\[}}[0, 1]] {{.*}} : tensor<32xf32> into tensor<8x4xf32>
 // CHECK:         kiln.per_sample_sq_norm %[[BR]] : tensor<8x4xf32> -> tensor<8xf32>
 // CHECK:         %[[FACTOR:.*]] = arith.minimumf
-// CHECK:         %[[SD:.*]] = kiln.scale_samples %[[D]], %{{.*}} : tensor<8x4x3x3xf32>, tensor<8xf32>
-// CHECK:         %[[GF:.*]] = kiln.conv2d_grad_filter %[[X]], %[[SD]] {groups = 2 : i64, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : tensor<8x2x5x5xf32>, tensor<8x4x3x3xf32> -> tensor<4x1x3x3xf32>
-// CHECK:         %[[SB:.*]] = kiln.scale_samples %[[D]]
-// CHECK:         %[[GB:.*]] = kiln.channel_sum %[[SB]] : tensor<8x4x3x3xf32> -> tensor<4xf32>
+// CHECK:         %[[PF2:.*]] = kiln.conv2d_grad_filter {{.*}}groups = 16
+// CHECK:         %[[PS2:.*]] = tensor.expand_shape %[[PF2]]
+// CHECK:         %[[PR:.*]] = tensor.collapse_shape %[[PS2]] {{\[}}[0], [1, 2, 3, 4]] : tensor<8x4x1x3x3xf32> into tensor<8x36xf32>
+// CHECK:         %[[SF:.*]] = kiln.scale_samples %[[PR]], %{{.*}} : tensor<8x36xf32>, tensor<8xf32>
+// CHECK:         %[[SUMF:.*]] = kiln.sum_leading %[[SF]] : tensor<8x36xf32> -> tensor<36xf32>
+// CHECK:         %[[GF:.*]] = tensor.expand_shape %[[SUMF]] {{\[}}[0, 1, 2, 3]] {{.*}} : tensor<36xf32> into tensor<4x1x3x3xf32>
+// CHECK:         %[[BS2:.*]] = kiln.channel_sum
+// CHECK:         %[[BR2:.*]] = tensor.expand_shape %[[BS2]]
+// CHECK:         %[[SB:.*]] = kiln.scale_samples %[[BR2]], %{{.*}} : tensor<8x4xf32>, tensor<8xf32>
+// CHECK:         %[[GB:.*]] = kiln.sum_leading %[[SB]] : tensor<8x4xf32> -> tensor<4xf32>
 // CHECK:         return %{{.*}}, %{{.*}}, %[[GF]], %[[GB]]
+// After CSE the norms and the clipped sums read the same per-sample gradients.
+// CSE-LABEL:   func.func private @conv_clipped_value_and_grad_0_1(
+// CSE-COUNT-1:   kiln.conv2d_grad_filter
+// CSE-COUNT-1:   kiln.channel_sum
+// CSE-NOT:       kiln.conv2d_grad_filter
+// CSE-NOT:       kiln.channel_sum
+// CSE:           return
 func.func @step(%f: tensor<4x1x3x3xf32>, %cb: tensor<4xf32>, %x: tensor<8x2x5x5xf32>) -> (tensor<4x1x3x3xf32>, tensor<4xf32>) {
   %l, %n, %g:2 = kiln.clipped_value_and_grad @conv(%f, %cb, %x) wrt [0, 1] {max_norm = 1.0 : f64, loss_reduction = "sum"}
       : (tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<8x2x5x5xf32>) -> (tensor<f32>, tensor<8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>)

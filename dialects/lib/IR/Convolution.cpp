@@ -269,7 +269,9 @@ FailureOr<SmallVector<Value>> GlobalAvgPoolOp::buildVJP(OpBuilder &b, ValueRange
 // grouped backward-weights: the batch folded into the channels ([B, C, H, W] as
 // [1, B C, H, W], groups B G) makes group i see sample i alone (Rochette, Manoel and Tramel
 // 2019, "Efficient per-example gradient computations in convolutional neural networks").
-// The clipped sum is then the ordinary backward-weights on per-sample scaled cotangents.
+// The clipped sum is then their weighted sum, one pass over them (the backward-weights on
+// per-sample scaled cotangents would repeat the product: 1.6 ms of the second layer's 8.4 ms
+// private step, examples/privacy's CNN at batch 320 on two cores).
 
 namespace {
 /// [B, C, H, W] as [1, B C, H, W], a view (no copy once bufferized).
@@ -307,29 +309,64 @@ bool Conv2dOp::supportsPerSampleGradient(unsigned operand, int64_t samples, std:
   return splitsBySample(getInput(), samples, /*anyRowsEach=*/false, "input", reason);
 }
 
-FailureOr<Value> Conv2dOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned,
-                                                      int64_t) {
-  Location loc = getLoc();
-  int64_t batch = rankedType(getInput()).getDimSize(0);
-  auto filter = rankedType(getFilter());
+namespace {
+/// Sample i's filter gradients, [B, O, C / G, KH, KW]: group i of the grouped backward-weights
+/// of the batch folded into the channels.
+Value perSampleFilterGradients(OpBuilder &b, Conv2dOp op, Value cot) {
+  Location loc = op.getLoc();
+  int64_t batch = rankedType(op.getInput()).getDimSize(0);
+  auto filter = rankedType(op.getFilter());
   SmallVector<int64_t> shape(filter.getShape());
   shape[0] *= batch;
-  Value x = samplesAsChannels(b, loc, getInput());
-  Value dy = samplesAsChannels(b, loc, cot[0]);
+  Value x = samplesAsChannels(b, loc, op.getInput());
+  Value dy = samplesAsChannels(b, loc, cot);
   Value perSample = Conv2dGradFilterOp::create(
-      b, loc, RankedTensorType::get(shape, filter.getElementType()), x, dy, getStrideAttr(),
-      getPaddingAttr(), getDilationAttr(), b.getI64IntegerAttr(getGroups() * batch));
-  Value rows = splitSamples(b, loc, perSample, batch);
-  return Value(PerSampleSqNormOp::create(b, loc, perSampleType(batch, filter.getElementType()), rows));
+      b, loc, RankedTensorType::get(shape, filter.getElementType()), x, dy, op.getStrideAttr(), op.getPaddingAttr(), op.getDilationAttr(),
+      b.getI64IntegerAttr(op.getGroups() * batch));
+  return splitSamples(b, loc, perSample, batch);
 }
 
+/// sum_i weights[i] perSample[i] as `resultType`: the samples' values, one row each, scaled
+/// and summed over the rows in one pass.
+Value weightedSampleSum(OpBuilder &b, Location loc, Value perSample, Value weights,
+                        RankedTensorType resultType) {
+  auto t = rankedType(perSample);
+  auto flat = RankedTensorType::get({resultType.getNumElements()}, t.getElementType());
+  Value rows = perSample;
+  if (t.getRank() > 2) {
+    SmallVector<ReassociationIndices> groups = {{0}, {}};
+    for (int64_t d = 1; d < t.getRank(); ++d)
+      groups[1].push_back(d);
+    rows = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({t.getDimSize(0), flat.getDimSize(0)}, t.getElementType()),
+        perSample, groups);
+  }
+  Value sum = SumLeadingOp::create(b, loc, flat, ScaleSamplesOp::create(b, loc, rows, weights));
+  if (resultType.getRank() == 1)
+    return sum;
+  ReassociationIndices all;
+  for (int64_t d = 0; d < resultType.getRank(); ++d)
+    all.push_back(d);
+  return tensor::ExpandShapeOp::create(b, loc, resultType, sum,
+                                       ArrayRef<ReassociationIndices>{all});
+}
+} // namespace
+
+FailureOr<Value> Conv2dOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot, unsigned,
+                                                      int64_t) {
+  int64_t batch = rankedType(getInput()).getDimSize(0);
+  return Value(PerSampleSqNormOp::create(
+      b, getLoc(), perSampleType(batch, rankedType(getFilter()).getElementType()),
+      perSampleFilterGradients(b, *this, cot[0])));
+}
+
+// The per-sample filter gradients are there already (the norms needed them; kiln-to-llvm's
+// CSE makes the two one): their weighted sum reads them once, where a backward-weights on
+// scaled cotangents would redo the whole product.
 FailureOr<Value> Conv2dOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, unsigned,
                                                  Value weights) {
-  Location loc = getLoc();
-  Value scaled = ScaleSamplesOp::create(b, loc, cot[0], weights);
-  return Value(Conv2dGradFilterOp::create(b, loc, getFilter().getType(), getInput(), scaled,
-                                          getStrideAttr(), getPaddingAttr(), getDilationAttr(),
-                                          getGroupsAttr()));
+  return weightedSampleSum(b, getLoc(), perSampleFilterGradients(b, *this, cot[0]), weights,
+                           rankedType(getFilter()));
 }
 
 bool ChannelBiasOp::supportsPerSampleGradient(unsigned operand, int64_t samples,
@@ -343,20 +380,31 @@ bool ChannelBiasOp::supportsPerSampleGradient(unsigned operand, int64_t samples,
 
 // Sample i's bias gradient is its cotangent summed over h and w: a channel sum of the batch
 // folded into channels.
-FailureOr<Value> ChannelBiasOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot,
-                                                           unsigned, int64_t) {
-  Location loc = getLoc();
-  auto t = rankedType(cot[0]);
+namespace {
+/// Sample i's bias gradient, [B, C]: its cotangent summed over h and w.
+Value perSampleBiasGradients(OpBuilder &b, ChannelBiasOp op, Value cot) {
+  Location loc = op.getLoc();
+  auto t = rankedType(cot);
   int64_t batch = t.getDimSize(0);
   Value sums = ChannelSumOp::create(
       b, loc, RankedTensorType::get({batch * t.getDimSize(1)}, t.getElementType()),
-      samplesAsChannels(b, loc, cot[0]));
-  return Value(PerSampleSqNormOp::create(b, loc, perSampleType(batch, t.getElementType()),
-                                         splitSamples(b, loc, sums, batch)));
+      samplesAsChannels(b, loc, cot));
+  return splitSamples(b, loc, sums, batch);
+}
+} // namespace
+
+FailureOr<Value> ChannelBiasOp::buildPerSampleSquaredNorms(OpBuilder &b, ValueRange cot,
+                                                           unsigned, int64_t) {
+  auto t = rankedType(cot[0]);
+  return Value(PerSampleSqNormOp::create(b, getLoc(),
+                                         perSampleType(t.getDimSize(0), t.getElementType()),
+                                         perSampleBiasGradients(b, *this, cot[0])));
 }
 
+// As for the filter: the per-sample sums are there, and [B, C] is far smaller than the
+// cotangent a scaled channel sum would read again.
 FailureOr<Value> ChannelBiasOp::buildWeightedGradient(OpBuilder &b, ValueRange cot, unsigned,
                                                       Value weights) {
-  Value scaled = ScaleSamplesOp::create(b, getLoc(), cot[0], weights);
-  return Value(ChannelSumOp::create(b, getLoc(), getBias().getType(), scaled));
+  return weightedSampleSum(b, getLoc(), perSampleBiasGradients(b, *this, cot[0]), weights,
+                           rankedType(getBias()));
 }

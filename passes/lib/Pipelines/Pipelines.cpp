@@ -71,6 +71,9 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   // The synthesized forward+backward functions are called once each: inlining them lets
   // fusion see the whole step.
   pm.addPass(createInlinerPass());
+  // Rules that build a value twice share it: a per-sample gradient feeds both the clipping
+  // norms and the clipped sum (PerSampleGradientOpInterface).
+  pm.addPass(createCSEPass());
   // What a loop's VJPs share is computed once: kiln.ntk's rows repeat the model's forward
   // pass, which does not depend on the row.
   pm.addPass(createLoopInvariantCodeMotionPass());
