@@ -13,6 +13,10 @@ processes (default 2) on this machine:
   (pip's torch; R processes started by torch.multiprocessing, one intra-op thread each unless
   --threads), SGD lr 0.1, timed on random batches after warm-up;
 - one process of each on the per-rank batch, for what the exchange costs;
+- Kiln dense with --overlap-bucket bytes per bucket (default 256 KiB: the MLP's 1.03 MiB of
+  gradients in 5 buckets), with and without --overlap-exchange: what starting each bucket's
+  all-reduce during the backward pass buys (the default 25 MiB bucket holds the whole MLP,
+  whose one bucket is finished last and has nothing to overlap);
 - Kiln compressed: top-1% with EControl (--exchange econtrol --compression-ratio 0.01
   --eta 0.05), whose bytes per step and rank (the runtime's accounting, from epoch 2, after
   the dense first round) are compared with the nominal message: k indices and k values,
@@ -125,6 +129,8 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="threads per rank")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--torch-steps", type=int, default=600)
+    parser.add_argument("--overlap-bucket", type=int, default=256 << 10,
+                        help="bucket bytes of the overlap comparison")
     parser.add_argument("--data", default="fashion-mnist")
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     parser.add_argument("--json", help="also write the figures here")
@@ -133,6 +139,10 @@ def main():
     figures = {"ranks": args.ranks, "batch_per_rank": args.batch, "threads": args.threads}
     figures["kiln_1"], _ = kiln(args, 1, args.batch, [])
     figures["kiln_ddp"], dense_sent = kiln(args, args.ranks, args.batch, ["--exchange", "mean"])
+    buckets = ["--exchange", "mean", "--bucket-bytes", str(args.overlap_bucket)]
+    figures["kiln_ddp_small_buckets_overlap"], _ = kiln(args, args.ranks, args.batch, buckets)
+    figures["kiln_ddp_small_buckets_serial"], _ = kiln(
+        args, args.ranks, args.batch, buckets + ["--overlap-exchange=false"])
     figures["kiln_econtrol"], sent = kiln(
         args, args.ranks, args.batch,
         ["--exchange", "econtrol", "--compression-ratio", "0.01", "--eta", "0.05"])
@@ -155,6 +165,10 @@ def main():
           f"{figures['torch_ddp'] or float('nan'):8.1f}")
     if figures["torch_ddp"]:
         print(f"  Kiln / torch DDP: {figures['kiln_ddp'] / figures['torch_ddp']:.2f}x")
+    overlap, serial = (figures["kiln_ddp_small_buckets_overlap"],
+                       figures["kiln_ddp_small_buckets_serial"])
+    print(f"  {args.ranks} ranks dense, {args.overlap_bucket} B buckets: overlapped with the "
+          f"backward pass {overlap:.1f}, after it {serial:.1f} ({overlap / serial:.3f}x)")
     print(f"  {args.ranks} ranks EControl top-1%: {figures['kiln_econtrol']:.1f} step/s, "
           f"{sent:.0f} B per step and rank (as kiln-run prints it, to 0.01 KiB) against the "
           f"nominal {8 * k} ({sent / (8 * k):.3f}x); the dense exchange sends every gradient, "

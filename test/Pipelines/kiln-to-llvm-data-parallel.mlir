@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s --kiln-to-llvm --mlir-print-ir-after=kiln-finalize-entry-points 2>&1 >/dev/null | FileCheck %s --check-prefix=BUF
 // RUN: kiln-opt %s --kiln-to-llvm | FileCheck %s
+// RUN: kiln-opt %s --kiln-to-llvm="bucket-bytes=64" --mlir-print-ir-after=kiln-finalize-entry-points 2>&1 >/dev/null | FileCheck %s --check-prefix=OVERLAP
 
 // Data-parallel steps through the whole pipeline: the dense exchange is one bucketed
 // all_reduce on the gradients' buffers, the compressed one a kernel call that updates the
@@ -8,6 +9,16 @@
 
 // BUF-LABEL: func.func @ddp_step
 // BUF:         kiln_rt.kernel_call all_reduce outs(%{{.*}}, %{{.*}} : memref<10xf32>, memref<64x10xf32>) params #kiln_rt.collective<sizes = [10, 640], reduction = mean, root = 0, ranks = 0>
+
+// Buckets of 64 bytes: the bias gradient, done first, starts its all_reduce before the
+// weight gradient's product runs, and is waited for where its update reads it; the weight's
+// bucket, finished last, is one blocking all_reduce.
+// OVERLAP-LABEL: func.func @ddp_step
+// OVERLAP:         kiln_rt.kernel_call all_reduce_start outs(%[[DB:.*]] : memref<10xf32>) params #kiln_rt.collective<sizes = [10], reduction = mean, root = 0, ranks = 0>
+// OVERLAP:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<64x8xf32>, memref<8x10xf32>) outs(%[[DW:.*]] : memref<64x10xf32>)
+// OVERLAP:         kiln_rt.kernel_call all_reduce outs(%[[DW]] : memref<64x10xf32>) params #kiln_rt.collective<sizes = [640], reduction = mean, root = 0, ranks = 0>
+// OVERLAP:         kiln_rt.kernel_call all_reduce_wait outs(%[[DB]] : memref<10xf32>)
+// OVERLAP:         return
 // BUF-LABEL: func.func @econtrol_step
 // BUF-SAME:    (%{{[^:]*}}: memref<64x10xf32>, %{{[^:]*}}: memref<10xf32>, %[[E0:[^:]*]]: memref<64x10xf32>, %[[E1:[^:]*]]: memref<10xf32>, %[[H0:[^:]*]]: memref<64x10xf32>, %[[H1:[^:]*]]: memref<10xf32>, %[[S0:[^:]*]]: memref<64x10xf32>, %[[S1:[^:]*]]: memref<10xf32>,
 // BUF-NOT:     memref.copy

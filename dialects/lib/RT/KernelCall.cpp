@@ -41,12 +41,10 @@ bool isTransportKernel(Kernel kernel) {
 
 bool isCollectiveKernel(Kernel kernel) {
   return kernel == Kernel::AllReduce || kernel == Kernel::Broadcast ||
-         kernel == Kernel::AllGather;
+         kernel == Kernel::AllGather || kernel == Kernel::AllReduceStart ||
+         kernel == Kernel::AllReduceWait;
 }
 
-bool communicates(Kernel kernel) {
-  return isCollectiveKernel(kernel) || kernel == Kernel::CompressedExchange;
-}
 
 bool isWindowKernel(Kernel kernel) {
   return kernel != Kernel::Frugal && kernel != Kernel::FrugalBlocks &&
@@ -290,6 +288,8 @@ SmallVector<SmallVector<int64_t>> WindowAttr::getOperandShapes(Kernel kernel) co
   case Kernel::Spectrum:
   case Kernel::Gram:
   case Kernel::AllReduce:
+  case Kernel::AllReduceStart:
+  case Kernel::AllReduceWait:
   case Kernel::Broadcast:
   case Kernel::AllGather:
   case Kernel::CompressedExchange:
@@ -437,6 +437,10 @@ std::string KernelCallOp::getSymbolName() {
 bool KernelCallOp::readsOutputs() {
   const KernelInfo *info = lookupKernel(getKernel());
   return info && info->readsOutputs;
+}
+
+bool kiln::krt::communicates(Kernel kernel) {
+  return isCollectiveKernel(kernel) || kernel == Kernel::CompressedExchange;
 }
 
 LogicalResult KernelCallOp::verify() {

@@ -43,9 +43,6 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   trainStep.compressionRatio = options.compressionRatio;
   trainStep.eta = options.eta;
   pm.addPass(createKilnTrainStepPass(trainStep));
-  // A data-parallel step's gradient exchange, as collectives, while it is still the few
-  // kiln ops the generated step wrote.
-  pm.addPass(createKilnDataParallelPass());
   KilnSearchStepPassOptions search;
   search.method = options.searchMethod;
   pm.addPass(createKilnSearchStepPass(search));
@@ -74,6 +71,13 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   // Rules that build a value twice share it: a per-sample gradient feeds both the clipping
   // norms and the clipped sum (PerSampleGradientOpInterface).
   pm.addPass(createCSEPass());
+  // A data-parallel step's gradient exchange, as collectives, once the backward pass is in
+  // the step's body: each bucket's all-reduce can then start where its last gradient is
+  // computed.
+  KilnDataParallelPassOptions dataParallel;
+  dataParallel.bucketBytes = options.bucketBytes;
+  dataParallel.overlap = options.overlapExchange;
+  pm.addPass(createKilnDataParallelPass(dataParallel));
   // What a loop's VJPs share is computed once: kiln.ntk's rows repeat the model's forward
   // pass, which does not depend on the row.
   pm.addPass(createLoopInvariantCodeMotionPass());

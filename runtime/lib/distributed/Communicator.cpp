@@ -5,15 +5,51 @@
 #include "kiln/runtime/distributed/Communicator.h"
 #include "kiln/runtime/Abi.h"
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <list>
 #include <mutex>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace kiln::rt {
 
-Communicator::~Communicator() = default;
+/// The communication thread and its all-reduces: `started` holds every one not yet waited
+/// for, in start order; the thread runs them front to back.
+struct Communicator::Background {
+  struct Job {
+    void *data;
+    int64_t count;
+    DType dtype;
+    Reduction reduction;
+    bool done = false;
+    Status status;
+  };
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::list<Job> started;
+  std::list<Job>::iterator next = started.end(); // the first not yet run
+  bool running = false, stop = false;
+  std::thread thread;
+};
+
+Communicator::Communicator() = default;
+
+// A derived communicator quiesces in its own destructor (its transport is gone by the time
+// this one runs); this one only joins a thread that nobody stopped.
+Communicator::~Communicator() {
+  if (background_ && background_->thread.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(background_->mutex);
+      background_->stop = true;
+    }
+    background_->changed.notify_all();
+    background_->thread.join();
+  }
+}
 
 namespace {
 
@@ -37,6 +73,11 @@ Status Communicator::allReduce(void *data, int64_t count, DType dtype, Reduction
     return invalid("all_reduce of " + std::to_string(count) + " elements at a null buffer");
   ++stats_.collectives;
   stats_.payloadBytes += count * int64_t(dtypeSize(dtype));
+  drain();
+  return reduce(data, count, dtype, reduction);
+}
+
+Status Communicator::reduce(void *data, int64_t count, DType dtype, Reduction reduction) {
   if (size() > 1 && count > 0) {
     if (Status st = allReduceImpl(data, count, dtype); !st.ok())
       return st;
@@ -50,6 +91,97 @@ Status Communicator::allReduce(void *data, int64_t count, DType dtype, Reduction
   return Status();
 }
 
+Status Communicator::startAllReduce(void *data, int64_t count, DType dtype,
+                                    Reduction reduction) {
+  if (dtype != DType::F32 && dtype != DType::F64)
+    return invalid("all_reduce runs on f32 or f64, not " + std::string(dtypeName(dtype)));
+  if (count < 0 || (count > 0 && !data))
+    return invalid("all_reduce of " + std::to_string(count) + " elements at a null buffer");
+  ++stats_.collectives;
+  stats_.payloadBytes += count * int64_t(dtypeSize(dtype));
+  if (!background_)
+    background_ = std::make_unique<Background>();
+  Background &bg = *background_;
+  std::unique_lock<std::mutex> lock(bg.mutex);
+  for (const Background::Job &job : bg.started)
+    if (job.data == data)
+      return invalid("an all_reduce was started on this buffer and not waited for");
+  if (size() == 1 || count == 0 || !supportsCommunicationThread()) {
+    // At once, on this thread: the transport is its own only when nothing is queued.
+    lock.unlock();
+    drain();
+    Status st = reduce(data, count, dtype, reduction);
+    lock.lock();
+    bg.started.push_back({data, count, dtype, reduction, true, std::move(st)});
+    return Status();
+  }
+  bg.started.push_back({data, count, dtype, reduction});
+  auto job = std::prev(bg.started.end());
+  if (bg.next == bg.started.end())
+    bg.next = job;
+  if (!bg.thread.joinable()) {
+    bg.stop = false;
+    bg.thread = std::thread([this, &bg] {
+      std::unique_lock<std::mutex> lock(bg.mutex);
+      for (;;) {
+        bg.changed.wait(lock, [&] { return bg.stop || bg.next != bg.started.end(); });
+        if (bg.next == bg.started.end())
+          return; // stopped with nothing left to run
+        Background::Job &job = *bg.next;
+        bg.running = true;
+        lock.unlock();
+        Status st = reduce(job.data, job.count, job.dtype, job.reduction);
+        lock.lock();
+        job.done = true;
+        job.status = std::move(st);
+        bg.running = false;
+        ++bg.next;
+        bg.changed.notify_all();
+      }
+    });
+  }
+  lock.unlock();
+  bg.changed.notify_all();
+  return Status();
+}
+
+Status Communicator::waitAllReduce(const void *data) {
+  Background *bg = background_.get();
+  if (bg) {
+    std::unique_lock<std::mutex> lock(bg->mutex);
+    for (auto job = bg->started.begin(); job != bg->started.end(); ++job) {
+      if (job->data != data)
+        continue;
+      bg->changed.wait(lock, [&] { return job->done; });
+      Status st = std::move(job->status);
+      bg->started.erase(job); // done, so behind `next`
+      return st;
+    }
+  }
+  return invalid("all_reduce_wait on a buffer with no all_reduce started");
+}
+
+void Communicator::drain() {
+  Background *bg = background_.get();
+  if (!bg)
+    return;
+  std::unique_lock<std::mutex> lock(bg->mutex);
+  bg->changed.wait(lock, [&] { return bg->next == bg->started.end() && !bg->running; });
+}
+
+void Communicator::quiesce() {
+  Background *bg = background_.get();
+  if (!bg || !bg->thread.joinable())
+    return;
+  drain();
+  {
+    std::lock_guard<std::mutex> lock(bg->mutex);
+    bg->stop = true;
+  }
+  bg->changed.notify_all();
+  bg->thread.join();
+}
+
 Status Communicator::broadcast(void *data, int64_t bytes, int root) {
   if (root < 0 || root >= size())
     return invalid("broadcast from rank " + std::to_string(root) + " in a group of " +
@@ -59,6 +191,7 @@ Status Communicator::broadcast(void *data, int64_t bytes, int root) {
   ++stats_.collectives;
   if (rank() == root)
     stats_.payloadBytes += bytes;
+  drain();
   return size() > 1 && bytes > 0 ? broadcastImpl(data, bytes, root) : Status();
 }
 
@@ -67,6 +200,7 @@ Status Communicator::allGather(const void *in, int64_t bytes, void *out) {
     return invalid("all_gather of " + std::to_string(bytes) + " bytes at a null buffer");
   ++stats_.collectives;
   stats_.payloadBytes += bytes;
+  drain();
   if (size() == 1) {
     if (bytes > 0 && in != out)
       std::memmove(out, in, size_t(bytes));
@@ -187,6 +321,74 @@ template <DType D> void allReduce(const int64_t *params, void *const *buffers) {
     fail(call.comm, "kiln.all_reduce", std::string(st.message()));
 }
 
+/// A started bucket of several tensors travels as one message out of a staging buffer of
+/// its own (several may be in flight), found again by the bucket's first buffer; waited
+/// for, the buffer goes back to the pool for the next step's buckets (a vector moved keeps
+/// its storage, which the communication thread is using).
+struct StagingPool {
+  std::vector<std::vector<char>> idle;
+  std::unordered_map<const void *, std::vector<char>> inFlight;
+};
+StagingPool &staging() {
+  static StagingPool pool;
+  return pool;
+}
+
+template <DType D> void allReduceStart(const int64_t *params, void *const *buffers) {
+  using T = std::conditional_t<D == DType::F32, float, double>;
+  Call call(params);
+  auto reduction = call.c.reduction == 1 ? kiln::rt::Reduction::Mean : kiln::rt::Reduction::Sum;
+  kiln::rt::Status st;
+  if (call.c.tensors == 1) {
+    st = call.comm.startAllReduce(buffers[0], call.counts[0], D, reduction);
+  } else {
+    int64_t total = 0;
+    for (int64_t i = 0; i < call.c.tensors; ++i)
+      total += call.counts[i];
+    StagingPool &pool = staging();
+    std::vector<char> bytes;
+    if (!pool.idle.empty()) {
+      bytes = std::move(pool.idle.back());
+      pool.idle.pop_back();
+    }
+    bytes.resize(size_t(total) * sizeof(T));
+    for (int64_t i = 0, at = 0; i < call.c.tensors; at += call.counts[i++])
+      std::memcpy(bytes.data() + at * int64_t(sizeof(T)), buffers[i],
+                  size_t(call.counts[i]) * sizeof(T));
+    auto [it, fresh] = pool.inFlight.emplace(buffers[0], std::move(bytes));
+    if (!fresh)
+      fail(call.comm, "kiln.all_reduce", "a bucket started twice without a wait");
+    st = call.comm.startAllReduce(it->second.data(), total, D, reduction);
+  }
+  if (!st.ok())
+    fail(call.comm, "kiln.all_reduce", std::string(st.message()));
+}
+
+template <DType D> void allReduceWait(const int64_t *params, void *const *buffers) {
+  using T = std::conditional_t<D == DType::F32, float, double>;
+  Call call(params);
+  kiln::rt::Status st;
+  if (call.c.tensors == 1) {
+    st = call.comm.waitAllReduce(buffers[0]);
+  } else {
+    StagingPool &pool = staging();
+    auto it = pool.inFlight.find(buffers[0]);
+    if (it == pool.inFlight.end()) {
+      st = kiln::rt::Status::error(kiln::rt::StatusCode::kInvalidArgument,
+                                   "all_reduce_wait on a bucket with no all_reduce started");
+    } else {
+      st = call.comm.waitAllReduce(it->second.data());
+      for (int64_t i = 0, at = 0; st.ok() && i < call.c.tensors; at += call.counts[i++])
+        std::memcpy(buffers[i], it->second.data() + at * int64_t(sizeof(T)),
+                    size_t(call.counts[i]) * sizeof(T));
+      pool.idle.push_back(std::move(it->second));
+      pool.inFlight.erase(it);
+    }
+  }
+  if (!st.ok())
+    fail(call.comm, "kiln.all_reduce", std::string(st.message()));
+}
+
 template <DType D> void broadcast(const int64_t *params, void *const *buffers) {
   using T = std::conditional_t<D == DType::F32, float, double>;
   Call call(params);
@@ -215,6 +417,10 @@ template <DType D> void allGather(const int64_t *params, void *const *buffers) {
 #define KILN_EXPORT extern "C" __attribute__((visibility("default")))
 KILN_EXPORT void kiln_all_reduce_f32(const int64_t *p, void *const *b) { allReduce<DType::F32>(p, b); }
 KILN_EXPORT void kiln_all_reduce_f64(const int64_t *p, void *const *b) { allReduce<DType::F64>(p, b); }
+KILN_EXPORT void kiln_all_reduce_start_f32(const int64_t *p, void *const *b) { allReduceStart<DType::F32>(p, b); }
+KILN_EXPORT void kiln_all_reduce_start_f64(const int64_t *p, void *const *b) { allReduceStart<DType::F64>(p, b); }
+KILN_EXPORT void kiln_all_reduce_wait_f32(const int64_t *p, void *const *b) { allReduceWait<DType::F32>(p, b); }
+KILN_EXPORT void kiln_all_reduce_wait_f64(const int64_t *p, void *const *b) { allReduceWait<DType::F64>(p, b); }
 KILN_EXPORT void kiln_broadcast_f32(const int64_t *p, void *const *b) { broadcast<DType::F32>(p, b); }
 KILN_EXPORT void kiln_broadcast_f64(const int64_t *p, void *const *b) { broadcast<DType::F64>(p, b); }
 KILN_EXPORT void kiln_all_gather_f32(const int64_t *p, void *const *b) { allGather<DType::F32>(p, b); }

@@ -14,6 +14,7 @@ namespace kiln::rt {
 namespace {
 
 bool initialisedHere = false;
+int threadLevel = MPI_THREAD_SINGLE;
 
 Status mpiError(int code, const char *call) {
   char text[MPI_MAX_ERROR_STRING];
@@ -27,6 +28,7 @@ Status mpiError(int code, const char *call) {
 class MpiCommunicator final : public Communicator {
 public:
   MpiCommunicator(int rank, int size) : rank_(rank), size_(size) {}
+  ~MpiCommunicator() override { quiesce(); }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::string backend() const override { return "mpi"; }
@@ -37,6 +39,10 @@ public:
   }
 
 protected:
+  bool supportsCommunicationThread() const override {
+    return threadLevel >= MPI_THREAD_SERIALIZED;
+  }
+
   // MPI counts are int: a message larger than INT_MAX elements goes in pieces.
   Status allReduceImpl(void *data, int64_t count, DType dtype) override {
     MPI_Datatype type = dtype == DType::F32 ? MPI_FLOAT : MPI_DOUBLE;
@@ -88,13 +94,16 @@ StatusOr<std::shared_ptr<Communicator>> initMpi() {
   int ready = 0;
   MPI_Initialized(&ready);
   if (!ready) {
-    // Collectives are called by the thread that runs the step; OpenMP threads inside
-    // kernels never call MPI.
-    int provided = 0;
-    if (int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    // Collectives are called by the thread that runs the step and by the communicator's
+    // communication thread (started all-reduces), never at once except for MPI_Abort, which
+    // ends everything; OpenMP threads inside kernels never call MPI. Below
+    // MPI_THREAD_SERIALIZED started all-reduces run at their start instead.
+    if (int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &threadLevel);
         rc != MPI_SUCCESS)
       return mpiError(rc, "MPI_Init_thread");
     initialisedHere = true;
+  } else {
+    MPI_Query_thread(&threadLevel);
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   int rank = 0, size = 1;
@@ -104,6 +113,7 @@ StatusOr<std::shared_ptr<Communicator>> initMpi() {
 }
 
 void finalizeMpi() {
+  worldCommunicator().quiesce();
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (initialisedHere && !finalized)

@@ -6,7 +6,11 @@
 
 #include "TestUtil.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace kiln::rt {
@@ -33,6 +37,56 @@ protected:
     return Status();
   }
   Status broadcastImpl(void *, int64_t, int) override { return Status(); }
+  Status allGatherImpl(const void *in, int64_t bytes, void *out) override {
+    for (int r = 0; r < size_; ++r)
+      std::memcpy(static_cast<char *>(out) + r * bytes, in, size_t(bytes));
+    return Status();
+  }
+
+private:
+  int size_;
+};
+
+/// A MirrorGroup whose transport may run on the communication thread, and is slow there:
+/// it records which buffers it reduced, in order, on which thread, and lets a test hold
+/// the transport until released.
+class ThreadedMirrorGroup final : public Communicator {
+public:
+  explicit ThreadedMirrorGroup(int size) : size_(size) {}
+  ~ThreadedMirrorGroup() override { quiesce(); }
+  int rank() const override { return 0; }
+  int size() const override { return size_; }
+  std::string backend() const override { return "threaded-mirror"; }
+  [[noreturn]] void abort(int code) override { std::_Exit(code); }
+
+  std::atomic<bool> hold{false};
+  std::mutex logMutex;
+  std::vector<const void *> reduced;
+  std::vector<std::thread::id> threads;
+
+protected:
+  bool supportsCommunicationThread() const override { return true; }
+  Status allReduceImpl(void *data, int64_t count, DType dtype) override {
+    while (hold.load())
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    {
+      std::lock_guard<std::mutex> lock(logMutex);
+      reduced.push_back(data);
+      threads.push_back(std::this_thread::get_id());
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      if (dtype == DType::F32)
+        static_cast<float *>(data)[i] *= float(size_);
+      else
+        static_cast<double *>(data)[i] *= double(size_);
+    }
+    return Status();
+  }
+  Status broadcastImpl(void *, int64_t, int) override {
+    std::lock_guard<std::mutex> lock(logMutex);
+    reduced.push_back(nullptr); // where the broadcast ran among the reductions
+    return Status();
+  }
   Status allGatherImpl(const void *in, int64_t bytes, void *out) override {
     for (int r = 0; r < size_; ++r)
       std::memcpy(static_cast<char *>(out) + r * bytes, in, size_t(bytes));
@@ -147,6 +201,92 @@ TEST(CollectiveKernelsDeathTest, GatherForAnotherRankCountEndsTheGroup) {
   EXPECT_EXIT(kiln_all_gather_f32(params.data(), buffers), testing::ExitedWithCode(1),
               "rank 0 of 1: kiln.all_gather: the program gathers from 4 ranks, and 1 are "
               "running it");
+}
+
+TEST(Communicator, StartedReductionsRunInOrderOnTheCommunicationThread) {
+  ThreadedMirrorGroup group(2);
+  std::vector<float> a = {1, 2}, b = {3};
+  group.hold = true; // both stay queued while this thread goes on
+  ASSERT_TRUE(group.startAllReduce(a.data(), 2, DType::F32, Reduction::Sum).ok());
+  ASSERT_TRUE(group.startAllReduce(b.data(), 1, DType::F32, Reduction::Mean).ok());
+  EXPECT_EQ(a, (std::vector<float>{1, 2})); // not yet reduced
+  group.hold = false;
+  ASSERT_TRUE(group.waitAllReduce(b.data()).ok()); // waits may come in any order
+  ASSERT_TRUE(group.waitAllReduce(a.data()).ok());
+  EXPECT_EQ(a, (std::vector<float>{2, 4}));
+  EXPECT_EQ(b, (std::vector<float>{3}));
+  ASSERT_EQ(group.reduced, (std::vector<const void *>{a.data(), b.data()}));
+  EXPECT_NE(group.threads[0], std::this_thread::get_id());
+  EXPECT_EQ(group.stats().collectives, 2);
+  EXPECT_EQ(group.stats().payloadBytes, 12);
+}
+
+TEST(Communicator, BlockingCollectivesRunAfterTheStartedOnes) {
+  ThreadedMirrorGroup group(2);
+  std::vector<double> a = {1};
+  std::vector<char> c(4);
+  group.hold = true;
+  ASSERT_TRUE(group.startAllReduce(a.data(), 1, DType::F64, Reduction::Sum).ok());
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    group.hold = false;
+  });
+  ASSERT_TRUE(group.broadcast(c.data(), 4, 0).ok()); // every rank reduces a first
+  release.join();
+  EXPECT_EQ(group.reduced, (std::vector<const void *>{a.data(), nullptr}));
+  EXPECT_EQ(a, (std::vector<double>{2}));
+  ASSERT_TRUE(group.waitAllReduce(a.data()).ok());
+}
+
+TEST(Communicator, WaitsMatchStarts) {
+  ThreadedMirrorGroup group(2);
+  std::vector<float> a = {1};
+  expectError(group.waitAllReduce(a.data()), StatusCode::kInvalidArgument,
+              "all_reduce_wait on a buffer with no all_reduce started");
+  ASSERT_TRUE(group.startAllReduce(a.data(), 1, DType::F32, Reduction::Sum).ok());
+  expectError(group.startAllReduce(a.data(), 1, DType::F32, Reduction::Sum),
+              StatusCode::kInvalidArgument,
+              "an all_reduce was started on this buffer and not waited for");
+  ASSERT_TRUE(group.waitAllReduce(a.data()).ok());
+  expectError(group.waitAllReduce(a.data()), StatusCode::kInvalidArgument, "no all_reduce");
+}
+
+TEST(Communicator, StartRunsAtOnceWithoutACommunicationThread) {
+  MirrorGroup group(3); // its transport stays on the calling thread
+  std::vector<float> a = {2};
+  ASSERT_TRUE(group.startAllReduce(a.data(), 1, DType::F32, Reduction::Sum).ok());
+  EXPECT_EQ(a, (std::vector<float>{6}));
+  ASSERT_TRUE(group.waitAllReduce(a.data()).ok());
+  group.quiesce(); // nothing to stop
+}
+
+TEST(CollectiveKernels, StartedBucketEqualsTheBlockingOne) {
+  auto group = std::make_shared<ThreadedMirrorGroup>(3);
+  WorldScope scope(group);
+  std::vector<float> a = {1, 2, 3}, b = {4}, c = {5, 6};
+  std::vector<float> a2 = a, b2 = b, c2 = c;
+  void *buffers[] = {a.data(), b.data(), c.data()};
+  void *blocking[] = {a2.data(), b2.data(), c2.data()};
+  std::vector<int64_t> mean = collectiveParams({3, 1, 2}, /*mean*/ 1);
+  group->hold = true;
+  kiln_all_reduce_start_f32(mean.data(), buffers);
+  EXPECT_EQ(a, (std::vector<float>{1, 2, 3})); // staged: the tensors wait for the result
+  group->hold = false;
+  kiln_all_reduce_wait_f32(mean.data(), buffers);
+  kiln_all_reduce_f32(mean.data(), blocking);
+  EXPECT_EQ(a, a2);
+  EXPECT_EQ(b, b2);
+  EXPECT_EQ(c, c2);
+  EXPECT_EQ(group->stats().collectives, 2);
+  EXPECT_EQ(group->stats().payloadBytes, 48);
+}
+
+TEST(CollectiveKernelsDeathTest, WaitWithoutStartEndsTheGroup) {
+  std::vector<float> x = {1}, y = {2};
+  void *buffers[] = {x.data(), y.data()};
+  std::vector<int64_t> params = collectiveParams({1, 1}, 0);
+  EXPECT_EXIT(kiln_all_reduce_wait_f32(params.data(), buffers), testing::ExitedWithCode(1),
+              "kiln.all_reduce: all_reduce_wait on a bucket with no all_reduce started");
 }
 
 } // namespace

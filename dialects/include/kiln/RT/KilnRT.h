@@ -29,6 +29,9 @@ class DialectRegistry;
 namespace kiln::krt {
 /// Registers one-shot bufferization for kiln_rt.kernel_call (the dialect promises it).
 void registerBufferizationExternalModels(mlir::DialectRegistry &registry);
+/// Whether a kernel talks to the other ranks (a collective or a compressed exchange): such
+/// calls keep their order, and every rank makes them alike.
+bool communicates(Kernel kernel);
 } // namespace kiln::krt
 
 #endif // KILN_RT_KILNRT_H

@@ -25,7 +25,9 @@ def KilnRT_Kernel : I32Enum<"Kernel", "a runtime library kernel", [
   I32EnumCase<"Broadcast", 14, "broadcast">,
   I32EnumCase<"AllGather", 15, "all_gather">,
   I32EnumCase<"CompressedExchange", 16, "compressed_exchange">,
-  I32EnumCase<"Normal", 17, "normal">]> {
+  I32EnumCase<"Normal", 17, "normal">,
+  I32EnumCase<"AllReduceStart", 18, "all_reduce_start">,
+  I32EnumCase<"AllReduceWait", 19, "all_reduce_wait">]> {
   let cppNamespace = "::kiln::krt";
 }
 

@@ -197,22 +197,32 @@ def KilnTrainStepPass : Pass<"kiln-train-step", "::mlir::ModuleOp"> {
 def KilnDataParallelPass : Pass<"kiln-data-parallel", "::mlir::ModuleOp"> {
   let summary = "Write each kiln.exchange_gradients as bucketed collectives";
   let description = [{
-    Runs on kiln ops, after the generated steps are written. A `method = "mean"` exchange
-    becomes kiln.all_reduce ops of reduction "mean", each carrying a bucket of gradients:
-    consecutive gradients of one element type, taken from the last to the first (the order
-    the backward pass finishes them, as DDP's buckets), a new bucket started when the next
-    gradient would take the current one past `bucket-bytes` (a gradient larger than that
-    travels alone). Fewer, larger messages pay the per-message latency once.
+    Runs on kiln ops, after the backward pass is differentiated and inlined into the step.
+    A `method = "mean"` exchange becomes kiln.all_reduce ops of reduction "mean", each
+    carrying a bucket of gradients: gradients of one element type in the order the
+    backward pass computes them (the op that defines each, in its block; values from
+    outside come first), a new bucket started when the next gradient would take the
+    current one past `bucket-bytes` (a gradient larger than that travels alone). Fewer,
+    larger messages pay the per-message latency once.
+
+    With `overlap` (the default), each bucket's all_reduce is placed right after the op
+    that computes its last gradient, so that it travels while the backward pass goes on
+    (kiln-to-linalg then waits for it where its results are first read, DDP's overlap);
+    the bucket with the gradient computed last, which has nothing left to travel behind,
+    stays where the exchange was, as all buckets do without `overlap`. Every rank compiles the same program,
+    so the ranks reduce the same buckets in the same order.
 
     ```mlir
     // %gw, %gb = kiln.exchange_gradients %dw, %db {method = "mean"}
     //     : tensor<784x10xf32>, tensor<10xf32>
-    // becomes, with the default bucket size:
-    // %r:2 = kiln.all_reduce %db, %dw {reduction = "mean"} : tensor<10xf32>, tensor<784x10xf32>
+    // becomes, with the default bucket size and %db computed after %dw:
+    // %r:2 = kiln.all_reduce %dw, %db {reduction = "mean"} : tensor<784x10xf32>, tensor<10xf32>
     ```
   }];
   let options = [Option<"bucketBytes", "bucket-bytes", "int64_t", /*default=*/"25 << 20",
-                        "The largest bucket in bytes (DDP's default: 25 MiB)">];
+                        "The largest bucket in bytes (DDP's default: 25 MiB)">,
+                 Option<"overlap", "overlap", "bool", /*default=*/"true",
+                        "Place each bucket where its last gradient is computed">];
 }
 
 //===-- Architecture search -------------------------------------------------------------===//

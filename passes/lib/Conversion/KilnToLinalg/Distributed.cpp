@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Lowers the collectives to the runtime's kernels: kiln.all_reduce and kiln.broadcast_from
 // become kiln_rt.kernel_call all_reduce / broadcast updating their tensors in place (one
-// message per op: a bucket), kiln.all_gather a kernel_call all_gather into a fresh tensor.
+// message per op: a bucket; an all_reduce read further down, a start and a wait),
+// kiln.all_gather a kernel_call all_gather into a fresh tensor.
 // The runtime calls the process-wide communicator (kiln/runtime/distributed/Communicator.h).
 #include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -35,12 +36,37 @@ LogicalResult lowerInPlace(Op op, ValueRange tensors, krt::Kernel kernel, Reduct
   return success();
 }
 
+/// An all_reduce whose results are first read further down its block (kiln-data-parallel
+/// places a bucket where the backward pass finishes it) becomes all_reduce_start there and
+/// all_reduce_wait right before that first reader: the message travels on the runtime's
+/// communication thread while the ops in between run. One read right after stays a
+/// single blocking all_reduce.
 struct AllReduceLowering : OpConversionPattern<AllReduceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(AllReduceOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    return lowerInPlace(op, adaptor.getInputs(), krt::Kernel::AllReduce, op.getReduction(), 0,
-                        rewriter);
+    Operation *firstReader = nullptr;
+    for (Operation *user : op->getUsers())
+      if (Operation *at = op->getBlock()->findAncestorOpInBlock(*user);
+          at && (!firstReader || at->isBeforeInBlock(firstReader)))
+        firstReader = at;
+    if (!firstReader || firstReader == op->getNextNode())
+      return lowerInPlace(op, adaptor.getInputs(), krt::Kernel::AllReduce, op.getReduction(),
+                          0, rewriter);
+    MLIRContext *ctx = op.getContext();
+    ValueRange tensors = adaptor.getInputs();
+    auto params = krt::CollectiveAttr::get(ctx, sizesOf(tensors), op.getReduction(), 0, 0);
+    auto start = krt::KernelCallOp::create(
+        rewriter, op.getLoc(), TypeRange(tensors),
+        krt::KernelAttr::get(ctx, krt::Kernel::AllReduceStart), ValueRange{}, tensors, params);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(firstReader);
+    auto wait = krt::KernelCallOp::create(
+        rewriter, op.getLoc(), TypeRange(tensors),
+        krt::KernelAttr::get(ctx, krt::Kernel::AllReduceWait), ValueRange{},
+        start.getResults(), params);
+    rewriter.replaceOp(op, wait.getResults());
+    return success();
   }
 };
 

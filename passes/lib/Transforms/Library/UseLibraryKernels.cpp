@@ -221,8 +221,7 @@ struct KilnUseLibraryKernelsPass
         return op.emitOpError("must be bufferized before kiln-use-library-kernels");
       if (cuda) {
         Kernel k = op.getKernel();
-        if (k == Kernel::AllReduce || k == Kernel::Broadcast || k == Kernel::AllGather ||
-            k == Kernel::CompressedExchange)
+        if (kiln::krt::communicates(k))
           return op.emitError("kiln-use-library-kernels: the collective '")
                  << kiln::krt::stringifyKernel(k)
                  << "' has no CUDA version (NCCL): data-parallel programs run on the CPU";

@@ -181,6 +181,12 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
  * reports the rank and the reason on stderr and ends every rank of the group (MPI_Abort).
  *   all_reduce () -> (t_0 .. t_N-1), in place: the sum (reduction 0) or mean (1) over the
  *              ranks, the N tensors sent as one message (a bucket)
+ *   all_reduce_start, all_reduce_wait () -> (t_0 .. t_N-1): all_reduce in two halves, the
+ *              same parameters and buffers. The start hands the bucket to the
+ *              communicator's background thread and returns; the wait (called with the
+ *              same first buffer) blocks until that all_reduce is done and leaves the
+ *              result in place. In between, nothing may touch the buffers; other starts
+ *              may come, and the reductions run in the order they started.
  *   broadcast  () -> (t_0 .. t_N-1), in place: rank `root`'s values on every rank
  *   all_gather (x) -> (y): y [ranks, x...] holds every rank's x in rank order; a program
  *              compiled for `ranks` ranks run by another number is such an error
@@ -213,7 +219,9 @@ typedef void (*kiln_kernel_fn)(const int64_t *params, void *const *buffers);
   X(broadcast, 0, -1, -1, 1)                                                                 \
   X(all_gather, 1, 1, -1, 0)                                                                 \
   X(compressed_exchange, -1, -1, -1, 1)                                                      \
-  X(normal, 1, 1, 4, 0)
+  X(normal, 1, 1, 4, 0)                                                                      \
+  X(all_reduce_start, 0, -1, -1, 1)                                                          \
+  X(all_reduce_wait, 0, -1, -1, 1)
 
 typedef struct kiln_window_geometry {
   int64_t n, c, h, w;

@@ -30,9 +30,12 @@ struct WireStats {
 
 /// A group of processes that run the same program. Every collective must be called by every
 /// rank in the same order with the same sizes (compiled programs do: all ranks compile one
-/// program). Calls come from one thread at a time.
+/// program). Calls come from one thread at a time; the all-reduces started with
+/// startAllReduce run, in the order they started, on a communication thread of the
+/// communicator's own, and every other collective first waits for them.
 class Communicator {
 public:
+  Communicator();
   virtual ~Communicator();
   virtual int rank() const = 0;
   virtual int size() const = 0;
@@ -50,6 +53,19 @@ public:
   /// ranks that differ from rank 0 are named in the error.
   Status checkAgreement(uint64_t value, const std::string &what);
 
+  /// allReduce in two halves, so that the message travels while the caller computes (a
+  /// data-parallel step's buckets during its backward pass, as DDP's): the start checks and
+  /// accounts the call and hands it to the communication thread; waitAllReduce with the same
+  /// `data` blocks until it is done and returns its status. Nothing may touch `data` in
+  /// between. Without a communication thread (a transport that cannot be called from one,
+  /// or a group of one) the start reduces at once.
+  Status startAllReduce(void *data, int64_t count, DType dtype, Reduction reduction);
+  Status waitAllReduce(const void *data);
+  /// Waits for every started all-reduce and ends the communication thread (before the
+  /// transport shuts down; the next start begins another). Results not yet waited for are
+  /// kept for their waits.
+  void quiesce();
+
   /// Ends every process of the group with `code` (MPI_Abort): after an error on one rank, the
   /// others may wait in a collective forever otherwise.
   [[noreturn]] virtual void abort(int code) = 0;
@@ -58,12 +74,23 @@ public:
   void resetStats() { stats_ = {}; }
 
 protected:
+  /// Whether the transport may be called from the communication thread while the calling
+  /// thread does not call it (MPI: MPI_THREAD_SERIALIZED or more).
+  virtual bool supportsCommunicationThread() const { return false; }
+
   virtual Status allReduceImpl(void *data, int64_t count, DType dtype) = 0;
   virtual Status broadcastImpl(void *data, int64_t bytes, int root) = 0;
   virtual Status allGatherImpl(const void *in, int64_t bytes, void *out) = 0;
 
 private:
+  /// The reduction itself, on whichever thread runs it.
+  Status reduce(void *data, int64_t count, DType dtype, Reduction reduction);
+  /// Waits until the communication thread has nothing queued or running.
+  void drain();
+
   WireStats stats_;
+  struct Background;
+  std::unique_ptr<Background> background_;
 };
 
 /// The communicator of a process started alone: rank 0 of 1. Collectives copy or do nothing.
