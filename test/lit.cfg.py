@@ -45,6 +45,12 @@ if config.kiln_have_cuda and os.path.exists(gpu_check):
                            capture_output=True, text=True)
     if probe.returncode == 0:
         config.available_features.add("cuda-device")
+        # NCCL wants a device per rank: two-rank NCCL tests need two GPUs.
+        smi = shutil.which("nvidia-smi")
+        if smi:
+            listed = subprocess.run([smi, "-L"], capture_output=True, text=True).stdout
+            if sum(line.startswith("GPU ") for line in listed.splitlines()) >= 2:
+                config.available_features.add("cuda-devices-2")
     lit_config.note("CUDA: " + probe.stdout.strip())
 config.substitutions.append(("%cuda_toolkit", config.kiln_cuda_toolkit or "/usr/local/cuda"))
 # The stand-in driver of test/Gpu/FakeDriver, for tests of the CUDA runtime without a GPU.

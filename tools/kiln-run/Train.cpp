@@ -821,10 +821,6 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
   const bool onGpu = session.module().device() == Device::kCuda;
   const std::vector<TensorView> hostViews = views;
   std::vector<std::pair<size_t, DeviceTensor>> deviceState;
-  if (onGpu && ranks > 1)
-    return report("data-parallel training on GPUs (NCCL) is not supported yet: run one "
-                  "process, or compile for the CPU"),
-           false;
   // Uploaded just before the first step (uploadState), once a checkpoint has been restored
   // and the noise calibrated into the host tensors.
   for (size_t i = 0; onGpu && i < views.size(); ++i) {
@@ -865,6 +861,16 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       if (Status st = t.download(hostViews[i]); !st.ok())
         return report(std::string(st.message())), false;
     return true;
+  };
+  // What the ranks of a data-parallel run compare: the parameters, read back from the
+  // device on a GPU.
+  auto parametersFingerprint = [&]() -> StatusOr<uint64_t> {
+    if (!onGpu)
+      return parameterFingerprint(trainFn, views);
+    for (auto &[i, t] : deviceState)
+      if (trainFn.inputs()[i].role == "parameter")
+        KILN_RETURN_IF_ERROR(t.download(hostViews[i]));
+    return parameterFingerprint(trainFn, hostViews);
   };
   // Training carries the state through the donated inputs the step updates in place; a
   // result computed elsewhere (bufferization could not reuse its input's buffer, e.g. a
@@ -1197,14 +1203,17 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       ++stepsDone;
       // After the first step of a data-parallel run, the ranks must hold one model: a step
       // that exchanges no gradients would let them drift apart silently.
-      if (ranks > 1 && epoch == done + 1 && s == 0)
-        if (Status st = group.checkAgreement(parameterFingerprint(trainFn, views),
-                                             "the parameters after the first step");
+      if (ranks > 1 && epoch == done + 1 && s == 0) {
+        StatusOr<uint64_t> fingerprint = parametersFingerprint();
+        if (!fingerprint.ok())
+          return report(std::string(fingerprint.status().message())), false;
+        if (Status st = group.checkAgreement(*fingerprint, "the parameters after the first step");
             !st.ok())
           return report(fmt::format("{}: does @{} exchange its gradients (kiln.train_step "
                                     "with exchange = \"mean\")?",
                                     st.message(), trainFn.name())),
                  false;
+      }
       if (!std::isfinite(loss))
         return report(fmt::format("epoch {} step {}: the loss is {}; stopping", epoch, s + 1,
                                   loss)),
@@ -1225,7 +1234,10 @@ bool train(Session &session, const Function &trainFn, const Function *evalFn,
       if (Status st = group.allReduce(sum, 1, DType::F64, Reduction::Mean); !st.ok())
         return report(std::string(st.message())), false;
       lossSum = sum[0];
-      if (Status st = group.checkAgreement(parameterFingerprint(trainFn, views),
+      StatusOr<uint64_t> fingerprint = parametersFingerprint();
+      if (!fingerprint.ok())
+        return report(std::string(fingerprint.status().message())), false;
+      if (Status st = group.checkAgreement(*fingerprint,
                                            fmt::format("the parameters after epoch {}", epoch));
           !st.ok())
         return report(std::string(st.message())), false;

@@ -57,12 +57,16 @@ Loaded load() {
   if (!check(d.cuDeviceGetCount(&count), "cuDeviceGetCount"))
     return loaded;
   int index = 0;
-  if (const char *env = std::getenv("KILN_CUDA_DEVICE"))
-    index = std::atoi(env);
   if (count == 0) {
     recordError("no CUDA device (the driver loads but sees no GPU)");
     return loaded;
   }
+  // Ranks of a data-parallel run started by mpirun take the machine's GPUs in turn (NCCL
+  // needs one device per rank), unless KILN_CUDA_DEVICE says otherwise.
+  if (const char *env = std::getenv("KILN_CUDA_DEVICE"))
+    index = std::atoi(env);
+  else if (const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK"))
+    index = std::atoi(local) % count;
   if (index < 0 || index >= count) {
     recordError("KILN_CUDA_DEVICE=" + std::to_string(index) + " but the machine has " +
                 std::to_string(count) + " CUDA device(s)");

@@ -4,6 +4,8 @@
 #ifndef KILN_RUNTIME_CUDA_BACKEND_H
 #define KILN_RUNTIME_CUDA_BACKEND_H
 
+#include "kiln/runtime/Abi.h"
+
 #include <cuda.h>
 
 #include <cstddef>
@@ -49,6 +51,13 @@ void *allocate(size_t bytes);
 void deallocate(void *pointer);
 void memoryInUse(size_t *inUse, size_t *cached);
 void releaseCached();
+
+/// Runs the CPU library kernel `kernel` on host copies of the device buffers that `layout`
+/// describes ([count, inputs, bytes...]), draining the stream first and uploading the
+/// outputs before it returns; a kernel that updates its outputs in place (`readsOutputs`)
+/// gets their current values (HostStaged.cpp).
+void onHostCopies(kiln_kernel_fn kernel, bool readsOutputs, const int64_t *params,
+                  void *const *buffers, const int64_t *layout);
 
 /// kiln_cuda_api's gather_rows (Data.cpp).
 int gatherRows(void *dst, const void *src, const int64_t *hostRows, int64_t count,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The library kernels that have no device version yet (FRUGAL, the transport regularizers,
-// the NTK's spectrum and Gram matrix): kiln_cuda_<kernel> runs the CPU kernel
+// the NTK's spectrum and Gram matrix, the compressed exchange): kiln_cuda_<kernel> runs the
+// CPU kernel
 // (libkiln_runtime) on host copies of its buffers. The stream is drained first and the
 // outputs uploaded before it returns, so the step stays in order; the cost is the transfer
 // of every buffer the kernel reads or writes (docs/gpu.md says which kernels pay it).
@@ -11,16 +12,8 @@
 #include <cstdint>
 #include <vector>
 
-namespace {
-
-using kiln::cuda::check;
-
-/// Runs `kernel` on host copies of the device buffers that `layout` describes ([count,
-/// inputs, bytes...]); a kernel that updates its outputs in place (`readsOutputs`) gets
-/// their current values.
-void staged(kiln_kernel_fn kernel, bool readsOutputs, const int64_t *params,
-            void *const *buffers, const int64_t *layout) {
-  using namespace kiln::cuda;
+void kiln::cuda::onHostCopies(kiln_kernel_fn kernel, bool readsOutputs, const int64_t *params,
+                              void *const *buffers, const int64_t *layout) {
   const Driver *d = lastError() ? nullptr : driver();
   if (!d)
     return;
@@ -52,16 +45,14 @@ void staged(kiln_kernel_fn kernel, bool readsOutputs, const int64_t *params,
   check(d->cuStreamSynchronize(s), "returning a kernel's outputs to the device");
 }
 
-} // namespace
-
 #define KILN_CUDA_STAGED(name, reads)                                                        \
   extern "C" __attribute__((visibility("default"))) void kiln_cuda_##name##_f32(             \
       const int64_t *params, void *const *buffers, const int64_t *layout) {                  \
-    staged(kiln_##name##_f32, reads, params, buffers, layout);                               \
+    kiln::cuda::onHostCopies(kiln_##name##_f32, reads, params, buffers, layout);             \
   }                                                                                          \
   extern "C" __attribute__((visibility("default"))) void kiln_cuda_##name##_f64(             \
       const int64_t *params, void *const *buffers, const int64_t *layout) {                  \
-    staged(kiln_##name##_f64, reads, params, buffers, layout);                               \
+    kiln::cuda::onHostCopies(kiln_##name##_f64, reads, params, buffers, layout);             \
   }
 KILN_CUDA_STAGED(frugal, true)
 KILN_CUDA_STAGED(frugal_blocks, true)
@@ -69,3 +60,6 @@ KILN_CUDA_STAGED(monge_gap, false)
 KILN_CUDA_STAGED(sinkhorn_divergence, false)
 KILN_CUDA_STAGED(spectrum, false)
 KILN_CUDA_STAGED(gram, false)
+// The selection and error control are CPU kernels; the message goes through the world
+// communicator (MPI) from the host copies.
+KILN_CUDA_STAGED(compressed_exchange, true)

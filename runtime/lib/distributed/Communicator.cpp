@@ -115,7 +115,7 @@ Status Communicator::startAllReduce(void *data, int64_t count, DType dtype,
     bg.started.push_back({data, count, dtype, reduction, true, std::move(st)});
     return Status();
   }
-  bg.started.push_back({data, count, dtype, reduction});
+  bg.started.push_back({data, count, dtype, reduction, false, Status()});
   auto job = std::prev(bg.started.end());
   if (bg.next == bg.started.end())
     bg.next = job;

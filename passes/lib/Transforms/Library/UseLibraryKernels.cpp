@@ -219,13 +219,6 @@ struct KilnUseLibraryKernelsPass
     for (kiln::krt::KernelCallOp op : calls) {
       if (op.getNumResults() != 0)
         return op.emitOpError("must be bufferized before kiln-use-library-kernels");
-      if (cuda) {
-        Kernel k = op.getKernel();
-        if (kiln::krt::communicates(k))
-          return op.emitError("kiln-use-library-kernels: the collective '")
-                 << kiln::krt::stringifyKernel(k)
-                 << "' has no CUDA version (NCCL): data-parallel programs run on the CPU";
-      }
       std::string symbol = op.getSymbolName();
       if (cuda)
         symbol = KILN_ABI_CUDA_KERNEL_PREFIX + symbol.substr(std::strlen("kiln_"));

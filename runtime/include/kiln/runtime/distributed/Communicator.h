@@ -72,6 +72,12 @@ public:
 
   WireStats stats() const { return stats_; }
   void resetStats() { stats_ = {}; }
+  /// Counts a collective that went through another transport between the same processes
+  /// (NCCL on device buffers), so that the accounting stays the whole step's.
+  void countCollective(int64_t payloadBytes) {
+    ++stats_.collectives;
+    stats_.payloadBytes += payloadBytes;
+  }
 
 protected:
   /// Whether the transport may be called from the communication thread while the calling
