@@ -295,27 +295,44 @@ struct Call {
   explicit Call(const int64_t *params) : counts(params + KILN_ABI_COLLECTIVE_CONFIG_FIELDS) {
     std::memcpy(&c, params, sizeof c);
   }
+  kiln::rt::Reduction reduction() const {
+    return c.reduction == 1 ? kiln::rt::Reduction::Mean : kiln::rt::Reduction::Sum;
+  }
+  /// A bucket's elements in all.
+  int64_t total() const {
+    int64_t n = 0;
+    for (int64_t i = 0; i < c.tensors; ++i)
+      n += counts[i];
+    return n;
+  }
+  /// Copies the bucket's tensors into one message at `message` (elements of `size` bytes),
+  /// or back out of it.
+  void pack(void *const *buffers, void *message, size_t size) const {
+    char *at = static_cast<char *>(message);
+    for (int64_t i = 0; i < c.tensors; at += size_t(counts[i++]) * size)
+      std::memcpy(at, buffers[i], size_t(counts[i]) * size);
+  }
+  void unpack(const void *message, void *const *buffers, size_t size) const {
+    const char *at = static_cast<const char *>(message);
+    for (int64_t i = 0; i < c.tensors; at += size_t(counts[i++]) * size)
+      std::memcpy(buffers[i], at, size_t(counts[i]) * size);
+  }
 };
 
 template <DType D> void allReduce(const int64_t *params, void *const *buffers) {
   using T = std::conditional_t<D == DType::F32, float, double>;
   Call call(params);
-  auto reduction = call.c.reduction == 1 ? kiln::rt::Reduction::Mean : kiln::rt::Reduction::Sum;
   kiln::rt::Status st;
   if (call.c.tensors == 1) {
-    st = call.comm.allReduce(buffers[0], call.counts[0], D, reduction);
+    st = call.comm.allReduce(buffers[0], call.counts[0], D, call.reduction());
   } else {
     // A bucket: the tensors travel as one message, as DDP's buckets do.
-    int64_t total = 0;
-    for (int64_t i = 0; i < call.c.tensors; ++i)
-      total += call.counts[i];
     static thread_local std::vector<T> staging;
-    staging.resize(size_t(total));
-    for (int64_t i = 0, at = 0; i < call.c.tensors; at += call.counts[i++])
-      std::memcpy(staging.data() + at, buffers[i], size_t(call.counts[i]) * sizeof(T));
-    st = call.comm.allReduce(staging.data(), total, D, reduction);
-    for (int64_t i = 0, at = 0; st.ok() && i < call.c.tensors; at += call.counts[i++])
-      std::memcpy(buffers[i], staging.data() + at, size_t(call.counts[i]) * sizeof(T));
+    staging.resize(size_t(call.total()));
+    call.pack(buffers, staging.data(), sizeof(T));
+    st = call.comm.allReduce(staging.data(), call.total(), D, call.reduction());
+    if (st.ok())
+      call.unpack(staging.data(), buffers, sizeof(T));
   }
   if (!st.ok())
     fail(call.comm, "kiln.all_reduce", std::string(st.message()));
@@ -337,28 +354,22 @@ StagingPool &staging() {
 template <DType D> void allReduceStart(const int64_t *params, void *const *buffers) {
   using T = std::conditional_t<D == DType::F32, float, double>;
   Call call(params);
-  auto reduction = call.c.reduction == 1 ? kiln::rt::Reduction::Mean : kiln::rt::Reduction::Sum;
   kiln::rt::Status st;
   if (call.c.tensors == 1) {
-    st = call.comm.startAllReduce(buffers[0], call.counts[0], D, reduction);
+    st = call.comm.startAllReduce(buffers[0], call.counts[0], D, call.reduction());
   } else {
-    int64_t total = 0;
-    for (int64_t i = 0; i < call.c.tensors; ++i)
-      total += call.counts[i];
     StagingPool &pool = staging();
     std::vector<char> bytes;
     if (!pool.idle.empty()) {
       bytes = std::move(pool.idle.back());
       pool.idle.pop_back();
     }
-    bytes.resize(size_t(total) * sizeof(T));
-    for (int64_t i = 0, at = 0; i < call.c.tensors; at += call.counts[i++])
-      std::memcpy(bytes.data() + at * int64_t(sizeof(T)), buffers[i],
-                  size_t(call.counts[i]) * sizeof(T));
+    bytes.resize(size_t(call.total()) * sizeof(T));
+    call.pack(buffers, bytes.data(), sizeof(T));
     auto [it, fresh] = pool.inFlight.emplace(buffers[0], std::move(bytes));
     if (!fresh)
       fail(call.comm, "kiln.all_reduce", "a bucket started twice without a wait");
-    st = call.comm.startAllReduce(it->second.data(), total, D, reduction);
+    st = call.comm.startAllReduce(it->second.data(), call.total(), D, call.reduction());
   }
   if (!st.ok())
     fail(call.comm, "kiln.all_reduce", std::string(st.message()));
@@ -378,9 +389,8 @@ template <DType D> void allReduceWait(const int64_t *params, void *const *buffer
                                    "all_reduce_wait on a bucket with no all_reduce started");
     } else {
       st = call.comm.waitAllReduce(it->second.data());
-      for (int64_t i = 0, at = 0; st.ok() && i < call.c.tensors; at += call.counts[i++])
-        std::memcpy(buffers[i], it->second.data() + at * int64_t(sizeof(T)),
-                    size_t(call.counts[i]) * sizeof(T));
+      if (st.ok())
+        call.unpack(it->second.data(), buffers, sizeof(T));
       pool.idle.push_back(std::move(it->second));
       pool.inFlight.erase(it);
     }

@@ -17,6 +17,24 @@ namespace kiln::rt {
 namespace {
 using test::expectError;
 
+/// What R ranks that all hold the same values reduce to: R times each value.
+Status mirrorSum(void *data, int64_t count, DType dtype, int ranks) {
+  for (int64_t i = 0; i < count; ++i) {
+    if (dtype == DType::F32)
+      static_cast<float *>(data)[i] *= float(ranks);
+    else
+      static_cast<double *>(data)[i] *= double(ranks);
+  }
+  return Status();
+}
+
+/// ... and gather to: R copies.
+Status mirrorGather(const void *in, int64_t bytes, void *out, int ranks) {
+  for (int r = 0; r < ranks; ++r)
+    std::memcpy(static_cast<char *>(out) + r * bytes, in, size_t(bytes));
+  return Status();
+}
+
 /// R ranks that all hold what this one holds: a sum is R times the value, a gather R copies.
 class MirrorGroup final : public Communicator {
 public:
@@ -28,19 +46,11 @@ public:
 
 protected:
   Status allReduceImpl(void *data, int64_t count, DType dtype) override {
-    for (int64_t i = 0; i < count; ++i) {
-      if (dtype == DType::F32)
-        static_cast<float *>(data)[i] *= float(size_);
-      else
-        static_cast<double *>(data)[i] *= double(size_);
-    }
-    return Status();
+    return mirrorSum(data, count, dtype, size_);
   }
   Status broadcastImpl(void *, int64_t, int) override { return Status(); }
   Status allGatherImpl(const void *in, int64_t bytes, void *out) override {
-    for (int r = 0; r < size_; ++r)
-      std::memcpy(static_cast<char *>(out) + r * bytes, in, size_t(bytes));
-    return Status();
+    return mirrorGather(in, bytes, out, size_);
   }
 
 private:
@@ -74,13 +84,7 @@ protected:
       reduced.push_back(data);
       threads.push_back(std::this_thread::get_id());
     }
-    for (int64_t i = 0; i < count; ++i) {
-      if (dtype == DType::F32)
-        static_cast<float *>(data)[i] *= float(size_);
-      else
-        static_cast<double *>(data)[i] *= double(size_);
-    }
-    return Status();
+    return mirrorSum(data, count, dtype, size_);
   }
   Status broadcastImpl(void *, int64_t, int) override {
     std::lock_guard<std::mutex> lock(logMutex);
@@ -88,9 +92,7 @@ protected:
     return Status();
   }
   Status allGatherImpl(const void *in, int64_t bytes, void *out) override {
-    for (int r = 0; r < size_; ++r)
-      std::memcpy(static_cast<char *>(out) + r * bytes, in, size_t(bytes));
-    return Status();
+    return mirrorGather(in, bytes, out, size_);
   }
 
 private:
