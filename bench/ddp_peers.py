@@ -140,7 +140,8 @@ def main():
     figures["kiln_1"], _ = kiln(args, 1, args.batch, [])
     figures["kiln_ddp"], dense_sent = kiln(args, args.ranks, args.batch, ["--exchange", "mean"])
     buckets = ["--exchange", "mean", "--bucket-bytes", str(args.overlap_bucket)]
-    figures["kiln_ddp_small_buckets_overlap"], _ = kiln(args, args.ranks, args.batch, buckets)
+    figures["kiln_ddp_small_buckets_overlap"], _ = kiln(
+        args, args.ranks, args.batch, buckets + ["--overlap-exchange=true"])
     figures["kiln_ddp_small_buckets_serial"], _ = kiln(
         args, args.ranks, args.batch, buckets + ["--overlap-exchange=false"])
     figures["kiln_econtrol"], sent = kiln(

@@ -1,6 +1,6 @@
 // RUN: kiln-opt %s --kiln-to-llvm --mlir-print-ir-after=kiln-finalize-entry-points 2>&1 >/dev/null | FileCheck %s --check-prefix=BUF
 // RUN: kiln-opt %s --kiln-to-llvm | FileCheck %s
-// RUN: kiln-opt %s --kiln-to-llvm="bucket-bytes=64" --mlir-print-ir-after=kiln-finalize-entry-points 2>&1 >/dev/null | FileCheck %s --check-prefix=OVERLAP
+// RUN: kiln-opt %s --kiln-to-llvm="bucket-bytes=64 overlap-exchange=true" --mlir-print-ir-after=kiln-finalize-entry-points 2>&1 >/dev/null | FileCheck %s --check-prefix=OVERLAP
 
 // Data-parallel steps through the whole pipeline: the dense exchange is one bucketed
 // all_reduce on the gradients' buffers, the compressed one a kernel call that updates the
@@ -10,7 +10,7 @@
 // BUF-LABEL: func.func @ddp_step
 // BUF:         kiln_rt.kernel_call all_reduce outs(%{{.*}}, %{{.*}} : memref<10xf32>, memref<64x10xf32>) params #kiln_rt.collective<sizes = [10, 640], reduction = mean, root = 0, ranks = 0>
 
-// Buckets of 64 bytes: the bias gradient, done first, starts its all_reduce before the
+// Buckets of 64 bytes, overlapped: the bias gradient, done first, starts its all_reduce before the
 // weight gradient's product runs, and is waited for where its update reads it; the weight's
 // bucket, finished last, is one blocking all_reduce.
 // OVERLAP-LABEL: func.func @ddp_step

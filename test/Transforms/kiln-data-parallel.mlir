@@ -1,6 +1,6 @@
 // RUN: kiln-opt %s --kiln-data-parallel --split-input-file | FileCheck %s
-// RUN: kiln-opt %s --kiln-data-parallel=bucket-bytes=64 --split-input-file | FileCheck %s --check-prefix=SMALL
-// RUN: kiln-opt %s --kiln-data-parallel="bucket-bytes=64 overlap=false" --split-input-file | FileCheck %s --check-prefix=SERIAL
+// RUN: kiln-opt %s --kiln-data-parallel="bucket-bytes=64 overlap=true" --split-input-file | FileCheck %s --check-prefix=SMALL
+// RUN: kiln-opt %s --kiln-data-parallel=bucket-bytes=64 --split-input-file | FileCheck %s --check-prefix=SERIAL
 
 // The default 25 MiB bucket takes every f32 gradient, last first; the f64 one travels in a
 // bucket of its own type.

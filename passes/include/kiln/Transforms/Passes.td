@@ -205,7 +205,7 @@ def KilnDataParallelPass : Pass<"kiln-data-parallel", "::mlir::ModuleOp"> {
     current one past `bucket-bytes` (a gradient larger than that travels alone). Fewer,
     larger messages pay the per-message latency once.
 
-    With `overlap` (the default), each bucket's all_reduce is placed right after the op
+    With `overlap`, each bucket's all_reduce is placed right after the op
     that computes its last gradient, so that it travels while the backward pass goes on
     (kiln-to-linalg then waits for it where its results are first read, DDP's overlap);
     the bucket with the gradient computed last, which has nothing left to travel behind,
@@ -221,7 +221,7 @@ def KilnDataParallelPass : Pass<"kiln-data-parallel", "::mlir::ModuleOp"> {
   }];
   let options = [Option<"bucketBytes", "bucket-bytes", "int64_t", /*default=*/"25 << 20",
                         "The largest bucket in bytes (DDP's default: 25 MiB)">,
-                 Option<"overlap", "overlap", "bool", /*default=*/"true",
+                 Option<"overlap", "overlap", "bool", /*default=*/"false",
                         "Place each bucket where its last gradient is computed">];
 }
 
