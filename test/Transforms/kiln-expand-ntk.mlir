@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --kiln-expand-ntk | FileCheck %s
+// RUN: kiln-opt %s --kiln-expand-ntk | FileCheck %s --check-prefix=TANGENT
 
 // kiln.ntk becomes a loop over the Jacobian's rows, each a kiln.grad of the generated
 // sum(f * c) with a unit cotangent whose flattened gradients fill one row, then J J^T by the
@@ -57,4 +58,49 @@ func.func @sum(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) -> t
 func.func @full(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3x8x3xf32> {
   %f = kiln.ntk @model(%w, %b, %x) wrt [1] {logits = "full"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>) -> tensor<8x3x8x3xf32>
   return %f : tensor<8x3x8x3xf32>
+}
+
+// kiln.ntk_vector_product: J (J^T v) without the kernel: one VJP with cotangent v (here
+// "sum": v on every logit of its sample), one JVP along it, its rows summed.
+// CHECK-LABEL: func.func @product_sum
+// CHECK-SAME:    (%[[W:.*]]: tensor<4x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[X:.*]]: tensor<8x4xf32>, %[[V:.*]]: tensor<8xf32>)
+// CHECK:         %[[C:.*]] = linalg.broadcast ins(%[[V]] : tensor<8xf32>) outs(%{{.*}} : tensor<8x3xf32>) dimensions = [1]
+// CHECK:         %[[U:.*]]:2 = kiln.grad @model_ntk_weighted(%[[W]], %[[B]], %[[X]], %[[C]]) wrt [0, 1]
+// CHECK:         %{{.*}}, %[[T:.*]] = kiln.jvp @model(%[[W]], %[[B]], %[[X]]) wrt [0, 1] tangents(%[[U]]#0, %[[U]]#1 : tensor<4x3xf32>, tensor<3xf32>)
+// CHECK:         %[[S:.*]] = linalg.reduce ins(%[[T]] : tensor<8x3xf32>) {{.*}} dimensions = [1]
+// CHECK:         return %[[S]]
+// CHECK-NOT:     kiln_rt.kernel_call gram
+func.func @product_sum(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>, %v: tensor<8xf32>) -> tensor<8xf32> {
+  %t = kiln.ntk_vector_product @model(%w, %b, %x) wrt [0, 1], %v {logits = "sum"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>), tensor<8xf32> -> tensor<8xf32>
+  return %t : tensor<8xf32>
+}
+
+// kiln.ntk_grad ("full"): J's 24 rows, W = (G + G^T) J in the parameters' element type, then
+// per row a the gradient of @model_ntk_tangent: the JVP along W_a, masked to row a. The
+// batch's gradient is unused, so it is not computed (wrt [0, 1] only).
+// TANGENT-LABEL: func.func private @model_ntk_tangent
+// TANGENT-SAME:    (%[[W:.*]]: tensor<4x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[X:.*]]: tensor<8x4xf32>, %[[TW:.*]]: tensor<4x3xf32>, %[[TB:.*]]: tensor<3xf32>, %[[MASK:.*]]: tensor<8x3xf32>) -> tensor<f32>
+// TANGENT:       %{{.*}}, %[[T:.*]] = kiln.jvp @model(%[[W]], %[[B]], %[[X]]) wrt [0, 1] tangents(%[[TW]], %[[TB]] : tensor<4x3xf32>, tensor<3xf32>)
+// TANGENT:       %[[P:.*]] = arith.mulf %[[T]], %[[MASK]]
+// TANGENT:       kiln.sum %[[P]]
+// CHECK-LABEL: func.func @grad_full
+// CHECK:         %[[G:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3]] : tensor<8x3x8x3xf64> into tensor<24x24xf64>
+// CHECK:         %[[J:.*]] = scf.for {{.*}} -> (tensor<24x15xf32>)
+// CHECK:         %[[GT:.*]] = kiln.transpose %[[G]] : tensor<24x24xf64> -> tensor<24x24xf64>
+// CHECK:         %[[GS:.*]] = arith.addf %[[G]], %[[GT]] : tensor<24x24xf64>
+// CHECK:         %[[GS32:.*]] = arith.truncf %[[GS]] : tensor<24x24xf64> to tensor<24x24xf32>
+// CHECK:         %[[WR:.*]] = kiln.matmul %[[GS32]], %[[J]] : tensor<24x24xf32>, tensor<24x15xf32> -> tensor<24x15xf32>
+// CHECK:         %[[R:.*]]:2 = scf.for %[[A:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[GW:.*]] = %{{.*}}, %[[GB:.*]] = %{{.*}}) -> (tensor<4x3xf32>, tensor<3xf32>)
+// CHECK:           %[[RW:.*]] = tensor.extract_slice %[[WR]][%[[A]], 0] [1, 12] [1, 1] : tensor<24x15xf32> to tensor<12xf32>
+// CHECK:           %[[TW:.*]] = tensor.expand_shape %[[RW]] {{\[}}[0, 1]] output_shape [4, 3] : tensor<12xf32> into tensor<4x3xf32>
+// CHECK:           %[[TB:.*]] = tensor.extract_slice %[[WR]][%[[A]], 12] [1, 3] [1, 1] : tensor<24x15xf32> to tensor<3xf32>
+// CHECK:           %[[UNIT:.*]] = tensor.insert %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] : tensor<8x3xf32>
+// CHECK:           %[[D:.*]]:2 = kiln.grad @model_ntk_tangent(%{{.*}}, %{{.*}}, %{{.*}}, %[[TW]], %[[TB]], %[[UNIT]]) wrt [0, 1]
+// CHECK:           %[[SW:.*]] = arith.addf %[[GW]], %[[D]]#0
+// CHECK:           %[[SB:.*]] = arith.addf %[[GB]], %[[D]]#1
+// CHECK:           scf.yield %[[SW]], %[[SB]]
+// CHECK:         return %[[R]]#0, %[[R]]#1
+func.func @grad_full(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>, %g: tensor<8x3x8x3xf64>) -> (tensor<4x3xf32>, tensor<3xf32>) {
+  %gw, %gb, %gx = kiln.ntk_grad @model(%w, %b, %x) wrt [0, 1], %g {logits = "full"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>), tensor<8x3x8x3xf64> -> (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>)
+  return %gw, %gb : tensor<4x3xf32>, tensor<3xf32>
 }

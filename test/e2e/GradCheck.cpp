@@ -32,6 +32,8 @@ struct Case {
   std::vector<Arg> args;
   std::vector<int> wrt;
   std::string body; ///< the loss function's body, ending in `return %loss : tensor<f64>`
+  /// A function the loss refers to as @MODEL (kiln.ntk's model), emitted before it.
+  std::string model = "";
 };
 
 std::string typeOf(const Arg &a) {
@@ -257,6 +259,58 @@ const std::vector<Case> &cases() {
        "  %loss = kiln.sinkhorn_divergence %y, %z {cost = \"euclidean\", epsilon = 0.5 : f64, "
        "epsilon_mode = \"absolute\", threshold = 1.0e-11 : f64, max_iterations = 20000 : i64} "
        ": tensor<5x3xf64>, tensor<4x3xf64> -> tensor<f64>\n"},
+      // kiln.ntk inside a loss (its VJP, kiln.ntk_grad: reverse over forward mode) in its
+      // three logit contractions, through tanh, gelu (erf), relu (relu_grad), leaky_relu
+      // (select) and sigmoid; with respect to the parameters and the batch.
+      {"ntk_sum_tanh",
+       {{"w1", {3, 4}}, {"b1", {4}}, {"w2", {4, 2}}, {"u", {5, 3}}, {"q", {3, 3}}, {"c", {5, 5}}},
+       {0, 1, 2, 4},
+       // The batch is computed from a parameter q: its gradient goes through the kernel's.
+       "  %x = kiln.matmul %u, %q : tensor<5x3xf64>, tensor<3x3xf64> -> tensor<5x3xf64>\n"
+       "  %k = kiln.ntk @MODEL(%w1, %b1, %w2, %x) wrt [0, 1, 2] {logits = \"sum\"} : "
+       "(tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<5x3xf64>) -> tensor<5x5xf64>\n"
+       "  %p = arith.mulf %k, %c : tensor<5x5xf64>\n"
+       "  %loss = kiln.sum %p : tensor<5x5xf64> -> tensor<f64>\n",
+       "func.func private @MODEL(%w1: tensor<3x4xf64>, %b1: tensor<4xf64>, %w2: tensor<4x2xf64>, "
+       "%x: tensor<5x3xf64>) -> tensor<5x2xf64> {\n"
+       "  %h = kiln.matmul %x, %w1 : tensor<5x3xf64>, tensor<3x4xf64> -> tensor<5x4xf64>\n"
+       "  %z = kiln.bias_add %h, %b1 : tensor<5x4xf64>, tensor<4xf64>\n"
+       "  %a = math.tanh %z : tensor<5x4xf64>\n"
+       "  %f = kiln.matmul %a, %w2 : tensor<5x4xf64>, tensor<4x2xf64> -> tensor<5x2xf64>\n"
+       "  return %f : tensor<5x2xf64>\n}\n"},
+      {"ntk_trace_gelu",
+       {{"w1", {3, 4}}, {"w2", {4, 3}}, {"b2", {3}}, {"x", {4, 3}}, {"c", {4, 4}}},
+       {0, 1, 2, 3}, // the batch too
+       "  %k = kiln.ntk @MODEL(%w1, %w2, %b2, %x) wrt [0, 1, 2] : (tensor<3x4xf64>, "
+       "tensor<4x3xf64>, tensor<3xf64>, tensor<4x3xf64>) -> tensor<4x4xf64>\n"
+       "  %p = arith.mulf %k, %c : tensor<4x4xf64>\n"
+       "  %loss = kiln.sum %p : tensor<4x4xf64> -> tensor<f64>\n",
+       "func.func private @MODEL(%w1: tensor<3x4xf64>, %w2: tensor<4x3xf64>, %b2: tensor<3xf64>, "
+       "%x: tensor<4x3xf64>) -> tensor<4x3xf64> {\n"
+       "  %h = kiln.matmul %x, %w1 : tensor<4x3xf64>, tensor<3x4xf64> -> tensor<4x4xf64>\n"
+       "  %a = kiln.gelu %h : tensor<4x4xf64>\n"
+       "  %o = kiln.matmul %a, %w2 : tensor<4x4xf64>, tensor<4x3xf64> -> tensor<4x3xf64>\n"
+       "  %f = kiln.bias_add %o, %b2 : tensor<4x3xf64>, tensor<3xf64>\n"
+       "  return %f : tensor<4x3xf64>\n}\n"},
+      {"ntk_full_relu_sigmoid",
+       {{"w1", {3, 4}}, {"b1", {4}}, {"w2", {4, 3}}, {"w3", {3, 2}}, {"x", {3, 3}},
+        {"c", {3, 2, 3, 2}}},
+       {0, 1, 2, 3},
+       "  %k = kiln.ntk @MODEL(%w1, %b1, %w2, %w3, %x) wrt [0, 1, 2, 3] {logits = \"full\"} : "
+       "(tensor<3x4xf64>, tensor<4xf64>, tensor<4x3xf64>, tensor<3x2xf64>, tensor<3x3xf64>) -> "
+       "tensor<3x2x3x2xf64>\n"
+       "  %p = arith.mulf %k, %c : tensor<3x2x3x2xf64>\n"
+       "  %loss = kiln.sum %p : tensor<3x2x3x2xf64> -> tensor<f64>\n",
+       "func.func private @MODEL(%w1: tensor<3x4xf64>, %b1: tensor<4xf64>, %w2: tensor<4x3xf64>, "
+       "%w3: tensor<3x2xf64>, %x: tensor<3x3xf64>) -> tensor<3x2xf64> {\n"
+       "  %h = kiln.matmul %x, %w1 : tensor<3x3xf64>, tensor<3x4xf64> -> tensor<3x4xf64>\n"
+       "  %z = kiln.bias_add %h, %b1 : tensor<3x4xf64>, tensor<4xf64>\n"
+       "  %a = kiln.relu %z : tensor<3x4xf64>\n"
+       "  %o = kiln.matmul %a, %w2 : tensor<3x4xf64>, tensor<4x3xf64> -> tensor<3x3xf64>\n"
+       "  %l = kiln.leaky_relu %o {alpha = 0.1 : f64} : tensor<3x3xf64>\n"
+       "  %s = kiln.sigmoid %l : tensor<3x3xf64>\n"
+       "  %f = kiln.matmul %s, %w3 : tensor<3x3xf64>, tensor<3x2xf64> -> tensor<3x2xf64>\n"
+       "  return %f : tensor<3x2xf64>\n}\n"},
   };
   return table;
 }
@@ -301,9 +355,16 @@ void emitCase(const Case &c, bool f32) {
     }
     params = retype(params), types = retype(types), gradTypes = retype(gradTypes);
     std::string scalar = retype("tensor<f64>"), name = c.name + suffix;
+    auto named = [&](std::string text) {
+      for (size_t at = text.find("@MODEL"); at != std::string::npos; at = text.find("@MODEL", at))
+        text.replace(at, 6, "@" + name + "_model");
+      return text;
+    };
+    if (!c.model.empty())
+      std::printf("%s", named(retype(c.model)).c_str());
     // The loss is public too: the checker differentiates it numerically.
     std::printf("func.func @%s_loss(%s) -> %s {\n%s  return %%loss : %s\n}\n", name.c_str(),
-                params.c_str(), scalar.c_str(), retype(c.body).c_str(), scalar.c_str());
+                params.c_str(), scalar.c_str(), named(retype(c.body)).c_str(), scalar.c_str());
     std::string results = "%r:" + std::to_string(c.wrt.size() + 1);
     std::printf("func.func @%s_grad(%s) -> (%s%s) {\n"
                 "  %s = kiln.value_and_grad @%s_loss(%s) wrt [%s] : (%s) -> (%s%s)\n"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Verification of kiln.grad and kiln.value_and_grad against the function they differentiate.
+// Verification of kiln.grad, kiln.value_and_grad and kiln.jvp against their callee.
 #include "kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -84,5 +84,35 @@ LogicalResult ClippedValueAndGradOp::verifySymbolUses(SymbolTableCollection &sym
   if (getWeights() && getWeights().getType() != norms)
     return emitOpError("weights ") << getWeights().getType()
                                    << " must be one per sample, as the norms " << norms;
+  return success();
+}
+
+LogicalResult JvpOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, getCalleeAttr());
+  if (!callee)
+    return emitOpError("'") << getCallee() << "' is not a function";
+  FunctionType type = callee.getFunctionType();
+  if (TypeRange(type.getInputs()) != getArgs().getTypes())
+    return emitOpError("operands do not match the signature of @") << callee.getSymName();
+  if (type.getNumResults() != 1 || type.getResult(0) != getValue().getType())
+    return emitOpError("@") << callee.getSymName() << " must return one value, of type "
+                            << getValue().getType();
+  if (getTangent().getType() != getValue().getType())
+    return emitOpError("tangent result has type ")
+           << getTangent().getType() << ", the value " << getValue().getType();
+  if (getTangents().size() != getWrt().size())
+    return emitOpError("has ") << getTangents().size() << " tangents for " << getWrt().size()
+                               << " wrt arguments";
+  llvm::SmallDenseSet<int64_t> seen;
+  for (auto [index, tangent] : llvm::zip(getWrt(), getTangents())) {
+    if (index < 0 || index >= int64_t(getArgs().size()))
+      return emitOpError("wrt index ") << index << " is out of range";
+    if (!seen.insert(index).second)
+      return emitOpError("wrt lists argument ") << index << " twice";
+    if (tangent.getType() != type.getInput(index))
+      return emitOpError("tangent of argument ")
+             << index << " has type " << tangent.getType() << ", the argument "
+             << type.getInput(index);
+  }
   return success();
 }

@@ -61,6 +61,31 @@ SmallVector<Value> tanhRule(OpBuilder &b, Operation *op, Value dy) {
   return {arith::MulFOp::create(b, loc, dy, slope)};
 }
 
+SmallVector<Value> erfRule(OpBuilder &b, Operation *op, Value dy) {
+  // dy * 2 / sqrt(pi) * exp(-x^2): met differentiating gelu's slope (kiln.ntk's VJP).
+  Location loc = op->getLoc();
+  Value x = op->getOperand(0);
+  auto type = cast<RankedTensorType>(x.getType());
+  auto splat = [&](double v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), v)));
+  };
+  Value gauss = math::ExpOp::create(
+      b, loc, arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, x), splat(-1.0)));
+  Value slope = arith::MulFOp::create(b, loc, gauss, splat(M_2_SQRTPI));
+  return {arith::MulFOp::create(b, loc, dy, slope)};
+}
+SmallVector<Value> selectRule(OpBuilder &b, Operation *op, Value dy) {
+  // The chosen side gets the cotangent, the other zero; the condition none.
+  Location loc = op->getLoc();
+  auto type = cast<RankedTensorType>(dy.getType());
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), 0.0)));
+  Value condition = op->getOperand(0);
+  return {Value(), arith::SelectOp::create(b, loc, condition, dy, zero),
+          arith::SelectOp::create(b, loc, condition, zero, dy)};
+}
+
 /// Reshapes only move elements: the cotangent is reshaped back.
 struct CollapseShapeVJP
     : kiln::DifferentiableOpInterface::ExternalModel<CollapseShapeVJP, tensor::CollapseShapeOp> {
@@ -118,6 +143,7 @@ void kiln::registerDifferentiableExternalModels(DialectRegistry &registry) {
     arith::MulFOp::attachInterface<ElementwiseVJP<arith::MulFOp, mulRule>>(*ctx);
     arith::DivFOp::attachInterface<ElementwiseVJP<arith::DivFOp, divRule>>(*ctx);
     arith::NegFOp::attachInterface<ElementwiseVJP<arith::NegFOp, negRule>>(*ctx);
+    arith::SelectOp::attachInterface<ElementwiseVJP<arith::SelectOp, selectRule>>(*ctx);
   });
   registry.addExtension(+[](MLIRContext *ctx, tensor::TensorDialect *) {
     tensor::CollapseShapeOp::attachInterface<CollapseShapeVJP>(*ctx);
@@ -128,5 +154,6 @@ void kiln::registerDifferentiableExternalModels(DialectRegistry &registry) {
     math::ExpOp::attachInterface<ElementwiseVJP<math::ExpOp, expRule>>(*ctx);
     math::LogOp::attachInterface<ElementwiseVJP<math::LogOp, logRule>>(*ctx);
     math::TanhOp::attachInterface<ElementwiseVJP<math::TanhOp, tanhRule>>(*ctx);
+    math::ErfOp::attachInterface<ElementwiseVJP<math::ErfOp, erfRule>>(*ctx);
   });
 }

@@ -281,6 +281,12 @@ FailureOr<SmallVector<Value>> ReluOp::buildVJP(OpBuilder &b, ValueRange cot) {
       ReluGradOp::create(b, getLoc(), getInput().getType(), getInput(), cot[0]).getResult()};
 }
 
+FailureOr<SmallVector<Value>> ReluGradOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  // The mask's own derivative is zero wherever it is defined.
+  return SmallVector<Value>{
+      Value(), ReluGradOp::create(b, getLoc(), getInput().getType(), getInput(), cot[0]).getResult()};
+}
+
 /// A tensor shaped like `like` filled with `value`.
 static Value splatLike(OpBuilder &b, Location loc, Value like, double value) {
   auto type = rankedType(like);

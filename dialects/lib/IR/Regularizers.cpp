@@ -90,50 +90,126 @@ FailureOr<SmallVector<Value>> SinkhornDivergenceOp::buildVJP(OpBuilder &b, Value
   return transportVJP<SinkhornDivergenceGradOp>(*this, b, cot);
 }
 
-//===-- kiln.ntk, kiln.ntk_spectrum ---------------------------------------------------------===//
+//===-- kiln.ntk and what derives from it, kiln.ntk_spectrum ----------------------------------===//
 
-LogicalResult NtkOp::verifySymbolUses(SymbolTableCollection &symbols) {
-  auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, getCalleeAttr());
+static bool isFloatTensor(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && isa<FloatType>(type.getElementType());
+}
+
+/// The operands kiln.ntk_grad differentiates: the floating-point tensors.
+static SmallVector<Value> floatTensorOperands(ValueRange operands) {
+  return llvm::filter_to_vector(operands, isFloatTensor);
+}
+
+/// What kiln.ntk and the ops derived from it check of their model: it returns one static
+/// [N, K] floating-point tensor, and `wrt` names distinct static parameters of one element
+/// type. Sets `logits` to the model's result type.
+static LogicalResult verifyNtkModel(Operation *op, FlatSymbolRefAttr calleeAttr,
+                                    ValueRange operands, ArrayRef<int64_t> wrt,
+                                    SymbolTableCollection &symbols, RankedTensorType &logits) {
+  auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(op, calleeAttr);
   if (!callee)
-    return emitOpError("'") << getCallee() << "' is not a function";
+    return op->emitOpError("'") << calleeAttr.getValue() << "' is not a function";
   FunctionType type = callee.getFunctionType();
-  if (TypeRange(type.getInputs()) != getOperands().getTypes())
-    return emitOpError("operands do not match the signature of @") << callee.getSymName();
-  auto logits = type.getNumResults() == 1 ? dyn_cast<RankedTensorType>(type.getResult(0))
-                                          : RankedTensorType();
+  if (TypeRange(type.getInputs()) != operands.getTypes())
+    return op->emitOpError("operands do not match the signature of @") << callee.getSymName();
+  logits = type.getNumResults() == 1 ? dyn_cast<RankedTensorType>(type.getResult(0))
+                                     : RankedTensorType();
   if (!logits || logits.getRank() != 2 || !logits.hasStaticShape() ||
       !isa<FloatType>(logits.getElementType()))
-    return emitOpError("@") << callee.getSymName()
-                            << " must return one static [batch, logits] floating-point tensor";
-  int64_t n = logits.getDimSize(0), k = logits.getDimSize(1);
-  if (n == 0 || k == 0)
-    return emitOpError("needs at least one sample and one logit, not ") << logits;
-  if (getWrt().empty())
-    return emitOpError("needs at least one parameter in wrt");
+    return op->emitOpError("@") << callee.getSymName()
+                                << " must return one static [batch, logits] floating-point tensor";
+  if (logits.getDimSize(0) == 0 || logits.getDimSize(1) == 0)
+    return op->emitOpError("needs at least one sample and one logit, not ") << logits;
+  if (wrt.empty())
+    return op->emitOpError("needs at least one parameter in wrt");
   llvm::SmallDenseSet<int64_t> seen;
   Type element;
-  for (int64_t index : getWrt()) {
-    if (index < 0 || index >= int64_t(getOperands().size()))
-      return emitOpError("wrt index ") << index << " is out of range";
+  for (int64_t index : wrt) {
+    if (index < 0 || index >= int64_t(operands.size()))
+      return op->emitOpError("wrt index ") << index << " is out of range";
     if (!seen.insert(index).second)
-      return emitOpError("wrt lists argument ") << index << " twice";
+      return op->emitOpError("wrt lists argument ") << index << " twice";
     auto param = dyn_cast<RankedTensorType>(type.getInput(index));
     if (!param || !isa<FloatType>(param.getElementType()) || !param.hasStaticShape())
-      return emitOpError("parameter ") << index << " must be a static floating-point tensor, not "
-                                       << type.getInput(index);
+      return op->emitOpError("parameter ")
+             << index << " must be a static floating-point tensor, not " << type.getInput(index);
     if (element && param.getElementType() != element)
-      return emitOpError("parameters of one element type are contracted together, not ")
+      return op->emitOpError("parameters of one element type are contracted together, not ")
              << element << " and " << param.getElementType();
     element = param.getElementType();
   }
-  SmallVector<int64_t> shape = getLogits() == NtkLogits::Full ? SmallVector<int64_t>{n, k, n, k}
-                                                              : SmallVector<int64_t>{n, n};
+  return success();
+}
+
+/// The kernel's shape for `logits`: [N, K, N, K] ("full") or [N, N].
+static SmallVector<int64_t> ntkShape(RankedTensorType logits, NtkLogits mode) {
+  int64_t n = logits.getDimSize(0), k = logits.getDimSize(1);
+  return mode == NtkLogits::Full ? SmallVector<int64_t>{n, k, n, k} : SmallVector<int64_t>{n, n};
+}
+
+LogicalResult NtkOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  RankedTensorType logits;
+  if (failed(verifyNtkModel(*this, getCalleeAttr(), getOperands(), getWrt(), symbols, logits)))
+    return failure();
+  SmallVector<int64_t> shape = ntkShape(logits, getLogits());
   auto result = rankedType(getKernel());
   if (result.getShape() != ArrayRef<int64_t>(shape))
     return emitOpError("with logits \"")
            << stringifyNtkLogits(getLogits()) << "\" returns "
            << RankedTensorType::get(shape, result.getElementType()) << ", not " << result;
   return success();
+}
+
+LogicalResult NtkVectorProductOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  RankedTensorType logits;
+  if (failed(verifyNtkModel(*this, getCalleeAttr(), getArgs(), getWrt(), symbols, logits)))
+    return failure();
+  SmallVector<int64_t> shape = {logits.getDimSize(0)};
+  if (getLogits() == NtkLogits::Full)
+    shape.push_back(logits.getDimSize(1));
+  auto expected = RankedTensorType::get(shape, logits.getElementType());
+  if (getVector().getType() != expected)
+    return emitOpError("with logits \"")
+           << stringifyNtkLogits(getLogits()) << "\" multiplies a " << expected << ", not "
+           << getVector().getType();
+  if (getResult().getType() != expected)
+    return emitOpError("returns ") << expected << ", not " << getResult().getType();
+  return success();
+}
+
+LogicalResult NtkGradOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  RankedTensorType logits;
+  if (failed(verifyNtkModel(*this, getCalleeAttr(), getArgs(), getWrt(), symbols, logits)))
+    return failure();
+  SmallVector<int64_t> shape = ntkShape(logits, getLogits());
+  auto cotangent = rankedType(getCotangent());
+  if (cotangent.getShape() != ArrayRef<int64_t>(shape))
+    return emitOpError("with logits \"")
+           << stringifyNtkLogits(getLogits()) << "\" takes the kernel's cotangent "
+           << RankedTensorType::get(shape, cotangent.getElementType()) << ", not " << cotangent;
+  SmallVector<Value> differentiable = floatTensorOperands(getArgs());
+  if (getGradients().size() != differentiable.size())
+    return emitOpError("has ") << getGradients().size() << " results for "
+                               << differentiable.size() << " floating-point tensor operands";
+  for (auto [operand, g] : llvm::zip(differentiable, getGradients()))
+    if (g.getType() != operand.getType())
+      return emitOpError("gradient of an operand of type ")
+             << operand.getType() << " has type " << g.getType();
+  return success();
+}
+
+FailureOr<SmallVector<Value>> NtkOp::buildVJP(OpBuilder &b, ValueRange cot) {
+  SmallVector<Type> types = llvm::map_to_vector(floatTensorOperands(getOperands()),
+                                                [](Value v) { return v.getType(); });
+  auto grad = NtkGradOp::create(b, getLoc(), types, getCalleeAttr(), getOperands(), cot[0],
+                                getWrtAttr(), getLogitsAttr());
+  SmallVector<Value> result;
+  auto next = grad.getResults().begin();
+  for (Value operand : getOperands())
+    result.push_back(isFloatTensor(operand) ? *next++ : Value());
+  return result;
 }
 
 LogicalResult NtkSpectrumOp::verify() {

@@ -60,8 +60,11 @@ void kiln::buildKilnToLLVMPipeline(OpPassManager &pm, const PipelineOptions &opt
   // Differentiation sees one function body: helper functions (a model's forward pass
   // shared by the loss and the evaluation) are inlined first (and the candidates a derived
   // architecture dropped are cleaned away by the inliner's canonicalization).
-  // kiln.ntk becomes loops of kiln.grad, which the inliner and kiln-autodiff then treat as
-  // any other.
+  // A kiln.ntk inside a loss is differentiated first (into kiln.ntk_grad); then every
+  // kiln.ntk op becomes loops of kiln.grad and kiln.jvp, which the inliner and a second
+  // kiln-autodiff treat as any other.
+  pm.addPass(createInlinerPass());
+  pm.addPass(createKilnAutodiffPass());
   pm.addPass(createKilnExpandNtkPass());
   pm.addPass(createInlinerPass());
   pm.addPass(createKilnAutodiffPass());
@@ -222,6 +225,7 @@ void kiln::registerKilnDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerDifferentiableExternalModels(registry);
+  registerForwardModeModels(registry);
   krt::registerBufferizationExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);

@@ -62,3 +62,44 @@ func.func @missing_callee(%x: tensor<4xf32>) -> tensor<4xf32> {
   %g = kiln.grad @nowhere(%x) wrt [0] : (tensor<4xf32>) -> tensor<4xf32>
   return %g : tensor<4xf32>
 }
+
+// -----
+
+func.func private @f(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+// CHECK-LABEL: func.func @jvp
+// CHECK:         kiln.jvp @f(%{{.*}}, %{{.*}}) wrt [0] tangents(%{{.*}} : tensor<4x3xf32>) : (tensor<4x3xf32>, tensor<8x4xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>)
+func.func @jvp(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %t: tensor<4x3xf32>) -> tensor<8x3xf32> {
+  %y, %dy = kiln.jvp @f(%w, %x) wrt [0] tangents(%t : tensor<4x3xf32>) : (tensor<4x3xf32>, tensor<8x4xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>)
+  return %dy : tensor<8x3xf32>
+}
+
+// -----
+
+func.func private @f(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @jvp_tangent_type(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %t: tensor<8x4xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{tangent of argument 0 has type 'tensor<8x4xf32>', the argument 'tensor<4x3xf32>'}}
+  %y, %dy = kiln.jvp @f(%w, %x) wrt [0] tangents(%t : tensor<8x4xf32>) : (tensor<4x3xf32>, tensor<8x4xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>)
+  return %dy : tensor<8x3xf32>
+}
+
+// -----
+
+func.func private @f(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @jvp_count(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %t: tensor<4x3xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{has 1 tangents for 2 wrt arguments}}
+  %y, %dy = kiln.jvp @f(%w, %x) wrt [0, 1] tangents(%t : tensor<4x3xf32>) : (tensor<4x3xf32>, tensor<8x4xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>)
+  return %dy : tensor<8x3xf32>
+}
+
+// -----
+
+func.func private @f(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @jvp_result(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %t: tensor<4x3xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{@f must return one value, of type 'tensor<8x4xf32>'}}
+  %y, %dy = kiln.jvp @f(%w, %x) wrt [0] tangents(%t : tensor<4x3xf32>) : (tensor<4x3xf32>, tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>)
+  return %dy : tensor<8x4xf32>
+}

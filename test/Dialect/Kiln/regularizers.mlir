@@ -226,3 +226,69 @@ func.func @spectrum_scalars(%k: tensor<8x8xf32>) {
   %e, %t, %c = kiln.ntk_spectrum %k : tensor<8x8xf32> -> tensor<8xf32>, tensor<f64>, tensor<f32>
   return
 }
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+// CHECK-LABEL: func.func @ntk_products
+// CHECK:         kiln.ntk_vector_product @model(%{{.*}}, %{{.*}}, %{{.*}}) wrt [0, 1], %{{.*}} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>), tensor<8xf32> -> tensor<8xf32>
+// CHECK:         kiln.ntk_vector_product @model(%{{.*}}, %{{.*}}, %{{.*}}) wrt [0], %{{.*}} {logits = "full"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>), tensor<8x3xf32> -> tensor<8x3xf32>
+// CHECK:         kiln.ntk_grad @model(%{{.*}}, %{{.*}}, %{{.*}}) wrt [0, 1], %{{.*}} {logits = "sum"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>), tensor<8x8xf64> -> (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>)
+func.func @ntk_products(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<8x4xf32>,
+                        %v: tensor<8xf32>, %vf: tensor<8x3xf32>, %g: tensor<8x8xf64>) {
+  %t = kiln.ntk_vector_product @model(%w, %b, %x) wrt [0, 1], %v : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>), tensor<8xf32> -> tensor<8xf32>
+  %f = kiln.ntk_vector_product @model(%w, %b, %x) wrt [0], %vf {logits = "full"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>), tensor<8x3xf32> -> tensor<8x3xf32>
+  %gw, %gb, %gx = kiln.ntk_grad @model(%w, %b, %x) wrt [0, 1], %g {logits = "sum"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>), tensor<8x8xf64> -> (tensor<4x3xf32>, tensor<3xf32>, tensor<8x4xf32>)
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_vector_shape(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %v: tensor<8xf32>) {
+  // expected-error @+1 {{with logits "full" multiplies a 'tensor<8x3xf32>', not 'tensor<8xf32>'}}
+  %t = kiln.ntk_vector_product @model(%w, %x) wrt [0], %v {logits = "full"} : (tensor<4x3xf32>, tensor<8x4xf32>), tensor<8xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_vector_wrt(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %v: tensor<8xf32>) {
+  // expected-error @+1 {{wrt index 2 is out of range}}
+  %t = kiln.ntk_vector_product @model(%w, %x) wrt [2], %v : (tensor<4x3xf32>, tensor<8x4xf32>), tensor<8xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_grad_cotangent(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %g: tensor<8x8xf64>) {
+  // expected-error @+1 {{with logits "full" takes the kernel's cotangent 'tensor<8x3x8x3xf64>', not 'tensor<8x8xf64>'}}
+  %gw, %gx = kiln.ntk_grad @model(%w, %x) wrt [0], %g {logits = "full"} : (tensor<4x3xf32>, tensor<8x4xf32>), tensor<8x8xf64> -> (tensor<4x3xf32>, tensor<8x4xf32>)
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_grad_type(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %g: tensor<8x8xf64>) {
+  // expected-error @+1 {{gradient of an operand of type 'tensor<8x4xf32>' has type 'tensor<8x4xf64>'}}
+  %gw, %gx = kiln.ntk_grad @model(%w, %x) wrt [0], %g : (tensor<4x3xf32>, tensor<8x4xf32>), tensor<8x8xf64> -> (tensor<4x3xf32>, tensor<8x4xf64>)
+  return
+}
+
+// -----
+
+func.func private @model(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>) -> tensor<8x3xf32>
+
+func.func @ntk_grad_count(%w: tensor<4x3xf32>, %x: tensor<8x4xf32>, %g: tensor<8x8xf64>) {
+  // expected-error @+1 {{has 1 results for 2 floating-point tensor operands}}
+  %gw = kiln.ntk_grad @model(%w, %x) wrt [0], %g : (tensor<4x3xf32>, tensor<8x4xf32>), tensor<8x8xf64> -> (tensor<4x3xf32>)
+  return
+}

@@ -110,4 +110,33 @@ def Kiln_ClippedValueAndGradOp : Kiln_Op<"clipped_value_and_grad", [AttrSizedOpe
   }];
 }
 
+def Kiln_JvpOp : Kiln_Op<"jvp", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "A function's value and its derivative along tangents (jax.jvp)";
+  let description = [{
+    Forward mode: `callee` returns one floating-point tensor y(operands); with the
+    arguments listed in `wrt` moved along `tangents` (one per entry, shaped like its
+    argument), the results are y and its directional derivative `sum_i dy/dx_i . t_i`
+    (a Jacobian-vector product, one forward pass). The other arguments are held fixed.
+
+    kiln-autodiff expands it in place, before any reverse-mode request: the callee's body
+    is copied at the op, each op followed by its JVP rule (ForwardDifferentiableOpInterface;
+    an op on the tangents' path without one is an error located at it). Every op a rule
+    builds has a VJP rule of its own, so a kiln.grad can differentiate a function that
+    contains a kiln.jvp: reverse over forward, which kiln.ntk's VJP uses.
+
+    ```mlir
+    %y, %dy = kiln.jvp @forward(%w, %b, %x) wrt [0, 1] tangents(%tw, %tb : tensor<784x10xf32>, tensor<10xf32>)
+        : (tensor<784x10xf32>, tensor<10xf32>, tensor<32x784xf32>) -> (tensor<32x10xf32>, tensor<32x10xf32>)
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args,
+                       Variadic<RankedTensorOf<[F32, F64]>>:$tangents, DenseI64ArrayAttr:$wrt);
+  let results = (outs RankedTensorOf<[F32, F64]>:$value, RankedTensorOf<[F32, F64]>:$tangent);
+  let assemblyFormat = [{
+    $callee `(` $args `)` `wrt` $wrt `tangents` `(` $tangents `:` type($tangents) `)` attr-dict
+    `:` functional-type($args, results)
+  }];
+}
+
 #endif // KILN_IR_AUTODIFF_TD

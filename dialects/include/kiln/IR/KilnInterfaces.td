@@ -57,6 +57,27 @@ def Kiln_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
   ];
 }
 
+def Kiln_ForwardDifferentiableOpInterface : OpInterface<"ForwardDifferentiableOpInterface"> {
+  let cppNamespace = "::kiln";
+  let description = [{
+    An op that kiln-autodiff can differentiate in forward mode (kiln.jvp). Given tangents
+    of its operands, `buildJVP` builds the Jacobian-vector products of its results at the
+    builder's insertion point, after the op. The rules live in one place
+    (dialects/lib/IR/ForwardMode.cpp) and are attached as external models: most are
+    structural (a linear op applied to the tangents, a multilinear one once per varying
+    operand, an element-wise one by its own VJP rule, whose Jacobian is diagonal).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Returns one tangent per result, a null Value for results that are not
+        floating-point. `operandTangents` has one entry per operand, null where the operand
+        does not vary (a constant, the batch, an integer key); at least one is non-null.
+      }],
+      "::llvm::FailureOr<::llvm::SmallVector<::mlir::Value>>", "buildJVP",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$operandTangents)>,
+  ];
+}
+
 def Kiln_PerSampleGradientOpInterface : OpInterface<"PerSampleGradientOpInterface"> {
   let cppNamespace = "::kiln";
   let description = [{

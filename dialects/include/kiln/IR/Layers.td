@@ -371,7 +371,7 @@ def Kiln_CountCorrectOp : Kiln_Op<"count_correct", [Pure]> {
   let hasVerifier = 1;
 }
 
-//===-- Backward building blocks: emitted by VJP rules, not differentiated again --------===//
+//===-- Backward building blocks: emitted by VJP rules, differentiated again only where noted ===//
 
 class Kiln_BackwardOp<string mnemonic, list<Trait> traits = []>
     : Kiln_Op<mnemonic, traits # [Pure]>;
@@ -406,9 +406,14 @@ def Kiln_SumLeadingOp : Kiln_BackwardOp<"sum_leading"> {
 }
 
 def Kiln_ReluGradOp : Kiln_BackwardOp<"relu_grad",
-    [AllTypesMatch<["input", "result_grad", "input_grad"]>]> {
+    [AllTypesMatch<["input", "result_grad", "input_grad"]>,
+     DeclareOpInterfaceMethods<Kiln_DifferentiableOpInterface>]> {
   let summary = "The VJP of kiln.relu: the cotangent where the input is positive";
   let description = [{
+    Also kiln.relu's JVP (its Jacobian is diagonal), so it is differentiated again when a
+    gradient goes through a forward-mode derivative (kiln.ntk's VJP): linear in
+    `result_grad`, constant in `input` almost everywhere.
+
     ```mlir
     %dx = kiln.relu_grad %x, %dy : tensor<128x256xf32>
     ```

@@ -113,7 +113,8 @@ def Kiln_SinkhornDivergenceGradOp
 
 //===-- The empirical neural tangent kernel -----------------------------------------------===//
 
-def Kiln_NtkOp : Kiln_Op<"ntk", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+def Kiln_NtkOp : Kiln_Op<"ntk", [DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_DifferentiableOpInterface>]> {
   let summary = "The empirical neural tangent kernel of a model on a batch";
   let description = [{
     `Theta = J J^T` with `J = d f(operands) / d theta`, where `callee` is the model: it
@@ -129,9 +130,10 @@ def Kiln_NtkOp : Kiln_Op<"ntk", [DeclareOpInterfaceMethods<SymbolUserOpInterface
     kiln-expand-ntk writes it as loops of VJPs (kiln.grad of `sum(f * c)` with a unit
     cotangent c: N K of them for "trace" and "full", N for "sum"), each filling one row of
     the Jacobian, and the runtime's BLAS Gram product (in double); one logit's rows [N, P]
-    are held at a time ("full": all N K rows). The result's element type is the Gram product's: f64 from f32
-    gradients keeps a small eigenvalue exact enough for a condition number. Not itself
-    differentiable. docs/algorithms.md §5.
+    are held at a time ("full": all N K rows). The result's element type is the Gram
+    product's: f64 from f32 gradients keeps a small eigenvalue exact enough for a condition
+    number. Differentiable (kiln.ntk_grad, with respect to the parameters and the batch), so
+    the kernel can sit inside a loss as a regularizer. docs/algorithms.md §5.
 
     ```mlir
     %theta = kiln.ntk @forward(%w, %b, %x) wrt [0, 1] {logits = "sum"}
@@ -145,6 +147,68 @@ def Kiln_NtkOp : Kiln_Op<"ntk", [DeclareOpInterfaceMethods<SymbolUserOpInterface
   let results = (outs Kiln_FloatTensor:$kernel);
   let assemblyFormat = [{
     $callee `(` $operands `)` `wrt` $wrt attr-dict `:` functional-type($operands, $kernel)
+  }];
+}
+
+def Kiln_NtkVectorProductOp : Kiln_Op<"ntk_vector_product",
+    [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "The empirical NTK times a vector, without forming the kernel";
+  let description = [{
+    `Theta v` for kiln.ntk's kernel of the same `callee`, `wrt` and `logits`, computed as
+    `J (J^T v)`: one VJP (reverse mode, kiln.grad) and one JVP (forward mode, kiln.jvp)
+    of the batched model, so memory is that of one gradient and the cost that of about
+    three forward passes, whatever N and K are (the kernel itself takes N K VJPs and
+    N^2 K^2 entries). `vector` is [N, K] with logits = "full" (the kernel read as
+    [N K, N K]), [N] otherwise; "trace" takes K such pairs (one per logit), "sum" one.
+    The result has the vector's type. For Krylov methods on kernels too large to store
+    (eigenvalues by Lanczos, kernel regression by conjugate gradients). Not differentiable.
+    docs/algorithms.md §5.
+
+    ```mlir
+    %tv = kiln.ntk_vector_product @forward(%w, %b, %x) wrt [0, 1], %v {logits = "full"}
+        : (tensor<784x10xf32>, tensor<10xf32>, tensor<32x784xf32>), tensor<32x10xf32>
+        -> tensor<32x10xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args,
+                       Kiln_FloatTensor:$vector, DenseI64ArrayAttr:$wrt,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_NtkLogits>,
+                                         "::kiln::NtkLogits::Trace">:$logits);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = [{
+    $callee `(` $args `)` `wrt` $wrt `,` $vector attr-dict `:` `(` type($args) `)`
+    `,` type($vector) `->` type($result)
+  }];
+}
+
+def Kiln_NtkGradOp : Kiln_Op<"ntk_grad", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "The VJP of kiln.ntk";
+  let description = [{
+    Built by kiln.ntk's VJP rule. With G the cotangent of the kernel (its shape) and
+    rows a = (sample, logit) of the Jacobian J (with respect to the `wrt` operands), the
+    gradient with respect to any operand z is `sum_a d(J_a . W_a)/dz` with
+    `W = (G + G^T) J` held fixed ("trace": per logit, divided by K; "sum": one row per
+    sample). Each term is the derivative of a JVP along W_a: kiln-expand-ntk writes it as
+    a loop of kiln.grad over a function that contains a kiln.jvp (reverse over forward),
+    so second derivatives come from the same first-order rules. The results are one
+    gradient per floating-point tensor operand, in operand order: the parameters and the
+    batch (a batch computed from parameters passes its gradient on); kiln-expand-ntk
+    computes only those that are used. docs/algorithms.md §5.
+
+    ```mlir
+    %gw, %gb, %gx = kiln.ntk_grad @forward(%w, %b, %x) wrt [0, 1], %dtheta {logits = "sum"}
+        : (tensor<4x3xf64>, tensor<3xf64>, tensor<5x4xf64>), tensor<5x5xf64>
+        -> (tensor<4x3xf64>, tensor<3xf64>, tensor<5x4xf64>)
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args,
+                       Kiln_FloatTensor:$cotangent, DenseI64ArrayAttr:$wrt,
+                       DefaultValuedAttr<Kiln_StrEnumAttr<Kiln_NtkLogits>,
+                                         "::kiln::NtkLogits::Trace">:$logits);
+  let results = (outs Variadic<Kiln_FloatTensor>:$gradients);
+  let assemblyFormat = [{
+    $callee `(` $args `)` `wrt` $wrt `,` $cotangent attr-dict `:` `(` type($args) `)`
+    `,` type($cotangent) `->` `(` type($gradients) `)`
   }];
 }
 

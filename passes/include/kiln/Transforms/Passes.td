@@ -112,8 +112,15 @@ def KilnEmitAbiPass : Pass<"kiln-emit-abi", "::mlir::ModuleOp"> {
 //===-- Autodiff ------------------------------------------------------------------------===//
 
 def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
-  let summary = "Reverse-mode differentiation of kiln.grad / kiln.value_and_grad";
+  let summary = "Forward-mode (kiln.jvp) and reverse-mode (kiln.grad, kiln.value_and_grad) "
+                "differentiation";
   let description = [{
+    Forward mode first: each kiln.jvp is replaced in place by a copy of its callee's body,
+    each op followed by its JVP rule (ForwardDifferentiableOpInterface) where an operand
+    carries a tangent; an op on the tangents' path without a rule is an error at its
+    location. The JVP rules build only ops with VJP rules, so a gradient of a function that
+    contains a kiln.jvp (reverse over forward) is then an ordinary reverse sweep.
+
     For each kiln.value_and_grad or kiln.grad, synthesizes a private function
     `<callee>_value_and_grad_<wrt>` that runs the callee's forward computation and then its
     reverse sweep, and replaces the op by a call to it. The reverse sweep visits the
@@ -297,6 +304,11 @@ def KilnDeriveArchPass : Pass<"kiln-derive-arch", "::mlir::ModuleOp"> {
 def KilnExpandNtkPass : Pass<"kiln-expand-ntk", "::mlir::ModuleOp"> {
   let summary = "Write each kiln.ntk as loops of VJPs and a Gram product";
   let description = [{
+    Also writes kiln.ntk_vector_product (`J (J^T v)`: a kiln.grad of the weighted
+    function, then a kiln.jvp of f along it) and kiln.ntk_grad (the kernel's VJP: the
+    Jacobian as above, `W = (G + G^T) J`, then for each row a the gradient of
+    `@<f>_ntk_tangent`, which is f's JVP along W_a masked to row a: reverse over forward).
+
     For `kiln.ntk @f(...) wrt [...]` with f's logits [N, K]: a private function
     `@<f>_ntk_weighted` returns `sum(f(...) * c)` for a cotangent c [N, K], and a loop over
     the Jacobian's rows (sample n, logit k) calls kiln.grad of it with c the unit vector at
@@ -304,9 +316,10 @@ def KilnExpandNtkPass : Pass<"kiln-expand-ntk", "::mlir::ModuleOp"> {
     a matrix J, and takes J J^T in the result's element type (`kiln_rt.kernel_call gram`:
     BLAS, accumulated in double). "trace" loops over the logits
     outside, adds each logit's J_k J_k^T and divides by K, so J holds one logit's rows
-    ([N, P]); "full" fills all N K rows and returns J J^T as [N, K, N, K]. Runs before
-    kiln-autodiff, which differentiates the generated kiln.grad like any other, and before
-    the inliner that precedes it, which inlines f into the weighted function.
+    ([N, P]); "full" fills all N K rows and returns J J^T as [N, K, N, K]. Runs after a
+    first kiln-autodiff (which turns a kiln.ntk inside a loss into kiln.ntk_grad) and
+    before a second, which differentiates the generated kiln.grad and kiln.jvp like any
+    other, once the inliner between them has inlined f into the weighted function.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// kiln-autodiff: reverse mode from per-op VJP rules (DifferentiableOpInterface), and its
-// per-sample form for kiln.clipped_value_and_grad (PerSampleGradientOpInterface).
+// kiln-autodiff: forward mode (kiln.jvp) from per-op JVP rules
+// (ForwardDifferentiableOpInterface), then reverse mode from per-op VJP rules
+// (DifferentiableOpInterface), and its per-sample form for kiln.clipped_value_and_grad
+// (PerSampleGradientOpInterface).
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Transforms/Passes.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -256,11 +258,73 @@ FailureOr<func::FuncOp> buildAdjoint(func::FuncOp callee, ArrayRef<int64_t> wrt,
   return adjoint;
 }
 
+/// Writes `op` (kiln.jvp) in place: the callee's body copied at the op, each op followed by
+/// its JVP rule where one of its operands carries a tangent.
+LogicalResult expandJvp(kiln::JvpOp op, SymbolTable &symbols) {
+  auto callee = symbols.lookup<func::FuncOp>(op.getCallee());
+  if (!callee.getBody().hasOneBlock())
+    return op.emitError("kiln-autodiff: @")
+           << callee.getSymName() << " has control flow between blocks, not supported yet";
+  Block &body = callee.getBody().front();
+  OpBuilder b(op);
+  IRMapping values; // callee -> expansion
+  for (auto [arg, operand] : llvm::zip(body.getArguments(), op.getArgs()))
+    values.map(arg, operand);
+  DenseMap<Value, Value> tangentOf; // keyed by the callee's values
+  for (auto [index, t] : llvm::zip(op.getWrt(), op.getTangents()))
+    tangentOf[body.getArgument(index)] = t;
+  for (Operation &original : body.without_terminator()) {
+    Operation *copy = b.clone(original, values);
+    SmallVector<Value> operandTangents = llvm::map_to_vector(
+        original.getOperands(), [&](Value v) { return tangentOf.lookup(v); });
+    if (llvm::all_of(operandTangents, [](Value t) { return !t; }))
+      continue;
+    auto forward = dyn_cast<kiln::ForwardDifferentiableOpInterface>(copy);
+    if (!forward) {
+      InFlightDiagnostic d = original.emitError("kiln-autodiff: no forward-mode (JVP) rule for '")
+                             << original.getName() << "' on the path from @"
+                             << callee.getSymName() << "'s arguments to its result";
+      d.attachNote(op.getLoc()) << "differentiated in forward mode here";
+      return d;
+    }
+    FailureOr<SmallVector<Value>> resultTangents = forward.buildJVP(b, operandTangents);
+    if (failed(resultTangents))
+      return failure();
+    for (auto [result, t] : llvm::zip(original.getResults(), *resultTangents))
+      if (t)
+        tangentOf[result] = t;
+  }
+  Value result = body.getTerminator()->getOperand(0);
+  Value tangent = tangentOf.lookup(result);
+  if (!tangent) // the result does not depend on the wrt arguments
+    tangent = zerosLike(b, op.getLoc(), values.lookup(result));
+  op.getValue().replaceAllUsesWith(values.lookup(result));
+  op.getTangent().replaceAllUsesWith(tangent);
+  op.erase();
+  return success();
+}
+
 struct KilnAutodiffPass : kiln::impl::KilnAutodiffPassBase<KilnAutodiffPass> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
+    // Forward mode first: a function a gradient differentiates may contain a JVP (reverse
+    // over forward). A callee that itself contains a kiln.jvp leaves a copy of it, expanded
+    // by the next round.
+    for (int round = 0;; ++round) {
+      SmallVector<kiln::JvpOp> jvps;
+      module.walk([&](kiln::JvpOp op) { jvps.push_back(op); });
+      if (jvps.empty())
+        break;
+      if (round == 8) {
+        jvps.front().emitError("kiln-autodiff: kiln.jvp nested more than 8 deep (recursion?)");
+        return signalPassFailure();
+      }
+      for (kiln::JvpOp op : jvps)
+        if (failed(expandJvp(op, symbols)))
+          return signalPassFailure();
+    }
     SmallVector<Operation *> gradients;
     module.walk([&](Operation *op) {
       if (isa<kiln::ValueAndGradOp, kiln::GradOp, kiln::ClippedValueAndGradOp>(op))
