@@ -3,7 +3,7 @@
 """Data-parallel training in Kiln and in PyTorch DDP, side by side, and what compression
 puts on the wire.
 
-The model is examples/distributed/mlp-sgd.mlir (784-256-256-10 ReLU MLP, SGD lr 0.1), each
+The model is examples/distributed/mlp-sgd.mlir (784-256-256-10 ReLU MLP, SGD), each
 rank on --batch examples per step (default 64) with --threads threads (default 1), --ranks
 processes (default 2) on this machine:
 

@@ -1,4 +1,5 @@
-// The MLP of examples/mlp (784-256-256-10, Fashion-MNIST) with plain SGD (lr 0.1), for
+// The MLP of examples/mlp (784-256-256-10, Fashion-MNIST) with plain SGD, its learning rate
+// decayed from 0.2 to 0 over 10 epochs (a cosine, Optax's cosine_decay_schedule), for
 // data-parallel training with compressed gradients:
 //
 //     mpirun -np 4 kiln-run examples/distributed/mlp-sgd.mlir --train fashion-mnist \
@@ -9,7 +10,9 @@
 // serves every row of README.md. SGD, not the MLP example's Adam: EF21 and EControl apply
 // h-bar, an estimate of the gradient of which only the sent 1% changes per step, and Adam's
 // per-coordinate normalisation turns its stale coordinates into full-size steps (with Adam,
-// EControl reached 70% after 3 epochs here, SGD 84%).
+// EControl reached 70% after 3 epochs here, SGD 84%). The decay is for 10 epochs, the
+// README's runs: for longer ones change decay_epochs with --epochs. Against a constant lr
+// of 0.1 it gains 0.45 points dense and 0.87 with EControl (README.md).
 
 func.func private @forward(%w1: tensor<784x256xf32>, %b1: tensor<256xf32>, %w2: tensor<256x256xf32>, %b2: tensor<256xf32>, %w3: tensor<256x10xf32>, %b3: tensor<10xf32>, %x: tensor<?x784xf32>) -> tensor<?x10xf32> {
   %h1 = kiln.matmul %x, %w1 : tensor<?x784xf32>, tensor<784x256xf32> -> tensor<?x256xf32>
@@ -34,5 +37,5 @@ func.func private @loss(%w1: tensor<784x256xf32> {kiln.init = "uniform:0.0357143
   %l = kiln.softmax_cross_entropy %logits, %y : tensor<?x10xf32>, tensor<?xi64> -> tensor<f32>
   return %l : tensor<f32>
 }
-kiln.train_step @train_step(@loss) {optimizer = "sgd", lr = 0.1 : f64, forward = @forward,
-    batch = 32}
+kiln.train_step @train_step(@loss) {optimizer = "sgd", lr = 0.2 : f64, forward = @forward,
+    schedule = "cosine_decay", schedule_options = {decay_epochs = 10}, batch = 32}
