@@ -172,6 +172,19 @@ const std::vector<Case> &cases() {
        "  %p = arith.mulf %c, %w : tensor<2x10xf64>\n"
        "  %q = arith.mulf %p, %c : tensor<2x10xf64>\n"
        "  %loss = kiln.sum %q : tensor<2x10xf64> -> tensor<f64>\n"},
+      {"conv_bias_avg_pools",
+       {{"x", {2, 2, 6, 6}}, {"w", {3, 2, 3, 3}}, {"b", {3}}, {"t", {2, 3}}},
+       {0, 1, 2, 3},
+       "  %c = kiln.conv2d %x, %w {padding = array<i64: 1, 1>} : tensor<2x2x6x6xf64>, "
+       "tensor<3x2x3x3xf64> -> tensor<2x3x6x6xf64>\n"
+       "  %cb = kiln.channel_bias %c, %b : tensor<2x3x6x6xf64>, tensor<3xf64>\n"
+       "  %s = kiln.sigmoid %cb : tensor<2x3x6x6xf64>\n"
+       "  %p = kiln.avg_pool2d %s {kernel = array<i64: 2, 2>} : tensor<2x3x6x6xf64> -> "
+       "tensor<2x3x3x3xf64>\n"
+       "  %g = kiln.global_avg_pool %p : tensor<2x3x3x3xf64> -> tensor<2x3xf64>\n"
+       "  %q = arith.mulf %g, %t : tensor<2x3xf64>\n"
+       "  %r = arith.mulf %q, %g : tensor<2x3xf64>\n"
+       "  %loss = kiln.sum %r : tensor<2x3xf64> -> tensor<f64>\n"},
       {"supernet_edge",
        {{"h", {2, 2, 5, 5}}, {"w", {2, 2, 3, 3}}, {"alpha", {4}}, {"t", {2, 2, 5, 5}}},
        {0, 1, 2, 3},
@@ -315,6 +328,16 @@ const std::vector<Case> &cases() {
   return table;
 }
 
+/// The cases whose every op has a forward-mode rule: kiln.jvp of their loss is checked
+/// against central differences along random tangents (and against the gradient).
+bool isForwardCase(const Case &c) {
+  static const std::vector<std::string> names = {
+      "elementwise_fanout", "activations", "flatten_reshape", "dropout",
+      "conv2d_strided_dilated", "depthwise_separable", "conv_bias_avg_pools", "concat",
+      "transpose_matmul", "softmax_weighted", "broadcast_add_mul", "batch_matmul"};
+  return std::find(names.begin(), names.end(), c.name) != names.end();
+}
+
 /// `text` with every f64 tensor type turned into f32 (attributes stay f64): the same case in
 /// single precision, whose matmuls run on oneDNN while the f64 ones run as generated loops.
 std::string toF32(std::string text) {
@@ -375,6 +398,21 @@ void emitCase(const Case &c, bool f32) {
     for (size_t k = 0; k <= c.wrt.size(); ++k)
       std::printf("%s%%r#%zu", k ? ", " : "", k);
     std::printf(" : %s%s\n}\n", scalar.c_str(), gradTypes.c_str());
+    if (f32 || !isForwardCase(c))
+      return;
+    // (arguments, one tangent per wrt argument) -> (loss, directional derivative).
+    std::string tangents, tangentTypes;
+    for (size_t k = 0; k < c.wrt.size(); ++k) {
+      tangents += (k ? ", %jvp_t" : "%jvp_t") + std::to_string(k);
+      tangentTypes += (k ? ", " : "") + typeOf(c.args[c.wrt[k]]);
+      params += ", %jvp_t" + std::to_string(k) + ": " + typeOf(c.args[c.wrt[k]]);
+    }
+    std::printf("func.func @%s_jvp(%s) -> (%s, %s) {\n"
+                "  %%jvp_v, %%jvp_d = kiln.jvp @%s_loss(%s) wrt [%s] tangents(%s : %s) : (%s) -> (%s, %s)\n"
+                "  return %%jvp_v, %%jvp_d : %s, %s\n}\n",
+                name.c_str(), params.c_str(), scalar.c_str(), scalar.c_str(), name.c_str(),
+                operands.c_str(), wrt.c_str(), tangents.c_str(), tangentTypes.c_str(),
+                types.c_str(), scalar.c_str(), scalar.c_str(), scalar.c_str(), scalar.c_str());
   }
 }
 
@@ -387,6 +425,21 @@ int64_t numel(const std::vector<int64_t> &s) {
 
 int failures = 0, passes = 0;
 
+/// A case's arguments, drawn from `rng`: O(1) normals (y, divided by and logged, positive),
+/// labels in [0, classes).
+void drawArguments(const Case &c, std::mt19937_64 &rng, std::vector<std::vector<double>> &values,
+                   std::vector<std::vector<int64_t>> &labels) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (const Arg &a : c.args) {
+    values.emplace_back(numel(a.shape));
+    labels.emplace_back(numel(a.shape));
+    for (size_t i = 0; i < values.back().size(); ++i) {
+      values.back()[i] = a.name == "y" && !a.label ? 0.5 + std::abs(normal(rng)) : normal(rng);
+      labels.back()[i] = a.label ? int64_t(rng() % a.classes) : 0;
+    }
+  }
+}
+
 void checkCase(Session &session, const Module &module, const Case &c) {
   auto lossFn = module.lookup(c.name + "_loss");
   auto gradFn = module.lookup(c.name + "_grad");
@@ -396,19 +449,10 @@ void checkCase(Session &session, const Module &module, const Case &c) {
     return;
   }
   std::mt19937_64 rng(99);
-  std::normal_distribution<double> normal(0.0, 1.0);
   std::vector<std::vector<double>> values;
   std::vector<std::vector<int64_t>> labels;
+  drawArguments(c, rng, values, labels);
   std::vector<TensorView> inputs;
-  for (const Arg &a : c.args) {
-    values.emplace_back(numel(a.shape));
-    labels.emplace_back(numel(a.shape));
-    for (size_t i = 0; i < values.back().size(); ++i) {
-      // log and division need positive y; keep other values O(1).
-      values.back()[i] = a.name == "y" && !a.label ? 0.5 + std::abs(normal(rng)) : normal(rng);
-      labels.back()[i] = a.label ? int64_t(rng() % a.classes) : 0;
-    }
-  }
   for (size_t i = 0; i < c.args.size(); ++i)
     inputs.push_back(c.args[i].label ? TensorView{labels[i].data(), DType::I64, c.args[i].shape}
                                      : TensorView{values[i].data(), DType::F64, c.args[i].shape});
@@ -453,6 +497,80 @@ void checkCase(Session &session, const Module &module, const Case &c) {
   (ok ? passes : failures)++;
   std::printf("%s %s (loss %.6g, max gradient error %.3g)%s\n", ok ? "PASS" : "FAIL",
               c.name.c_str(), loss, worst, status.ok() ? "" : status.toString().c_str());
+}
+
+/// Forward mode: kiln.jvp of the loss along random tangents against central differences of
+/// the loss along them, and against the gradient (validated above) dotted with them.
+void checkForward(Session &session, const Module &module, const Case &c) {
+  auto jvpFn = module.lookup(c.name + "_jvp");
+  auto lossFn = module.lookup(c.name + "_loss");
+  auto gradFn = module.lookup(c.name + "_grad");
+  if (!jvpFn.ok() || !lossFn.ok() || !gradFn.ok()) {
+    std::printf("FAIL %s_jvp: entry points missing\n", c.name.c_str());
+    failures++;
+    return;
+  }
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<std::vector<double>> values, tangents;
+  std::vector<std::vector<int64_t>> labels;
+  drawArguments(c, rng, values, labels);
+  for (int w : c.wrt) {
+    tangents.emplace_back(numel(c.args[w].shape));
+    for (double &t : tangents.back())
+      t = normal(rng);
+  }
+  // The inputs moved by h along the tangents (in `shifted`, which they point into).
+  auto inputsAt = [&](double h, std::vector<std::vector<double>> &shifted) {
+    shifted = values;
+    for (size_t k = 0; k < c.wrt.size(); ++k)
+      for (size_t i = 0; i < shifted[c.wrt[k]].size(); ++i)
+        shifted[c.wrt[k]][i] += h * tangents[k][i];
+    std::vector<TensorView> inputs;
+    for (size_t i = 0; i < c.args.size(); ++i)
+      inputs.push_back(c.args[i].label
+                           ? TensorView{labels[i].data(), DType::I64, c.args[i].shape}
+                           : TensorView{shifted[i].data(), DType::F64, c.args[i].shape});
+    return inputs;
+  };
+  std::vector<std::vector<double>> at, up, down;
+  std::vector<TensorView> inputs = inputsAt(0.0, at);
+  std::vector<TensorView> jvpInputs = inputs;
+  for (size_t k = 0; k < c.wrt.size(); ++k)
+    jvpInputs.push_back({tangents[k].data(), DType::F64, c.args[c.wrt[k]].shape});
+  double value = 0, directional = 0, loss = 0;
+  Status status = session.call(**jvpFn, jvpInputs,
+                               {{&value, DType::F64, {}}, {&directional, DType::F64, {}}});
+  std::vector<std::vector<double>> grads;
+  std::vector<TensorView> gradOutputs = {{&loss, DType::F64, {}}};
+  grads.reserve(c.wrt.size());
+  for (int w : c.wrt) {
+    grads.emplace_back(numel(c.args[w].shape));
+    gradOutputs.push_back({grads.back().data(), DType::F64, c.args[w].shape});
+  }
+  if (status.ok())
+    status = session.call(**gradFn, inputs, gradOutputs);
+  double h = 1e-6, plus = 0, minus = 0;
+  if (status.ok())
+    status = session.call(**lossFn, inputsAt(h, up), {{&plus, DType::F64, {}}});
+  if (status.ok())
+    status = session.call(**lossFn, inputsAt(-h, down), {{&minus, DType::F64, {}}});
+  double fd = (plus - minus) / (2 * h), dot = 0;
+  for (size_t k = 0; k < c.wrt.size(); ++k)
+    for (size_t i = 0; i < grads[k].size(); ++i)
+      dot += grads[k][i] * tangents[k][i];
+  auto relative = [](double a, double b) {
+    return std::abs(a - b) / std::max({1.0, std::abs(a), std::abs(b)});
+  };
+  // As for the gradients: 1e-6 is far above the differences' O(h^2) and rounding; the two
+  // analytic forms differ by summation order alone.
+  bool ok = status.ok() && value == loss && relative(directional, fd) <= 1e-6 &&
+            relative(directional, dot) <= 1e-10;
+  (ok ? passes : failures)++;
+  std::printf("%s %s_jvp (directional derivative %.9g, finite differences %.9g, gradient . "
+              "tangent %.9g)%s\n",
+              ok ? "PASS" : "FAIL", c.name.c_str(), directional, fd, dot,
+              status.ok() ? "" : status.toString().c_str());
 }
 
 /// The f32 build of a case (oneDNN matmuls, f32 arithmetic) against its f64 build, which
@@ -560,6 +678,9 @@ int main(int argc, char **argv) {
   auto session = Session::create(**runtime, *module);
   for (const Case &c : cases())
     checkCase(*session, *module, c);
+  for (const Case &c : cases())
+    if (isForwardCase(c))
+      checkForward(*session, *module, c);
   for (const Case &c : cases())
     checkSinglePrecision(*session, *module, c);
   checkDropoutMask(*session, *module);
