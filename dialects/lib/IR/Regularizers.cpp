@@ -90,7 +90,7 @@ FailureOr<SmallVector<Value>> SinkhornDivergenceOp::buildVJP(OpBuilder &b, Value
   return transportVJP<SinkhornDivergenceGradOp>(*this, b, cot);
 }
 
-//===-- kiln.ntk and what derives from it, kiln.ntk_spectrum ----------------------------------===//
+//===-- kiln.ntk, what derives from it, kiln.ntk_spectrum ----------------------------------===//
 
 static bool isFloatTensor(Value v) {
   auto type = dyn_cast<RankedTensorType>(v.getType());

@@ -113,7 +113,6 @@ enum class Row {
 /// What kiln.ntk, kiln.ntk_vector_product and kiln.ntk_grad share: the model, its
 /// operands, the parameters and the shapes.
 struct Expansion {
-  Operation *op;
   func::FuncOp model, weighted;
   SmallVector<Value> operands;
   ArrayRef<int64_t> wrt;
@@ -428,8 +427,7 @@ struct KilnExpandNtkPass : kiln::impl::KilnExpandNtkPassBase<KilnExpandNtkPass> 
       if (!weighted)
         weighted = buildWeighted(model, symbols);
       auto logits = cast<RankedTensorType>(model.getFunctionType().getResult(0));
-      Expansion e{op,
-                  model,
+      Expansion e{model,
                   weighted,
                   operands,
                   wrt,
