@@ -74,6 +74,26 @@ func.func @needs_sin(%x: tensor<5xf32>) -> tensor<5xf32> {
 
 // -----
 
+/// Only ops that depend on a wrt argument are differentiated: the batch may go through ops
+/// without VJP rules (math.sin here, a crop) before it meets a parameter, as in JAX.
+// CHECK-LABEL: func.func private @inactive_value_and_grad_0
+// CHECK:         %[[S:.*]] = math.sin %{{.*}} : tensor<4x3xf32>
+// CHECK:         %[[ST:.*]] = kiln.transpose %[[S]]
+// CHECK:         %[[DW:.*]] = kiln.matmul %[[ST]], %{{.*}} : tensor<3x4xf32>, tensor<4x2xf32> -> tensor<3x2xf32>
+// CHECK:         return %{{.*}}, %[[DW]]
+func.func private @inactive(%w: tensor<3x2xf32>, %x: tensor<4x3xf32>) -> tensor<f32> {
+  %s = math.sin %x : tensor<4x3xf32>
+  %h = kiln.matmul %s, %w : tensor<4x3xf32>, tensor<3x2xf32> -> tensor<4x2xf32>
+  %l = kiln.sum %h : tensor<4x2xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+func.func @batch_through_sin(%w: tensor<3x2xf32>, %x: tensor<4x3xf32>) -> (tensor<f32>, tensor<3x2xf32>) {
+  %l, %g = kiln.value_and_grad @inactive(%w, %x) wrt [0] : (tensor<3x2xf32>, tensor<4x3xf32>) -> (tensor<f32>, tensor<3x2xf32>)
+  return %l, %g : tensor<f32>, tensor<3x2xf32>
+}
+
+// -----
+
 /// The gradient of a full sum broadcasts the cotangent to the input's shape, which must be
 /// static (it was a crash of convert-kiln-to-linalg).
 func.func private @dynamic_sum(%w: tensor<?x3xf32>) -> tensor<f32> {

@@ -126,9 +126,11 @@ def KilnAutodiffPass : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
     reverse sweep, and replaces the op by a call to it. The reverse sweep visits the
     forward ops last to first, asks each for the VJP of its operands
     (DifferentiableOpInterface, implemented by kiln's model ops and attached to arith/math
-    ops as external models) and sums the cotangents of values used more than once. An
-    argument that does not reach the loss gets zeros; an op on the path to the loss without
-    a rule is an error at its location. The callee must be a single block.
+    ops as external models) and sums the cotangents of values used more than once. Only ops
+    with an operand that depends on a wrt argument are visited (activity, as in JAX: the
+    batch may pass through ops without rules before it meets a parameter). An argument
+    that does not reach the loss gets zeros; an op between a wrt argument and the loss
+    without a rule is an error at its location. The callee must be a single block.
 
     kiln.clipped_value_and_grad takes the same sweep but leaves each parameter's gradient
     to the op that consumes it (PerSampleGradientOpInterface): the per-sample squared norms

@@ -160,11 +160,31 @@ FailureOr<func::FuncOp> buildAdjoint(func::FuncOp callee, ArrayRef<int64_t> wrt,
       it->second = arith::AddFOp::create(b, loc, it->second, c);
   };
 
+  // Activity: the values that depend on a wrt argument. The sweep visits only ops with an
+  // active operand, so what touches the batch alone (a crop, a pooling of the input) needs no
+  // rule, as in JAX; values used inside an op's regions count as its operands.
+  llvm::DenseSet<Value> active;
+  for (int64_t i : wrt)
+    active.insert(body.getArgument(i));
+  auto isActiveOp = [&](Operation *op) {
+    if (llvm::any_of(op->getOperands(), [&](Value v) { return active.contains(v); }))
+      return true;
+    bool captures = false;
+    op->walk([&](Operation *inner) {
+      if (inner != op)
+        captures |= llvm::any_of(inner->getOperands(), [&](Value v) { return active.contains(v); });
+    });
+    return captures;
+  };
   SmallVector<Operation *> forward;
-  for (Operation &op : body.without_terminator())
+  for (Operation &op : body.without_terminator()) {
     forward.push_back(&op);
+    if (isActiveOp(&op))
+      active.insert(op.getResults().begin(), op.getResults().end());
+  }
   for (Operation *op : llvm::reverse(forward)) {
-    if (llvm::none_of(op->getResults(), [&](Value r) { return cotangent.count(r); }))
+    if (llvm::none_of(op->getResults(), [&](Value r) { return cotangent.count(r); }) ||
+        !isActiveOp(op))
       continue;
     auto differentiable = dyn_cast<kiln::DifferentiableOpInterface>(op);
     if (!differentiable) {
@@ -185,7 +205,7 @@ FailureOr<func::FuncOp> buildAdjoint(func::FuncOp callee, ArrayRef<int64_t> wrt,
     if (failed(operandCotangents))
       return failure();
     for (auto [index, operand, c] : llvm::enumerate(op->getOperands(), *operandCotangents)) {
-      if (!c || !isFloatTensor(operand.getType()))
+      if (!c || !isFloatTensor(operand.getType()) || !active.contains(operand))
         continue;
       // Per sample, a parameter's gradient is rebuilt below from the op's result
       // cotangents; the batch-summed one the rule built goes unused.
